@@ -1,0 +1,168 @@
+/**
+ * Documentation comments: the sections of one `##` block, as QEMU models
+ * them (QAPIDoc), and the checks that tie them to the definition they
+ * document.
+ */
+import { QapiSemError, type SourceInfo } from '../source/source-info.js';
+
+export type DocSectionKind = 'Plain' | 'Member' | 'Feature' | 'Returns' | 'Errors' | 'Since' | 'Todo';
+
+/** Something a description section can be connected to (a member, branch, value or feature). */
+export interface DocumentedMember {
+  readonly name: string;
+  readonly info: SourceInfo | null;
+  readonly role: string;
+}
+
+/** One section of a doc comment. Text is kept as written, minus the tag. */
+export class DocSection {
+  text = '';
+  constructor(
+    public info: SourceInfo,
+    readonly kind: DocSectionKind,
+  ) {}
+  appendLine(line: string): void {
+    this.text += line + '\n';
+  }
+}
+
+/** The description of one member or feature (`@name: text`). */
+export class DocArgSection extends DocSection {
+  member: DocumentedMember | null = null;
+  constructor(
+    info: SourceInfo,
+    kind: DocSectionKind,
+    readonly name: string,
+  ) {
+    super(info, kind);
+  }
+}
+
+/** A whole doc comment block. `symbol` is null for free-form documentation. */
+export class QapiDoc {
+  /** Every section in textual order; the first is the body. */
+  readonly allSections: DocSection[];
+  readonly body: DocSection;
+  readonly args = new Map<string, DocArgSection>();
+  readonly features = new Map<string, DocArgSection>();
+  returns: DocSection | null = null;
+  errors: DocSection | null = null;
+  since: DocSection | null = null;
+  /** Sections other than the body, args and features. */
+  readonly sections: DocSection[] = [];
+
+  constructor(
+    readonly info: SourceInfo,
+    readonly symbol: string | null = null,
+  ) {
+    this.body = new DocSection(info, 'Plain');
+    this.allSections = [this.body];
+  }
+
+  /** Strips blank lines around each section and rejects empty tagged sections. */
+  end(): void {
+    for (const section of this.allSections) {
+      section.text = section.text.replace(/^\n+|\n+$/g, '');
+      if (section.kind !== 'Plain' && section.text === '') {
+        throw new QapiSemError(section.info, `text required after '${section.kind}:'`);
+      }
+    }
+  }
+
+  ensureUntaggedSection(info: SourceInfo): void {
+    const last = this.allSections[this.allSections.length - 1];
+    if (last && last.kind === 'Plain') {
+      if (!last.text) last.info = info;
+      last.text += '\n';
+      return;
+    }
+    const section = new DocSection(info, 'Plain');
+    this.sections.push(section);
+    this.allSections.push(section);
+  }
+
+  newTaggedSection(info: SourceInfo, kind: DocSectionKind): void {
+    const section = new DocSection(info, kind);
+    const slot = kind === 'Returns' ? 'returns' : kind === 'Errors' ? 'errors' : kind === 'Since' ? 'since' : null;
+    if (slot) {
+      if (this[slot]) throw new QapiSemError(info, `duplicated '${kind}' section`);
+      this[slot] = section;
+    }
+    this.sections.push(section);
+    this.allSections.push(section);
+  }
+
+  private newDescription(info: SourceInfo, name: string, kind: DocSectionKind, desc: Map<string, DocArgSection>): void {
+    if (!name) throw new QapiSemError(info, 'invalid parameter name');
+    if (desc.has(name)) throw new QapiSemError(info, `'${name}' parameter name duplicated`);
+    const section = new DocArgSection(info, kind, name);
+    this.allSections.push(section);
+    desc.set(name, section);
+  }
+
+  newArgument(info: SourceInfo, name: string): void {
+    this.newDescription(info, name, 'Member', this.args);
+  }
+
+  newFeature(info: SourceInfo, name: string): void {
+    this.newDescription(info, name, 'Feature', this.features);
+  }
+
+  appendLine(line: string): void {
+    this.allSections[this.allSections.length - 1]!.appendLine(line);
+  }
+
+  /** Ties a member to its description; an undocumented one is an error unless excepted. */
+  connectMember(member: DocumentedMember): void {
+    let section = this.args.get(member.name);
+    if (!section) {
+      const info = member.info!;
+      if (!info.pragma.documentationExceptions.includes(this.symbol ?? '')) {
+        throw new QapiSemError(info, `${member.role} '${member.name}' lacks documentation`);
+      }
+      // A stub, placed after the existing member descriptions.
+      section = new DocArgSection(this.info, 'Member', member.name);
+      this.args.set(member.name, section);
+      let index = 1;
+      if (this.allSections.length > 1) {
+        while (this.allSections[index]?.kind === 'Member') index++;
+      }
+      this.allSections.splice(index, 0, section);
+    }
+    section.member = member;
+  }
+
+  connectFeature(feature: DocumentedMember): void {
+    const section = this.features.get(feature.name);
+    if (!section) throw new QapiSemError(feature.info!, `feature '${feature.name}' lacks documentation`);
+    section.member = feature;
+  }
+
+  /** Checks that depend on the kind of definition documented. */
+  checkExpr(isCommand: boolean, hasReturns: boolean): void {
+    if (isCommand) {
+      if (this.returns && !hasReturns) {
+        throw new QapiSemError(this.returns.info, "'Returns' section, but command doesn't return anything");
+      }
+    } else {
+      if (this.returns) throw new QapiSemError(this.returns.info, "'Returns' section is only valid for commands");
+      if (this.errors) throw new QapiSemError(this.errors.info, "'Errors' section is only valid for commands");
+    }
+  }
+
+  /** Every description must name something that exists. */
+  check(): void {
+    const checkArgs = (args: Map<string, DocArgSection>, what: string): void => {
+      const bogus = [...args.values()].filter((s) => !s.member);
+      if (bogus.length) {
+        const many = bogus.length > 1;
+        throw new QapiSemError(
+          bogus[0]!.info,
+          `documented ${what}${many ? 's' : ''} '${bogus.map((s) => s.name).join("', '")}' ${many ? 'do' : 'does'} not exist`,
+        );
+      }
+    };
+    checkArgs(this.args, 'member');
+    checkArgs(this.features, 'feature');
+  }
+}
