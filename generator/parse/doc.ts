@@ -54,9 +54,16 @@ export class QapiDoc {
   constructor(
     readonly info: SourceInfo,
     readonly symbol: string | null = null,
+    private readonly lenient: ((info: SourceInfo, msg: string) => void) | null = null,
   ) {
     this.body = new DocSection(info, 'Plain');
     this.allSections = [this.body];
+  }
+
+  /** A broken doc-comment rule: QEMU's error, or a warning under --lenient-docs. */
+  private violation(info: SourceInfo, msg: string): void {
+    if (!this.lenient) throw new QapiSemError(info, msg);
+    this.lenient(info, msg);
   }
 
   /** Strips blank lines around each section and rejects empty tagged sections. */
@@ -64,7 +71,7 @@ export class QapiDoc {
     for (const section of this.allSections) {
       section.text = section.text.replace(/^\n+|\n+$/g, '');
       if (section.kind !== 'Plain' && section.text === '') {
-        throw new QapiSemError(section.info, `text required after '${section.kind}:'`);
+        this.violation(section.info, `text required after '${section.kind}:'`);
       }
     }
   }
@@ -118,7 +125,7 @@ export class QapiDoc {
     if (!section) {
       const info = member.info!;
       if (!info.pragma.documentationExceptions.includes(this.symbol ?? '')) {
-        throw new QapiSemError(info, `${member.role} '${member.name}' lacks documentation`);
+        this.violation(info, `${member.role} '${member.name}' lacks documentation`);
       }
       // A stub, placed after the existing member descriptions.
       section = new DocArgSection(this.info, 'Member', member.name);
@@ -133,8 +140,12 @@ export class QapiDoc {
   }
 
   connectFeature(feature: DocumentedMember): void {
-    const section = this.features.get(feature.name);
-    if (!section) throw new QapiSemError(feature.info!, `feature '${feature.name}' lacks documentation`);
+    let section = this.features.get(feature.name);
+    if (!section) {
+      this.violation(feature.info!, `feature '${feature.name}' lacks documentation`);
+      section = new DocArgSection(this.info, 'Feature', feature.name);
+      this.features.set(feature.name, section);
+    }
     section.member = feature;
   }
 
@@ -142,11 +153,11 @@ export class QapiDoc {
   checkExpr(isCommand: boolean, hasReturns: boolean): void {
     if (isCommand) {
       if (this.returns && !hasReturns) {
-        throw new QapiSemError(this.returns.info, "'Returns' section, but command doesn't return anything");
+        this.violation(this.returns.info, "'Returns' section, but command doesn't return anything");
       }
     } else {
-      if (this.returns) throw new QapiSemError(this.returns.info, "'Returns' section is only valid for commands");
-      if (this.errors) throw new QapiSemError(this.errors.info, "'Errors' section is only valid for commands");
+      if (this.returns) this.violation(this.returns.info, "'Returns' section is only valid for commands");
+      if (this.errors) this.violation(this.errors.info, "'Errors' section is only valid for commands");
     }
   }
 
@@ -156,7 +167,7 @@ export class QapiDoc {
       const bogus = [...args.values()].filter((s) => !s.member);
       if (bogus.length) {
         const many = bogus.length > 1;
-        throw new QapiSemError(
+        this.violation(
           bogus[0]!.info,
           `documented ${what}${many ? 's' : ''} '${bogus.map((s) => s.name).join("', '")}' ${many ? 'do' : 'does'} not exist`,
         );

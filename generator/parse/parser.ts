@@ -117,6 +117,9 @@ export class SchemaParser {
     inclInfo: SourceInfo | null,
     private readonly options: ParseOptions,
   ) {
+    this.lenientDocRule = options.lenientDocs
+      ? (info: SourceInfo, msg: string): void => options.warn?.(`${info.fname}:${info.line}: warning: ${msg}`)
+      : null;
     this.included.add(resolvePath(fname));
     this.fileInfo = SourceInfo.forFile(fname, inclInfo);
     this.lineInfos.set(1, this.fileInfo);
@@ -358,6 +361,9 @@ export class SchemaParser {
 
   // ---- doc comments ----------------------------------------------------
 
+  /** Under --lenient-docs, how doc sections report a broken rule. */
+  private readonly lenientDocRule: ((info: SourceInfo, msg: string) => void) | null;
+
   /** A violated doc-comment rule: QEMU's error, or a warning under --lenient-docs. */
   private docRule(msg: string, offset?: number): void {
     const err = this.parseError(msg, offset);
@@ -462,7 +468,7 @@ export class SchemaParser {
       if (!line.endsWith(':')) throw this.parseError("line should end with ':'");
       const symbol = line.slice(1, -1);
       if (!symbol) throw this.parseError("name required after '@'");
-      doc = new QapiDoc(info, symbol);
+      doc = new QapiDoc(info, symbol, this.lenientDocRule);
       this.accept(false);
       line = this.getDocLine();
       let noMoreArgs = false;
@@ -526,7 +532,7 @@ export class SchemaParser {
         }
       }
     } else {
-      doc = new QapiDoc(info);
+      doc = new QapiDoc(info, null, this.lenientDocRule);
       doc.ensureUntaggedSection(this.info);
       let first = true;
       while (line !== null) {
