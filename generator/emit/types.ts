@@ -1,0 +1,342 @@
+/**
+ * emitTypes: one TypeScript file per schema module, built as ts-morph
+ * structures. Enums become string-literal unions plus a documented const
+ * object; structs become interfaces; unions become discriminated unions;
+ * alternates become unions of their branch types; commands and events go
+ * into per-module maps that index.ts joins into QmpCommands and QmpEvents.
+ */
+import {
+  StructureKind,
+  VariableDeclarationKind,
+  type ImportDeclarationStructure,
+  type InterfaceDeclarationStructure,
+  type JSDocStructure,
+  type OptionalKind,
+  type PropertySignatureStructure,
+  type StatementStructures,
+  type TypeAliasDeclarationStructure,
+  type VariableStatementStructure,
+} from 'ts-morph';
+import {
+  SchemaArrayType,
+  SchemaBuiltinType,
+  SchemaObjectType,
+  type SchemaAlternateType,
+  type SchemaCommand,
+  type SchemaDefinition,
+  type SchemaEnumType,
+  type SchemaEvent,
+  type SchemaFeature,
+  type SchemaModule,
+  type SchemaType,
+} from '../model/entities.js';
+import type { QapiSchema } from '../model/schema.js';
+import type { SchemaVisitor } from '../model/visitor.js';
+import { DocIndex, isEmptyDoc, renderDoc, type DocBlock } from './docs.js';
+import { ModulePaths, TypeNames, pascalCase, propertyKey, quote } from './naming.js';
+
+export interface EmitOptions {
+  /** How `int64`, `uint64` and `size` are typed. */
+  int64: 'number' | 'bigint';
+}
+
+/** What emitTypes produces for one output file, before printing. */
+export interface ModuleOutput {
+  path: string;
+  /** The schema module it comes from, as the header names it. */
+  source: string;
+  statements: StatementStructures[];
+  /** Names of this module's command and event maps, if it has any. */
+  commandMap: string | null;
+  eventMap: string | null;
+}
+
+/** Shared, resolved-once state for every emitter. */
+export class EmitContext {
+  readonly names: TypeNames;
+  readonly paths: ModulePaths;
+  readonly docs: DocIndex;
+  /** Definitions a doc comment can {@link}, by TypeScript name. */
+  readonly linkable = new Map<string, SchemaDefinition>();
+  constructor(
+    readonly schema: QapiSchema,
+    readonly options: EmitOptions,
+  ) {
+    this.names = new TypeNames(schema);
+    this.paths = new ModulePaths(schema);
+    for (const d of schema.definitions) {
+      if (d instanceof SchemaBuiltinType || d.isImplicit() || d.meta === 'command' || d.meta === 'event') continue;
+      this.linkable.set(this.names.of(d), d);
+    }
+    this.docs = new DocIndex(schema, (name) => {
+      const d = schema.lookupEntity(name);
+      const id = d ? this.names.of(d) : null;
+      return id !== null && this.linkable.get(id) === d ? id : null;
+    });
+  }
+}
+
+const BUILTIN_TS: Record<string, string> = {
+  str: 'string',
+  number: 'number',
+  int: 'number',
+  int8: 'number',
+  int16: 'number',
+  int32: 'number',
+  uint8: 'number',
+  uint16: 'number',
+  uint32: 'number',
+  bool: 'boolean',
+  null: 'null',
+  any: 'unknown',
+};
+
+const EMPTY_OBJECT = 'Record<string, never>';
+
+function jsDoc(block: DocBlock): OptionalKind<JSDocStructure>[] {
+  if (isEmptyDoc(block)) return [];
+  return [{ description: block.description ? block.description + (block.tags.length ? '\n' : '') : '', tags: block.tags }];
+}
+
+/** Collects one file's declarations and the imports its references need. */
+class ModuleFile {
+  readonly statements: StatementStructures[] = [];
+  private readonly imports = new Map<string, Set<string>>();
+  commandMap: PropertySignatureStructure[] = [];
+  eventMap: PropertySignatureStructure[] = [];
+
+  constructor(
+    readonly module: SchemaModule,
+    readonly path: string,
+  ) {}
+
+  /** Records that `name`, defined in `path`, is used here. */
+  use(path: string, name: string): void {
+    if (path === this.path) return;
+    let names = this.imports.get(path);
+    if (!names) this.imports.set(path, (names = new Set()));
+    names.add(name);
+  }
+
+  importStatements(): ImportDeclarationStructure[] {
+    return [...this.imports]
+      .map(([path, names]) => ({ spec: ModulePaths.specifier(this.path, path), names }))
+      .sort((a, b) => (a.spec < b.spec ? -1 : a.spec > b.spec ? 1 : 0))
+      .map(({ spec, names }) => ({
+        kind: StructureKind.ImportDeclaration,
+        isTypeOnly: true,
+        moduleSpecifier: spec,
+        namedImports: [...names].sort(),
+      }));
+  }
+}
+
+class TypesEmitter implements SchemaVisitor {
+  readonly files: ModuleFile[] = [];
+  private file!: ModuleFile;
+
+  constructor(private readonly ctx: EmitContext) {}
+
+  /** The TypeScript type for a schema type, noting the import it needs. */
+  private typeRef(t: SchemaType): string {
+    if (t instanceof SchemaBuiltinType) {
+      if (t.name === 'int64' || t.name === 'uint64' || t.name === 'size') return this.ctx.options.int64;
+      return BUILTIN_TS[t.name]!;
+    }
+    if (t.name === 'q_empty') return EMPTY_OBJECT;
+    const name = this.ctx.names.of(t);
+    if (t.module) this.file.use(this.ctx.paths.of(t.module), name);
+    return name;
+  }
+
+  /** Doc links to definitions in other modules need those names in scope. */
+  private linkImports(block: DocBlock): DocBlock {
+    const all = [block.description, ...block.tags.map((t) => t.text ?? '')].join('\n');
+    for (const m of all.matchAll(/\{@link ([A-Za-z0-9_$]+)\}/g)) {
+      const d = this.ctx.linkable.get(m[1]!);
+      if (d?.module) this.file.use(this.ctx.paths.of(d.module), m[1]!);
+    }
+    return block;
+  }
+
+  private doc(block: DocBlock): OptionalKind<JSDocStructure>[] {
+    return jsDoc(this.linkImports(block));
+  }
+
+  visitModule(module: SchemaModule): void {
+    this.file = new ModuleFile(module, this.ctx.paths.of(module));
+    this.files.push(this.file);
+  }
+
+  visitEnumType(t: SchemaEnumType): void {
+    const name = this.ctx.names.of(t);
+    const docs = this.doc(this.ctx.docs.forDefinition(t.doc, t.ifcond, t.features));
+    const type: TypeAliasDeclarationStructure = {
+      kind: StructureKind.TypeAlias,
+      name,
+      isExported: true,
+      type: t.members.length ? t.members.map((m) => quote(m.name)).join(' | ') : 'never',
+      docs,
+    };
+    const entries = t.members
+      .map((m) => `${renderDoc(this.linkImports(this.ctx.docs.forMember(m, m.features)))}${propertyKey(m.name)}: ${quote(m.name)},`)
+      .join('\n');
+    const values: VariableStatementStructure = {
+      kind: StructureKind.VariableStatement,
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: [{ description: `The values of {@link ${name}}, each with its documentation.` }],
+      declarations: [{ name, initializer: `{\n${entries}\n} as const` }],
+    };
+    this.file.statements.push(type, values);
+  }
+
+  visitArrayType(t: SchemaArrayType): void {
+    const element = this.typeRef(t.elementType);
+    const named = !(t.elementType instanceof SchemaBuiltinType);
+    this.file.statements.push({
+      kind: StructureKind.TypeAlias,
+      name: this.ctx.names.of(t),
+      isExported: true,
+      type: `${element}[]`,
+      docs: [{ description: named ? `A list of {@link ${element}}.` : `A list of \`${t.elementType.name}\`.` }],
+    });
+  }
+
+  visitObjectType(t: SchemaObjectType): void {
+    if (t.name === 'q_empty') return;
+    const name = this.ctx.names.of(t);
+    const owner = t.isImplicit() ? this.implicitOwnerDoc(t) : null;
+    const docs = owner ?? this.doc(this.ctx.docs.forDefinition(t.doc, t.ifcond, t.features));
+    if (!t.branches) {
+      const iface: InterfaceDeclarationStructure = {
+        kind: StructureKind.Interface,
+        name,
+        isExported: true,
+        extends: t.base ? [this.typeRef(t.base)] : [],
+        properties: t.localMembers.map((m) => ({
+          kind: StructureKind.PropertySignature,
+          name: propertyKey(m.name),
+          hasQuestionToken: m.optional,
+          type: this.typeRef(m.type),
+          docs: this.doc(this.ctx.docs.forMember(m, m.features)),
+        })),
+        docs,
+      };
+      this.file.statements.push(iface);
+      return;
+    }
+    const base = this.typeRef(t.base!);
+    const tag = propertyKey(t.branches.tagMember!.name);
+    const arms = t.branches.variants.map((v) => {
+      const parts = [base, `{ ${tag}: ${quote(v.name)} }`];
+      if (v.type.name !== 'q_empty') parts.push(this.typeRef(v.type));
+      return `(${parts.join(' & ')})`;
+    });
+    const conditional = t.branches.variants.filter((v) => v.ifcond.isPresent());
+    const block = this.ctx.docs.forDefinition(t.doc, t.ifcond, t.features);
+    if (conditional.length) {
+      const notes = conditional.map((v) => `- \`${v.name}\`: only if \`${v.ifcond.describe()}\``).join('\n');
+      block.description = [block.description, `Conditional branches:\n${notes}`].filter(Boolean).join('\n\n');
+    }
+    this.file.statements.push({
+      kind: StructureKind.TypeAlias,
+      name,
+      isExported: true,
+      type: arms.map((a) => `\n  | ${a}`).join(''),
+      docs: this.doc(block),
+    });
+  }
+
+  /** Implicit argument and base types are documented by their owner. */
+  private implicitOwnerDoc(t: SchemaObjectType): OptionalKind<JSDocStructure>[] {
+    const owner = this.ctx.schema.definitions.find(
+      (d) => ('argType' in d && (d as SchemaCommand).argType === t) || (d instanceof SchemaObjectType && d.base === t),
+    );
+    if (!owner) return [];
+    const what = t.name.endsWith('-base') ? 'The common members of' : owner.meta === 'event' ? 'The data of event' : 'The arguments of command';
+    const ref = owner.meta === 'command' || owner.meta === 'event' ? '`' + owner.name + '`' : `{@link ${this.ctx.names.of(owner)}}`;
+    return [{ description: `${what} ${ref}.` }];
+  }
+
+  visitAlternateType(t: SchemaAlternateType): void {
+    const block = this.ctx.docs.forDefinition(t.doc, t.ifcond, t.features);
+    const branches = t.alternatives.variants.map((v) => {
+      const text = this.ctx.docs.textOf(v);
+      const cond = v.ifcond.isPresent() ? ` (only if \`${v.ifcond.describe()}\`)` : '';
+      return `- \`${v.name}\`${cond}${text ? ': ' + this.ctx.docs.convert(text, []) : ''}`;
+    });
+    block.description = [block.description, `Alternatives:\n${branches.join('\n')}`].filter(Boolean).join('\n\n');
+    this.file.statements.push({
+      kind: StructureKind.TypeAlias,
+      name: this.ctx.names.of(t),
+      isExported: true,
+      type: t.alternatives.variants.map((v) => this.typeRef(v.type)).join(' | '),
+      docs: this.doc(block),
+    });
+  }
+
+  private featureNames(features: SchemaFeature[]): string {
+    return features.length ? [...new Set(features.map((f) => quote(f.name)))].join(' | ') : 'never';
+  }
+
+  visitCommand(c: SchemaCommand): void {
+    const args = c.argType ? this.typeRef(c.argType) : EMPTY_OBJECT;
+    const returns = c.retType ? this.typeRef(c.retType) : 'void';
+    const fields = [
+      `args: ${args};`,
+      `returns: ${returns};`,
+      `features: ${this.featureNames(c.features)};`,
+      `allowOob: ${c.allowOob};`,
+      `successResponse: ${c.successResponse};`,
+    ];
+    this.file.commandMap.push({
+      kind: StructureKind.PropertySignature,
+      name: quote(c.name),
+      type: `{\n${fields.join('\n')}\n}`,
+      docs: this.doc(this.ctx.docs.forDefinition(c.doc, c.ifcond, c.features, { returns: true })),
+    });
+  }
+
+  visitEvent(e: SchemaEvent): void {
+    this.file.eventMap.push({
+      kind: StructureKind.PropertySignature,
+      name: quote(e.name),
+      type: e.argType ? this.typeRef(e.argType) : EMPTY_OBJECT,
+      docs: this.doc(this.ctx.docs.forDefinition(e.doc, e.ifcond, e.features)),
+    });
+  }
+}
+
+/** Runs the types emitter over the schema; one ModuleOutput per module. */
+export function emitTypes(ctx: EmitContext): ModuleOutput[] {
+  const emitter = new TypesEmitter(ctx);
+  ctx.schema.visit(emitter);
+  return emitter.files.map((f) => {
+    const base = pascalCase(f.path.replace(/\.ts$/, ''));
+    const statements: StatementStructures[] = [...f.importStatements(), ...f.statements];
+    let commandMap: string | null = null;
+    let eventMap: string | null = null;
+    if (f.commandMap.length) {
+      commandMap = ctx.names.reserve(`${base}Commands`);
+      statements.push({
+        kind: StructureKind.Interface,
+        name: commandMap,
+        isExported: true,
+        properties: f.commandMap,
+        docs: [{ description: `The commands of this module, by name: their arguments, return type, features and flags.` }],
+      });
+    }
+    if (f.eventMap.length) {
+      eventMap = ctx.names.reserve(`${base}Events`);
+      statements.push({
+        kind: StructureKind.Interface,
+        name: eventMap,
+        isExported: true,
+        properties: f.eventMap,
+        docs: [{ description: `The events of this module, by name: the type of their data.` }],
+      });
+    }
+    return { path: f.path, source: f.module.isBuiltin() ? 'the built-in types' : f.module.name, statements, commandMap, eventMap };
+  });
+}
