@@ -65,4 +65,38 @@ program
     }),
   );
 
+program
+  .command('generate')
+  .description('generate TypeScript for a schema into a directory, one set of files per schema module')
+  .requiredOption('--schema <file>', 'the schema file (entry point)')
+  .requiredOption('--out <dir>', 'output directory')
+  .addOption(new Option('--int64 <type>', 'TypeScript type for int64, uint64 and size').choices(['number', 'bigint']).default('number'))
+  .option('--check', 'write nothing; exit 1 and list the files that would change')
+  .addOption(lenientDocs)
+  .action((opts: { schema: string; out: string; int64: 'number' | 'bigint'; check?: boolean; lenientDocs?: boolean }) =>
+    run(async () => {
+      const schema = load(opts.schema, opts);
+      const { generateFiles } = await import('./emit/generate.js');
+      // TEMP until the write stage lands: untyped import.
+      const writeModule = './write/write-output.js';
+      const { writeOutput } = (await import(writeModule)) as {
+        writeOutput: (f: unknown, o: unknown) => Promise<{ changed: string[]; removed: string[] }>;
+      };
+      const files = generateFiles(schema, { int64: opts.int64 });
+      const result = await writeOutput(files, {
+        outDir: opts.out,
+        check: opts.check === true,
+        generatorVersion: pkg.version,
+        manifestInfo: { int64: opts.int64 },
+      });
+      const lines = [...result.changed.map((f) => `${opts.check ? 'would write' : 'wrote'} ${f}`), ...result.removed.map((f) => `${opts.check ? 'would remove' : 'removed'} ${f}`)];
+      if (opts.check) {
+        if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+        return lines.length ? 1 : 0;
+      }
+      if (lines.length) process.stderr.write(lines.join('\n') + '\n');
+      return 0;
+    }),
+  );
+
 await program.parseAsync(process.argv);

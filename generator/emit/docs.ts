@@ -45,7 +45,7 @@ export class DocIndex {
     if (doc) {
       parts.push(this.convert(doc.body.text, examples));
       for (const s of doc.sections) {
-        const text = normalizeIndent(s.text);
+        const text = s.kind === 'Plain' ? s.text : normalizeIndent(s.text);
         if (s.kind === 'Plain') parts.push(this.convert(text, examples));
         else if (s.kind === 'Returns' && extra.returns !== false) tags.push({ tagName: 'returns', text: this.convert(text, examples) });
         else if (s.kind === 'Errors') tags.push({ tagName: 'throws', text: this.convert(text, examples) });
@@ -105,12 +105,14 @@ export class DocIndex {
         if (name === 'qmp-example') {
           const title = /^:title:\s*(.*)$/m.exec(body)?.[1] ?? '';
           const content = body.replace(/^:(title|annotated):.*\n?/gm, '').replace(/^\n+|\n+$/g, '');
-          examples.push(`${title ? this.inline(title) + '\n' : ''}\`\`\`\n${escapeComment(content)}\n\`\`\``);
+          examples.push(`${title ? this.inline(title) : ''}\n\`\`\`\n${escapeComment(content)}\n\`\`\``);
         } else if (name === 'code-block' || name === 'code') {
           out.push('```' + (arg ?? ''), escapeComment(body.replace(/^\n+|\n+$/g, '')), '```');
         } else {
+          // `.. note:: text` carries its first line on the directive line; an admonition's is its title.
           const label = name === 'admonition' ? arg! : name!.charAt(0).toUpperCase() + name!.slice(1) + ':';
-          out.push(`**${this.inline(label)}** ${this.convertProse(body.replace(/^\n+/, ''))}`.trimEnd());
+          const content = [name === 'admonition' ? '' : arg!, body.replace(/^\n+/, '')].filter(Boolean).join('\n');
+          out.push(`**${this.inline(label)}** ${this.convertProse(content)}`.trimEnd());
         }
         continue;
       }
