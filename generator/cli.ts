@@ -8,7 +8,7 @@ import { QapiError } from './source/source-info.js';
 import { loadSchema, type QapiSchema } from './model/schema.js';
 import { dumpSchema } from './model/dump.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }; // cli.js sits in dist/generator/
 
 /** Runs a command body; a schema error becomes QEMU's message on stderr and exit 1, never a stack trace. */
 async function run(body: () => Promise<number> | number): Promise<void> {
@@ -75,19 +75,14 @@ program
   .addOption(lenientDocs)
   .action((opts: { schema: string; out: string; int64: 'number' | 'bigint'; check?: boolean; lenientDocs?: boolean }) =>
     run(async () => {
-      const schema = load(opts.schema, opts);
-      const { generateFiles } = await import('./emit/generate.js');
-      // TEMP until the write stage lands: untyped import.
-      const writeModule = './write/write-output.js';
-      const { writeOutput } = (await import(writeModule)) as {
-        writeOutput: (f: unknown, o: unknown) => Promise<{ changed: string[]; removed: string[] }>;
-      };
-      const files = generateFiles(schema, { int64: opts.int64 });
-      const result = await writeOutput(files, {
-        outDir: opts.out,
+      const { generate } = await import('./api.js');
+      const result = await generate({
+        schema: opts.schema,
+        out: opts.out,
+        int64: opts.int64,
         check: opts.check === true,
-        generatorVersion: pkg.version,
-        manifestInfo: { int64: opts.int64 },
+        lenientDocs: opts.lenientDocs === true,
+        warn: (msg) => process.stderr.write(msg + '\n'),
       });
       const lines = [...result.changed.map((f) => `${opts.check ? 'would write' : 'wrote'} ${f}`), ...result.removed.map((f) => `${opts.check ? 'would remove' : 'removed'} ${f}`)];
       if (opts.check) {

@@ -28,8 +28,9 @@ export class DocIndex {
     readonly linkTarget: (name: string) => string | null,
   ) {
     for (const doc of schema.docs) {
-      for (const s of doc.args.values()) if (s.member) this.sections.set(s.member as SchemaMember, s);
-      for (const s of doc.features.values()) if (s.member) this.sections.set(s.member as SchemaMember, s);
+      for (const s of [...doc.args.values(), ...doc.features.values()]) {
+        for (const m of s.connected) this.sections.set(m as SchemaMember, s);
+      }
     }
   }
 
@@ -201,6 +202,7 @@ export function renderDoc(block: DocBlock, indent = ''): string {
     lines.push(...`@${t.tagName}${text}`.split('\n'));
   }
   if (!lines.length) return '';
+  if (lines.length === 1) return `${indent}/** ${lines[0]} */\n`;
   return `${indent}/**\n${lines.map((l) => `${indent} *${l ? ' ' + l : ''}`).join('\n')}\n${indent} */\n`;
 }
 

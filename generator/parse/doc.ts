@@ -29,6 +29,8 @@ export class DocSection {
 /** The description of one member or feature (`@name: text`). */
 export class DocArgSection extends DocSection {
   member: DocumentedMember | null = null;
+  /** Everything this description was connected to (one feature section can serve several members). */
+  readonly connected: DocumentedMember[] = [];
   constructor(
     info: SourceInfo,
     kind: DocSectionKind,
@@ -137,6 +139,7 @@ export class QapiDoc {
       this.allSections.splice(index, 0, section);
     }
     section.member = member;
+    section.connected.push(member);
   }
 
   connectFeature(feature: DocumentedMember): void {
@@ -147,6 +150,7 @@ export class QapiDoc {
       this.features.set(feature.name, section);
     }
     section.member = feature;
+    section.connected.push(feature);
   }
 
   /** Checks that depend on the kind of definition documented. */

@@ -1,0 +1,58 @@
+/** Generating into temporary directories, and type-checking the result with tsc. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from '../../generator/api.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `qapi-ts-${prefix}-`));
+}
+
+/** Generates `schemaFile` into `outDir` through the real pipeline (format and write), as the CLI does. */
+export function generateInto(schemaFile: string, outDir: string, opts: { lenientDocs?: boolean; int64?: 'number' | 'bigint'; check?: boolean } = {}) {
+  return generate({ schema: schemaFile, out: outDir, ...opts });
+}
+
+export type ModuleMode = 'nodenext' | 'bundler';
+
+/** The strictest flags the issue asks for; `include` lists the trees to check. */
+export function writeTsconfig(dir: string, mode: ModuleMode, include: string[], extra: Record<string, unknown> = {}): string {
+  const file = join(dir, `tsconfig.${mode}.json`);
+  const moduleOptions = mode === 'nodenext' ? { module: 'nodenext', moduleResolution: 'nodenext' } : { module: 'esnext', moduleResolution: 'bundler' };
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          ...moduleOptions,
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          erasableSyntaxOnly: true,
+          verbatimModuleSyntax: true,
+          noEmit: true,
+          types: [],
+          ...extra,
+        },
+        include: include.map((d) => `${d}/**/*.ts`),
+      },
+      null,
+      2,
+    ),
+  );
+  return file;
+}
+
+/** Runs tsc (7) on a project; returns its diagnostics, one per line ('' when clean). */
+export function runTsc(project: string): string {
+  try {
+    execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', project, '--pretty', 'false'], { encoding: 'utf8', stdio: 'pipe' });
+    return '';
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return (e.stdout ?? '') + (e.stderr ?? '') || e.message;
+  }
+}

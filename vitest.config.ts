@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    // Builds dist/ once (CLI tests spawn `node dist/generator/cli.js`).
+    globalSetup: ['test/helpers/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Tests that spawn the CLI are slow on a 2-core machine; keep parallelism modest.
+    maxWorkers: 2,
+  },
+});
