@@ -53,7 +53,7 @@ export function canonicalJson(value: unknown, indent?: number): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
     if (v !== null && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
+      const out = Object.create(null) as Record<string, unknown>; // a key '__proto__' stays a key
       for (const k of Object.keys(v).sort()) out[k] = sort((v as Record<string, unknown>)[k]);
       return out;
     }
