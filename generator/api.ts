@@ -3,11 +3,11 @@
  * generate TypeScript for it into a directory.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSchema, type QapiSchema } from './model/schema.js';
-import { generateFiles } from './emit/generate.js';
-import { writeOutput, type WriteResult } from './write/write-output.js';
+import { createHash } from 'node:crypto';
+import { checkOutputCurrent, writeOutput, type WriteResult } from './write/write-output.js';
 
 export { loadSchema, type QapiSchema };
 
@@ -30,15 +30,32 @@ export function generatorVersion(): string {
   return '0.0.0';
 }
 
+/**
+ * A fingerprint of everything the output depends on: the text of every
+ * schema file read, and the options. The manifest records it, so that an
+ * unchanged re-run (or --check of current output) needs no emitting at all.
+ */
+function inputFingerprint(schema: QapiSchema, int64: string): string {
+  const hash = createHash('sha256').update(`int64=${int64}\n`);
+  // Names relative to the entry point, so the same schema gives the same fingerprint from any directory.
+  const base = dirname(resolve(schema.fname));
+  for (const file of schema.sourceFiles) hash.update(`${relative(base, resolve(file.name))}\n${file.text.length}\n`).update(file.text);
+  return hash.digest('hex');
+}
+
 /** Generates (or, with `check`, compares) the output for a schema. Throws QapiError on a bad schema. */
 export async function generate(options: GenerateOptions): Promise<WriteResult> {
   const int64 = options.int64 ?? 'number';
   const schema = loadSchema(options.schema, { lenientDocs: options.lenientDocs === true, warn: options.warn ?? (() => {}) });
-  const files = generateFiles(schema, { int64 });
-  return writeOutput(files, {
+  const writeOptions = {
     outDir: options.out,
     check: options.check === true,
     generatorVersion: generatorVersion(),
-    manifestInfo: { int64 },
-  });
+    manifestInfo: { int64, inputs: inputFingerprint(schema, int64) },
+  };
+  const current = await checkOutputCurrent(writeOptions);
+  if (current) return current;
+  // Emitting needs ts-morph, which takes a while to load: only load it when there is work.
+  const { generateFiles } = await import('./emit/generate.js');
+  return writeOutput(generateFiles(schema, { int64 }), writeOptions);
 }

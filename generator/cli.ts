@@ -18,6 +18,9 @@ async function run(body: () => Promise<number> | number): Promise<void> {
     if (err instanceof QapiError) {
       process.stderr.write(err.message + '\n');
       process.exitCode = 1;
+    } else if (err instanceof Error && err.name === 'WriteOutputError') {
+      process.stderr.write(`qapi-ts: ${err.message}\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`qapi-ts: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 2;
@@ -84,12 +87,13 @@ program
         lenientDocs: opts.lenientDocs === true,
         warn: (msg) => process.stderr.write(msg + '\n'),
       });
+      for (const w of result.warnings) process.stderr.write(`qapi-ts: warning: ${w}\n`);
       const lines = [...result.changed.map((f) => `${opts.check ? 'would write' : 'wrote'} ${f}`), ...result.removed.map((f) => `${opts.check ? 'would remove' : 'removed'} ${f}`)];
       if (opts.check) {
         if (lines.length) process.stdout.write(lines.join('\n') + '\n');
         return lines.length ? 1 : 0;
       }
-      if (lines.length) process.stderr.write(lines.join('\n') + '\n');
+      if (lines.length) process.stdout.write(lines.join('\n') + '\n');
       return 0;
     }),
   );

@@ -5,7 +5,7 @@
  */
 import { relative, resolve as resolvePath } from 'node:path';
 import { QapiError, QapiSemError, type SourceInfo } from '../source/source-info.js';
-import { SchemaParser, pyDirname, type ExprDict, type ExprValue, type ParseOptions, type QapiExpression } from '../parse/parser.js';
+import { SchemaParser, pyDirname, type ExprDict, type ExprValue, type ParseOptions, type QapiExpression, type SourceFile } from '../parse/parser.js';
 import type { QapiDoc } from '../parse/doc.js';
 import { checkExprs } from '../check/expr-checks.js';
 import {
@@ -57,6 +57,8 @@ export const QTYPE_VALUES = ['none', 'qnull', 'qnum', 'qstring', 'qdict', 'qlist
 
 export class QapiSchema implements SchemaContext {
   readonly docs: QapiDoc[];
+  /** The schema files read, with their text. */
+  readonly sourceFiles: SourceFile[];
   readonly entityList: SchemaEntity[] = [];
   private readonly entityDict = new Map<string, SchemaDefinition>();
   private readonly moduleDict = new Map<string, SchemaModule>();
@@ -71,6 +73,7 @@ export class QapiSchema implements SchemaContext {
     const parsed = SchemaParser.parseFile(fname, options);
     const exprs = checkExprs(parsed.exprs);
     this.docs = parsed.docs;
+    this.sourceFiles = parsed.sourceFiles;
     this.schemaDir = pyDirname(fname);
     this.makeModule(SchemaModule.BUILTIN);
     this.makeModule(fname);

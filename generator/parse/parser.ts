@@ -31,6 +31,13 @@ export interface ParseOptions {
 export interface ParseResult {
   exprs: QapiExpression[];
   docs: QapiDoc[];
+  /** Every file read, in the order first read, with its text (as normalized for parsing). */
+  sourceFiles: SourceFile[];
+}
+
+export interface SourceFile {
+  name: string;
+  text: string;
 }
 
 /** Python's str.isspace(), which QEMU's regexes and rstrip() use. */
@@ -116,6 +123,7 @@ export class SchemaParser {
     private readonly included: Set<string>,
     inclInfo: SourceInfo | null,
     private readonly options: ParseOptions,
+    private readonly sourceFiles: SourceFile[] = [],
   ) {
     this.lenientDocRule = options.lenientDocs
       ? (info: SourceInfo, msg: string): void => options.warn?.(`${info.fname}:${info.line}: warning: ${msg}`)
@@ -124,6 +132,7 @@ export class SchemaParser {
     this.fileInfo = SourceInfo.forFile(fname, inclInfo);
     this.lineInfos.set(1, this.fileInfo);
     this.src = readSchemaText(fname);
+    this.sourceFiles.push({ name: fname, text: this.src });
     this.tokens = tokenize(this.src);
     this.parse();
   }
@@ -131,13 +140,14 @@ export class SchemaParser {
   /** Parses a whole schema, following includes. */
   static parseFile(fname: string, options: ParseOptions = {}): ParseResult {
     let parser: SchemaParser;
+    const sourceFiles: SourceFile[] = [];
     try {
-      parser = new SchemaParser(fname, new Set(), null, options);
+      parser = new SchemaParser(fname, new Set(), null, options, sourceFiles);
     } catch (err) {
       if (err instanceof QapiError) throw err;
       throw new QapiError(`can't read schema file '${fname}': ${strerror(err)}`);
     }
-    return { exprs: parser.exprs, docs: parser.docs };
+    return { exprs: parser.exprs, docs: parser.docs, sourceFiles };
   }
 
   // ---- positions -------------------------------------------------------
@@ -258,7 +268,7 @@ export class SchemaParser {
     }
     if (this.included.has(inclAbs)) return null;
     try {
-      return new SchemaParser(inclFname, this.included, info, this.options);
+      return new SchemaParser(inclFname, this.included, info, this.options, this.sourceFiles);
     } catch (err) {
       if (err instanceof QapiError) throw err;
       throw new QapiSemError(info, `can't read include file '${inclFname}': ${strerror(err)}`);

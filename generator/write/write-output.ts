@@ -27,10 +27,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { WriteOutputError, formatErrorMessage, formatTypeScript, formatterFingerprint } from './format.js';
+import { WriteOutputError, canonicalJson, formatErrorMessage, formatTypeScript, formatterFingerprint } from './format.js';
 import { formatInPool, type FormatJob } from './format-pool.js';
 import { MANIFEST_VERSION, parseManifest, serializeManifest, type Manifest, type ManifestEntry, type ParsedManifest } from './manifest.js';
-import { MANIFEST_FILE, isInside, resolveInside } from './paths.js';
+import { MANIFEST_FILE, isInside, pathProblem, resolveInside } from './paths.js';
 
 export { WriteOutputError, formatTypeScript } from './format.js';
 export { MANIFEST_FILE } from './paths.js';
@@ -500,4 +500,38 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
     manifestChanged,
     warnings,
   };
+}
+
+/**
+ * Fast path for unchanged inputs: when the manifest in outDir was written
+ * for exactly these inputs (same `manifestInfo`, which the caller makes
+ * carry a hash of the schema text and options, same generator version and
+ * formatter) and every file it lists is still on disk with the bytes it
+ * recorded, nothing needs emitting, formatting or writing. Returns the
+ * result of such a no-op run, or null when a real run is needed.
+ */
+export async function checkOutputCurrent(options: WriteOptions): Promise<WriteResult | null> {
+  const outAbs = path.resolve(options.outDir);
+  let data: unknown;
+  try {
+    data = JSON.parse(await fsp.readFile(path.join(outAbs, MANIFEST_FILE), 'utf8'));
+  } catch {
+    return null;
+  }
+  if (data === null || typeof data !== 'object') return null;
+  const m = data as Partial<Manifest>;
+  if (m.generatorVersion !== options.generatorVersion || m.formatter !== formatterFingerprint()) return null;
+  if (canonicalJson(m.info ?? {}) !== canonicalJson(options.manifestInfo ?? {})) return null;
+  const entries = Object.entries(m.files ?? {});
+  for (const [rel, entry] of entries) {
+    if (pathProblem(rel) !== null || typeof entry?.sha256 !== 'string') return null;
+    let bytes: Buffer;
+    try {
+      bytes = await fsp.readFile(resolveInside(outAbs, rel, 'read'));
+    } catch {
+      return null;
+    }
+    if (createHash('sha256').update(bytes).digest('hex') !== entry.sha256) return null;
+  }
+  return { changed: [], removed: [], unchanged: entries.length, formatted: [], manifestChanged: false, warnings: [] };
 }
