@@ -3,7 +3,7 @@
  * strictest flags, both as `nodenext` (imports carry `.js`) and under
  * `moduleResolution: bundler`.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeFixture, sharedPath } from '../helpers/fixtures.js';
@@ -25,6 +25,16 @@ describeFixture(
       }
     }, 300_000);
     afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    it('would notice a type error (the check is not vacuous)', () => {
+      const dir = cases[0]!.dir;
+      writeFileSync(join(root, dir, 'zz-negative-control.ts'), "import type { QmpCommands } from './index.js';\nexport const x: keyof QmpCommands = 'no-such-command';\n");
+      try {
+        expect(runTsc(writeTsconfig(root, 'nodenext', [dir]))).toMatch(/zz-negative-control\.ts\(2,14\): error TS2322/);
+      } finally {
+        rmSync(join(root, dir, 'zz-negative-control.ts'));
+      }
+    }, 60_000);
 
     for (const mode of ['nodenext', 'bundler'] as const) {
       it(`passes tsc --noEmit (${mode}) with zero errors for all ${cases.length} entry points`, () => {
