@@ -2,7 +2,7 @@
  * The library entry points behind the CLI: read and check a schema, and
  * generate TypeScript for it into a directory.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSchema, type QapiSchema } from './model/schema.js';
@@ -21,13 +21,17 @@ export interface GenerateOptions {
   warn?: (message: string) => void;
 }
 
-/** qapi-ts's version, from the package.json above this file (in dist/ or, under tests, in the source tree). */
-export function generatorVersion(): string {
+/** The directory of qapi-ts's package.json, above this file (in dist/ or, under tests, in the source tree). */
+export function packageRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (existsSync(join(dir, 'package.json'))) return dir;
   }
-  return '0.0.0';
+  throw new Error("qapi-ts: can't find its package.json");
+}
+
+/** qapi-ts's version. */
+export function generatorVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /**
@@ -36,11 +40,35 @@ export function generatorVersion(): string {
  * unchanged re-run (or --check of current output) needs no emitting at all.
  */
 function inputFingerprint(schema: QapiSchema, int64: string): string {
-  const hash = createHash('sha256').update(`int64=${int64}\n`);
+  const hash = createHash('sha256').update(`int64=${int64}\ngenerator=${generatorFingerprint()}\n`);
   // Names relative to the entry point, so the same schema gives the same fingerprint from any directory.
   const base = dirname(resolve(schema.fname));
   for (const file of schema.sourceFiles) hash.update(`${relative(base, resolve(file.name))}\n${file.text.length}\n`).update(file.text);
   return hash.digest('hex');
+}
+
+let generatorHash: string | null = null;
+
+/**
+ * A hash of qapi-ts's own code and runtime templates: a rebuilt generator
+ * must not trust output made by another build, even under the same version.
+ */
+function generatorFingerprint(): string {
+  if (generatorHash !== null) return generatorHash;
+  const hash = createHash('sha256');
+  const here = dirname(fileURLToPath(import.meta.url));
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(js|ts|mjs)$/.test(e.name)) hash.update(`${relative(here, p)}\n`).update(readFileSync(p));
+    }
+  };
+  walk(here);
+  walk(join(packageRoot(), 'templates', 'runtime'));
+  generatorHash = hash.digest('hex');
+  return generatorHash;
 }
 
 /** Generates (or, with `check`, compares) the output for a schema. Throws QapiError on a bad schema. */

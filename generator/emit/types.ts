@@ -32,6 +32,7 @@ import {
 } from '../model/entities.js';
 import type { QapiSchema } from '../model/schema.js';
 import type { SchemaVisitor } from '../model/visitor.js';
+import { ImportBinder } from './binder.js';
 import { DocIndex, isEmptyDoc, renderDoc, type DocBlock } from './docs.js';
 import { ModulePaths, TypeNames, pascalCase, propertyKey, quote } from './naming.js';
 
@@ -99,35 +100,20 @@ function jsDoc(block: DocBlock): OptionalKind<JSDocStructure>[] {
 }
 
 /** Collects one file's declarations and the imports its references need. */
-class ModuleFile {
+class ModuleFile extends ImportBinder {
   readonly statements: StatementStructures[] = [];
-  private readonly imports = new Map<string, Set<string>>();
   commandMap: PropertySignatureStructure[] = [];
   eventMap: PropertySignatureStructure[] = [];
 
   constructor(
     readonly module: SchemaModule,
-    readonly path: string,
-  ) {}
-
-  /** Records that `name`, defined in `path`, is used here. */
-  use(path: string, name: string): void {
-    if (path === this.path) return;
-    let names = this.imports.get(path);
-    if (!names) this.imports.set(path, (names = new Set()));
-    names.add(name);
+    path: string,
+  ) {
+    super(path);
   }
 
   importStatements(): ImportDeclarationStructure[] {
-    return [...this.imports]
-      .map(([path, names]) => ({ spec: ModulePaths.specifier(this.path, path), names }))
-      .sort((a, b) => (a.spec < b.spec ? -1 : a.spec > b.spec ? 1 : 0))
-      .map(({ spec, names }) => ({
-        kind: StructureKind.ImportDeclaration,
-        isTypeOnly: true,
-        moduleSpecifier: spec,
-        namedImports: [...names].sort(),
-      }));
+    return this.statements.length || this.commandMap.length || this.eventMap.length ? this.importDeclarations() : [];
   }
 }
 
