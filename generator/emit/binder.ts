@@ -7,29 +7,32 @@ import { StructureKind, type ImportDeclarationStructure } from 'ts-morph';
 import { ModulePaths } from './naming.js';
 
 export class ImportBinder {
-  private readonly imports = new Map<string, { names: Set<string>; typeOnly: boolean }>();
+  /** path → (name → used in types only). */
+  private readonly imports = new Map<string, Map<string, boolean>>();
 
   constructor(readonly path: string) {}
 
   /** Records that `name`, defined in file `path`, is used here; `typeOnly` when used in types only. */
   use(path: string, name: string, typeOnly = true): void {
     if (path === this.path) return;
-    let entry = this.imports.get(path);
-    if (!entry) this.imports.set(path, (entry = { names: new Set(), typeOnly: true }));
-    entry.names.add(name);
-    if (!typeOnly) entry.typeOnly = false;
+    let names = this.imports.get(path);
+    if (!names) this.imports.set(path, (names = new Map()));
+    names.set(name, (names.get(name) ?? true) && typeOnly);
   }
 
-  /** Import declarations, by module specifier; type-only where nothing is used as a value. */
-  importDeclarations(typeNames: ReadonlySet<string> = new Set()): ImportDeclarationStructure[] {
+  /** Import declarations, sorted by specifier; `import type` where nothing is a value (verbatimModuleSyntax). */
+  importDeclarations(): ImportDeclarationStructure[] {
     return [...this.imports]
-      .map(([path, entry]) => ({ spec: ModulePaths.specifier(this.path, path), entry }))
+      .map(([path, names]) => ({ spec: ModulePaths.specifier(this.path, path), names }))
       .sort((a, b) => (a.spec < b.spec ? -1 : a.spec > b.spec ? 1 : 0))
-      .map(({ spec, entry }) => ({
-        kind: StructureKind.ImportDeclaration,
-        isTypeOnly: entry.typeOnly,
-        moduleSpecifier: spec,
-        namedImports: [...entry.names].sort().map((n) => (!entry.typeOnly && typeNames.has(n) ? { name: n, isTypeOnly: true } : n)),
-      }));
+      .map(({ spec, names }) => {
+        const allTypes = [...names.values()].every(Boolean);
+        return {
+          kind: StructureKind.ImportDeclaration,
+          isTypeOnly: allTypes,
+          moduleSpecifier: spec,
+          namedImports: [...names.keys()].sort().map((n) => (!allTypes && names.get(n) ? { name: n, isTypeOnly: true } : n)),
+        };
+      });
   }
 }

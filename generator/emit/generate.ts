@@ -5,7 +5,10 @@
 import { printStructure, StructureKind, type StatementStructures } from 'ts-morph';
 import type { QapiSchema } from '../model/schema.js';
 import { ModulePaths } from './naming.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EmitContext, emitTypes, type EmitOptions, type ModuleOutput } from './types.js';
+import { RUNTIME_DIR, emitVisitors, type VisitOutput } from './visit.js';
 
 export interface GeneratedFile {
   path: string;
@@ -28,49 +31,80 @@ function print(statements: StatementStructures[]): string {
   return blocks.join('\n\n') + '\n';
 }
 
-function emitIndex(schema: QapiSchema, modules: ModuleOutput[]): string {
-  const lines = modules.map((m) => `export * from ${quoteSpec(ModulePaths.specifier('index.ts', m.path))};`);
-  const maps = (pick: (m: ModuleOutput) => string | null): { imports: string[]; names: string[] } => {
-    const imports: string[] = [];
-    const names: string[] = [];
-    for (const m of modules) {
-      const n = pick(m);
-      if (n) {
-        imports.push(`import type { ${n} } from ${quoteSpec(ModulePaths.specifier('index.ts', m.path))};`);
-        names.push(n);
-      }
-    }
-    return { imports, names };
-  };
-  const cmds = maps((m) => m.commandMap);
-  const evts = maps((m) => m.eventMap);
+function emitIndex(schema: QapiSchema, modules: ModuleOutput[], visitors: VisitOutput[], options: EmitOptions): string {
+  const spec = (path: string): string => quoteSpec(ModulePaths.specifier('index.ts', path));
+  const typeImports: string[] = [];
+  const valueImports: string[] = [];
+  const commandMaps: string[] = [];
+  const eventMaps: string[] = [];
+  const commandTables: string[] = [];
+  const eventTables: string[] = [];
+  for (const m of modules) {
+    const names = [m.commandMap, m.eventMap].filter((n): n is string => n !== null);
+    if (names.length) typeImports.push(`import type { ${names.join(', ')} } from ${spec(m.path)};`);
+    if (m.commandMap) commandMaps.push(m.commandMap);
+    if (m.eventMap) eventMaps.push(m.eventMap);
+  }
+  for (const v of visitors) {
+    const names = [v.commandTable, v.eventTable].filter((n): n is string => n !== null);
+    if (names.length) valueImports.push(`import { ${names.join(', ')} } from ${spec(v.path)};`);
+    if (v.commandTable) commandTables.push(v.commandTable);
+    if (v.eventTable) eventTables.push(v.eventTable);
+  }
   const ext = (names: string[]): string => (names.length ? ` extends ${names.join(', ')}` : '');
+  const join = (names: string[]): string => `{ ${names.map((n) => `...${n}`).join(', ')} }`;
   return [
-    ...cmds.imports,
-    ...evts.imports,
+    `import type { CommandTable, EventTable } from ${spec(`${RUNTIME_DIR}/tables.ts`)};`,
+    ...typeImports,
+    ...valueImports,
     '',
-    ...lines,
+    ...modules.map((m) => `export * from ${spec(m.path)};`),
+    ...visitors.map((v) => `export * from ${spec(v.path)};`),
     '',
     `/** Every command of ${schema.fname.split('/').pop()}, by name: \`args\`, \`returns\`, \`features\` and flags. */`,
-    `export interface QmpCommands${ext(cmds.names)} {}`,
+    `export interface QmpCommands${ext(commandMaps)} {}`,
     '',
     '/** Every event, by name: the type of its `data`. */',
-    `export interface QmpEvents${ext(evts.names)} {}`,
+    `export interface QmpEvents${ext(eventMaps)} {}`,
+    '',
+    '/** Every command, for the runtime: how to visit its arguments and return value. */',
+    `export const qmpCommandTable: CommandTable = ${join(commandTables)};`,
+    '',
+    '/** Every event, for the runtime: how to visit its data. */',
+    `export const qmpEventTable: EventTable = ${join(eventTables)};`,
+    '',
+    '/** How 64-bit integers are typed in this output (`--int64`). */',
+    `export const int64Mode = ${quoteSpec(options.int64)};`,
     '',
   ].join('\n');
+}
+
+/** The runtime, copied from templates/runtime/ as it is: generated code depends on nothing else. */
+function runtimeFiles(templatesDir: string): GeneratedFile[] {
+  return readdirSync(templatesDir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => ({ path: `${RUNTIME_DIR}/${f}`, content: readFileSync(join(templatesDir, f), 'utf8'), verbatim: true }));
 }
 
 function quoteSpec(s: string): string {
   return `'${s}'`;
 }
 
-/** Emits every file for a checked schema. */
-export function generateFiles(schema: QapiSchema, options: EmitOptions): GeneratedFile[] {
+/** Emits every file for a checked schema; `templatesDir` holds the runtime to copy. */
+export function generateFiles(schema: QapiSchema, options: EmitOptions, templatesDir: string): GeneratedFile[] {
   const ctx = new EmitContext(schema, options);
   const modules = emitTypes(ctx);
-  const files: GeneratedFile[] = modules.map((m) => ({ path: m.path, content: header(m.source) + '\n' + print(m.statements) }));
+  const visitors = emitVisitors(ctx);
+  const files: GeneratedFile[] = [];
+  for (const [i, m] of modules.entries()) {
+    files.push({ path: m.path, content: header(m.source) + '\n' + print(m.statements) });
+    const v = visitors[i]!;
+    files.push({ path: v.path, content: header(v.source) + '\n' + print(v.statements) });
+  }
   const entry = schema.modules.find((m) => !m.isBuiltin())?.name ?? schema.fname;
-  files.push({ path: 'index.ts', content: header(entry) + '\n' + emitIndex(schema, modules) });
+  files.push({ path: 'index.ts', content: header(entry) + '\n' + emitIndex(schema, modules, visitors, options) });
+  files.push(...runtimeFiles(templatesDir));
   // The output is ES modules whatever the host package says, so `nodenext` resolves it as such.
   files.push({ path: 'package.json', content: '{\n  "type": "module",\n  "sideEffects": false\n}\n', verbatim: true });
   return files;

@@ -14,10 +14,10 @@ const update = process.env.UPDATE_GOLDEN === '1';
 
 /** All generated files of a case but the shared ones, formatted, in one reviewable text. */
 async function render(schemaFile: string, int64: 'number' | 'bigint'): Promise<string> {
-  const files = generateFiles(loadSchema(schemaFile), { int64 });
+  const files = generateFiles(loadSchema(schemaFile), { int64 }, join(import.meta.dirname, '..', '..', 'templates', 'runtime'));
   const parts: string[] = [];
   for (const f of files) {
-    if (f.path === 'builtin.ts' || f.path === 'package.json') continue;
+    if (f.path.startsWith('builtin.') || f.path === 'package.json' || f.path.startsWith('runtime/')) continue;
     parts.push(`//// ${f.path}\n${f.verbatim ? f.content : await formatTypeScript(f.content, f.path)}`);
   }
   return parts.join('\n');
