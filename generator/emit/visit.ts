@@ -201,16 +201,7 @@ class VisitEmitter implements SchemaVisitor {
     this.runtime('AlternateBranch', true);
     const branches = t.alternatives.variants.map((b) => {
       const type = b.type;
-      const json =
-        type instanceof SchemaEnumType
-          ? 'string'
-          : type instanceof SchemaObjectType
-            ? 'object'
-            : type instanceof SchemaArrayType
-              ? 'array'
-              : type.jsonType() === 'int'
-                ? 'number'
-                : type.jsonType();
+      const json = type.alternateJsonType()!;
       const enumValues = type instanceof SchemaEnumType ? `, enumValues: [${type.members.map((m) => quote(m.name)).join(', ')}]` : '';
       return `{ name: ${quote(b.name)}, jsonType: ${quote(json)}${enumValues}, visit: ${this.ref(type)} }`;
     });

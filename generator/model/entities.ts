@@ -363,10 +363,26 @@ export abstract class SchemaType extends SchemaDefinition {
     return map[this.jsonType()] ?? null;
   }
 
+  /** The JSON type of this type's values, as an alternate dispatches on it; null where an alternate can't use it. */
+  alternateJsonType(): AlternateJsonType | null {
+    return QTYPE_JSON[this.alternateQtype() ?? ''] ?? null;
+  }
+
   override describe(): string {
     return `${this.meta} type '${this.name}'`;
   }
 }
+
+export type AlternateJsonType = 'string' | 'number' | 'boolean' | 'null' | 'object' | 'array';
+
+const QTYPE_JSON: Record<string, AlternateJsonType> = {
+  QTYPE_QSTRING: 'string',
+  QTYPE_QNUM: 'number',
+  QTYPE_QBOOL: 'boolean',
+  QTYPE_QNULL: 'null',
+  QTYPE_QDICT: 'object',
+  QTYPE_QLIST: 'array',
+};
 
 export class SchemaBuiltinType extends SchemaType {
   readonly meta = 'built-in';
