@@ -1,0 +1,358 @@
+/**
+ * Hostile input to the QMP JSON reader and writer: every case ends cleanly
+ * (a value or a QmpJsonError) within a time bound, on both reader paths, and
+ * no prototype is touched.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  MAX_INTEGER_DIGITS,
+  MAX_NESTING,
+  parseQmpJson,
+  parseQmpJsonExact,
+  QmpJsonError,
+  stringifyQmpJson,
+  type JsonValue,
+} from '../../templates/runtime/json.js';
+
+/** Strict deep equality: Object.is on scalars, own keys in the same order, same prototypes. */
+function expectSame(actual: unknown, expected: unknown): void {
+  expect(difference(actual, expected, '$')).toBeUndefined();
+}
+
+function difference(a: unknown, b: unknown, path: string): string | undefined {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) {
+    return Object.is(a, b) ? undefined : `${path}: ${String(a)} vs ${String(b)}`;
+  }
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${path}: prototypes differ`;
+  const ka = Reflect.ownKeys(a);
+  if (ka.join('\u0000') !== Reflect.ownKeys(b).join('\u0000')) return `${path}: keys differ`;
+  for (const k of ka) {
+    const d = difference(
+      (a as Record<PropertyKey, unknown>)[k],
+      (b as Record<PropertyKey, unknown>)[k],
+      `${path}.${String(k)}`,
+    );
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+/** An unsafe integer: text holding it takes the exact parser even via parseQmpJson. */
+const BIG = '18446744073709551615';
+
+type Outcome = { value: JsonValue } | { error: string };
+
+/** Runs `f` under a time bound; returns its value or its QmpJsonError's message. */
+function outcome(f: () => JsonValue, boundMs: number): Outcome {
+  const start = performance.now();
+  let result: Outcome;
+  try {
+    result = { value: f() };
+  } catch (err) {
+    if (!(err instanceof QmpJsonError)) throw err; // a RangeError, TypeError... fails the test
+    result = { error: err.message };
+  }
+  expect(performance.now() - start).toBeLessThan(boundMs);
+  return result;
+}
+
+/** Both reader paths, each under the bound; they must agree. */
+function readBoth(text: string, boundMs = 1000): Outcome {
+  const fast = outcome(() => parseQmpJson(text), boundMs);
+  const exact = outcome(() => parseQmpJsonExact(text), boundMs);
+  if ('error' in fast) expect(exact).toEqual(fast);
+  else expectSame('value' in exact ? exact.value : exact, fast.value);
+  return fast;
+}
+
+function errorOf(o: Outcome): string {
+  if (!('error' in o)) throw new Error('expected an error, got a value');
+  return o.error;
+}
+
+function valueOf(o: Outcome): JsonValue {
+  if (!('value' in o)) throw new Error(`expected a value, got: ${o.error}`);
+  return o.value;
+}
+
+function expectNoPollution(): void {
+  const probe = {} as Record<string, unknown>;
+  expect(probe['polluted']).toBeUndefined();
+  expect(Object.prototype).not.toHaveProperty('polluted');
+  expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('polluted');
+}
+
+describe('prototype keys', () => {
+  it.each(['', `,"big":${BIG}`])('__proto__ becomes an own data property (%s)', (extra) => {
+    const result = valueOf(readBoth(`{"__proto__":{"polluted":1}${extra}}`)) as Record<string, JsonValue>;
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+    expect(Object.keys(result)).toContain('__proto__');
+    expect(Object.getOwnPropertyDescriptor(result, '__proto__')).toEqual({
+      value: { polluted: 1 },
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    expect(result['polluted']).toBeUndefined();
+    expectNoPollution();
+  });
+
+  it.each(['', `,"big":${BIG}`])('constructor and prototype are ordinary keys (%s)', (extra) => {
+    const text = `{"constructor":{"prototype":{"polluted":1}},"prototype":{"polluted":2},"toString":3,"hasOwnProperty":"x","valueOf":null${extra}}`;
+    const result = valueOf(readBoth(text)) as Record<string, JsonValue>;
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+    expect(result['constructor']).toEqual({ prototype: { polluted: 1 } });
+    expect(result['toString']).toBe(3);
+    expect(Object.keys(result).slice(0, 5)).toEqual([
+      'constructor',
+      'prototype',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+    ]);
+    expectNoPollution();
+  });
+
+  it('nested and repeated __proto__ keys, and non-object values', () => {
+    const text = `{"a":[{"__proto__":null},{"__proto__":1,"__proto__":{"polluted":true}}],"n":${BIG}}`;
+    const result = valueOf(readBoth(text)) as { a: Record<string, JsonValue>[] };
+    for (const item of result.a) expect(Object.getPrototypeOf(item)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(result.a[1], '__proto__')?.value).toEqual({ polluted: true });
+    expectNoPollution();
+  });
+
+  it('the writer writes __proto__ keys back as data', () => {
+    for (const text of ['{"__proto__":{"polluted":1}}', `{"__proto__":{"polluted":1},"n":${BIG}}`]) {
+      expect(stringifyQmpJson(parseQmpJson(text))).toBe(text);
+    }
+    expectNoPollution();
+  });
+});
+
+describe('deep nesting', () => {
+  const DEPTH = 100_000;
+  const arrays = '['.repeat(DEPTH) + ']'.repeat(DEPTH);
+  const objects = '{"a":'.repeat(DEPTH) + '1' + '}'.repeat(DEPTH);
+  const limitMessage = `JSON nesting depth limit exceeded (${MAX_NESTING})`;
+
+  it.each([
+    ['arrays', arrays],
+    ['arrays, exact path', '['.repeat(DEPTH) + BIG + ']'.repeat(DEPTH)],
+    ['objects', objects],
+    ['objects, exact path', '{"a":'.repeat(DEPTH) + BIG + '}'.repeat(DEPTH)],
+    ['mixed', '[{"a":'.repeat(DEPTH / 2) + '1' + '}]'.repeat(DEPTH / 2)],
+    ['unclosed arrays', '['.repeat(DEPTH)],
+    ['unclosed objects', '{"a":'.repeat(DEPTH)],
+    ['arrays inside a reply', `{"return":[1,${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}]}`],
+  ])('100,000 levels of %s: a clean error', (_what, text) => {
+    const message = errorOf(readBoth(text, 2000));
+    expect(message).toContain(limitMessage);
+  });
+
+  it('names the position and the path of the level that is too deep', () => {
+    const message = errorOf(readBoth(`{"return":[${'['.repeat(DEPTH)}]}`));
+    expect(message).toMatch(
+      /^JSON nesting depth limit exceeded \(1024\) at line 1, column 1034 \(offset 1033\) in return(\[0\]){1023}$/,
+    );
+  });
+
+  it(`accepts exactly ${MAX_NESTING} levels on both paths, and refuses ${MAX_NESTING + 1}`, () => {
+    const nest = (depth: number, inner: string): string => '['.repeat(depth) + inner + ']'.repeat(depth);
+    for (const inner of ['', '1', BIG]) {
+      let v = valueOf(readBoth(nest(MAX_NESTING, inner)));
+      for (let d = 1; d < MAX_NESTING; d++) v = (v as JsonValue[])[0] as JsonValue;
+      expect(v).toEqual(inner === '' ? [] : [inner === '1' ? 1 : BigInt(BIG)]);
+      expect(errorOf(readBoth(nest(MAX_NESTING + 1, inner)))).toContain(limitMessage);
+    }
+    const objects1024 = '{"a":'.repeat(MAX_NESTING - 1) + '{}' + '}'.repeat(MAX_NESTING - 1);
+    valueOf(readBoth(objects1024));
+    expect(errorOf(readBoth('[' + objects1024 + ']'))).toContain(limitMessage);
+  });
+
+  it('the writer refuses values nested too deeply, and cycles, cleanly', () => {
+    let deep: JsonValue = 1;
+    for (let d = 0; d < DEPTH; d++) deep = [deep];
+    const cyclic: Record<string, JsonValue> = { a: 1 };
+    cyclic['self'] = cyclic;
+    for (const value of [deep, { return: deep, n: 1n }, cyclic, [1n, cyclic]]) {
+      const start = performance.now();
+      expect(() => stringifyQmpJson(value)).toThrow(QmpJsonError);
+      expect(() => stringifyQmpJson(value)).toThrow(/nesting depth limit exceeded \(1024\)/);
+      expect(performance.now() - start).toBeLessThan(2000);
+    }
+  });
+
+  it(`the writer writes exactly ${MAX_NESTING} levels`, () => {
+    const nested = (depth: number): JsonValue => {
+      let v: JsonValue = [];
+      for (let d = 1; d < depth; d++) v = [v];
+      return v;
+    };
+    const text = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+    expect(stringifyQmpJson(nested(MAX_NESTING))).toBe(text(MAX_NESTING));
+    expect(stringifyQmpJson([1n, nested(MAX_NESTING - 1)])).toBe(`[1,${text(MAX_NESTING - 1)}]`);
+    expect(() => stringifyQmpJson(nested(MAX_NESTING + 1))).toThrow(QmpJsonError);
+    expect(() => stringifyQmpJson([1n, nested(MAX_NESTING)])).toThrow(QmpJsonError);
+  });
+});
+
+describe('a 50 MB string', () => {
+  const SIZE = 50 * 1024 * 1024;
+  const plain = 'x'.repeat(SIZE);
+
+  it('is read and written back on the fast path', () => {
+    const text = `{"return":"${plain}"}`;
+    const value = valueOf(outcome(() => parseQmpJson(text), 5000)) as { return: string };
+    expect(value.return.length).toBe(SIZE);
+    const start = performance.now();
+    expect(stringifyQmpJson(value) === text).toBe(true);
+    expect(performance.now() - start).toBeLessThan(5000);
+  }, 60_000);
+
+  it('is read and written back on the exact path, with escapes', () => {
+    const chunk = 'abc\\n\\u00e9\\"\\ud800' + 'y'.repeat(1000);
+    const decoded = 'abc\n\u00e9"\ud800' + 'y'.repeat(1000);
+    const repeat = Math.ceil(SIZE / chunk.length);
+    const body = chunk.repeat(repeat);
+    const text = `{"return":"${body}","n":${BIG}}`;
+    const value = valueOf(outcome(() => parseQmpJson(text), 5000)) as { return: string; n: bigint };
+    expect(value.n).toBe(BigInt(BIG));
+    expect(value.return === decoded.repeat(repeat)).toBe(true);
+    const start = performance.now();
+    const written = stringifyQmpJson(value);
+    expect(performance.now() - start).toBeLessThan(5000);
+    // JSON.stringify's escapes: é stays raw, the rest as in the input.
+    expect(written === text.replaceAll('\\u00e9', '\u00e9')).toBe(true);
+  }, 60_000);
+
+  it('unterminated, it is a clean error', () => {
+    expect(errorOf(readBoth(`{"return":"${plain}`, 5000))).toBe(
+      'Unterminated string at line 1, column 11 (offset 10) in return',
+    );
+  }, 60_000);
+});
+
+describe('numbers', () => {
+  it.each([
+    ['1e400', 'Number 1e400 is out of range at line 1, column 1 (offset 0)'],
+    ['{"return":{"size":1e400}}', 'Number 1e400 is out of range at line 1, column 19 (offset 18) in return.size'],
+    ['[-1E+400]', 'Number -1E+400 is out of range at line 1, column 2 (offset 1) in [0]'],
+    ['[1e99999999999999999999]', 'Number 1e99999999999999999999 is out of range at line 1, column 2 (offset 1) in [0]'],
+    [
+      `[${'9'.repeat(400)}.5]`,
+      'Number 99999999999999999999…(402 characters) is out of range at line 1, column 2 (offset 1) in [0]',
+    ],
+  ])('%.30s is an error', (text, message) => {
+    expect(errorOf(readBoth(text))).toBe(message);
+  });
+
+  it(`integers up to ${MAX_INTEGER_DIGITS} digits are read exactly, longer ones are refused`, () => {
+    const digits = '7'.repeat(MAX_INTEGER_DIGITS);
+    expect(valueOf(readBoth(`{"n":[${digits},-${digits}]}`))).toEqual({ n: [BigInt(digits), -BigInt(digits)] });
+    expect(errorOf(readBoth(`{"n":[1,-${digits}7]}`))).toBe(
+      `Integer -${'7'.repeat(19)}…(1002 characters) is too long (more than ${MAX_INTEGER_DIGITS} digits) at line 1, column 9 (offset 8) in n[1]`,
+    );
+  });
+
+  it('a 50 MB number is a clean error, with a short message', () => {
+    const digits = '1'.repeat(50 * 1024 * 1024);
+    expect(errorOf(readBoth(`[${digits}]`, 5000))).toMatch(
+      /^Integer 11111111111111111111…\(52428800 characters\) is too long/,
+    );
+    expect(errorOf(readBoth(`[${digits}.5]`, 5000))).toMatch(
+      /^Number 11111111111111111111…\(52428802 characters\) is out of range/,
+    );
+  }, 60_000);
+
+  it('5 MB of the longest integers is read quickly', () => {
+    const digits = '8'.repeat(MAX_INTEGER_DIGITS);
+    const count = 5000;
+    const value = valueOf(readBoth(`[${Array(count).fill(digits).join(',')}]`, 3000)) as bigint[];
+    expect(value.length).toBe(count);
+    expect(value[count - 1]).toBe(BigInt(digits));
+  }, 60_000);
+
+  it('-0 reads as 0 (as QEMU), -0.0 as -0, on both paths', () => {
+    expectSame(valueOf(readBoth('-0')), 0);
+    expectSame(valueOf(readBoth('{"a":-0,"b":[-0]}')), { a: 0, b: [0] });
+    expectSame(valueOf(readBoth('[-0.0,-0e5,-0E-1]')), [-0, -0, -0]);
+    expectSame(valueOf(readBoth(`[-0,-0.0,${BIG}]`)), [0, -0, BigInt(BIG)]);
+    expect(stringifyQmpJson([-0, 0])).toBe('[0,0]');
+  });
+});
+
+describe('lone surrogates', () => {
+  it.each([
+    ['"\\ud800"', '\ud800'],
+    ['"\\udfff"', '\udfff'],
+    ['"\\udc00\\ud800"', '\udc00\ud800'],
+    ['"\\ud800\\u0041"', '\ud800A'],
+    ['"\ud800"', '\ud800'], // raw, in the JavaScript string
+  ])('%s is read on both paths and written back escaped', (text, expected) => {
+    expect(valueOf(readBoth(text))).toBe(expected);
+    expect(valueOf(readBoth(`{${text}:[${text},${BIG}]}`))).toEqual({ [expected]: [expected, BigInt(BIG)] });
+    const written = stringifyQmpJson(expected);
+    expect(written).toMatch(/^"(\\u[0-9a-f]{4}|A)+"$/);
+    expect(parseQmpJson(written)).toBe(expected);
+    expect(parseQmpJson(stringifyQmpJson([expected, 1n]))).toEqual([expected, 1]);
+  });
+});
+
+describe('duplicate keys', () => {
+  it.each(['', `,"n":${BIG}`])('the last one wins, in the first one’s place (%s)', (extra) => {
+    const value = valueOf(readBoth(`{"a":1,"b":2,"a":{"x":3},"b":4,"a":5${extra}}`)) as Record<string, JsonValue>;
+    expect(Object.keys(value).slice(0, 2)).toEqual(['a', 'b']);
+    expect(value['a']).toBe(5);
+    expect(value['b']).toBe(4);
+    expect(valueOf(readBoth(`{"a":1,"a":${BIG}}`))).toEqual({ a: BigInt(BIG) });
+    expect(valueOf(readBoth(`{"a":${BIG},"a":1}`))).toEqual({ a: 1 });
+  });
+});
+
+describe('fuzz', () => {
+  /** Cuts, duplicates and swaps characters of valid QMP text. */
+  const mutated = fc
+    .tuple(
+      fc.constantFrom(
+        `{"return":{"size":${BIG},"name":"a\\u00e9\\ud800","list":[1,-0,2.5e3,true,false,null,{}]}}`,
+        '{"event":"X","data":{"__proto__":{"x":1}},"timestamp":{"seconds":1,"microseconds":-1}}',
+        '[[[[{"a":[1e400]}]]]]',
+      ),
+      fc.array(
+        fc.tuple(
+          fc.nat(),
+          fc.nat(),
+          fc.constantFrom('"', '\\', '[', '{', ']', '}', ',', ':', '-', '0', '9', 'e', ' ', '\u0001', ''),
+        ),
+        {
+          maxLength: 4,
+        },
+      ),
+    )
+    .map(([text, edits]) => {
+      let t = text;
+      for (const [at, len, insert] of edits) {
+        const i = at % (t.length + 1);
+        t = t.slice(0, i) + insert + t.slice(i + (len % 3));
+      }
+      return t;
+    });
+
+  it('mutated and random text: a value or a QmpJsonError, the same on both paths', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          mutated,
+          fc.string({ maxLength: 30 }),
+          fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', ':', ',', '1', '-', 'e', '.', '\\', 'u', ' ') }),
+        ),
+        (text) => {
+          readBoth(text, 500);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expectNoPollution();
+  });
+});
