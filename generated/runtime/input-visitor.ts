@@ -1,0 +1,203 @@
+/**
+ * The input visitor: JSON value → typed value (QEMU's qobject-input-visitor).
+ *
+ * Input comes from the exact QMP reader: integers beyond 2^53 are `bigint`.
+ * Every value is checked against its type, with QEMU's messages, and the
+ * result is built from fresh plain objects (never the input's), so keys
+ * such as `__proto__` are plain data and no prototype is ever touched.
+ *
+ * - Strict (command arguments): unknown members are rejected, as QEMU does.
+ * - Lenient (replies, events; the QMP spec says clients must ignore unknown
+ *   members): unknown members are dropped. Options keep unknown enum values
+ *   (as the string) and unions whose tag names an unknown branch (their
+ *   other members as JSON copies), so an older binding survives a newer
+ *   QEMU. A union tag is an enum, so `keepUnknownBranches` needs
+ *   `keepUnknownEnumValues` to get past the tag.
+ *
+ * Depends on ECMAScript built-ins only: this file is copied into generated
+ * output.
+ */
+
+import { type CompatPolicy, DEFAULT_COMPAT_POLICY, checksInput, inputRefusal, policyError } from './compat.js';
+import { addKey, badEnumValue, missingMember, noAlternative, unexpectedMember, wrongType } from './errors.js';
+import { decodeInt } from './ints.js';
+import {
+  type AlternateBranch,
+  type EnumInfo,
+  type Features,
+  type IntKind,
+  type Key,
+  NO_FEATURES,
+  ObjectScope,
+  type StructScope,
+  type VisitFn,
+  type Visitor,
+  copyJsonValue,
+  copyRemainingMembers,
+  enumValueFeatures,
+  hasOwn,
+  isEnumValue,
+  isObject,
+  pickBranch,
+  setOwn,
+} from './visitor.js';
+
+export interface InputVisitorOptions {
+  /** Reject unknown members (command arguments); false drops them (replies, events). */
+  readonly strict: boolean;
+  /** How `int`, `int64`, `uint64` and `size` are held: as the generated code was (`--int64`). */
+  readonly int64: 'number' | 'bigint';
+  /** The input half applies: deprecated/unstable members and enum values accepted, rejected or crash. */
+  readonly compat?: CompatPolicy;
+  /** Keep an unknown enum value as its string instead of failing. */
+  readonly keepUnknownEnumValues?: boolean;
+  /** Keep a union whose tag is no known branch (needs keepUnknownEnumValues for the tag). */
+  readonly keepUnknownBranches?: boolean;
+}
+
+export class InputVisitor implements Visitor {
+  readonly strict: boolean;
+  readonly int64: 'number' | 'bigint';
+  readonly compat: CompatPolicy;
+  readonly keepUnknownEnumValues: boolean;
+  readonly keepUnknownBranches: boolean;
+  private readonly bigintMode: boolean;
+  private readonly checkPolicy: boolean;
+
+  constructor(options: InputVisitorOptions) {
+    this.strict = options.strict;
+    this.int64 = options.int64;
+    this.compat = options.compat ?? DEFAULT_COMPAT_POLICY;
+    this.keepUnknownEnumValues = options.keepUnknownEnumValues ?? false;
+    this.keepUnknownBranches = options.keepUnknownBranches ?? false;
+    this.bigintMode = options.int64 === 'bigint';
+    this.checkPolicy = checksInput(this.compat);
+  }
+
+  startStruct(_key: Key, value: unknown, typeName: string): StructScope {
+    if (!isObject(value)) throw wrongType('object');
+    return new ObjectScope(typeName, value, {});
+  }
+
+  optional(scope: StructScope, name: string): boolean {
+    return hasOwn((scope as ObjectScope).src, name);
+  }
+
+  member(scope: StructScope, name: string, features: Features, visit: VisitFn): void {
+    const s = scope as ObjectScope;
+    const src = s.src;
+    if (!hasOwn(src, name)) throw missingMember(name);
+    let r: unknown;
+    try {
+      if (features !== NO_FEATURES && this.checkPolicy) {
+        const refusal = inputRefusal(features, this.compat);
+        if (refusal !== undefined) throw policyError(refusal, 'parameter');
+      }
+      r = visit(this, name, src[name]);
+    } catch (e) {
+      throw addKey(e, name);
+    }
+    s.consumed++;
+    setOwn(s.out, name, r);
+  }
+
+  memberValue(scope: StructScope, name: string): unknown {
+    const out = (scope as ObjectScope).out;
+    return hasOwn(out, name) ? out[name] : undefined;
+  }
+
+  unknownBranch(scope: StructScope, tagName: string): void {
+    const s = scope as ObjectScope;
+    if (!this.keepUnknownBranches) {
+      const e = badEnumValue(String(this.memberValue(s, tagName)));
+      throw addKey(e, tagName);
+    }
+    copyRemainingMembers(s, true);
+    // Everything is consumed now: the kept members are the branch's.
+    s.consumed = Number.MAX_SAFE_INTEGER;
+  }
+
+  checkStruct(scope: StructScope): void {
+    if (!this.strict) return;
+    const s = scope as ObjectScope;
+    const src = s.src;
+    let n = 0;
+    for (const _ in src) n++;
+    if (n === s.consumed || s.consumed === Number.MAX_SAFE_INTEGER) return;
+    // Some key was not visited: the first one, in the object's key order.
+    for (const k of Object.keys(src)) {
+      if (!hasOwn(s.out, k)) throw unexpectedMember(k);
+    }
+  }
+
+  endStruct(scope: StructScope): unknown {
+    return (scope as ObjectScope).out;
+  }
+
+  list(_key: Key, value: unknown, visitElement: VisitFn): unknown {
+    if (!Array.isArray(value)) throw wrongType('array');
+    const n = value.length;
+    const out: unknown[] = [];
+    let i = 0;
+    try {
+      for (; i < n; i++) out.push(visitElement(this, i, value[i]));
+    } catch (e) {
+      throw addKey(e, i);
+    }
+    return out;
+  }
+
+  alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
+    const b = pickBranch(value, branches);
+    if (b === undefined) throw noAlternative(typeName);
+    return b.visit(this, key, value);
+  }
+
+  int(_key: Key, value: unknown, kind: IntKind): unknown {
+    return decodeInt(value, kind, this.bigintMode);
+  }
+
+  number(_key: Key, value: unknown): unknown {
+    if (typeof value === 'number') {
+      if (Number.isFinite(value)) return value;
+    } else if (typeof value === 'bigint') {
+      return Number(value); // QEMU takes integers for `number`; a double is what `number` is
+    }
+    throw wrongType('number');
+  }
+
+  str(_key: Key, value: unknown): unknown {
+    if (typeof value !== 'string') throw wrongType('string');
+    return value;
+  }
+
+  bool(_key: Key, value: unknown): unknown {
+    if (typeof value !== 'boolean') throw wrongType('boolean');
+    return value;
+  }
+
+  null(_key: Key, value: unknown): unknown {
+    if (value !== null) throw wrongType('null');
+    return null;
+  }
+
+  any(_key: Key, value: unknown): unknown {
+    return copyJsonValue(value, true);
+  }
+
+  enumValue(_key: Key, value: unknown, info: EnumInfo): unknown {
+    if (typeof value !== 'string') throw wrongType('string');
+    if (!isEnumValue(info, value)) {
+      if (this.keepUnknownEnumValues) return value;
+      throw badEnumValue(value);
+    }
+    if (this.checkPolicy) {
+      const f = enumValueFeatures(info, value);
+      if (f !== NO_FEATURES) {
+        const refusal = inputRefusal(f, this.compat);
+        if (refusal !== undefined) throw policyError(refusal, 'value', value);
+      }
+    }
+    return value;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * What the runtime knows about each command and event: how to visit its
+ * arguments, return value or data, and its special features and flags.
+ * Generated code builds one table per schema module; index.ts joins them.
+ */
+import type { Features, VisitFn } from './visitor.js';
+
+export interface CommandInfo {
+  /** Visits the arguments object, or null for a command without arguments. */
+  readonly args: VisitFn | null;
+  /** Visits the return value, or null for a command that returns `{}`. */
+  readonly returns: VisitFn | null;
+  readonly features: Features;
+  readonly allowOob: boolean;
+  readonly successResponse: boolean;
+}
+
+export interface EventInfo {
+  /** Visits the event's data, or null for an event without data. */
+  readonly data: VisitFn | null;
+  readonly features: Features;
+}
+
+export type CommandTable = { readonly [name: string]: CommandInfo };
+export type EventTable = { readonly [name: string]: EventInfo };

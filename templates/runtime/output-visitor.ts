@@ -1,0 +1,165 @@
+/**
+ * The output visitor: typed value → JSON value, for the exact QMP writer
+ * (QEMU's qobject-output-visitor).
+ *
+ * Types are checked as strictly as on input (a TypeScript caller may have
+ * cast), with the same messages and paths; integers are range-checked and a
+ * `bigint` stays a `bigint` (the exact writer writes its digits). The output
+ * half of the compat policy applies: `hide` leaves out members with the
+ * feature. The result is made of fresh plain objects. Members the type does
+ * not have are left out (TypeScript lets objects carry extra properties);
+ * an optional member set to `undefined` counts as absent.
+ *
+ * Depends on ECMAScript built-ins only: this file is copied into generated
+ * output.
+ */
+
+import { type CompatPolicy, DEFAULT_COMPAT_POLICY, hidesOutput, isHiddenByPolicy } from './compat.js';
+import { addKey, badEnumValue, missingMember, noAlternative, wrongType } from './errors.js';
+import { encodeInt } from './ints.js';
+import {
+  type AlternateBranch,
+  type EnumInfo,
+  type Features,
+  type IntKind,
+  type Key,
+  NO_FEATURES,
+  ObjectScope,
+  type StructScope,
+  type VisitFn,
+  type Visitor,
+  copyJsonValue,
+  copyRemainingMembers,
+  hasOwn,
+  isEnumValue,
+  isObject,
+  pickBranch,
+  setOwn,
+} from './visitor.js';
+
+export interface OutputVisitorOptions {
+  /** How the generated code holds `int`, `int64`, `uint64` and `size` (only changes a message). Default `number`. */
+  readonly int64?: 'number' | 'bigint';
+  /** The output half applies: members with a hidden feature are left out. */
+  readonly compat?: CompatPolicy;
+  /** Let an unknown enum value through (a value a lenient input visitor kept). */
+  readonly keepUnknownEnumValues?: boolean;
+  /** Let a union with an unknown branch through, its other members as JSON (as lenient input kept them). */
+  readonly keepUnknownBranches?: boolean;
+}
+
+export class OutputVisitor implements Visitor {
+  readonly int64: 'number' | 'bigint';
+  readonly compat: CompatPolicy;
+  readonly keepUnknownEnumValues: boolean;
+  readonly keepUnknownBranches: boolean;
+  private readonly bigintMode: boolean;
+  private readonly hides: boolean;
+
+  constructor(options: OutputVisitorOptions = {}) {
+    this.int64 = options.int64 ?? 'number';
+    this.compat = options.compat ?? DEFAULT_COMPAT_POLICY;
+    this.keepUnknownEnumValues = options.keepUnknownEnumValues ?? false;
+    this.keepUnknownBranches = options.keepUnknownBranches ?? false;
+    this.bigintMode = this.int64 === 'bigint';
+    this.hides = hidesOutput(this.compat);
+  }
+
+  startStruct(_key: Key, value: unknown, typeName: string): StructScope {
+    if (!isObject(value)) throw wrongType('object');
+    return new ObjectScope(typeName, value, {});
+  }
+
+  optional(scope: StructScope, name: string): boolean {
+    const src = (scope as ObjectScope).src;
+    return hasOwn(src, name) && src[name] !== undefined;
+  }
+
+  member(scope: StructScope, name: string, features: Features, visit: VisitFn): void {
+    const s = scope as ObjectScope;
+    const src = s.src;
+    const x = hasOwn(src, name) ? src[name] : undefined;
+    if (x === undefined) throw missingMember(name);
+    if (features !== NO_FEATURES && this.hides && isHiddenByPolicy(features, this.compat)) {
+      (s.skipped ??= []).push(name);
+      return;
+    }
+    let r: unknown;
+    try {
+      r = visit(this, name, x);
+    } catch (e) {
+      throw addKey(e, name);
+    }
+    setOwn(s.out, name, r);
+  }
+
+  memberValue(scope: StructScope, name: string): unknown {
+    const src = (scope as ObjectScope).src;
+    return hasOwn(src, name) ? src[name] : undefined;
+  }
+
+  unknownBranch(scope: StructScope, tagName: string): void {
+    const s = scope as ObjectScope;
+    if (!this.keepUnknownBranches) throw addKey(badEnumValue(String(this.memberValue(s, tagName))), tagName);
+    copyRemainingMembers(s, true);
+  }
+
+  checkStruct(_scope: StructScope): void {}
+
+  endStruct(scope: StructScope): unknown {
+    return (scope as ObjectScope).out;
+  }
+
+  list(_key: Key, value: unknown, visitElement: VisitFn): unknown {
+    if (!Array.isArray(value)) throw wrongType('array');
+    const n = value.length;
+    const out: unknown[] = [];
+    let i = 0;
+    try {
+      for (; i < n; i++) out.push(visitElement(this, i, value[i]));
+    } catch (e) {
+      throw addKey(e, i);
+    }
+    return out;
+  }
+
+  alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
+    const b = pickBranch(value, branches);
+    if (b === undefined) throw noAlternative(typeName);
+    return b.visit(this, key, value);
+  }
+
+  int(_key: Key, value: unknown, kind: IntKind): unknown {
+    return encodeInt(value, kind, this.bigintMode);
+  }
+
+  number(_key: Key, value: unknown): unknown {
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw wrongType('number');
+    return value;
+  }
+
+  str(_key: Key, value: unknown): unknown {
+    if (typeof value !== 'string') throw wrongType('string');
+    return value;
+  }
+
+  bool(_key: Key, value: unknown): unknown {
+    if (typeof value !== 'boolean') throw wrongType('boolean');
+    return value;
+  }
+
+  null(_key: Key, value: unknown): unknown {
+    if (value !== null) throw wrongType('null');
+    return null;
+  }
+
+  any(_key: Key, value: unknown): unknown {
+    return copyJsonValue(value, true);
+  }
+
+  enumValue(_key: Key, value: unknown, info: EnumInfo): unknown {
+    if (typeof value !== 'string') throw wrongType('string');
+    if (!isEnumValue(info, value) && !this.keepUnknownEnumValues) throw badEnumValue(value);
+    return value;
+  }
+}
