@@ -18,7 +18,7 @@ async function run(body: () => Promise<number> | number): Promise<void> {
     if (err instanceof QapiError) {
       process.stderr.write(err.message + '\n');
       process.exitCode = 1;
-    } else if (err instanceof Error && err.name === 'WriteOutputError') {
+    } else if (err instanceof Error && (err.name === 'WriteOutputError' || err instanceof SyntaxError || err.constructor.name === 'CompatPolicySyntaxError' || err.message.startsWith('--'))) {
       process.stderr.write(`qapi-ts: ${err.message}\n`);
       process.exitCode = 1;
     } else {
@@ -96,6 +96,37 @@ program
       if (lines.length) process.stdout.write(lines.join('\n') + '\n');
       return 0;
     }),
+  );
+
+program
+  .command('validate')
+  .description('check QMP messages (one JSON message per file, - for stdin) against a schema')
+  .requiredOption('--schema <file>', 'the schema file (entry point)')
+  .addOption(lenientDocs)
+  .option('--compat <policy>', "compat policy, as QEMU's -compat: e.g. unstable-input=reject,deprecated-output=hide")
+  .option('--reply-to <command>', 'the command a {"return": ...} message answers')
+  .option('--strict', 'check replies strictly (unknown members are errors)')
+  .addOption(new Option('--int64 <type>', 'how the generated code holds int64, uint64 and size').choices(['number', 'bigint']).default('number'))
+  .argument('<message-files...>', 'files holding one QMP message each, or - for standard input')
+  .action(
+    (
+      files: string[],
+      opts: { schema: string; lenientDocs?: boolean; compat?: string; replyTo?: string; strict?: boolean; int64: 'number' | 'bigint' },
+    ) =>
+      run(async () => {
+        const schema = load(opts.schema, opts);
+        const { validateFiles } = await import('./validate/validate.js');
+        const verdicts = validateFiles(schema, files, {
+          int64: opts.int64,
+          ...(opts.compat !== undefined ? { compat: opts.compat } : {}),
+          ...(opts.replyTo !== undefined ? { replyTo: opts.replyTo } : {}),
+          ...(opts.strict ? { strict: true } : {}),
+        });
+        for (const { file, verdict } of verdicts) {
+          process.stdout.write(verdict.ok ? `${file}: ok\n` : `${file}: error: ${verdict.error}\n`);
+        }
+        return verdicts.every((v) => v.verdict.ok) ? 0 : 1;
+      }),
   );
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,55 @@
+/**
+ * `qapi-ts validate`: checks QMP messages against a schema with the same
+ * runtime the generated code uses, driven by visit functions built from the
+ * model (model-visitors.ts), so verdicts and messages are the generated
+ * code's.
+ */
+import { readFileSync } from 'node:fs';
+import type { QapiSchema } from '../model/schema.js';
+import { parseCompatPolicy, type CompatPolicy } from '../../templates/runtime/compat.js';
+import { checkQmpMessage, type MessageVerdict } from '../../templates/runtime/qmp.js';
+import { ModelVisitors } from './model-visitors.js';
+
+export interface ValidateOptions {
+  compat?: string;
+  replyTo?: string;
+  strict?: boolean;
+  int64?: 'number' | 'bigint';
+}
+
+export interface FileVerdict {
+  file: string;
+  verdict: MessageVerdict;
+}
+
+/** A checker for one schema: build the tables once, check many messages. */
+export function messageChecker(schema: QapiSchema, options: ValidateOptions): (text: string) => MessageVerdict {
+  const visitors = new ModelVisitors(schema);
+  const commands = visitors.commandTable();
+  const events = visitors.eventTable();
+  const compat: CompatPolicy = options.compat ? parseCompatPolicy(options.compat) : {};
+  if (options.replyTo !== undefined && !Object.prototype.hasOwnProperty.call(commands, options.replyTo)) {
+    throw new Error(`--reply-to: the command ${options.replyTo} has not been found`);
+  }
+  return (text) =>
+    checkQmpMessage(text, commands, events, {
+      int64: options.int64 ?? 'number',
+      compat,
+      ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
+      ...(options.strict ? { strict: true } : {}),
+    });
+}
+
+/** Checks each file ('-' is standard input); a file that can't be read gets an error verdict. */
+export function validateFiles(schema: QapiSchema, files: string[], options: ValidateOptions): FileVerdict[] {
+  const check = messageChecker(schema, options);
+  return files.map((file) => {
+    let text: string;
+    try {
+      text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    } catch (e) {
+      return { file, verdict: { ok: false, error: `can't read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` } };
+    }
+    return { file, verdict: check(text) };
+  });
+}
