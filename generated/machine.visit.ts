@@ -18,6 +18,13 @@ import {
   visit_uint64,
   visit_uint8,
 } from './builtin.visit.js';
+import {
+  decodeDeviceAttachArguments,
+  decodeMachineDiagnostics,
+  decodeMachineInfoList,
+  decodeMachineResetArguments,
+  decodeVcpuInfoList,
+} from './machine.codec.js';
 import type { CommandTable } from './runtime/tables.js';
 import {
   type EnumInfo,
@@ -234,6 +241,7 @@ export const commandsMachine: CommandTable = {
   'query-machines': {
     args: null,
     returns: visitMachineInfoList,
+    decodeReturns: decodeMachineInfoList,
     features: NO_FEATURES,
     allowOob: false,
     successResponse: true,
@@ -241,6 +249,7 @@ export const commandsMachine: CommandTable = {
   'query-vcpus': {
     args: null,
     returns: visitVcpuInfoList,
+    decodeReturns: decodeVcpuInfoList,
     features: NO_FEATURES,
     allowOob: false,
     successResponse: true,
@@ -255,6 +264,7 @@ export const commandsMachine: CommandTable = {
   machine_reset: {
     args: visitMachineResetArguments,
     returns: null,
+    decodeArgs: decodeMachineResetArguments,
     features: NO_FEATURES,
     allowOob: false,
     successResponse: true,
@@ -269,6 +279,7 @@ export const commandsMachine: CommandTable = {
   'device-attach': {
     args: visitDeviceAttachArguments,
     returns: null,
+    decodeArgs: decodeDeviceAttachArguments,
     features: NO_FEATURES,
     allowOob: false,
     successResponse: true,
@@ -276,6 +287,7 @@ export const commandsMachine: CommandTable = {
   'query-machine-diagnostics': {
     args: null,
     returns: visitMachineDiagnostics,
+    decodeReturns: decodeMachineDiagnostics,
     features: F_UNSTABLE,
     allowOob: false,
     successResponse: true,

@@ -10,6 +10,7 @@ import {
   type Visitor,
 } from '../runtime/visitor.js';
 import { visitThrottleLimits, visitThrottlePreset } from './limits.visit.js';
+import { decodeBlockSetIoLimitsArguments } from './throttle.codec.js';
 
 const alternativesIoLimitSpec: readonly AlternateBranch[] = [
   { name: 'iops', jsonType: 'number', visit: visit_int },
@@ -47,6 +48,7 @@ export const commandsBlockThrottle: CommandTable = {
   'block-set-io-limits': {
     args: visitBlockSetIoLimitsArguments,
     returns: null,
+    decodeArgs: decodeBlockSetIoLimitsArguments,
     features: NO_FEATURES,
     allowOob: false,
     successResponse: true,

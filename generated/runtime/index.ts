@@ -14,5 +14,7 @@ export * from './ints.js';
 export * from './input-visitor.js';
 export * from './output-visitor.js';
 export * from './clone-visitor.js';
+export * from './tables.js';
+export * from './qmp.js';
 export { parseQmpJson, stringifyQmpJson, QmpJsonError } from './json.js';
 export type { JsonValue } from './json.js';

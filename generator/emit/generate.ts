@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmitContext, emitTypes, type EmitOptions, type ModuleOutput } from './types.js';
 import { RUNTIME_DIR, emitVisitors, type VisitOutput } from './visit.js';
+import { emitCodecs } from './codec.js';
 
 export interface GeneratedFile {
   path: string;
@@ -55,11 +56,13 @@ function emitIndex(schema: QapiSchema, modules: ModuleOutput[], visitors: VisitO
   const join = (names: string[]): string => `{ ${names.map((n) => `...${n}`).join(', ')} }`;
   return [
     `import type { CommandTable, EventTable } from ${spec(`${RUNTIME_DIR}/tables.ts`)};`,
+    `import { decodeCommandArguments, decodeCommandReturn, decodeEventData, type DecodeOptions } from ${spec(`${RUNTIME_DIR}/qmp.ts`)};`,
     ...typeImports,
     ...valueImports,
     '',
     ...modules.map((m) => `export * from ${spec(m.path)};`),
     ...visitors.map((v) => `export * from ${spec(v.path)};`),
+    ...visitors.map((v) => `export * from ${spec(v.path.replace(/\.visit\.ts$/, '.codec.ts'))};`),
     '',
     `/** Every command of ${schema.fname.split('/').pop()}, by name: \`args\`, \`returns\`, \`features\` and flags. */`,
     `export interface QmpCommands${ext(commandMaps)} {}`,
@@ -75,6 +78,21 @@ function emitIndex(schema: QapiSchema, modules: ModuleOutput[], visitors: VisitO
     '',
     '/** How 64-bit integers are typed in this output (`--int64`). */',
     `export const int64Mode = ${quoteSpec(options.int64)};`,
+    '',
+    '/** Checks a command\'s arguments as QEMU would (strict, under the compat policy); returns them typed. */',
+    'export function decodeArguments<K extends keyof QmpCommands & string>(name: K, args: unknown, options?: DecodeOptions): QmpCommands[K][\'args\'] {',
+    '  return decodeCommandArguments(qmpCommandTable, name, args, int64Mode, options) as QmpCommands[K][\'args\'];',
+    '}',
+    '',
+    '/** Reads a command\'s return value as a client should (lenient unless `strict`); returns it typed. */',
+    'export function decodeReturn<K extends keyof QmpCommands & string>(name: K, value: unknown, options?: DecodeOptions): QmpCommands[K][\'returns\'] {',
+    '  return decodeCommandReturn(qmpCommandTable, name, value, int64Mode, options) as QmpCommands[K][\'returns\'];',
+    '}',
+    '',
+    '/** Reads an event\'s data as a client should (lenient unless `strict`); returns it typed. */',
+    'export function decodeEvent<K extends keyof QmpEvents & string>(name: K, data: unknown, options?: DecodeOptions): QmpEvents[K] {',
+    '  return decodeEventData(qmpEventTable, name, data, int64Mode, options) as QmpEvents[K];',
+    '}',
     '',
   ].join('\n');
 }
@@ -96,11 +114,10 @@ export function generateFiles(schema: QapiSchema, options: EmitOptions, template
   const ctx = new EmitContext(schema, options);
   const modules = emitTypes(ctx);
   const visitors = emitVisitors(ctx);
+  const codecs = emitCodecs(ctx);
   const files: GeneratedFile[] = [];
   for (const [i, m] of modules.entries()) {
-    files.push({ path: m.path, content: header(m.source) + '\n' + print(m.statements) });
-    const v = visitors[i]!;
-    files.push({ path: v.path, content: header(v.source) + '\n' + print(v.statements) });
+    for (const out of [m, visitors[i]!, codecs[i]!]) files.push({ path: out.path, content: header(out.source) + '\n' + print(out.statements) });
   }
   const entry = schema.modules.find((m) => !m.isBuiltin())?.name ?? schema.fname;
   files.push({ path: 'index.ts', content: header(entry) + '\n' + emitIndex(schema, modules, visitors, options) });

@@ -25,6 +25,7 @@ import type { SchemaVisitor } from '../model/visitor.js';
 import { ImportBinder } from './binder.js';
 import { pascalCase, quote } from './naming.js';
 import type { EmitContext } from './types.js';
+import { codecName, codecPath } from './codec.js';
 
 /** The runtime's files, as they sit in the output directory. */
 export const RUNTIME_DIR = 'runtime';
@@ -214,17 +215,29 @@ class VisitEmitter implements SchemaVisitor {
     this.fn(visitName(this.ctx, t), this.visitFnParams(), `return v.alternate(key, value, ${quote(t.name)}, ${branchesName});`, `Visits a \`${t.name}\` (an alternate).`);
   }
 
+  /** The specialized input walk of a type, when it has one (built-in scalars and enums don't). */
+  private decodeRef(t: SchemaType): string | null {
+    if (!(t instanceof SchemaObjectType || t instanceof SchemaArrayType || t.meta === 'alternate')) return null;
+    const name = codecName(this.ctx, 'decode', t);
+    if (t.module) this.file.use(codecPath(this.ctx.paths.of(t.module)), name, false);
+    return name;
+  }
+
   visitCommand(c: SchemaCommand): void {
     const args = c.argType ? this.ref(c.argType) : 'null';
     const returns = c.retType ? this.ref(c.retType) : 'null';
+    const decodeArgs = c.argType ? this.decodeRef(c.argType) : null;
+    const decodeReturns = c.retType ? this.decodeRef(c.retType) : null;
+    const fast = [decodeArgs ? `decodeArgs: ${decodeArgs}, ` : '', decodeReturns ? `decodeReturns: ${decodeReturns}, ` : ''].join('');
     this.file.commands.push(
-      `${quote(c.name)}: { args: ${args}, returns: ${returns}, features: ${this.features(c.features)}, allowOob: ${c.allowOob}, successResponse: ${c.successResponse} }`,
+      `${quote(c.name)}: { args: ${args}, returns: ${returns}, ${fast}features: ${this.features(c.features)}, allowOob: ${c.allowOob}, successResponse: ${c.successResponse} }`,
     );
   }
 
   visitEvent(e: SchemaEvent): void {
     const data = e.argType ? this.ref(e.argType) : 'null';
-    this.file.events.push(`${quote(e.name)}: { data: ${data}, features: ${this.features(e.features)} }`);
+    const decodeData = e.argType ? this.decodeRef(e.argType) : null;
+    this.file.events.push(`${quote(e.name)}: { data: ${data}, ${decodeData ? `decodeData: ${decodeData}, ` : ''}features: ${this.features(e.features)} }`);
   }
 }
 

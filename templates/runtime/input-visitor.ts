@@ -19,8 +19,9 @@
  */
 
 import { type CompatPolicy, DEFAULT_COMPAT_POLICY, checksInput, inputRefusal, policyError } from './compat.js';
-import { addKey, badEnumValue, missingMember, noAlternative, unexpectedMember, wrongType } from './errors.js';
+import { addKey, badEnumValue, missingMember, noAlternative, wrongType } from './errors.js';
 import { decodeInt } from './ints.js';
+import { ALL_CONSUMED, checkUnexpected } from './codec-support.js';
 import {
   type AlternateBranch,
   type EnumInfo,
@@ -61,8 +62,9 @@ export class InputVisitor implements Visitor {
   readonly compat: CompatPolicy;
   readonly keepUnknownEnumValues: boolean;
   readonly keepUnknownBranches: boolean;
-  private readonly bigintMode: boolean;
-  private readonly checkPolicy: boolean;
+  /** Read by generated codecs, which must behave exactly as this visitor. */
+  readonly bigintMode: boolean;
+  readonly checkPolicy: boolean;
 
   constructor(options: InputVisitorOptions) {
     this.strict = options.strict;
@@ -114,20 +116,13 @@ export class InputVisitor implements Visitor {
     }
     copyRemainingMembers(s, true);
     // Everything is consumed now: the kept members are the branch's.
-    s.consumed = Number.MAX_SAFE_INTEGER;
+    s.consumed = ALL_CONSUMED;
   }
 
   checkStruct(scope: StructScope): void {
     if (!this.strict) return;
     const s = scope as ObjectScope;
-    const src = s.src;
-    let n = 0;
-    for (const _ in src) n++;
-    if (n === s.consumed || s.consumed === Number.MAX_SAFE_INTEGER) return;
-    // Some key was not visited: the first one, in the object's key order.
-    for (const k of Object.keys(src)) {
-      if (!hasOwn(s.out, k)) throw unexpectedMember(k);
-    }
+    checkUnexpected(s.src, s.out, s.consumed);
   }
 
   endStruct(scope: StructScope): unknown {

@@ -53,8 +53,9 @@ export class OutputVisitor implements Visitor {
   readonly compat: CompatPolicy;
   readonly keepUnknownEnumValues: boolean;
   readonly keepUnknownBranches: boolean;
-  private readonly bigintMode: boolean;
-  private readonly hides: boolean;
+  /** Read by generated codecs, which must behave exactly as this visitor. */
+  readonly bigintMode: boolean;
+  readonly hides: boolean;
 
   constructor(options: OutputVisitorOptions = {}) {
     this.int64 = options.int64 ?? 'number';

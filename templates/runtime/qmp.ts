@@ -87,20 +87,25 @@ export function decodeCommandArguments(commands: CommandTable, name: string, arg
   const info = commandInfo(commands, name);
   const refused = checkCommandPolicy(name, info.features, options.compat ?? DEFAULT_COMPAT_POLICY);
   if (refused !== undefined) throw new QmpError('CommandNotFound', refused);
-  return (info.args ?? visitEmptyStruct)(inputVisitor(int64, options, true), null, args === undefined ? {} : args);
+  const v = inputVisitor(int64, options, true);
+  const x = args === undefined ? {} : args;
+  return info.decodeArgs ? info.decodeArgs(v, x) : (info.args ?? visitEmptyStruct)(v, null, x);
 }
 
 /** Reads a command's return value as a client should: leniently unless `strict`. */
 export function decodeCommandReturn(commands: CommandTable, name: string, value: unknown, int64: Int64Mode, options: DecodeOptions = {}): unknown {
   const info = commandInfo(commands, name);
-  return (info.returns ?? visitEmptyStruct)(inputVisitor(int64, options, false), null, value);
+  const v = inputVisitor(int64, options, false);
+  return info.decodeReturns ? info.decodeReturns(v, value) : (info.returns ?? visitEmptyStruct)(v, null, value);
 }
 
 /** Reads an event's data as a client should: leniently unless `strict`. Absent data is `{}`. */
 export function decodeEventData(events: EventTable, name: string, data: unknown, int64: Int64Mode, options: DecodeOptions = {}): unknown {
   const info = Object.prototype.hasOwnProperty.call(events, name) ? events[name] : undefined;
   if (!info) throw new QmpError('GenericError', `The event ${name} is not in the schema`);
-  return (info.data ?? visitEmptyStruct)(inputVisitor(int64, options, false), null, data === undefined ? {} : data);
+  const v = inputVisitor(int64, options, false);
+  const x = data === undefined ? {} : data;
+  return info.decodeData ? info.decodeData(v, x) : (info.data ?? visitEmptyStruct)(v, null, x);
 }
 
 export interface MessageCheckOptions extends DecodeOptions {
