@@ -4,16 +4,8 @@ import {
   enumInfoBlockAioBackend,
   enumInfoBlockFormat,
   enumInfoQcow2EncryptionFormat,
-  visitBlockLuksOptions,
-  visitBlockLuksSecret,
-  visitBlockNodeInfo,
   visitBlockNodeOptions,
-  visitBlockNodeOptionsBase,
-  visitBlockQcow2Base,
   visitBlockQcow2Options,
-  visitBlockResizeArguments,
-  visitBlockZeroOptions,
-  visitQueryBlockNodesArguments,
 } from './block.visit.js';
 import { cloneIoLimitSpec, decodeIoLimitSpec, encodeIoLimitSpec } from './block/throttle.codec.js';
 import { clone_strList, decode_strList, encode_strList } from './builtin.codec.js';
@@ -100,13 +92,8 @@ export function decodeBlockQcow2BaseMembers(
 export function decodeBlockQcow2Base(c: InputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    const n = decodeBlockQcow2BaseMembers(c, x, out);
-    if (c.strict) checkUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockQcow2Base(c, null, x);
-    throw e;
-  }
+  const n = decodeBlockQcow2BaseMembers(c, x, out);
+  if (c.strict) checkUnexpected(x, out, n);
   return out;
 }
 
@@ -170,12 +157,7 @@ export function encodeBlockQcow2BaseMembers(
 export function encodeBlockQcow2Base(c: OutputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    encodeBlockQcow2BaseMembers(c, x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockQcow2Base(c, null, x);
-    throw e;
-  }
+  encodeBlockQcow2BaseMembers(c, x, out);
   return out;
 }
 
@@ -220,12 +202,40 @@ export function cloneBlockQcow2BaseMembers(src: PlainObject, out: PlainObject): 
 /** The clone walk of `BlockQcow2Base`. */
 export function cloneBlockQcow2Base(x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    cloneBlockQcow2BaseMembers(x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockQcow2Base(cloneVisitor, null, x);
-    throw e;
+  const p0 = x['file'];
+  let out: PlainObject;
+  if (p0 !== undefined) out = { file: p0 };
+  else {
+    out = {};
+    if (p0 !== undefined) out['file'] = p0;
+  }
+  {
+    const x1 = x['lazy-refcounts'];
+    if (x1 !== undefined) {
+      out['lazy-refcounts'] = x1;
+    }
+  }
+  {
+    const x2 = x['cache-size'];
+    if (x2 !== undefined) {
+      out['cache-size'] = x2;
+    }
+  }
+  {
+    const x3 = x['backing'];
+    if (x3 !== undefined) {
+      try {
+        out['backing'] = cloneBlockNodeRef(x3);
+      } catch (e) {
+        throw addKey(e, 'backing');
+      }
+    }
+  }
+  {
+    const x4 = x['encrypt-format'];
+    if (x4 !== undefined) {
+      out['encrypt-format'] = x4;
+    }
   }
   return out;
 }
@@ -263,13 +273,8 @@ export function decodeBlockLuksSecretMembers(
 export function decodeBlockLuksSecret(c: InputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    const n = decodeBlockLuksSecretMembers(c, x, out);
-    if (c.strict) checkUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockLuksSecret(c, null, x);
-    throw e;
-  }
+  const n = decodeBlockLuksSecretMembers(c, x, out);
+  if (c.strict) checkUnexpected(x, out, n);
   return out;
 }
 
@@ -304,12 +309,7 @@ export function encodeBlockLuksSecretMembers(
 export function encodeBlockLuksSecret(c: OutputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    encodeBlockLuksSecretMembers(c, x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockLuksSecret(c, null, x);
-    throw e;
-  }
+  encodeBlockLuksSecretMembers(c, x, out);
   return out;
 }
 
@@ -332,12 +332,18 @@ export function cloneBlockLuksSecretMembers(src: PlainObject, out: PlainObject):
 /** The clone walk of `BlockLuksSecret`. */
 export function cloneBlockLuksSecret(x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    cloneBlockLuksSecretMembers(x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockLuksSecret(cloneVisitor, null, x);
-    throw e;
+  const p0 = x['key-secret'];
+  let out: PlainObject;
+  if (p0 !== undefined) out = { 'key-secret': p0 };
+  else {
+    out = {};
+    if (p0 !== undefined) out['key-secret'] = p0;
+  }
+  {
+    const x1 = x['slot'];
+    if (x1 !== undefined) {
+      out['slot'] = x1;
+    }
   }
   return out;
 }
@@ -463,13 +469,8 @@ export function decodeBlockLuksOptionsMembers(
 export function decodeBlockLuksOptions(c: InputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    const n = decodeBlockLuksOptionsMembers(c, x, out);
-    if (c.strict) checkUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockLuksOptions(c, null, x);
-    throw e;
-  }
+  const n = decodeBlockLuksOptionsMembers(c, x, out);
+  if (c.strict) checkUnexpected(x, out, n);
   return out;
 }
 
@@ -495,12 +496,7 @@ export function encodeBlockLuksOptionsMembers(
 export function encodeBlockLuksOptions(c: OutputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    encodeBlockLuksOptionsMembers(c, x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockLuksOptions(c, null, x);
-    throw e;
-  }
+  encodeBlockLuksOptionsMembers(c, x, out);
   return out;
 }
 
@@ -519,12 +515,7 @@ export function cloneBlockLuksOptionsMembers(src: PlainObject, out: PlainObject)
 export function cloneBlockLuksOptions(x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    cloneBlockLuksOptionsMembers(x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockLuksOptions(cloneVisitor, null, x);
-    throw e;
-  }
+  cloneBlockLuksOptionsMembers(x, out);
   return out;
 }
 
@@ -542,13 +533,8 @@ export function decodeBlockZeroOptionsMembers(
 export function decodeBlockZeroOptions(c: InputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    const n = decodeBlockZeroOptionsMembers(c, x, out);
-    if (c.strict) checkUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockZeroOptions(c, null, x);
-    throw e;
-  }
+  const n = decodeBlockZeroOptionsMembers(c, x, out);
+  if (c.strict) checkUnexpected(x, out, n);
   return out;
 }
 
@@ -563,12 +549,7 @@ export function encodeBlockZeroOptionsMembers(
 export function encodeBlockZeroOptions(c: OutputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    encodeBlockZeroOptionsMembers(c, x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockZeroOptions(c, null, x);
-    throw e;
-  }
+  encodeBlockZeroOptionsMembers(c, x, out);
   return out;
 }
 
@@ -579,12 +560,7 @@ export function cloneBlockZeroOptionsMembers(src: PlainObject, out: PlainObject)
 export function cloneBlockZeroOptions(x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    cloneBlockZeroOptionsMembers(x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockZeroOptions(cloneVisitor, null, x);
-    throw e;
-  }
+  cloneBlockZeroOptionsMembers(x, out);
   return out;
 }
 
@@ -658,13 +634,8 @@ export function decodeBlockNodeOptionsBaseMembers(
 export function decodeBlockNodeOptionsBase(c: InputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    const n = decodeBlockNodeOptionsBaseMembers(c, x, out);
-    if (c.strict) checkUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockNodeOptionsBase(c, null, x);
-    throw e;
-  }
+  const n = decodeBlockNodeOptionsBaseMembers(c, x, out);
+  if (c.strict) checkUnexpected(x, out, n);
   return out;
 }
 
@@ -738,12 +709,7 @@ export function encodeBlockNodeOptionsBaseMembers(
 export function encodeBlockNodeOptionsBase(c: OutputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    encodeBlockNodeOptionsBaseMembers(c, x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockNodeOptionsBase(c, null, x);
-    throw e;
-  }
+  encodeBlockNodeOptionsBaseMembers(c, x, out);
   return out;
 }
 
@@ -794,12 +760,42 @@ export function cloneBlockNodeOptionsBaseMembers(src: PlainObject, out: PlainObj
 /** The clone walk of `q_obj_BlockNodeOptions-base`. */
 export function cloneBlockNodeOptionsBase(x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    cloneBlockNodeOptionsBaseMembers(x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockNodeOptionsBase(cloneVisitor, null, x);
-    throw e;
+  const p0 = x['node-name'];
+  const p1 = x['format'];
+  let out: PlainObject;
+  if (p0 !== undefined && p1 !== undefined) out = { 'node-name': p0, format: p1 };
+  else {
+    out = {};
+    if (p0 !== undefined) out['node-name'] = p0;
+    if (p1 !== undefined) out['format'] = p1;
+  }
+  {
+    const x2 = x['read-only'];
+    if (x2 !== undefined) {
+      out['read-only'] = x2;
+    }
+  }
+  {
+    const x3 = x['aio'];
+    if (x3 !== undefined) {
+      out['aio'] = x3;
+    }
+  }
+  {
+    const x4 = x['io-priority'];
+    if (x4 !== undefined) {
+      out['io-priority'] = x4;
+    }
+  }
+  {
+    const x5 = x['limits'];
+    if (x5 !== undefined) {
+      try {
+        out['limits'] = cloneIoLimitSpec(x5);
+      } catch (e) {
+        throw addKey(e, 'limits');
+      }
+    }
   }
   return out;
 }
@@ -1062,13 +1058,8 @@ export function decodeBlockNodeInfoMembers(
 export function decodeBlockNodeInfo(c: InputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    const n = decodeBlockNodeInfoMembers(c, x, out);
-    if (c.strict) checkUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockNodeInfo(c, null, x);
-    throw e;
-  }
+  const n = decodeBlockNodeInfoMembers(c, x, out);
+  if (c.strict) checkUnexpected(x, out, n);
   return out;
 }
 
@@ -1174,12 +1165,7 @@ export function encodeBlockNodeInfoMembers(
 export function encodeBlockNodeInfo(c: OutputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    encodeBlockNodeInfoMembers(c, x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockNodeInfo(c, null, x);
-    throw e;
-  }
+  encodeBlockNodeInfoMembers(c, x, out);
   return out;
 }
 
@@ -1248,12 +1234,53 @@ export function cloneBlockNodeInfoMembers(src: PlainObject, out: PlainObject): v
 /** The clone walk of `BlockNodeInfo`. */
 export function cloneBlockNodeInfo(x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    cloneBlockNodeInfoMembers(x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockNodeInfo(cloneVisitor, null, x);
-    throw e;
+  const p0 = x['node-name'];
+  const p1 = x['format'];
+  const p2 = x['read-only'];
+  const p3 = x['virtual-size'];
+  let out: PlainObject;
+  if (p0 !== undefined && p1 !== undefined && p2 !== undefined && p3 !== undefined)
+    out = { 'node-name': p0, format: p1, 'read-only': p2, 'virtual-size': p3 };
+  else {
+    out = {};
+    if (p0 !== undefined) out['node-name'] = p0;
+    if (p1 !== undefined) out['format'] = p1;
+    if (p2 !== undefined) out['read-only'] = p2;
+    if (p3 !== undefined) out['virtual-size'] = p3;
+  }
+  {
+    const x4 = x['actual-size'];
+    if (x4 !== undefined) {
+      out['actual-size'] = x4;
+    }
+  }
+  {
+    const x5 = x['children'];
+    if (x5 !== undefined) {
+      try {
+        out['children'] = clone_strList(x5);
+      } catch (e) {
+        throw addKey(e, 'children');
+      }
+    }
+  }
+  {
+    const x6 = x['encrypted'];
+    if (x6 !== undefined) {
+      out['encrypted'] = x6;
+    }
+  }
+  {
+    const x7 = x['drive-id'];
+    if (x7 !== undefined) {
+      out['drive-id'] = x7;
+    }
+  }
+  {
+    const x8 = x['zone-count'];
+    if (x8 !== undefined) {
+      out['zone-count'] = x8;
+    }
   }
   return out;
 }
@@ -1281,13 +1308,8 @@ export function decodeQueryBlockNodesArgumentsMembers(
 export function decodeQueryBlockNodesArguments(c: InputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    const n = decodeQueryBlockNodesArgumentsMembers(c, x, out);
-    if (c.strict) checkUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitQueryBlockNodesArguments(c, null, x);
-    throw e;
-  }
+  const n = decodeQueryBlockNodesArgumentsMembers(c, x, out);
+  if (c.strict) checkUnexpected(x, out, n);
   return out;
 }
 
@@ -1313,12 +1335,7 @@ export function encodeQueryBlockNodesArgumentsMembers(
 export function encodeQueryBlockNodesArguments(c: OutputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    encodeQueryBlockNodesArgumentsMembers(c, x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitQueryBlockNodesArguments(c, null, x);
-    throw e;
-  }
+  encodeQueryBlockNodesArgumentsMembers(c, x, out);
   return out;
 }
 
@@ -1336,12 +1353,7 @@ export function cloneQueryBlockNodesArgumentsMembers(src: PlainObject, out: Plai
 export function cloneQueryBlockNodesArguments(x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    cloneQueryBlockNodesArgumentsMembers(x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitQueryBlockNodesArguments(cloneVisitor, null, x);
-    throw e;
-  }
+  cloneQueryBlockNodesArgumentsMembers(x, out);
   return out;
 }
 
@@ -1421,13 +1433,8 @@ export function decodeBlockResizeArgumentsMembers(
 export function decodeBlockResizeArguments(c: InputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    const n = decodeBlockResizeArgumentsMembers(c, x, out);
-    if (c.strict) checkUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockResizeArguments(c, null, x);
-    throw e;
-  }
+  const n = decodeBlockResizeArgumentsMembers(c, x, out);
+  if (c.strict) checkUnexpected(x, out, n);
   return out;
 }
 
@@ -1461,12 +1468,7 @@ export function encodeBlockResizeArgumentsMembers(
 export function encodeBlockResizeArguments(c: OutputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    encodeBlockResizeArgumentsMembers(c, x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockResizeArguments(c, null, x);
-    throw e;
-  }
+  encodeBlockResizeArgumentsMembers(c, x, out);
   return out;
 }
 
@@ -1489,13 +1491,16 @@ export function cloneBlockResizeArgumentsMembers(src: PlainObject, out: PlainObj
 /** The clone walk of `q_obj_block-resize-arg`. */
 export function cloneBlockResizeArguments(x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    cloneBlockResizeArgumentsMembers(x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockResizeArguments(cloneVisitor, null, x);
-    throw e;
+  const p0 = x['node-name'];
+  const p1 = x['size'];
+  let out: PlainObject;
+  if (p0 !== undefined && p1 !== undefined) out = { 'node-name': p0, size: p1 };
+  else {
+    out = {};
+    if (p0 !== undefined) out['node-name'] = p0;
+    if (p1 !== undefined) out['size'] = p1;
   }
+
   return out;
 }
 

@@ -2,7 +2,7 @@
 
 import { visit_bool, visit_int } from '../builtin.visit.js';
 import { cloneVisitor } from '../runtime/clone-visitor.js';
-import { FALLBACK, checkUnexpected } from '../runtime/codec-support.js';
+import { checkUnexpected } from '../runtime/codec-support.js';
 import { addKey, missingMember, wrongType } from '../runtime/errors.js';
 import type { InputVisitor } from '../runtime/input-visitor.js';
 import type { OutputVisitor } from '../runtime/output-visitor.js';
@@ -16,7 +16,6 @@ import {
 } from '../runtime/visitor.js';
 import { cloneThrottleLimits, decodeThrottleLimits, encodeThrottleLimits } from './limits.codec.js';
 import { visitThrottlePreset } from './limits.visit.js';
-import { visitBlockSetIoLimitsArguments } from './throttle.visit.js';
 
 function decodeAlternativesIoLimitSpec_3(v: Visitor, _key: Key, x: unknown): unknown {
   return decodeThrottleLimits(v as InputVisitor, x);
@@ -79,13 +78,8 @@ export function decodeBlockSetIoLimitsArgumentsMembers(
 export function decodeBlockSetIoLimitsArguments(c: InputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    const n = decodeBlockSetIoLimitsArgumentsMembers(c, x, out);
-    if (c.strict) checkUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockSetIoLimitsArguments(c, null, x);
-    throw e;
-  }
+  const n = decodeBlockSetIoLimitsArgumentsMembers(c, x, out);
+  if (c.strict) checkUnexpected(x, out, n);
   return out;
 }
 
@@ -119,12 +113,7 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
 export function encodeBlockSetIoLimitsArguments(c: OutputVisitor, x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  try {
-    encodeBlockSetIoLimitsArgumentsMembers(c, x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockSetIoLimitsArguments(c, null, x);
-    throw e;
-  }
+  encodeBlockSetIoLimitsArgumentsMembers(c, x, out);
   return out;
 }
 
@@ -151,12 +140,22 @@ export function cloneBlockSetIoLimitsArgumentsMembers(src: PlainObject, out: Pla
 /** The clone walk of `q_obj_block-set-io-limits-arg`. */
 export function cloneBlockSetIoLimitsArguments(x: unknown): unknown {
   if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    cloneBlockSetIoLimitsArgumentsMembers(x, out);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockSetIoLimitsArguments(cloneVisitor, null, x);
-    throw e;
+  const p0 = x['node-name'];
+  let out: PlainObject;
+  if (p0 !== undefined) out = { 'node-name': p0 };
+  else {
+    out = {};
+    if (p0 !== undefined) out['node-name'] = p0;
+  }
+  {
+    const x1 = x['limits'];
+    if (x1 !== undefined) {
+      try {
+        out['limits'] = cloneIoLimitSpec(x1);
+      } catch (e) {
+        throw addKey(e, 'limits');
+      }
+    }
   }
   return out;
 }

@@ -161,22 +161,54 @@ class CodecEmitter implements SchemaVisitor {
     this.rt('visitor.ts', 'PlainObject', true);
     for (const kind of KINDS) {
       this.objectMembers(kind, t);
-      const isObject = this.rt('visitor.ts', 'isObject');
       const wrongType = this.rt('errors.ts', 'wrongType');
-      const fallback = this.rt('codec-support.ts', 'FALLBACK');
-      const generic = visitName(this.ctx, t);
-      if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
-      const visitor = kind === 'clone' ? this.rt('clone-visitor.ts', 'cloneVisitor') : 'c';
-      const call = kind === 'decode' ? `const n = ${this.members(kind, t)}(c, x, out);` : `${this.members(kind, t)}(${kind === 'clone' ? '' : 'c, '}x, out);`;
-      const check = kind === 'decode' ? `\nif (c.strict) ${this.rt('codec-support.ts', 'checkUnexpected')}(x, out, n);` : '';
-      const body = [
-        `if (!${isObject}(x)) throw ${wrongType}('object');`,
-        'const out: PlainObject = {};',
-        `try {\n${call}${check}\n} catch (e) {\nif (e === ${fallback}) return ${generic}(${visitor}, null, x);\nthrow e;\n}`,
-        'return out;',
-      ].join('\n');
-      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown`, 'unknown', body, `The ${kind} walk of \`${t.name}\`.`);
+      const lines = [`if (!${this.rt('visitor.ts', 'isObject')}(x)) throw ${wrongType}('object');`];
+      const literal = kind === 'clone' && !t.base && !t.branches ? this.cloneLiteralPrefix(t) : null;
+      lines.push(literal ? literal.create : 'const out: PlainObject = {};');
+      const members = literal ? literal.rest : `${this.members(kind, t)}(${kind === 'clone' ? '' : 'c, '}x, out);`;
+      const call = kind === 'decode' ? `const n = ${this.members(kind, t)}(c, x, out);\nif (c.strict) ${this.rt('codec-support.ts', 'checkUnexpected')}(x, out, n);` : members;
+      if (t.branches) {
+        // Only a union can meet an unknown branch that the options keep; the generic walk handles that.
+        const generic = visitName(this.ctx, t);
+        if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
+        const visitor = kind === 'clone' ? this.rt('clone-visitor.ts', 'cloneVisitor') : 'c';
+        lines.push(`try {\n${call}\n} catch (e) {\nif (e === ${this.rt('codec-support.ts', 'FALLBACK')}) return ${generic}(${visitor}, null, x);\nthrow e;\n}`);
+      } else {
+        lines.push(call);
+      }
+      lines.push('return out;');
+      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown`, 'unknown', lines.join('\n'), `The ${kind} walk of \`${t.name}\`.`);
     }
+  }
+
+  /**
+   * A clone builds its object in one literal where it can: the leading
+   * required members that are copied as they are. Same keys, same order,
+   * only faster than adding them one by one.
+   */
+  private cloneLiteralPrefix(t: SchemaObjectType): { create: string; rest: string } | null {
+    const isLeaf = (ty: SchemaType): boolean => (ty instanceof SchemaBuiltinType && ty.name !== 'any') || ty instanceof SchemaEnumType;
+    let k = 0;
+    while (k < t.localMembers.length && !t.localMembers[k]!.optional && isLeaf(t.localMembers[k]!.type)) k++;
+    if (k === 0) return null;
+    const prefix = t.localMembers.slice(0, k);
+    const fetch = prefix.map((m, i) => `const p${i} = x[${quote(m.name)}];`).join('\n');
+    const all = prefix.map((_, i) => `p${i} !== undefined`).join(' && ');
+    const literal = `{ ${prefix.map((m, i) => `${quote(m.name)}: p${i}`).join(', ')} }`;
+    const oneByOne = prefix.map((m, i) => `if (p${i} !== undefined) out[${quote(m.name)}] = p${i};`).join('\n');
+    const create = `${fetch}\nlet out: PlainObject;\nif (${all}) out = ${literal};\nelse {\nout = {};\n${oneByOne}\n}`;
+    const rest = t.localMembers.slice(k).map((m, i) => this.cloneMember(m, k + i)).join('\n');
+    return { create, rest };
+  }
+
+  private cloneMember(m: SchemaObjectType['localMembers'][number], i: number): string {
+    const key = quote(m.name);
+    const v = `x${i}`;
+    const fetch = INHERITED.has(m.name) ? `const ${v} = ${this.rt('visitor.ts', 'hasOwn')}(x, ${key}) ? x[${key}] : undefined;` : `const ${v} = x[${key}];`;
+    const assign = `out[${key}] = ${this.value('clone', m.type, v)};`;
+    const leaf = m.type instanceof SchemaBuiltinType ? m.type.name !== 'any' : m.type instanceof SchemaEnumType;
+    const body = leaf ? assign : `try {\n${assign}\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, ${key});\n}`;
+    return `{\n${fetch}\nif (${v} !== undefined) {\n${body}\n}\n}`;
   }
 
   private objectMembers(kind: CodecKind, t: SchemaObjectType): void {
