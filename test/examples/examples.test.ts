@@ -1,0 +1,186 @@
+/**
+ * The example programs (examples/): compiled with the repository's tsc
+ * under examples/tsconfig.json (strict, exactOptionalPropertyTypes,
+ * noUncheckedIndexedAccess), run with node, and their transcripts checked.
+ *
+ * The build goes to a private temporary directory (not tmp/examples/, which
+ * `npm run example:*` uses), with a package.json making the output ES modules.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+let outDir = '';
+
+beforeAll(() => {
+  outDir = mkdtempSync(join(tmpdir(), 'qapi-ts-examples-'));
+  // Throws (with tsc's diagnostics on stdout) if the examples don't type-check.
+  execFileSync(
+    resolve(REPO_ROOT, 'node_modules/.bin/tsc'),
+    ['-p', resolve(REPO_ROOT, 'examples/tsconfig.json'), '--outDir', outDir],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  );
+  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
+}, 60_000);
+
+afterAll(() => {
+  if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
+});
+
+function run(example: string): string {
+  return execFileSync(process.execPath, [join(outDir, 'examples', example, 'main.js')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+}
+
+/** The lines of the transcript section whose `== title` starts with `prefix`. */
+function section(transcript: string, prefix: string): string[] {
+  const sections = transcript.split('\n== ');
+  const found = sections.filter((s) => s.startsWith(prefix));
+  expect(found, `exactly one section "${prefix}"`).toHaveLength(1);
+  return found[0]!.split('\n').slice(1);
+}
+
+function lineWith(lines: readonly string[], text: string): string {
+  const line = lines.find((l) => l.includes(text));
+  expect(line, `a line with ${JSON.stringify(text)} in:\n${lines.join('\n')}`).toBeDefined();
+  return line!;
+}
+
+describe('examples/backend-transfer', () => {
+  let out = '';
+  beforeAll(() => {
+    out = run('backend-transfer');
+  });
+
+  it('starts without backend-transfer', () => {
+    const lines = section(out, 'initial state');
+    expect(lineWith(lines, '   state: {')).toContain('"multifd-channels":2');
+    expect(lineWith(lines, '   state: {')).toContain('"backend-transfer":[]');
+    expect(lineWith(lines, 'migrateVirtioNetTap()')).toContain(
+      'migrateVirtioNetTap() = false, with includes: false',
+    );
+  });
+
+  it('refuses backend-transfer under unstable-input=reject with a message naming it, and applies nothing', () => {
+    const lines = section(out, 'migrate-set-parameters under unstable-input=reject');
+    expect(lineWith(lines, 'refused:')).toContain(
+      'refused: Unstable parameter backend-transfer disabled by policy',
+    );
+    expect(lineWith(lines, 'refused:')).toContain('path backend-transfer)');
+    expect(lineWith(lines, '<- ')).toBe(
+      '<- {"error":{"class":"GenericError","desc":"Unstable parameter backend-transfer disabled by policy"}}',
+    );
+    // The whole command is refused: multifd-channels, too, keeps its value.
+    expect(lineWith(lines, '   state: {')).toContain('"multifd-channels":2');
+    expect(lineWith(lines, '   state: {')).toContain('"backend-transfer":[]');
+    expect(lineWith(lines, 'migrateVirtioNetTap()')).toContain('= false');
+  });
+
+  it('takes and applies the same command under unstable-input=accept', () => {
+    const lines = section(out, 'the same command under unstable-input=accept');
+    expect(lines.some((l) => l.includes('refused'))).toBe(false);
+    expect(lineWith(lines, 'accepted')).toContain(
+      '{"multifd-channels":4,"backend-transfer":["virtio-net-tap"]}',
+    );
+    expect(lineWith(lines, '<- ')).toBe('<- {"return":{}}');
+    expect(lineWith(lines, '   state: {')).toContain('"multifd-channels":4');
+    expect(lineWith(lines, '   state: {')).toContain('"backend-transfer":["virtio-net-tap"]');
+    expect(lineWith(lines, 'migrateVirtioNetTap()')).toContain(
+      'migrateVirtioNetTap() = true, with includes: true',
+    );
+  });
+
+  it('reports a bad list element and an unknown member with their paths', () => {
+    const lines = section(out, 'a value BackendTransfer does not have');
+    expect(lines).toContain(
+      '<- {"error":{"class":"GenericError","desc":"Parameter \'backend-transfer[1]\' does not accept value \'vhost-user\'"}}',
+    );
+    expect(lines).toContain(
+      '<- {"error":{"class":"GenericError","desc":"Parameter \'backend-transfers\' is unexpected"}}',
+    );
+    expect(lineWith(lines, '   state: {')).toContain('"backend-transfer":["virtio-net-tap"]');
+  });
+
+  it('query-migrate-parameters returns a clone: mutating it leaves the state alone', () => {
+    const lines = section(out, 'qmp_query_migrate_parameters()');
+    expect(lineWith(lines, '<- ')).toContain('"backend-transfer":["virtio-net-tap"]');
+    expect(lineWith(lines, 'reply === state')).toBe(
+      "   reply === state: false; reply's list === state's list: false",
+    );
+    const reply = lineWith(lines, '   reply: {');
+    expect(reply).toContain('"multifd-channels":16');
+    expect(reply).toContain('"backend-transfer":[]');
+    const state = lineWith(lines, '   state: {');
+    expect(state).toContain('"multifd-channels":4');
+    expect(state).toContain('"backend-transfer":["virtio-net-tap"]');
+    expect(lineWith(lines, 'migrateVirtioNetTap()')).toContain('= true');
+  });
+
+  it('migrate_params_apply keeps a clone: emptying the caller’s list afterwards changes nothing', () => {
+    const lines = section(out, 'migrate_params_apply()');
+    const states = lines.filter((l) => l.includes('   state: {'));
+    expect(states).toHaveLength(2);
+    expect(states[0]).toContain('"backend-transfer":[]');
+    expect(lineWith(lines, "caller's list:")).toBe("   caller's list: []");
+    expect(states[1]).toContain('"backend-transfer":["virtio-net-tap"]');
+    expect(lines.filter((l) => l.includes('migrateVirtioNetTap()'))).toEqual([
+      '   migrateVirtioNetTap() = false, with includes: false',
+      '   migrateVirtioNetTap() = true, with includes: true',
+    ]);
+  });
+
+  it('prints the same transcript every time', () => {
+    expect(run('backend-transfer')).toBe(out);
+  });
+});
+
+describe('examples/redact', () => {
+  let out = '';
+  beforeAll(() => {
+    out = run('redact');
+  });
+
+  it('redacts key-secret at every depth of a BlockNodeOptions, and nothing else', () => {
+    const lines = section(out, 'BlockNodeOptions');
+    const before = lineWith(lines, 'before:');
+    const after = lineWith(lines, 'after:');
+    expect(before).toContain('"key-secret":"disk0-passphrase-id"');
+    expect(before).toContain('"key-secret":"base0-passphrase-id"');
+    expect(after).not.toContain('passphrase-id');
+    expect(after.match(/"key-secret":"\*\*\*"/g)).toHaveLength(2);
+    // Everything but the secrets is as before.
+    expect(after).toBe(
+      before.replace('before:', 'after: ').replace(/"key-secret":"[^"]*"/g, '"key-secret":"***"'),
+    );
+    expect(lineWith(lines, 'redacted:')).toBe('redacted: key-secret, key-secret');
+    expect(lineWith(lines, 'source value untouched')).toContain('"disk0-passphrase-id"');
+  });
+
+  it('redacts tls-creds of MigrateSetParameters', () => {
+    const lines = section(out, 'MigrateSetParameters');
+    expect(lineWith(lines, 'before:')).toContain('"tls-creds":"tls0-creds-id"');
+    const after = lineWith(lines, 'after:');
+    expect(after).not.toContain('tls0-creds-id');
+    expect(after).toContain('"tls-creds":"***"');
+    expect(after).toContain('"max-bandwidth":1048576');
+    expect(after).toContain('"backend-transfer":["virtio-net-tap"]');
+  });
+
+  it('still reports a wrongly typed secret through the inner visitor', () => {
+    const lines = section(out, 'the inner visitor still checks');
+    expect(lineWith(lines, 'error:')).toBe(
+      "error:    Invalid parameter type for 'tls-creds', expected: string",
+    );
+  });
+
+  it('never prints a secret after redaction', () => {
+    const redactedLines = out.split('\n').filter((l) => l.startsWith('after:'));
+    expect(redactedLines).toHaveLength(2);
+    for (const l of redactedLines) expect(l).not.toMatch(/passphrase-id|creds-id/);
+  });
+});
