@@ -5,6 +5,7 @@ import { addKey, wrongType } from '../runtime/errors.js';
 import type { InputVisitor } from '../runtime/input-visitor.js';
 import type { OutputVisitor } from '../runtime/output-visitor.js';
 import { type PlainObject, hasOwn, isObject } from '../runtime/visitor.js';
+import type { ThrottleLimits } from './limits.js';
 
 /** The decode walk of the members of `ThrottleLimits`, into `out`. */
 export function decodeThrottleLimitsMembers(
@@ -80,12 +81,12 @@ export function decodeThrottleLimitsMembers(
 }
 
 /** The decode walk of `ThrottleLimits`. */
-export function decodeThrottleLimits(c: InputVisitor, x: unknown): unknown {
+export function decodeThrottleLimits(c: InputVisitor, x: unknown): ThrottleLimits {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   const n = decodeThrottleLimitsMembers(c, x, out);
   if (c.strict) checkUnexpected(x, out, n);
-  return out;
+  return out as unknown as ThrottleLimits;
 }
 
 /** The encode walk of the members of `ThrottleLimits`, into `out`. */
@@ -221,9 +222,9 @@ export function cloneThrottleLimitsMembers(src: PlainObject, out: PlainObject): 
 }
 
 /** The clone walk of `ThrottleLimits`. */
-export function cloneThrottleLimits(x: unknown): unknown {
+export function cloneThrottleLimits(x: unknown): ThrottleLimits {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   cloneThrottleLimitsMembers(x, out);
-  return out;
+  return out as unknown as ThrottleLimits;
 }

@@ -16,14 +16,15 @@ import {
 } from '../runtime/visitor.js';
 import { cloneThrottleLimits, decodeThrottleLimits, encodeThrottleLimits } from './limits.codec.js';
 import { visitThrottlePreset } from './limits.visit.js';
+import type { BlockSetIoLimitsArguments, IoLimitSpec } from './throttle.js';
 
 function decodeAlternativesIoLimitSpec_3(v: Visitor, _key: Key, x: unknown): unknown {
   return decodeThrottleLimits(v as InputVisitor, x);
 }
 
 /** The decode walk of `IoLimitSpec` (an alternate). */
-export function decodeIoLimitSpec(c: InputVisitor, x: unknown): unknown {
-  return c.alternate(null, x, 'IoLimitSpec', decodeAlternativesIoLimitSpec);
+export function decodeIoLimitSpec(c: InputVisitor, x: unknown): IoLimitSpec {
+  return c.alternate(null, x, 'IoLimitSpec', decodeAlternativesIoLimitSpec) as IoLimitSpec;
 }
 
 function encodeAlternativesIoLimitSpec_3(v: Visitor, _key: Key, x: unknown): unknown {
@@ -40,8 +41,13 @@ function cloneAlternativesIoLimitSpec_3(_v: Visitor, _key: Key, x: unknown): unk
 }
 
 /** The clone walk of `IoLimitSpec` (an alternate). */
-export function cloneIoLimitSpec(x: unknown): unknown {
-  return cloneVisitor.alternate(null, x, 'IoLimitSpec', cloneAlternativesIoLimitSpec);
+export function cloneIoLimitSpec(x: unknown): IoLimitSpec {
+  return cloneVisitor.alternate(
+    null,
+    x,
+    'IoLimitSpec',
+    cloneAlternativesIoLimitSpec,
+  ) as IoLimitSpec;
 }
 
 /** The decode walk of the members of `q_obj_block-set-io-limits-arg`, into `out`. */
@@ -75,12 +81,15 @@ export function decodeBlockSetIoLimitsArgumentsMembers(
 }
 
 /** The decode walk of `q_obj_block-set-io-limits-arg`. */
-export function decodeBlockSetIoLimitsArguments(c: InputVisitor, x: unknown): unknown {
+export function decodeBlockSetIoLimitsArguments(
+  c: InputVisitor,
+  x: unknown,
+): BlockSetIoLimitsArguments {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   const n = decodeBlockSetIoLimitsArgumentsMembers(c, x, out);
   if (c.strict) checkUnexpected(x, out, n);
-  return out;
+  return out as unknown as BlockSetIoLimitsArguments;
 }
 
 /** The encode walk of the members of `q_obj_block-set-io-limits-arg`, into `out`. */
@@ -138,7 +147,7 @@ export function cloneBlockSetIoLimitsArgumentsMembers(src: PlainObject, out: Pla
 }
 
 /** The clone walk of `q_obj_block-set-io-limits-arg`. */
-export function cloneBlockSetIoLimitsArguments(x: unknown): unknown {
+export function cloneBlockSetIoLimitsArguments(x: unknown): BlockSetIoLimitsArguments {
   if (!isObject(x)) throw wrongType('object');
   const p0 = x['node-name'];
   let out: PlainObject;
@@ -157,7 +166,7 @@ export function cloneBlockSetIoLimitsArguments(x: unknown): unknown {
       }
     }
   }
-  return out;
+  return out as unknown as BlockSetIoLimitsArguments;
 }
 
 const decodeAlternativesIoLimitSpec: readonly AlternateBranch[] = [

@@ -112,6 +112,14 @@ class CodecEmitter implements SchemaVisitor {
     return kind === 'clone' ? `${this.codec(kind, t)}(${x})` : `${this.codec(kind, t)}(c, ${x})`;
   }
 
+  /** decode and clone return the type itself; encode returns JSON (unknown). */
+  private returnType(kind: CodecKind, t: SchemaType): string {
+    if (kind === 'encode') return 'unknown';
+    const name = this.ctx.names.of(t);
+    if (t.module) this.file.use(this.ctx.paths.of(t.module), name, true);
+    return name;
+  }
+
   private param(kind: CodecKind): string {
     if (kind === 'clone') return '';
     const [cls, file] = VISITOR_CLASS[kind];
@@ -150,9 +158,9 @@ class CodecEmitter implements SchemaVisitor {
         'const out: unknown[] = [];',
         'let i = 0;',
         `try {\nfor (; i < n; i++) out.push(${this.value(kind, t.elementType, 'x[i]')});\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, i);\n}`,
-        'return out;',
+        kind === 'encode' ? 'return out;' : `return out as ${this.returnType(kind, t)};`,
       ].join('\n');
-      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown`, 'unknown', body, `The ${kind} walk of a list of \`${t.elementType.name}\`.`);
+      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown`, this.returnType(kind, t), body, `The ${kind} walk of a list of \`${t.elementType.name}\`.`);
     }
   }
 
@@ -176,8 +184,13 @@ class CodecEmitter implements SchemaVisitor {
       } else {
         lines.push(call);
       }
-      lines.push('return out;');
-      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown`, 'unknown', lines.join('\n'), `The ${kind} walk of \`${t.name}\`.`);
+      lines.push(kind === 'encode' ? 'return out;' : `return out as unknown as ${this.returnType(kind, t)};`);
+      if (t.branches) {
+        // The fallback returns the generic walk's `unknown`.
+        const i = lines.findIndex((l) => l.startsWith('try {'));
+        lines[i] = lines[i]!.replace(/return (\w+)\(([^)]*)\);/, kind === 'encode' ? 'return $1($2);' : `return $1($2) as ${this.returnType(kind, t)};`);
+      }
+      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown`, this.returnType(kind, t), lines.join('\n'), `The ${kind} walk of \`${t.name}\`.`);
     }
   }
 
@@ -305,8 +318,8 @@ class CodecEmitter implements SchemaVisitor {
       this.fn(
         codecName(this.ctx, kind, t),
         `${this.param(kind)}x: unknown`,
-        'unknown',
-        `return ${visitor}.alternate(null, x, ${quote(t.name)}, ${arrayName});`,
+        this.returnType(kind, t),
+        `return ${visitor}.alternate(null, x, ${quote(t.name)}, ${arrayName})${kind === 'encode' ? '' : ` as ${this.returnType(kind, t)}`};`,
         `The ${kind} walk of \`${t.name}\` (an alternate).`,
       );
     }
