@@ -14,7 +14,7 @@
  * output.
  */
 
-import { addKey, noAlternative, wrongType } from './errors.js';
+import { addKey, wrongType } from './errors.js';
 import {
   type AlternateBranch,
   type EnumInfo,
@@ -29,7 +29,8 @@ import {
   copyRemainingMembers,
   hasOwn,
   isObject,
-  pickBranch,
+  walkAlternate,
+  walkList,
   setOwn,
 } from './visitor.js';
 
@@ -74,22 +75,11 @@ export class CloneVisitor implements Visitor {
   }
 
   list(_key: Key, value: unknown, visitElement: VisitFn): unknown {
-    if (!Array.isArray(value)) throw wrongType('array');
-    const n = value.length;
-    const out: unknown[] = [];
-    let i = 0;
-    try {
-      for (; i < n; i++) out.push(visitElement(this, i, value[i]));
-    } catch (e) {
-      throw addKey(e, i);
-    }
-    return out;
+    return walkList(this, value, visitElement);
   }
 
   alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
-    const b = pickBranch(value, branches);
-    if (b === undefined) throw noAlternative(typeName);
-    return b.visit(this, key, value);
+    return walkAlternate(this, key, value, typeName, branches);
   }
 
   int(_key: Key, value: unknown, _kind: IntKind): unknown {

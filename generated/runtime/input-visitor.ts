@@ -19,7 +19,7 @@
  */
 
 import { type CompatPolicy, DEFAULT_COMPAT_POLICY, checksInput, inputRefusal, policyError } from './compat.js';
-import { addKey, badEnumValue, missingMember, noAlternative, wrongType } from './errors.js';
+import { addKey, badEnumValue, missingMember, wrongType } from './errors.js';
 import { decodeInt } from './ints.js';
 import { ALL_CONSUMED, checkUnexpected } from './codec-support.js';
 import {
@@ -39,7 +39,8 @@ import {
   hasOwn,
   isEnumValue,
   isObject,
-  pickBranch,
+  walkAlternate,
+  walkList,
   setOwn,
 } from './visitor.js';
 
@@ -130,22 +131,11 @@ export class InputVisitor implements Visitor {
   }
 
   list(_key: Key, value: unknown, visitElement: VisitFn): unknown {
-    if (!Array.isArray(value)) throw wrongType('array');
-    const n = value.length;
-    const out: unknown[] = [];
-    let i = 0;
-    try {
-      for (; i < n; i++) out.push(visitElement(this, i, value[i]));
-    } catch (e) {
-      throw addKey(e, i);
-    }
-    return out;
+    return walkList(this, value, visitElement);
   }
 
   alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
-    const b = pickBranch(value, branches);
-    if (b === undefined) throw noAlternative(typeName);
-    return b.visit(this, key, value);
+    return walkAlternate(this, key, value, typeName, branches);
   }
 
   int(_key: Key, value: unknown, kind: IntKind): unknown {

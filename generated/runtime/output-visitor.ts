@@ -15,7 +15,7 @@
  */
 
 import { type CompatPolicy, DEFAULT_COMPAT_POLICY, hidesOutput, isHiddenByPolicy } from './compat.js';
-import { addKey, badEnumValue, missingMember, noAlternative, wrongType } from './errors.js';
+import { addKey, badEnumValue, missingMember, wrongType } from './errors.js';
 import { encodeInt } from './ints.js';
 import {
   type AlternateBranch,
@@ -33,7 +33,8 @@ import {
   hasOwn,
   isEnumValue,
   isObject,
-  pickBranch,
+  walkAlternate,
+  walkList,
   setOwn,
 } from './visitor.js';
 
@@ -112,22 +113,11 @@ export class OutputVisitor implements Visitor {
   }
 
   list(_key: Key, value: unknown, visitElement: VisitFn): unknown {
-    if (!Array.isArray(value)) throw wrongType('array');
-    const n = value.length;
-    const out: unknown[] = [];
-    let i = 0;
-    try {
-      for (; i < n; i++) out.push(visitElement(this, i, value[i]));
-    } catch (e) {
-      throw addKey(e, i);
-    }
-    return out;
+    return walkList(this, value, visitElement);
   }
 
   alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
-    const b = pickBranch(value, branches);
-    if (b === undefined) throw noAlternative(typeName);
-    return b.visit(this, key, value);
+    return walkAlternate(this, key, value, typeName, branches);
   }
 
   int(_key: Key, value: unknown, kind: IntKind): unknown {

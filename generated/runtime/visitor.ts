@@ -27,7 +27,7 @@
  * (all of it is in the StructScope), so one instance can serve every walk.
  */
 
-import { addKey, notJson, tooDeep } from './errors.js';
+import { addKey, noAlternative, notJson, tooDeep, wrongType } from './errors.js';
 
 /** Where a value sits in its parent: a member name, a list index, or null for the top. */
 export type Key = string | number | null;
@@ -414,4 +414,25 @@ export function copyRemainingMembers(s: ObjectScope, check: boolean): void {
     }
     setOwn(out, k, copy);
   }
+}
+
+/** The list walk the stock visitors share: each element visited with its index as key; errors get the index. */
+export function walkList(v: Visitor, value: unknown, visitElement: VisitFn): unknown[] {
+  if (!Array.isArray(value)) throw wrongType('array');
+  const n = value.length;
+  const out: unknown[] = [];
+  let i = 0;
+  try {
+    for (; i < n; i++) out.push(visitElement(v, i, value[i]));
+  } catch (e) {
+    throw addKey(e, i);
+  }
+  return out;
+}
+
+/** The alternate walk the stock visitors share: the branch for the value's JSON type, or QEMU's error. */
+export function walkAlternate(v: Visitor, key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
+  const b = pickBranch(value, branches);
+  if (b === undefined) throw noAlternative(typeName);
+  return b.visit(v, key, value);
 }
