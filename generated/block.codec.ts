@@ -52,27 +52,27 @@ export function decodeBlockQcow2BaseMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'file')) throw missingMember('file');
+  const x0 = src['file'];
+  if (!(x0 !== undefined || hasOwn(src, 'file'))) throw missingMember('file');
   {
-    const x0 = src['file'];
     try {
-      out['file'] = c.str(null, x0);
+      out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'file');
     }
     n++;
   }
-  if (hasOwn(src, 'lazy-refcounts')) {
-    const x1 = src['lazy-refcounts'];
+  const x1 = src['lazy-refcounts'];
+  if (x1 !== undefined || hasOwn(src, 'lazy-refcounts')) {
     try {
-      out['lazy-refcounts'] = c.bool(null, x1);
+      out['lazy-refcounts'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
     } catch (e) {
       throw addKey(e, 'lazy-refcounts');
     }
     n++;
   }
-  if (hasOwn(src, 'cache-size')) {
-    const x2 = src['cache-size'];
+  const x2 = src['cache-size'];
+  if (x2 !== undefined || hasOwn(src, 'cache-size')) {
     try {
       out['cache-size'] = c.int(null, x2, 'size');
     } catch (e) {
@@ -80,8 +80,8 @@ export function decodeBlockQcow2BaseMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'backing')) {
-    const x3 = src['backing'];
+  const x3 = src['backing'];
+  if (x3 !== undefined || hasOwn(src, 'backing')) {
     try {
       out['backing'] = decodeBlockNodeRef(c, x3);
     } catch (e) {
@@ -89,9 +89,9 @@ export function decodeBlockQcow2BaseMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'encrypt-format')) throw missingMember('encrypt-format');
+  const x4 = src['encrypt-format'];
+  if (!(x4 !== undefined || hasOwn(src, 'encrypt-format'))) throw missingMember('encrypt-format');
   {
-    const x4 = src['encrypt-format'];
     try {
       out['encrypt-format'] = c.enumValue(null, x4, enumInfoQcow2EncryptionFormat);
     } catch (e) {
@@ -121,7 +121,7 @@ export function encodeBlockQcow2BaseMembers(
     const x0 = src['file'];
     if (x0 === undefined) throw missingMember('file');
     try {
-      out['file'] = c.str(null, x0);
+      out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'file');
     }
@@ -130,7 +130,7 @@ export function encodeBlockQcow2BaseMembers(
     const x1 = src['lazy-refcounts'];
     if (x1 !== undefined) {
       try {
-        out['lazy-refcounts'] = c.bool(null, x1);
+        out['lazy-refcounts'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
       } catch (e) {
         throw addKey(e, 'lazy-refcounts');
       }
@@ -261,18 +261,18 @@ export function decodeBlockLuksSecretMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'key-secret')) throw missingMember('key-secret');
+  const x0 = src['key-secret'];
+  if (!(x0 !== undefined || hasOwn(src, 'key-secret'))) throw missingMember('key-secret');
   {
-    const x0 = src['key-secret'];
     try {
-      out['key-secret'] = c.str(null, x0);
+      out['key-secret'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'key-secret');
     }
     n++;
   }
-  if (hasOwn(src, 'slot')) {
-    const x1 = src['slot'];
+  const x1 = src['slot'];
+  if (x1 !== undefined || hasOwn(src, 'slot')) {
     try {
       out['slot'] = c.int(null, x1, 'uint8');
     } catch (e) {
@@ -302,7 +302,7 @@ export function encodeBlockLuksSecretMembers(
     const x0 = src['key-secret'];
     if (x0 === undefined) throw missingMember('key-secret');
     try {
-      out['key-secret'] = c.str(null, x0);
+      out['key-secret'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'key-secret');
     }
@@ -466,11 +466,11 @@ export function decodeBlockLuksOptionsMembers(
 ): number {
   let n = 0;
   n += decodeBlockLuksSecretMembers(c, src, out);
-  if (!hasOwn(src, 'file')) throw missingMember('file');
+  const x0 = src['file'];
+  if (!(x0 !== undefined || hasOwn(src, 'file'))) throw missingMember('file');
   {
-    const x0 = src['file'];
     try {
-      out['file'] = c.str(null, x0);
+      out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'file');
     }
@@ -499,7 +499,7 @@ export function encodeBlockLuksOptionsMembers(
     const x0 = src['file'];
     if (x0 === undefined) throw missingMember('file');
     try {
-      out['file'] = c.str(null, x0);
+      out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'file');
     }
@@ -585,19 +585,19 @@ export function decodeBlockNodeOptionsBaseMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+  const x0 = src['node-name'];
+  if (!(x0 !== undefined || hasOwn(src, 'node-name'))) throw missingMember('node-name');
   {
-    const x0 = src['node-name'];
     try {
-      out['node-name'] = c.str(null, x0);
+      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'node-name');
     }
     n++;
   }
-  if (!hasOwn(src, 'format')) throw missingMember('format');
+  const x1 = src['format'];
+  if (!(x1 !== undefined || hasOwn(src, 'format'))) throw missingMember('format');
   {
-    const x1 = src['format'];
     try {
       out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
     } catch (e) {
@@ -605,17 +605,17 @@ export function decodeBlockNodeOptionsBaseMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'read-only')) {
-    const x2 = src['read-only'];
+  const x2 = src['read-only'];
+  if (x2 !== undefined || hasOwn(src, 'read-only')) {
     try {
-      out['read-only'] = c.bool(null, x2);
+      out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
     } catch (e) {
       throw addKey(e, 'read-only');
     }
     n++;
   }
-  if (hasOwn(src, 'aio')) {
-    const x3 = src['aio'];
+  const x3 = src['aio'];
+  if (x3 !== undefined || hasOwn(src, 'aio')) {
     try {
       out['aio'] = c.enumValue(null, x3, enumInfoBlockAioBackend);
     } catch (e) {
@@ -623,8 +623,8 @@ export function decodeBlockNodeOptionsBaseMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'io-priority')) {
-    const x4 = src['io-priority'];
+  const x4 = src['io-priority'];
+  if (x4 !== undefined || hasOwn(src, 'io-priority')) {
     try {
       out['io-priority'] = c.enumValue(null, x4, enumInfoIoPriority);
     } catch (e) {
@@ -632,8 +632,8 @@ export function decodeBlockNodeOptionsBaseMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'limits')) {
-    const x5 = src['limits'];
+  const x5 = src['limits'];
+  if (x5 !== undefined || hasOwn(src, 'limits')) {
     try {
       out['limits'] = decodeIoLimitSpec(c, x5);
     } catch (e) {
@@ -663,7 +663,7 @@ export function encodeBlockNodeOptionsBaseMembers(
     const x0 = src['node-name'];
     if (x0 === undefined) throw missingMember('node-name');
     try {
-      out['node-name'] = c.str(null, x0);
+      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'node-name');
     }
@@ -681,7 +681,7 @@ export function encodeBlockNodeOptionsBaseMembers(
     const x2 = src['read-only'];
     if (x2 !== undefined) {
       try {
-        out['read-only'] = c.bool(null, x2);
+        out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
       } catch (e) {
         throw addKey(e, 'read-only');
       }
@@ -977,19 +977,19 @@ export function decodeBlockNodeInfoMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+  const x0 = src['node-name'];
+  if (!(x0 !== undefined || hasOwn(src, 'node-name'))) throw missingMember('node-name');
   {
-    const x0 = src['node-name'];
     try {
-      out['node-name'] = c.str(null, x0);
+      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'node-name');
     }
     n++;
   }
-  if (!hasOwn(src, 'format')) throw missingMember('format');
+  const x1 = src['format'];
+  if (!(x1 !== undefined || hasOwn(src, 'format'))) throw missingMember('format');
   {
-    const x1 = src['format'];
     try {
       out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
     } catch (e) {
@@ -997,19 +997,19 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'read-only')) throw missingMember('read-only');
+  const x2 = src['read-only'];
+  if (!(x2 !== undefined || hasOwn(src, 'read-only'))) throw missingMember('read-only');
   {
-    const x2 = src['read-only'];
     try {
-      out['read-only'] = c.bool(null, x2);
+      out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
     } catch (e) {
       throw addKey(e, 'read-only');
     }
     n++;
   }
-  if (!hasOwn(src, 'virtual-size')) throw missingMember('virtual-size');
+  const x3 = src['virtual-size'];
+  if (!(x3 !== undefined || hasOwn(src, 'virtual-size'))) throw missingMember('virtual-size');
   {
-    const x3 = src['virtual-size'];
     try {
       out['virtual-size'] = c.int(null, x3, 'size');
     } catch (e) {
@@ -1017,8 +1017,8 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'actual-size')) {
-    const x4 = src['actual-size'];
+  const x4 = src['actual-size'];
+  if (x4 !== undefined || hasOwn(src, 'actual-size')) {
     try {
       out['actual-size'] = c.int(null, x4, 'size');
     } catch (e) {
@@ -1026,8 +1026,8 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'children')) {
-    const x5 = src['children'];
+  const x5 = src['children'];
+  if (x5 !== undefined || hasOwn(src, 'children')) {
     try {
       out['children'] = decode_strList(c, x5);
     } catch (e) {
@@ -1035,30 +1035,30 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'encrypted')) {
-    const x6 = src['encrypted'];
+  const x6 = src['encrypted'];
+  if (x6 !== undefined || hasOwn(src, 'encrypted')) {
     try {
-      out['encrypted'] = c.bool(null, x6);
+      out['encrypted'] = typeof x6 === 'boolean' ? x6 : c.bool(null, x6);
     } catch (e) {
       throw addKey(e, 'encrypted');
     }
     n++;
   }
-  if (hasOwn(src, 'drive-id')) {
-    const x7 = src['drive-id'];
+  const x7 = src['drive-id'];
+  if (x7 !== undefined || hasOwn(src, 'drive-id')) {
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
         if (r !== undefined) throw policyError(r, 'parameter');
       }
-      out['drive-id'] = c.str(null, x7);
+      out['drive-id'] = typeof x7 === 'string' ? x7 : c.str(null, x7);
     } catch (e) {
       throw addKey(e, 'drive-id');
     }
     n++;
   }
-  if (hasOwn(src, 'zone-count')) {
-    const x8 = src['zone-count'];
+  const x8 = src['zone-count'];
+  if (x8 !== undefined || hasOwn(src, 'zone-count')) {
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
@@ -1092,7 +1092,7 @@ export function encodeBlockNodeInfoMembers(
     const x0 = src['node-name'];
     if (x0 === undefined) throw missingMember('node-name');
     try {
-      out['node-name'] = c.str(null, x0);
+      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'node-name');
     }
@@ -1110,7 +1110,7 @@ export function encodeBlockNodeInfoMembers(
     const x2 = src['read-only'];
     if (x2 === undefined) throw missingMember('read-only');
     try {
-      out['read-only'] = c.bool(null, x2);
+      out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
     } catch (e) {
       throw addKey(e, 'read-only');
     }
@@ -1148,7 +1148,7 @@ export function encodeBlockNodeInfoMembers(
     const x6 = src['encrypted'];
     if (x6 !== undefined) {
       try {
-        out['encrypted'] = c.bool(null, x6);
+        out['encrypted'] = typeof x6 === 'boolean' ? x6 : c.bool(null, x6);
       } catch (e) {
         throw addKey(e, 'encrypted');
       }
@@ -1159,7 +1159,7 @@ export function encodeBlockNodeInfoMembers(
     if (x7 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_DEPRECATED, c.compat))) {
         try {
-          out['drive-id'] = c.str(null, x7);
+          out['drive-id'] = typeof x7 === 'string' ? x7 : c.str(null, x7);
         } catch (e) {
           throw addKey(e, 'drive-id');
         }
@@ -1311,10 +1311,10 @@ export function decodeQueryBlockNodesArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (hasOwn(src, 'flat')) {
-    const x0 = src['flat'];
+  const x0 = src['flat'];
+  if (x0 !== undefined || hasOwn(src, 'flat')) {
     try {
-      out['flat'] = c.bool(null, x0);
+      out['flat'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
     } catch (e) {
       throw addKey(e, 'flat');
     }
@@ -1345,7 +1345,7 @@ export function encodeQueryBlockNodesArgumentsMembers(
     const x0 = src['flat'];
     if (x0 !== undefined) {
       try {
-        out['flat'] = c.bool(null, x0);
+        out['flat'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
       } catch (e) {
         throw addKey(e, 'flat');
       }
@@ -1428,19 +1428,19 @@ export function decodeBlockResizeArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+  const x0 = src['node-name'];
+  if (!(x0 !== undefined || hasOwn(src, 'node-name'))) throw missingMember('node-name');
   {
-    const x0 = src['node-name'];
     try {
-      out['node-name'] = c.str(null, x0);
+      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'node-name');
     }
     n++;
   }
-  if (!hasOwn(src, 'size')) throw missingMember('size');
+  const x1 = src['size'];
+  if (!(x1 !== undefined || hasOwn(src, 'size'))) throw missingMember('size');
   {
-    const x1 = src['size'];
     try {
       out['size'] = c.int(null, x1, 'size');
     } catch (e) {
@@ -1470,7 +1470,7 @@ export function encodeBlockResizeArgumentsMembers(
     const x0 = src['node-name'];
     if (x0 === undefined) throw missingMember('node-name');
     try {
-      out['node-name'] = c.str(null, x0);
+      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'node-name');
     }

@@ -29,7 +29,7 @@ export function decode_strList(c: InputVisitor, x: unknown): strList {
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.str(null, x[i]));
+    for (; i < n; i++) out.push(typeof x[i] === 'string' ? x[i] : c.str(null, x[i]));
   } catch (e) {
     throw addKey(e, i);
   }
@@ -43,7 +43,7 @@ export function encode_strList(c: OutputVisitor, x: unknown): unknown {
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.str(null, x[i]));
+    for (; i < n; i++) out.push(typeof x[i] === 'string' ? x[i] : c.str(null, x[i]));
   } catch (e) {
     throw addKey(e, i);
   }
@@ -533,7 +533,7 @@ export function decode_boolList(c: InputVisitor, x: unknown): boolList {
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.bool(null, x[i]));
+    for (; i < n; i++) out.push(typeof x[i] === 'boolean' ? x[i] : c.bool(null, x[i]));
   } catch (e) {
     throw addKey(e, i);
   }
@@ -547,7 +547,7 @@ export function encode_boolList(c: OutputVisitor, x: unknown): unknown {
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.bool(null, x[i]));
+    for (; i < n; i++) out.push(typeof x[i] === 'boolean' ? x[i] : c.bool(null, x[i]));
   } catch (e) {
     throw addKey(e, i);
   }

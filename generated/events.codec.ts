@@ -22,9 +22,9 @@ export function decodeVmStateChangedDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'state')) throw missingMember('state');
+  const x0 = src['state'];
+  if (!(x0 !== undefined || hasOwn(src, 'state'))) throw missingMember('state');
   {
-    const x0 = src['state'];
     try {
       out['state'] = c.enumValue(null, x0, enumInfoMachineRunState);
     } catch (e) {
@@ -32,10 +32,10 @@ export function decodeVmStateChangedDataMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'reason')) {
-    const x1 = src['reason'];
+  const x1 = src['reason'];
+  if (x1 !== undefined || hasOwn(src, 'reason')) {
     try {
-      out['reason'] = c.str(null, x1);
+      out['reason'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
       throw addKey(e, 'reason');
     }
@@ -72,7 +72,7 @@ export function encodeVmStateChangedDataMembers(
     const x1 = src['reason'];
     if (x1 !== undefined) {
       try {
-        out['reason'] = c.str(null, x1);
+        out['reason'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
       } catch (e) {
         throw addKey(e, 'reason');
       }
@@ -130,9 +130,9 @@ export function decodeVcpuHotpluggedDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'cpu-index')) throw missingMember('cpu-index');
+  const x0 = src['cpu-index'];
+  if (!(x0 !== undefined || hasOwn(src, 'cpu-index'))) throw missingMember('cpu-index');
   {
-    const x0 = src['cpu-index'];
     try {
       out['cpu-index'] = c.int(null, x0, 'uint32');
     } catch (e) {
@@ -208,29 +208,29 @@ export function decodeBlockIoErrorInfoMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+  const x0 = src['node-name'];
+  if (!(x0 !== undefined || hasOwn(src, 'node-name'))) throw missingMember('node-name');
   {
-    const x0 = src['node-name'];
     try {
-      out['node-name'] = c.str(null, x0);
+      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'node-name');
     }
     n++;
   }
-  if (!hasOwn(src, 'operation')) throw missingMember('operation');
+  const x1 = src['operation'];
+  if (!(x1 !== undefined || hasOwn(src, 'operation'))) throw missingMember('operation');
   {
-    const x1 = src['operation'];
     try {
-      out['operation'] = c.str(null, x1);
+      out['operation'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
       throw addKey(e, 'operation');
     }
     n++;
   }
-  if (!hasOwn(src, 'errno')) throw missingMember('errno');
+  const x2 = src['errno'];
+  if (!(x2 !== undefined || hasOwn(src, 'errno'))) throw missingMember('errno');
   {
-    const x2 = src['errno'];
     try {
       out['errno'] = c.int(null, x2, 'int32');
     } catch (e) {
@@ -238,10 +238,10 @@ export function decodeBlockIoErrorInfoMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'nospace')) {
-    const x3 = src['nospace'];
+  const x3 = src['nospace'];
+  if (x3 !== undefined || hasOwn(src, 'nospace')) {
     try {
-      out['nospace'] = c.bool(null, x3);
+      out['nospace'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
     } catch (e) {
       throw addKey(e, 'nospace');
     }
@@ -269,7 +269,7 @@ export function encodeBlockIoErrorInfoMembers(
     const x0 = src['node-name'];
     if (x0 === undefined) throw missingMember('node-name');
     try {
-      out['node-name'] = c.str(null, x0);
+      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'node-name');
     }
@@ -278,7 +278,7 @@ export function encodeBlockIoErrorInfoMembers(
     const x1 = src['operation'];
     if (x1 === undefined) throw missingMember('operation');
     try {
-      out['operation'] = c.str(null, x1);
+      out['operation'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
       throw addKey(e, 'operation');
     }
@@ -296,7 +296,7 @@ export function encodeBlockIoErrorInfoMembers(
     const x3 = src['nospace'];
     if (x3 !== undefined) {
       try {
-        out['nospace'] = c.bool(null, x3);
+        out['nospace'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
       } catch (e) {
         throw addKey(e, 'nospace');
       }
@@ -371,11 +371,11 @@ export function decodeThrottleGroupSaturatedDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'group')) throw missingMember('group');
+  const x0 = src['group'];
+  if (!(x0 !== undefined || hasOwn(src, 'group'))) throw missingMember('group');
   {
-    const x0 = src['group'];
     try {
-      out['group'] = c.str(null, x0);
+      out['group'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'group');
     }
@@ -406,7 +406,7 @@ export function encodeThrottleGroupSaturatedDataMembers(
     const x0 = src['group'];
     if (x0 === undefined) throw missingMember('group');
     try {
-      out['group'] = c.str(null, x0);
+      out['group'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'group');
     }
@@ -452,9 +452,9 @@ export function decodeMigrationStatusDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'status')) throw missingMember('status');
+  const x0 = src['status'];
+  if (!(x0 !== undefined || hasOwn(src, 'status'))) throw missingMember('status');
   {
-    const x0 = src['status'];
     try {
       out['status'] = c.enumValue(null, x0, enumInfoMigrationStatus);
     } catch (e) {

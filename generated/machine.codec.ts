@@ -29,28 +29,28 @@ export function decodeAcpiOemIdsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'OEM_ID')) throw missingMember('OEM_ID');
+  const x0 = src['OEM_ID'];
+  if (!(x0 !== undefined || hasOwn(src, 'OEM_ID'))) throw missingMember('OEM_ID');
   {
-    const x0 = src['OEM_ID'];
     try {
-      out['OEM_ID'] = c.str(null, x0);
+      out['OEM_ID'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'OEM_ID');
     }
     n++;
   }
-  if (!hasOwn(src, 'OEM_TABLE_ID')) throw missingMember('OEM_TABLE_ID');
+  const x1 = src['OEM_TABLE_ID'];
+  if (!(x1 !== undefined || hasOwn(src, 'OEM_TABLE_ID'))) throw missingMember('OEM_TABLE_ID');
   {
-    const x1 = src['OEM_TABLE_ID'];
     try {
-      out['OEM_TABLE_ID'] = c.str(null, x1);
+      out['OEM_TABLE_ID'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
       throw addKey(e, 'OEM_TABLE_ID');
     }
     n++;
   }
-  if (hasOwn(src, 'creator-revision')) {
-    const x2 = src['creator-revision'];
+  const x2 = src['creator-revision'];
+  if (x2 !== undefined || hasOwn(src, 'creator-revision')) {
     try {
       out['creator-revision'] = c.int(null, x2, 'uint32');
     } catch (e) {
@@ -80,7 +80,7 @@ export function encodeAcpiOemIdsMembers(
     const x0 = src['OEM_ID'];
     if (x0 === undefined) throw missingMember('OEM_ID');
     try {
-      out['OEM_ID'] = c.str(null, x0);
+      out['OEM_ID'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'OEM_ID');
     }
@@ -89,7 +89,7 @@ export function encodeAcpiOemIdsMembers(
     const x1 = src['OEM_TABLE_ID'];
     if (x1 === undefined) throw missingMember('OEM_TABLE_ID');
     try {
-      out['OEM_TABLE_ID'] = c.str(null, x1);
+      out['OEM_TABLE_ID'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
       throw addKey(e, 'OEM_TABLE_ID');
     }
@@ -164,19 +164,19 @@ export function decodeMachineInfoMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'name')) throw missingMember('name');
+  const x0 = src['name'];
+  if (!(x0 !== undefined || hasOwn(src, 'name'))) throw missingMember('name');
   {
-    const x0 = src['name'];
     try {
-      out['name'] = c.str(null, x0);
+      out['name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'name');
     }
     n++;
   }
-  if (!hasOwn(src, 'arch')) throw missingMember('arch');
+  const x1 = src['arch'];
+  if (!(x1 !== undefined || hasOwn(src, 'arch'))) throw missingMember('arch');
   {
-    const x1 = src['arch'];
     try {
       out['arch'] = c.enumValue(null, x1, enumInfoCpuArch);
     } catch (e) {
@@ -184,28 +184,28 @@ export function decodeMachineInfoMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'alias')) {
-    const x2 = src['alias'];
+  const x2 = src['alias'];
+  if (x2 !== undefined || hasOwn(src, 'alias')) {
     try {
-      out['alias'] = c.str(null, x2);
+      out['alias'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
     } catch (e) {
       throw addKey(e, 'alias');
     }
     n++;
   }
-  if (!hasOwn(src, 'is-default')) throw missingMember('is-default');
+  const x3 = src['is-default'];
+  if (!(x3 !== undefined || hasOwn(src, 'is-default'))) throw missingMember('is-default');
   {
-    const x3 = src['is-default'];
     try {
-      out['is-default'] = c.bool(null, x3);
+      out['is-default'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
     } catch (e) {
       throw addKey(e, 'is-default');
     }
     n++;
   }
-  if (!hasOwn(src, 'cpu-max')) throw missingMember('cpu-max');
+  const x4 = src['cpu-max'];
+  if (!(x4 !== undefined || hasOwn(src, 'cpu-max'))) throw missingMember('cpu-max');
   {
-    const x4 = src['cpu-max'];
     try {
       out['cpu-max'] = c.int(null, x4, 'uint32');
     } catch (e) {
@@ -213,8 +213,8 @@ export function decodeMachineInfoMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'acpi')) {
-    const x5 = src['acpi'];
+  const x5 = src['acpi'];
+  if (x5 !== undefined || hasOwn(src, 'acpi')) {
     try {
       out['acpi'] = decodeAcpiOemIds(c, x5);
     } catch (e) {
@@ -222,8 +222,8 @@ export function decodeMachineInfoMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'numa-nodes')) {
-    const x6 = src['numa-nodes'];
+  const x6 = src['numa-nodes'];
+  if (x6 !== undefined || hasOwn(src, 'numa-nodes')) {
     try {
       out['numa-nodes'] = c.int(null, x6, 'uint16');
     } catch (e) {
@@ -253,7 +253,7 @@ export function encodeMachineInfoMembers(
     const x0 = src['name'];
     if (x0 === undefined) throw missingMember('name');
     try {
-      out['name'] = c.str(null, x0);
+      out['name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'name');
     }
@@ -271,7 +271,7 @@ export function encodeMachineInfoMembers(
     const x2 = src['alias'];
     if (x2 !== undefined) {
       try {
-        out['alias'] = c.str(null, x2);
+        out['alias'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
       } catch (e) {
         throw addKey(e, 'alias');
       }
@@ -281,7 +281,7 @@ export function encodeMachineInfoMembers(
     const x3 = src['is-default'];
     if (x3 === undefined) throw missingMember('is-default');
     try {
-      out['is-default'] = c.bool(null, x3);
+      out['is-default'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
     } catch (e) {
       throw addKey(e, 'is-default');
     }
@@ -473,9 +473,9 @@ export function decodeVcpuInfoBaseMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'cpu-index')) throw missingMember('cpu-index');
+  const x0 = src['cpu-index'];
+  if (!(x0 !== undefined || hasOwn(src, 'cpu-index'))) throw missingMember('cpu-index');
   {
-    const x0 = src['cpu-index'];
     try {
       out['cpu-index'] = c.int(null, x0, 'uint32');
     } catch (e) {
@@ -483,19 +483,19 @@ export function decodeVcpuInfoBaseMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'qom-path')) throw missingMember('qom-path');
+  const x1 = src['qom-path'];
+  if (!(x1 !== undefined || hasOwn(src, 'qom-path'))) throw missingMember('qom-path');
   {
-    const x1 = src['qom-path'];
     try {
-      out['qom-path'] = c.str(null, x1);
+      out['qom-path'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
       throw addKey(e, 'qom-path');
     }
     n++;
   }
-  if (!hasOwn(src, 'thread-id')) throw missingMember('thread-id');
+  const x2 = src['thread-id'];
+  if (!(x2 !== undefined || hasOwn(src, 'thread-id'))) throw missingMember('thread-id');
   {
-    const x2 = src['thread-id'];
     try {
       out['thread-id'] = c.int(null, x2, 'int64');
     } catch (e) {
@@ -503,9 +503,9 @@ export function decodeVcpuInfoBaseMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'arch')) throw missingMember('arch');
+  const x3 = src['arch'];
+  if (!(x3 !== undefined || hasOwn(src, 'arch'))) throw missingMember('arch');
   {
-    const x3 = src['arch'];
     try {
       out['arch'] = c.enumValue(null, x3, enumInfoCpuArch);
     } catch (e) {
@@ -544,7 +544,7 @@ export function encodeVcpuInfoBaseMembers(
     const x1 = src['qom-path'];
     if (x1 === undefined) throw missingMember('qom-path');
     try {
-      out['qom-path'] = c.str(null, x1);
+      out['qom-path'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
       throw addKey(e, 'qom-path');
     }
@@ -675,9 +675,9 @@ export function decodeVcpuInfoX86Members(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'apic-id')) throw missingMember('apic-id');
+  const x0 = src['apic-id'];
+  if (!(x0 !== undefined || hasOwn(src, 'apic-id'))) throw missingMember('apic-id');
   {
-    const x0 = src['apic-id'];
     try {
       out['apic-id'] = c.int(null, x0, 'uint32');
     } catch (e) {
@@ -685,9 +685,9 @@ export function decodeVcpuInfoX86Members(
     }
     n++;
   }
-  if (!hasOwn(src, 'flags')) throw missingMember('flags');
+  const x1 = src['flags'];
+  if (!(x1 !== undefined || hasOwn(src, 'flags'))) throw missingMember('flags');
   {
-    const x1 = src['flags'];
     try {
       out['flags'] = decodeHostCpuFlagList(c, x1);
     } catch (e) {
@@ -931,10 +931,10 @@ export function decodeMachineResetArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (hasOwn(src, 'hard')) {
-    const x0 = src['hard'];
+  const x0 = src['hard'];
+  if (x0 !== undefined || hasOwn(src, 'hard')) {
     try {
-      out['hard'] = c.bool(null, x0);
+      out['hard'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
     } catch (e) {
       throw addKey(e, 'hard');
     }
@@ -962,7 +962,7 @@ export function encodeMachineResetArgumentsMembers(
     const x0 = src['hard'];
     if (x0 !== undefined) {
       try {
-        out['hard'] = c.bool(null, x0);
+        out['hard'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
       } catch (e) {
         throw addKey(e, 'hard');
       }
@@ -1003,29 +1003,29 @@ export function decodeDeviceAttachArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'driver')) throw missingMember('driver');
+  const x0 = src['driver'];
+  if (!(x0 !== undefined || hasOwn(src, 'driver'))) throw missingMember('driver');
   {
-    const x0 = src['driver'];
     try {
-      out['driver'] = c.str(null, x0);
+      out['driver'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'driver');
     }
     n++;
   }
-  if (hasOwn(src, 'id')) {
-    const x1 = src['id'];
+  const x1 = src['id'];
+  if (x1 !== undefined || hasOwn(src, 'id')) {
     try {
-      out['id'] = c.str(null, x1);
+      out['id'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
       throw addKey(e, 'id');
     }
     n++;
   }
-  if (hasOwn(src, 'bus')) {
-    const x2 = src['bus'];
+  const x2 = src['bus'];
+  if (x2 !== undefined || hasOwn(src, 'bus')) {
     try {
-      out['bus'] = c.str(null, x2);
+      out['bus'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
     } catch (e) {
       throw addKey(e, 'bus');
     }
@@ -1053,7 +1053,7 @@ export function encodeDeviceAttachArgumentsMembers(
     const x0 = src['driver'];
     if (x0 === undefined) throw missingMember('driver');
     try {
-      out['driver'] = c.str(null, x0);
+      out['driver'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'driver');
     }
@@ -1062,7 +1062,7 @@ export function encodeDeviceAttachArgumentsMembers(
     const x1 = src['id'];
     if (x1 !== undefined) {
       try {
-        out['id'] = c.str(null, x1);
+        out['id'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
       } catch (e) {
         throw addKey(e, 'id');
       }
@@ -1072,7 +1072,7 @@ export function encodeDeviceAttachArgumentsMembers(
     const x2 = src['bus'];
     if (x2 !== undefined) {
       try {
-        out['bus'] = c.str(null, x2);
+        out['bus'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
       } catch (e) {
         throw addKey(e, 'bus');
       }
@@ -1142,19 +1142,19 @@ export function decodeMachineDiagnosticsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'hostname')) throw missingMember('hostname');
+  const x0 = src['hostname'];
+  if (!(x0 !== undefined || hasOwn(src, 'hostname'))) throw missingMember('hostname');
   {
-    const x0 = src['hostname'];
     try {
-      out['hostname'] = c.str(null, x0);
+      out['hostname'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'hostname');
     }
     n++;
   }
-  if (!hasOwn(src, 'load')) throw missingMember('load');
+  const x1 = src['load'];
+  if (!(x1 !== undefined || hasOwn(src, 'load'))) throw missingMember('load');
   {
-    const x1 = src['load'];
     try {
       out['load'] = c.number(null, x1);
     } catch (e) {
@@ -1162,9 +1162,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'uptime-ns')) throw missingMember('uptime-ns');
+  const x2 = src['uptime-ns'];
+  if (!(x2 !== undefined || hasOwn(src, 'uptime-ns'))) throw missingMember('uptime-ns');
   {
-    const x2 = src['uptime-ns'];
     try {
       out['uptime-ns'] = c.int(null, x2, 'int');
     } catch (e) {
@@ -1172,9 +1172,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'nice')) throw missingMember('nice');
+  const x3 = src['nice'];
+  if (!(x3 !== undefined || hasOwn(src, 'nice'))) throw missingMember('nice');
   {
-    const x3 = src['nice'];
     try {
       out['nice'] = c.int(null, x3, 'int8');
     } catch (e) {
@@ -1182,9 +1182,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'clock-skew-ms')) throw missingMember('clock-skew-ms');
+  const x4 = src['clock-skew-ms'];
+  if (!(x4 !== undefined || hasOwn(src, 'clock-skew-ms'))) throw missingMember('clock-skew-ms');
   {
-    const x4 = src['clock-skew-ms'];
     try {
       out['clock-skew-ms'] = c.int(null, x4, 'int16');
     } catch (e) {
@@ -1192,9 +1192,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'last-exit-code')) throw missingMember('last-exit-code');
+  const x5 = src['last-exit-code'];
+  if (!(x5 !== undefined || hasOwn(src, 'last-exit-code'))) throw missingMember('last-exit-code');
   {
-    const x5 = src['last-exit-code'];
     try {
       out['last-exit-code'] = c.int(null, x5, 'int32');
     } catch (e) {
@@ -1202,9 +1202,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'rtc-offset')) throw missingMember('rtc-offset');
+  const x6 = src['rtc-offset'];
+  if (!(x6 !== undefined || hasOwn(src, 'rtc-offset'))) throw missingMember('rtc-offset');
   {
-    const x6 = src['rtc-offset'];
     try {
       out['rtc-offset'] = c.int(null, x6, 'int64');
     } catch (e) {
@@ -1212,9 +1212,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'boot-index')) throw missingMember('boot-index');
+  const x7 = src['boot-index'];
+  if (!(x7 !== undefined || hasOwn(src, 'boot-index'))) throw missingMember('boot-index');
   {
-    const x7 = src['boot-index'];
     try {
       out['boot-index'] = c.int(null, x7, 'uint8');
     } catch (e) {
@@ -1222,9 +1222,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'monitor-port')) throw missingMember('monitor-port');
+  const x8 = src['monitor-port'];
+  if (!(x8 !== undefined || hasOwn(src, 'monitor-port'))) throw missingMember('monitor-port');
   {
-    const x8 = src['monitor-port'];
     try {
       out['monitor-port'] = c.int(null, x8, 'uint16');
     } catch (e) {
@@ -1232,9 +1232,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'pid')) throw missingMember('pid');
+  const x9 = src['pid'];
+  if (!(x9 !== undefined || hasOwn(src, 'pid'))) throw missingMember('pid');
   {
-    const x9 = src['pid'];
     try {
       out['pid'] = c.int(null, x9, 'uint32');
     } catch (e) {
@@ -1242,9 +1242,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'generation')) throw missingMember('generation');
+  const x10 = src['generation'];
+  if (!(x10 !== undefined || hasOwn(src, 'generation'))) throw missingMember('generation');
   {
-    const x10 = src['generation'];
     try {
       out['generation'] = c.int(null, x10, 'uint64');
     } catch (e) {
@@ -1252,9 +1252,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'ram-size')) throw missingMember('ram-size');
+  const x11 = src['ram-size'];
+  if (!(x11 !== undefined || hasOwn(src, 'ram-size'))) throw missingMember('ram-size');
   {
-    const x11 = src['ram-size'];
     try {
       out['ram-size'] = c.int(null, x11, 'size');
     } catch (e) {
@@ -1262,18 +1262,18 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'accelerated')) throw missingMember('accelerated');
+  const x12 = src['accelerated'];
+  if (!(x12 !== undefined || hasOwn(src, 'accelerated'))) throw missingMember('accelerated');
   {
-    const x12 = src['accelerated'];
     try {
-      out['accelerated'] = c.bool(null, x12);
+      out['accelerated'] = typeof x12 === 'boolean' ? x12 : c.bool(null, x12);
     } catch (e) {
       throw addKey(e, 'accelerated');
     }
     n++;
   }
-  if (hasOwn(src, 'pending-reset')) {
-    const x13 = src['pending-reset'];
+  const x13 = src['pending-reset'];
+  if (x13 !== undefined || hasOwn(src, 'pending-reset')) {
     try {
       out['pending-reset'] = c.null(null, x13);
     } catch (e) {
@@ -1281,8 +1281,8 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'extra')) {
-    const x14 = src['extra'];
+  const x14 = src['extra'];
+  if (x14 !== undefined || hasOwn(src, 'extra')) {
     try {
       out['extra'] = c.any(null, x14);
     } catch (e) {
@@ -1290,9 +1290,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  if (!hasOwn(src, 'extra-type')) throw missingMember('extra-type');
+  const x15 = src['extra-type'];
+  if (!(x15 !== undefined || hasOwn(src, 'extra-type'))) throw missingMember('extra-type');
   {
-    const x15 = src['extra-type'];
     try {
       out['extra-type'] = c.enumValue(null, x15, enumInfoQType);
     } catch (e) {
@@ -1322,7 +1322,7 @@ export function encodeMachineDiagnosticsMembers(
     const x0 = src['hostname'];
     if (x0 === undefined) throw missingMember('hostname');
     try {
-      out['hostname'] = c.str(null, x0);
+      out['hostname'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'hostname');
     }
@@ -1430,7 +1430,7 @@ export function encodeMachineDiagnosticsMembers(
     const x12 = src['accelerated'];
     if (x12 === undefined) throw missingMember('accelerated');
     try {
-      out['accelerated'] = c.bool(null, x12);
+      out['accelerated'] = typeof x12 === 'boolean' ? x12 : c.bool(null, x12);
     } catch (e) {
       throw addKey(e, 'accelerated');
     }

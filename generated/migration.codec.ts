@@ -67,8 +67,8 @@ export function decodeMigrateSetParametersMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (hasOwn(src, 'max-bandwidth')) {
-    const x0 = src['max-bandwidth'];
+  const x0 = src['max-bandwidth'];
+  if (x0 !== undefined || hasOwn(src, 'max-bandwidth')) {
     try {
       out['max-bandwidth'] = c.int(null, x0, 'size');
     } catch (e) {
@@ -76,8 +76,8 @@ export function decodeMigrateSetParametersMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'downtime-limit')) {
-    const x1 = src['downtime-limit'];
+  const x1 = src['downtime-limit'];
+  if (x1 !== undefined || hasOwn(src, 'downtime-limit')) {
     try {
       out['downtime-limit'] = c.int(null, x1, 'uint64');
     } catch (e) {
@@ -85,8 +85,8 @@ export function decodeMigrateSetParametersMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'multifd-channels')) {
-    const x2 = src['multifd-channels'];
+  const x2 = src['multifd-channels'];
+  if (x2 !== undefined || hasOwn(src, 'multifd-channels')) {
     try {
       out['multifd-channels'] = c.int(null, x2, 'uint8');
     } catch (e) {
@@ -94,17 +94,17 @@ export function decodeMigrateSetParametersMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'tls-creds')) {
-    const x3 = src['tls-creds'];
+  const x3 = src['tls-creds'];
+  if (x3 !== undefined || hasOwn(src, 'tls-creds')) {
     try {
-      out['tls-creds'] = c.str(null, x3);
+      out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
     } catch (e) {
       throw addKey(e, 'tls-creds');
     }
     n++;
   }
-  if (hasOwn(src, 'compress-level')) {
-    const x4 = src['compress-level'];
+  const x4 = src['compress-level'];
+  if (x4 !== undefined || hasOwn(src, 'compress-level')) {
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
@@ -116,8 +116,8 @@ export function decodeMigrateSetParametersMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'backend-transfer')) {
-    const x5 = src['backend-transfer'];
+  const x5 = src['backend-transfer'];
+  if (x5 !== undefined || hasOwn(src, 'backend-transfer')) {
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
@@ -181,7 +181,7 @@ export function encodeMigrateSetParametersMembers(
     const x3 = src['tls-creds'];
     if (x3 !== undefined) {
       try {
-        out['tls-creds'] = c.str(null, x3);
+        out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
       } catch (e) {
         throw addKey(e, 'tls-creds');
       }
@@ -280,8 +280,8 @@ export function decodeMigrationParametersMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (hasOwn(src, 'max-bandwidth')) {
-    const x0 = src['max-bandwidth'];
+  const x0 = src['max-bandwidth'];
+  if (x0 !== undefined || hasOwn(src, 'max-bandwidth')) {
     try {
       out['max-bandwidth'] = c.int(null, x0, 'size');
     } catch (e) {
@@ -289,8 +289,8 @@ export function decodeMigrationParametersMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'downtime-limit')) {
-    const x1 = src['downtime-limit'];
+  const x1 = src['downtime-limit'];
+  if (x1 !== undefined || hasOwn(src, 'downtime-limit')) {
     try {
       out['downtime-limit'] = c.int(null, x1, 'uint64');
     } catch (e) {
@@ -298,8 +298,8 @@ export function decodeMigrationParametersMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'multifd-channels')) {
-    const x2 = src['multifd-channels'];
+  const x2 = src['multifd-channels'];
+  if (x2 !== undefined || hasOwn(src, 'multifd-channels')) {
     try {
       out['multifd-channels'] = c.int(null, x2, 'uint8');
     } catch (e) {
@@ -307,17 +307,17 @@ export function decodeMigrationParametersMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'tls-creds')) {
-    const x3 = src['tls-creds'];
+  const x3 = src['tls-creds'];
+  if (x3 !== undefined || hasOwn(src, 'tls-creds')) {
     try {
-      out['tls-creds'] = c.str(null, x3);
+      out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
     } catch (e) {
       throw addKey(e, 'tls-creds');
     }
     n++;
   }
-  if (hasOwn(src, 'compress-level')) {
-    const x4 = src['compress-level'];
+  const x4 = src['compress-level'];
+  if (x4 !== undefined || hasOwn(src, 'compress-level')) {
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
@@ -329,8 +329,8 @@ export function decodeMigrationParametersMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'backend-transfer')) {
-    const x5 = src['backend-transfer'];
+  const x5 = src['backend-transfer'];
+  if (x5 !== undefined || hasOwn(src, 'backend-transfer')) {
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
@@ -394,7 +394,7 @@ export function encodeMigrationParametersMembers(
     const x3 = src['tls-creds'];
     if (x3 !== undefined) {
       try {
-        out['tls-creds'] = c.str(null, x3);
+        out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
       } catch (e) {
         throw addKey(e, 'tls-creds');
       }
@@ -493,20 +493,20 @@ export function decodeMigrateArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'uri')) throw missingMember('uri');
+  const x0 = src['uri'];
+  if (!(x0 !== undefined || hasOwn(src, 'uri'))) throw missingMember('uri');
   {
-    const x0 = src['uri'];
     try {
-      out['uri'] = c.str(null, x0);
+      out['uri'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'uri');
     }
     n++;
   }
-  if (hasOwn(src, 'resume')) {
-    const x1 = src['resume'];
+  const x1 = src['resume'];
+  if (x1 !== undefined || hasOwn(src, 'resume')) {
     try {
-      out['resume'] = c.bool(null, x1);
+      out['resume'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
     } catch (e) {
       throw addKey(e, 'resume');
     }
@@ -534,7 +534,7 @@ export function encodeMigrateArgumentsMembers(
     const x0 = src['uri'];
     if (x0 === undefined) throw missingMember('uri');
     try {
-      out['uri'] = c.str(null, x0);
+      out['uri'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'uri');
     }
@@ -543,7 +543,7 @@ export function encodeMigrateArgumentsMembers(
     const x1 = src['resume'];
     if (x1 !== undefined) {
       try {
-        out['resume'] = c.bool(null, x1);
+        out['resume'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
       } catch (e) {
         throw addKey(e, 'resume');
       }

@@ -14,8 +14,8 @@ export function decodeThrottleLimitsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (hasOwn(src, 'iops-total')) {
-    const x0 = src['iops-total'];
+  const x0 = src['iops-total'];
+  if (x0 !== undefined || hasOwn(src, 'iops-total')) {
     try {
       out['iops-total'] = c.int(null, x0, 'uint64');
     } catch (e) {
@@ -23,8 +23,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'iops-read')) {
-    const x1 = src['iops-read'];
+  const x1 = src['iops-read'];
+  if (x1 !== undefined || hasOwn(src, 'iops-read')) {
     try {
       out['iops-read'] = c.int(null, x1, 'uint64');
     } catch (e) {
@@ -32,8 +32,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'iops-write')) {
-    const x2 = src['iops-write'];
+  const x2 = src['iops-write'];
+  if (x2 !== undefined || hasOwn(src, 'iops-write')) {
     try {
       out['iops-write'] = c.int(null, x2, 'uint64');
     } catch (e) {
@@ -41,8 +41,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'bps-total')) {
-    const x3 = src['bps-total'];
+  const x3 = src['bps-total'];
+  if (x3 !== undefined || hasOwn(src, 'bps-total')) {
     try {
       out['bps-total'] = c.int(null, x3, 'size');
     } catch (e) {
@@ -50,8 +50,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'bps-read')) {
-    const x4 = src['bps-read'];
+  const x4 = src['bps-read'];
+  if (x4 !== undefined || hasOwn(src, 'bps-read')) {
     try {
       out['bps-read'] = c.int(null, x4, 'size');
     } catch (e) {
@@ -59,8 +59,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'bps-write')) {
-    const x5 = src['bps-write'];
+  const x5 = src['bps-write'];
+  if (x5 !== undefined || hasOwn(src, 'bps-write')) {
     try {
       out['bps-write'] = c.int(null, x5, 'size');
     } catch (e) {
@@ -68,8 +68,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  if (hasOwn(src, 'burst-seconds')) {
-    const x6 = src['burst-seconds'];
+  const x6 = src['burst-seconds'];
+  if (x6 !== undefined || hasOwn(src, 'burst-seconds')) {
     try {
       out['burst-seconds'] = c.int(null, x6, 'uint32');
     } catch (e) {

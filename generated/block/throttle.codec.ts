@@ -57,19 +57,19 @@ export function decodeBlockSetIoLimitsArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+  const x0 = src['node-name'];
+  if (!(x0 !== undefined || hasOwn(src, 'node-name'))) throw missingMember('node-name');
   {
-    const x0 = src['node-name'];
     try {
-      out['node-name'] = c.str(null, x0);
+      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'node-name');
     }
     n++;
   }
-  if (!hasOwn(src, 'limits')) throw missingMember('limits');
+  const x1 = src['limits'];
+  if (!(x1 !== undefined || hasOwn(src, 'limits'))) throw missingMember('limits');
   {
-    const x1 = src['limits'];
     try {
       out['limits'] = decodeIoLimitSpec(c, x1);
     } catch (e) {
@@ -102,7 +102,7 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
     const x0 = src['node-name'];
     if (x0 === undefined) throw missingMember('node-name');
     try {
-      out['node-name'] = c.str(null, x0);
+      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
       throw addKey(e, 'node-name');
     }

@@ -106,6 +106,9 @@ class CodecEmitter implements SchemaVisitor {
       if (kind === 'clone') return t.name === 'any' ? `${this.rt('visitor.ts', 'copyJsonValue')}(${x}, false)` : x;
       if (INT_KINDS.has(t.name)) return `c.int(null, ${x}, ${quote(t.name)})`;
       const method = { str: 'str', bool: 'bool', number: 'number', null: 'null', any: 'any' }[t.name];
+      // The common case is checked inline; anything else goes to the visitor, for its exact error.
+      if (t.name === 'str') return `typeof ${x} === 'string' ? ${x} : c.str(null, ${x})`;
+      if (t.name === 'bool') return `typeof ${x} === 'boolean' ? ${x} : c.bool(null, ${x})`;
       return `c.${method}(null, ${x})`;
     }
     if (t instanceof SchemaEnumType) return kind === 'clone' ? x : `c.enumValue(null, ${x}, ${this.enumInfo(t)})`;
@@ -239,8 +242,14 @@ class CodecEmitter implements SchemaVisitor {
         const policy = features
           ? `if (c.checkPolicy) {\nconst r = ${this.rt('compat.ts', 'inputRefusal')}(${features}, c.compat);\nif (r !== undefined) throw ${this.rt('compat.ts', 'policyError')}(r, 'parameter');\n}\n`
           : '';
-        const visit = `const ${v} = src[${key}];\ntry {\n${policy}${assign}\n} catch (e) {\nthrow ${addKey}(e, ${key});\n}\nn++;`;
-        lines.push(m.optional ? `if (${hasOwn}(src, ${key})) {\n${visit}\n}` : `if (!${hasOwn}(src, ${key})) throw ${this.rt('errors.ts', 'missingMember')}(${key});\n{\n${visit}\n}`);
+        const visit = `try {\n${policy}${assign}\n} catch (e) {\nthrow ${addKey}(e, ${key});\n}\nn++;`;
+        // JSON values are never undefined, so a defined value is present; only an undefined one needs hasOwn.
+        const present = INHERITED.has(m.name) ? `${hasOwn}(src, ${key})` : `${v} !== undefined || ${hasOwn}(src, ${key})`;
+        lines.push(
+          m.optional
+            ? `const ${v} = src[${key}];\nif (${present}) {\n${visit}\n}`
+            : `const ${v} = src[${key}];\nif (!(${present})) throw ${this.rt('errors.ts', 'missingMember')}(${key});\n{\n${visit}\n}`,
+        );
       } else {
         // Plain objects inherit only Object.prototype's names; for any other name, src[key] is the own value or undefined.
         const fetch = INHERITED.has(m.name) ? `const ${v} = ${hasOwn}(src, ${key}) ? src[${key}] : undefined;` : `const ${v} = src[${key}];`;
