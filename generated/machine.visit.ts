@@ -283,6 +283,7 @@ export const commandsMachine: CommandTable = {
     features: NO_FEATURES,
     allowOob: false,
     successResponse: true,
+    gen: false,
   },
   'query-machine-diagnostics': {
     args: null,

@@ -121,7 +121,18 @@ Object.defineProperty(CompatPolicyCrash.prototype, 'name', { value: 'CompatPolic
  * through unchanged.
  */
 export function addKey(e: unknown, key: Key): unknown {
-  if (e instanceof QapiPathError) e.reversedKeys.push(key);
+  if (e instanceof QapiPathError) {
+    e.reversedKeys.push(key);
+    return e;
+  }
+  // A value nested so deep (or cyclic) that the walk ran out of stack: the
+  // first container with room to spare turns that into a clean error with a
+  // path. (No regex here: compiling one can itself run out of stack.)
+  if (e instanceof RangeError && e.message.indexOf('call stack') !== -1) {
+    const deep = tooDeepValue();
+    deep.reversedKeys.push(key);
+    return deep;
+  }
   return e;
 }
 
@@ -182,6 +193,11 @@ export function unsafeNumber(digits: string): QapiValueError {
 
 export function notJson(what: string): QapiValueError {
   return new QapiValueError('json', `Parameter '%s' is not a JSON value (${what})`);
+}
+
+/** A typed value nested deeper than the walk can follow (or cyclic). */
+export function tooDeepValue(): QapiValueError {
+  return new QapiValueError('depth', `Parameter '%s' is nested too deeply (or is cyclic)`);
 }
 
 export function tooDeep(limit: number): QapiValueError {

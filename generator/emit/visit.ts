@@ -230,7 +230,7 @@ class VisitEmitter implements SchemaVisitor {
     const decodeReturns = c.retType ? this.decodeRef(c.retType) : null;
     const fast = [decodeArgs ? `decodeArgs: ${decodeArgs}, ` : '', decodeReturns ? `decodeReturns: ${decodeReturns}, ` : ''].join('');
     this.file.commands.push(
-      `${quote(c.name)}: { args: ${args}, returns: ${returns}, ${fast}features: ${this.features(c.features)}, allowOob: ${c.allowOob}, successResponse: ${c.successResponse} }`,
+      `${quote(c.name)}: { args: ${args}, returns: ${returns}, ${fast}features: ${this.features(c.features)}, allowOob: ${c.allowOob}, successResponse: ${c.successResponse}${c.gen ? '' : ', gen: false'} }`,
     );
   }
 

@@ -142,6 +142,7 @@ export class ModelVisitors {
         features: features(d.features),
         allowOob: d.allowOob,
         successResponse: d.successResponse,
+        ...(d.gen ? {} : { gen: false }),
       };
     }
     return table;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { QapiSchema } from '../model/schema.js';
 import { parseCompatPolicy, type CompatPolicy } from '../../templates/runtime/compat.js';
 import { checkQmpMessage, type MessageVerdict } from '../../templates/runtime/qmp.js';
+import { CompatPolicyCrash } from '../../templates/runtime/errors.js';
 import { ModelVisitors } from './model-visitors.js';
 
 export interface ValidateOptions {
@@ -50,6 +51,12 @@ export function validateFiles(schema: QapiSchema, files: string[], options: Vali
     } catch (e) {
       return { file, verdict: { ok: false, error: `can't read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` } };
     }
-    return { file, verdict: check(text) };
+    try {
+      return { file, verdict: check(text) };
+    } catch (e) {
+      // The compat policy 'crash': QEMU would abort on this message.
+      if (e instanceof CompatPolicyCrash) return { file, verdict: { ok: false, error: `QEMU would abort (policy crash): ${e.message}` } };
+      throw e;
+    }
   });
 }

@@ -9,7 +9,7 @@
  */
 
 import { type CompatPolicy, DEFAULT_COMPAT_POLICY, checkCommandPolicy } from './compat.js';
-import { QapiPathError } from './errors.js';
+import { CompatPolicyCrash, QapiPathError, tooDeepValue } from './errors.js';
 import { InputVisitor } from './input-visitor.js';
 import { OutputVisitor } from './output-visitor.js';
 import { cloneVisitor } from './clone-visitor.js';
@@ -87,7 +87,8 @@ export function decodeCommandArguments(commands: CommandTable, name: string, arg
   const info = commandInfo(commands, name);
   const refused = checkCommandPolicy(name, info.features, options.compat ?? DEFAULT_COMPAT_POLICY);
   if (refused !== undefined) throw new QmpError('CommandNotFound', refused);
-  const v = inputVisitor(int64, options, true);
+  // QEMU checks no arguments of a 'gen': false command; its schema lists only some of them.
+  const v = inputVisitor(int64, options, info.gen !== false);
   const x = args === undefined ? {} : args;
   return info.decodeArgs ? info.decodeArgs(v, x) : (info.args ?? visitEmptyStruct)(v, null, x);
 }
@@ -200,7 +201,10 @@ export function checkQmpMessage(text: string, commands: CommandTable, events: Ev
     if ('event' in msg) return checkEvent(msg, events, options);
     return fail("QMP input lacks member 'execute'");
   } catch (e) {
+    // A CompatPolicyCrash is QEMU aborting: not a verdict, the caller's to handle.
+    if (e instanceof CompatPolicyCrash) throw e;
     if (e instanceof QapiPathError || e instanceof QmpJsonError || e instanceof QmpError) return fail(e.message);
+    if (e instanceof RangeError && e.message.indexOf('call stack') !== -1) return fail(tooDeepValue().message);
     throw e;
   }
 }

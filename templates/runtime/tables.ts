@@ -20,6 +20,8 @@ export interface CommandInfo {
   readonly features: Features;
   readonly allowOob: boolean;
   readonly successResponse: boolean;
+  /** false for `'gen': false` commands, whose arguments QEMU hands to the command unchecked. */
+  readonly gen?: boolean;
 }
 
 export interface EventInfo {
