@@ -52,9 +52,9 @@ export function decodeBlockQcow2BaseMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['file'];
-  if (!(x0 !== undefined || hasOwn(src, 'file'))) throw missingMember('file');
+  if (!hasOwn(src, 'file')) throw missingMember('file');
   {
+    const x0 = src['file'];
     try {
       out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -62,8 +62,8 @@ export function decodeBlockQcow2BaseMembers(
     }
     n++;
   }
-  const x1 = src['lazy-refcounts'];
-  if (x1 !== undefined || hasOwn(src, 'lazy-refcounts')) {
+  if (hasOwn(src, 'lazy-refcounts')) {
+    const x1 = src['lazy-refcounts'];
     try {
       out['lazy-refcounts'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
     } catch (e) {
@@ -71,8 +71,8 @@ export function decodeBlockQcow2BaseMembers(
     }
     n++;
   }
-  const x2 = src['cache-size'];
-  if (x2 !== undefined || hasOwn(src, 'cache-size')) {
+  if (hasOwn(src, 'cache-size')) {
+    const x2 = src['cache-size'];
     try {
       out['cache-size'] = c.int(null, x2, 'size');
     } catch (e) {
@@ -80,8 +80,8 @@ export function decodeBlockQcow2BaseMembers(
     }
     n++;
   }
-  const x3 = src['backing'];
-  if (x3 !== undefined || hasOwn(src, 'backing')) {
+  if (hasOwn(src, 'backing')) {
+    const x3 = src['backing'];
     try {
       out['backing'] = decodeBlockNodeRef(c, x3);
     } catch (e) {
@@ -89,9 +89,9 @@ export function decodeBlockQcow2BaseMembers(
     }
     n++;
   }
-  const x4 = src['encrypt-format'];
-  if (!(x4 !== undefined || hasOwn(src, 'encrypt-format'))) throw missingMember('encrypt-format');
+  if (!hasOwn(src, 'encrypt-format')) throw missingMember('encrypt-format');
   {
+    const x4 = src['encrypt-format'];
     try {
       out['encrypt-format'] = c.enumValue(null, x4, enumInfoQcow2EncryptionFormat);
     } catch (e) {
@@ -118,7 +118,7 @@ export function encodeBlockQcow2BaseMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['file'];
+    const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
     try {
       out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -127,7 +127,7 @@ export function encodeBlockQcow2BaseMembers(
     }
   }
   {
-    const x1 = src['lazy-refcounts'];
+    const x1 = hasOwn(src, 'lazy-refcounts') ? src['lazy-refcounts'] : undefined;
     if (x1 !== undefined) {
       try {
         out['lazy-refcounts'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
@@ -137,7 +137,7 @@ export function encodeBlockQcow2BaseMembers(
     }
   }
   {
-    const x2 = src['cache-size'];
+    const x2 = hasOwn(src, 'cache-size') ? src['cache-size'] : undefined;
     if (x2 !== undefined) {
       try {
         out['cache-size'] = c.int(null, x2, 'size');
@@ -147,7 +147,7 @@ export function encodeBlockQcow2BaseMembers(
     }
   }
   {
-    const x3 = src['backing'];
+    const x3 = hasOwn(src, 'backing') ? src['backing'] : undefined;
     if (x3 !== undefined) {
       try {
         out['backing'] = encodeBlockNodeRef(c, x3);
@@ -157,7 +157,7 @@ export function encodeBlockQcow2BaseMembers(
     }
   }
   {
-    const x4 = src['encrypt-format'];
+    const x4 = hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
     if (x4 === undefined) throw missingMember('encrypt-format');
     try {
       out['encrypt-format'] = c.enumValue(null, x4, enumInfoQcow2EncryptionFormat);
@@ -178,25 +178,25 @@ export function encodeBlockQcow2Base(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `BlockQcow2Base`, into `out`. */
 export function cloneBlockQcow2BaseMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['file'];
+    const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 !== undefined) {
       out['file'] = x0;
     }
   }
   {
-    const x1 = src['lazy-refcounts'];
+    const x1 = hasOwn(src, 'lazy-refcounts') ? src['lazy-refcounts'] : undefined;
     if (x1 !== undefined) {
       out['lazy-refcounts'] = x1;
     }
   }
   {
-    const x2 = src['cache-size'];
+    const x2 = hasOwn(src, 'cache-size') ? src['cache-size'] : undefined;
     if (x2 !== undefined) {
       out['cache-size'] = x2;
     }
   }
   {
-    const x3 = src['backing'];
+    const x3 = hasOwn(src, 'backing') ? src['backing'] : undefined;
     if (x3 !== undefined) {
       try {
         out['backing'] = cloneBlockNodeRef(x3);
@@ -206,7 +206,7 @@ export function cloneBlockQcow2BaseMembers(src: PlainObject, out: PlainObject): 
     }
   }
   {
-    const x4 = src['encrypt-format'];
+    const x4 = hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
     if (x4 !== undefined) {
       out['encrypt-format'] = x4;
     }
@@ -216,7 +216,7 @@ export function cloneBlockQcow2BaseMembers(src: PlainObject, out: PlainObject): 
 /** The clone walk of `BlockQcow2Base`. */
 export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['file'];
+  const p0 = hasOwn(x, 'file') ? x['file'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { file: p0 };
   else {
@@ -224,19 +224,19 @@ export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
     if (p0 !== undefined) out['file'] = p0;
   }
   {
-    const x1 = x['lazy-refcounts'];
+    const x1 = hasOwn(x, 'lazy-refcounts') ? x['lazy-refcounts'] : undefined;
     if (x1 !== undefined) {
       out['lazy-refcounts'] = x1;
     }
   }
   {
-    const x2 = x['cache-size'];
+    const x2 = hasOwn(x, 'cache-size') ? x['cache-size'] : undefined;
     if (x2 !== undefined) {
       out['cache-size'] = x2;
     }
   }
   {
-    const x3 = x['backing'];
+    const x3 = hasOwn(x, 'backing') ? x['backing'] : undefined;
     if (x3 !== undefined) {
       try {
         out['backing'] = cloneBlockNodeRef(x3);
@@ -246,7 +246,7 @@ export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
     }
   }
   {
-    const x4 = x['encrypt-format'];
+    const x4 = hasOwn(x, 'encrypt-format') ? x['encrypt-format'] : undefined;
     if (x4 !== undefined) {
       out['encrypt-format'] = x4;
     }
@@ -261,9 +261,9 @@ export function decodeBlockLuksSecretMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['key-secret'];
-  if (!(x0 !== undefined || hasOwn(src, 'key-secret'))) throw missingMember('key-secret');
+  if (!hasOwn(src, 'key-secret')) throw missingMember('key-secret');
   {
+    const x0 = src['key-secret'];
     try {
       out['key-secret'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -271,8 +271,8 @@ export function decodeBlockLuksSecretMembers(
     }
     n++;
   }
-  const x1 = src['slot'];
-  if (x1 !== undefined || hasOwn(src, 'slot')) {
+  if (hasOwn(src, 'slot')) {
+    const x1 = src['slot'];
     try {
       out['slot'] = c.int(null, x1, 'uint8');
     } catch (e) {
@@ -299,7 +299,7 @@ export function encodeBlockLuksSecretMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['key-secret'];
+    const x0 = hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
     if (x0 === undefined) throw missingMember('key-secret');
     try {
       out['key-secret'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -308,7 +308,7 @@ export function encodeBlockLuksSecretMembers(
     }
   }
   {
-    const x1 = src['slot'];
+    const x1 = hasOwn(src, 'slot') ? src['slot'] : undefined;
     if (x1 !== undefined) {
       try {
         out['slot'] = c.int(null, x1, 'uint8');
@@ -330,13 +330,13 @@ export function encodeBlockLuksSecret(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `BlockLuksSecret`, into `out`. */
 export function cloneBlockLuksSecretMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['key-secret'];
+    const x0 = hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
     if (x0 !== undefined) {
       out['key-secret'] = x0;
     }
   }
   {
-    const x1 = src['slot'];
+    const x1 = hasOwn(src, 'slot') ? src['slot'] : undefined;
     if (x1 !== undefined) {
       out['slot'] = x1;
     }
@@ -346,7 +346,7 @@ export function cloneBlockLuksSecretMembers(src: PlainObject, out: PlainObject):
 /** The clone walk of `BlockLuksSecret`. */
 export function cloneBlockLuksSecret(x: unknown): BlockLuksSecret {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['key-secret'];
+  const p0 = hasOwn(x, 'key-secret') ? x['key-secret'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'key-secret': p0 };
   else {
@@ -354,7 +354,7 @@ export function cloneBlockLuksSecret(x: unknown): BlockLuksSecret {
     if (p0 !== undefined) out['key-secret'] = p0;
   }
   {
-    const x1 = x['slot'];
+    const x1 = hasOwn(x, 'slot') ? x['slot'] : undefined;
     if (x1 !== undefined) {
       out['slot'] = x1;
     }
@@ -405,7 +405,7 @@ export function encodeBlockQcow2OptionsMembers(
   out: PlainObject,
 ): void {
   encodeBlockQcow2BaseMembers(c, src, out);
-  switch (src['encrypt-format']) {
+  switch (hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined) {
     case 'luks':
       encodeBlockLuksSecretMembers(c, src, out);
       break;
@@ -413,7 +413,10 @@ export function encodeBlockQcow2OptionsMembers(
       break;
     default:
       if (!c.keepUnknownBranches)
-        throw addKey(badEnumValue(String(src['encrypt-format'])), 'encrypt-format');
+        throw addKey(
+          badEnumValue(String(hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined)),
+          'encrypt-format',
+        );
       throw FALLBACK;
   }
 }
@@ -434,7 +437,7 @@ export function encodeBlockQcow2Options(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `BlockQcow2Options`, into `out`. */
 export function cloneBlockQcow2OptionsMembers(src: PlainObject, out: PlainObject): void {
   cloneBlockQcow2BaseMembers(src, out);
-  switch (src['encrypt-format']) {
+  switch (hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined) {
     case 'luks':
       cloneBlockLuksSecretMembers(src, out);
       break;
@@ -466,9 +469,9 @@ export function decodeBlockLuksOptionsMembers(
 ): number {
   let n = 0;
   n += decodeBlockLuksSecretMembers(c, src, out);
-  const x0 = src['file'];
-  if (!(x0 !== undefined || hasOwn(src, 'file'))) throw missingMember('file');
+  if (!hasOwn(src, 'file')) throw missingMember('file');
   {
+    const x0 = src['file'];
     try {
       out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -496,7 +499,7 @@ export function encodeBlockLuksOptionsMembers(
 ): void {
   encodeBlockLuksSecretMembers(c, src, out);
   {
-    const x0 = src['file'];
+    const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
     try {
       out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -518,7 +521,7 @@ export function encodeBlockLuksOptions(c: OutputVisitor, x: unknown): unknown {
 export function cloneBlockLuksOptionsMembers(src: PlainObject, out: PlainObject): void {
   cloneBlockLuksSecretMembers(src, out);
   {
-    const x0 = src['file'];
+    const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 !== undefined) {
       out['file'] = x0;
     }
@@ -585,9 +588,9 @@ export function decodeBlockNodeOptionsBaseMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['node-name'];
-  if (!(x0 !== undefined || hasOwn(src, 'node-name'))) throw missingMember('node-name');
+  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
   {
+    const x0 = src['node-name'];
     try {
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -595,9 +598,9 @@ export function decodeBlockNodeOptionsBaseMembers(
     }
     n++;
   }
-  const x1 = src['format'];
-  if (!(x1 !== undefined || hasOwn(src, 'format'))) throw missingMember('format');
+  if (!hasOwn(src, 'format')) throw missingMember('format');
   {
+    const x1 = src['format'];
     try {
       out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
     } catch (e) {
@@ -605,8 +608,8 @@ export function decodeBlockNodeOptionsBaseMembers(
     }
     n++;
   }
-  const x2 = src['read-only'];
-  if (x2 !== undefined || hasOwn(src, 'read-only')) {
+  if (hasOwn(src, 'read-only')) {
+    const x2 = src['read-only'];
     try {
       out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
     } catch (e) {
@@ -614,8 +617,8 @@ export function decodeBlockNodeOptionsBaseMembers(
     }
     n++;
   }
-  const x3 = src['aio'];
-  if (x3 !== undefined || hasOwn(src, 'aio')) {
+  if (hasOwn(src, 'aio')) {
+    const x3 = src['aio'];
     try {
       out['aio'] = c.enumValue(null, x3, enumInfoBlockAioBackend);
     } catch (e) {
@@ -623,8 +626,8 @@ export function decodeBlockNodeOptionsBaseMembers(
     }
     n++;
   }
-  const x4 = src['io-priority'];
-  if (x4 !== undefined || hasOwn(src, 'io-priority')) {
+  if (hasOwn(src, 'io-priority')) {
+    const x4 = src['io-priority'];
     try {
       out['io-priority'] = c.enumValue(null, x4, enumInfoIoPriority);
     } catch (e) {
@@ -632,8 +635,8 @@ export function decodeBlockNodeOptionsBaseMembers(
     }
     n++;
   }
-  const x5 = src['limits'];
-  if (x5 !== undefined || hasOwn(src, 'limits')) {
+  if (hasOwn(src, 'limits')) {
+    const x5 = src['limits'];
     try {
       out['limits'] = decodeIoLimitSpec(c, x5);
     } catch (e) {
@@ -660,7 +663,7 @@ export function encodeBlockNodeOptionsBaseMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['node-name'];
+    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     try {
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -669,7 +672,7 @@ export function encodeBlockNodeOptionsBaseMembers(
     }
   }
   {
-    const x1 = src['format'];
+    const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 === undefined) throw missingMember('format');
     try {
       out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
@@ -678,7 +681,7 @@ export function encodeBlockNodeOptionsBaseMembers(
     }
   }
   {
-    const x2 = src['read-only'];
+    const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 !== undefined) {
       try {
         out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
@@ -688,7 +691,7 @@ export function encodeBlockNodeOptionsBaseMembers(
     }
   }
   {
-    const x3 = src['aio'];
+    const x3 = hasOwn(src, 'aio') ? src['aio'] : undefined;
     if (x3 !== undefined) {
       try {
         out['aio'] = c.enumValue(null, x3, enumInfoBlockAioBackend);
@@ -698,7 +701,7 @@ export function encodeBlockNodeOptionsBaseMembers(
     }
   }
   {
-    const x4 = src['io-priority'];
+    const x4 = hasOwn(src, 'io-priority') ? src['io-priority'] : undefined;
     if (x4 !== undefined) {
       try {
         out['io-priority'] = c.enumValue(null, x4, enumInfoIoPriority);
@@ -708,7 +711,7 @@ export function encodeBlockNodeOptionsBaseMembers(
     }
   }
   {
-    const x5 = src['limits'];
+    const x5 = hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x5 !== undefined) {
       try {
         out['limits'] = encodeIoLimitSpec(c, x5);
@@ -730,37 +733,37 @@ export function encodeBlockNodeOptionsBase(c: OutputVisitor, x: unknown): unknow
 /** The clone walk of the members of `q_obj_BlockNodeOptions-base`, into `out`. */
 export function cloneBlockNodeOptionsBaseMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['node-name'];
+    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
   }
   {
-    const x1 = src['format'];
+    const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 !== undefined) {
       out['format'] = x1;
     }
   }
   {
-    const x2 = src['read-only'];
+    const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 !== undefined) {
       out['read-only'] = x2;
     }
   }
   {
-    const x3 = src['aio'];
+    const x3 = hasOwn(src, 'aio') ? src['aio'] : undefined;
     if (x3 !== undefined) {
       out['aio'] = x3;
     }
   }
   {
-    const x4 = src['io-priority'];
+    const x4 = hasOwn(src, 'io-priority') ? src['io-priority'] : undefined;
     if (x4 !== undefined) {
       out['io-priority'] = x4;
     }
   }
   {
-    const x5 = src['limits'];
+    const x5 = hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x5 !== undefined) {
       try {
         out['limits'] = cloneIoLimitSpec(x5);
@@ -774,8 +777,8 @@ export function cloneBlockNodeOptionsBaseMembers(src: PlainObject, out: PlainObj
 /** The clone walk of `q_obj_BlockNodeOptions-base`. */
 export function cloneBlockNodeOptionsBase(x: unknown): BlockNodeOptionsBase {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['node-name'];
-  const p1 = x['format'];
+  const p0 = hasOwn(x, 'node-name') ? x['node-name'] : undefined;
+  const p1 = hasOwn(x, 'format') ? x['format'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined) out = { 'node-name': p0, format: p1 };
   else {
@@ -784,25 +787,25 @@ export function cloneBlockNodeOptionsBase(x: unknown): BlockNodeOptionsBase {
     if (p1 !== undefined) out['format'] = p1;
   }
   {
-    const x2 = x['read-only'];
+    const x2 = hasOwn(x, 'read-only') ? x['read-only'] : undefined;
     if (x2 !== undefined) {
       out['read-only'] = x2;
     }
   }
   {
-    const x3 = x['aio'];
+    const x3 = hasOwn(x, 'aio') ? x['aio'] : undefined;
     if (x3 !== undefined) {
       out['aio'] = x3;
     }
   }
   {
-    const x4 = x['io-priority'];
+    const x4 = hasOwn(x, 'io-priority') ? x['io-priority'] : undefined;
     if (x4 !== undefined) {
       out['io-priority'] = x4;
     }
   }
   {
-    const x5 = x['limits'];
+    const x5 = hasOwn(x, 'limits') ? x['limits'] : undefined;
     if (x5 !== undefined) {
       try {
         out['limits'] = cloneIoLimitSpec(x5);
@@ -866,7 +869,7 @@ export function encodeBlockNodeOptionsMembers(
   out: PlainObject,
 ): void {
   encodeBlockNodeOptionsBaseMembers(c, src, out);
-  switch (src['format']) {
+  switch (hasOwn(src, 'format') ? src['format'] : undefined) {
     case 'qcow2':
       encodeBlockQcow2OptionsMembers(c, src, out);
       break;
@@ -883,7 +886,11 @@ export function encodeBlockNodeOptionsMembers(
     case 'vdi':
       break;
     default:
-      if (!c.keepUnknownBranches) throw addKey(badEnumValue(String(src['format'])), 'format');
+      if (!c.keepUnknownBranches)
+        throw addKey(
+          badEnumValue(String(hasOwn(src, 'format') ? src['format'] : undefined)),
+          'format',
+        );
       throw FALLBACK;
   }
 }
@@ -904,7 +911,7 @@ export function encodeBlockNodeOptions(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `BlockNodeOptions`, into `out`. */
 export function cloneBlockNodeOptionsMembers(src: PlainObject, out: PlainObject): void {
   cloneBlockNodeOptionsBaseMembers(src, out);
-  switch (src['format']) {
+  switch (hasOwn(src, 'format') ? src['format'] : undefined) {
     case 'qcow2':
       cloneBlockQcow2OptionsMembers(src, out);
       break;
@@ -977,9 +984,9 @@ export function decodeBlockNodeInfoMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['node-name'];
-  if (!(x0 !== undefined || hasOwn(src, 'node-name'))) throw missingMember('node-name');
+  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
   {
+    const x0 = src['node-name'];
     try {
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -987,9 +994,9 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  const x1 = src['format'];
-  if (!(x1 !== undefined || hasOwn(src, 'format'))) throw missingMember('format');
+  if (!hasOwn(src, 'format')) throw missingMember('format');
   {
+    const x1 = src['format'];
     try {
       out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
     } catch (e) {
@@ -997,9 +1004,9 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  const x2 = src['read-only'];
-  if (!(x2 !== undefined || hasOwn(src, 'read-only'))) throw missingMember('read-only');
+  if (!hasOwn(src, 'read-only')) throw missingMember('read-only');
   {
+    const x2 = src['read-only'];
     try {
       out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
     } catch (e) {
@@ -1007,9 +1014,9 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  const x3 = src['virtual-size'];
-  if (!(x3 !== undefined || hasOwn(src, 'virtual-size'))) throw missingMember('virtual-size');
+  if (!hasOwn(src, 'virtual-size')) throw missingMember('virtual-size');
   {
+    const x3 = src['virtual-size'];
     try {
       out['virtual-size'] = c.int(null, x3, 'size');
     } catch (e) {
@@ -1017,8 +1024,8 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  const x4 = src['actual-size'];
-  if (x4 !== undefined || hasOwn(src, 'actual-size')) {
+  if (hasOwn(src, 'actual-size')) {
+    const x4 = src['actual-size'];
     try {
       out['actual-size'] = c.int(null, x4, 'size');
     } catch (e) {
@@ -1026,8 +1033,8 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  const x5 = src['children'];
-  if (x5 !== undefined || hasOwn(src, 'children')) {
+  if (hasOwn(src, 'children')) {
+    const x5 = src['children'];
     try {
       out['children'] = decode_strList(c, x5);
     } catch (e) {
@@ -1035,8 +1042,8 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  const x6 = src['encrypted'];
-  if (x6 !== undefined || hasOwn(src, 'encrypted')) {
+  if (hasOwn(src, 'encrypted')) {
+    const x6 = src['encrypted'];
     try {
       out['encrypted'] = typeof x6 === 'boolean' ? x6 : c.bool(null, x6);
     } catch (e) {
@@ -1044,8 +1051,8 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  const x7 = src['drive-id'];
-  if (x7 !== undefined || hasOwn(src, 'drive-id')) {
+  if (hasOwn(src, 'drive-id')) {
+    const x7 = src['drive-id'];
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
@@ -1057,8 +1064,8 @@ export function decodeBlockNodeInfoMembers(
     }
     n++;
   }
-  const x8 = src['zone-count'];
-  if (x8 !== undefined || hasOwn(src, 'zone-count')) {
+  if (hasOwn(src, 'zone-count')) {
+    const x8 = src['zone-count'];
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
@@ -1089,7 +1096,7 @@ export function encodeBlockNodeInfoMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['node-name'];
+    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     try {
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -1098,7 +1105,7 @@ export function encodeBlockNodeInfoMembers(
     }
   }
   {
-    const x1 = src['format'];
+    const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 === undefined) throw missingMember('format');
     try {
       out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
@@ -1107,7 +1114,7 @@ export function encodeBlockNodeInfoMembers(
     }
   }
   {
-    const x2 = src['read-only'];
+    const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 === undefined) throw missingMember('read-only');
     try {
       out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
@@ -1116,7 +1123,7 @@ export function encodeBlockNodeInfoMembers(
     }
   }
   {
-    const x3 = src['virtual-size'];
+    const x3 = hasOwn(src, 'virtual-size') ? src['virtual-size'] : undefined;
     if (x3 === undefined) throw missingMember('virtual-size');
     try {
       out['virtual-size'] = c.int(null, x3, 'size');
@@ -1125,7 +1132,7 @@ export function encodeBlockNodeInfoMembers(
     }
   }
   {
-    const x4 = src['actual-size'];
+    const x4 = hasOwn(src, 'actual-size') ? src['actual-size'] : undefined;
     if (x4 !== undefined) {
       try {
         out['actual-size'] = c.int(null, x4, 'size');
@@ -1135,7 +1142,7 @@ export function encodeBlockNodeInfoMembers(
     }
   }
   {
-    const x5 = src['children'];
+    const x5 = hasOwn(src, 'children') ? src['children'] : undefined;
     if (x5 !== undefined) {
       try {
         out['children'] = encode_strList(c, x5);
@@ -1145,7 +1152,7 @@ export function encodeBlockNodeInfoMembers(
     }
   }
   {
-    const x6 = src['encrypted'];
+    const x6 = hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
     if (x6 !== undefined) {
       try {
         out['encrypted'] = typeof x6 === 'boolean' ? x6 : c.bool(null, x6);
@@ -1155,7 +1162,7 @@ export function encodeBlockNodeInfoMembers(
     }
   }
   {
-    const x7 = src['drive-id'];
+    const x7 = hasOwn(src, 'drive-id') ? src['drive-id'] : undefined;
     if (x7 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_DEPRECATED, c.compat))) {
         try {
@@ -1167,7 +1174,7 @@ export function encodeBlockNodeInfoMembers(
     }
   }
   {
-    const x8 = src['zone-count'];
+    const x8 = hasOwn(src, 'zone-count') ? src['zone-count'] : undefined;
     if (x8 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
         try {
@@ -1191,37 +1198,37 @@ export function encodeBlockNodeInfo(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `BlockNodeInfo`, into `out`. */
 export function cloneBlockNodeInfoMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['node-name'];
+    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
   }
   {
-    const x1 = src['format'];
+    const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 !== undefined) {
       out['format'] = x1;
     }
   }
   {
-    const x2 = src['read-only'];
+    const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 !== undefined) {
       out['read-only'] = x2;
     }
   }
   {
-    const x3 = src['virtual-size'];
+    const x3 = hasOwn(src, 'virtual-size') ? src['virtual-size'] : undefined;
     if (x3 !== undefined) {
       out['virtual-size'] = x3;
     }
   }
   {
-    const x4 = src['actual-size'];
+    const x4 = hasOwn(src, 'actual-size') ? src['actual-size'] : undefined;
     if (x4 !== undefined) {
       out['actual-size'] = x4;
     }
   }
   {
-    const x5 = src['children'];
+    const x5 = hasOwn(src, 'children') ? src['children'] : undefined;
     if (x5 !== undefined) {
       try {
         out['children'] = clone_strList(x5);
@@ -1231,19 +1238,19 @@ export function cloneBlockNodeInfoMembers(src: PlainObject, out: PlainObject): v
     }
   }
   {
-    const x6 = src['encrypted'];
+    const x6 = hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
     if (x6 !== undefined) {
       out['encrypted'] = x6;
     }
   }
   {
-    const x7 = src['drive-id'];
+    const x7 = hasOwn(src, 'drive-id') ? src['drive-id'] : undefined;
     if (x7 !== undefined) {
       out['drive-id'] = x7;
     }
   }
   {
-    const x8 = src['zone-count'];
+    const x8 = hasOwn(src, 'zone-count') ? src['zone-count'] : undefined;
     if (x8 !== undefined) {
       out['zone-count'] = x8;
     }
@@ -1253,10 +1260,10 @@ export function cloneBlockNodeInfoMembers(src: PlainObject, out: PlainObject): v
 /** The clone walk of `BlockNodeInfo`. */
 export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['node-name'];
-  const p1 = x['format'];
-  const p2 = x['read-only'];
-  const p3 = x['virtual-size'];
+  const p0 = hasOwn(x, 'node-name') ? x['node-name'] : undefined;
+  const p1 = hasOwn(x, 'format') ? x['format'] : undefined;
+  const p2 = hasOwn(x, 'read-only') ? x['read-only'] : undefined;
+  const p3 = hasOwn(x, 'virtual-size') ? x['virtual-size'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined && p2 !== undefined && p3 !== undefined)
     out = { 'node-name': p0, format: p1, 'read-only': p2, 'virtual-size': p3 };
@@ -1268,13 +1275,13 @@ export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
     if (p3 !== undefined) out['virtual-size'] = p3;
   }
   {
-    const x4 = x['actual-size'];
+    const x4 = hasOwn(x, 'actual-size') ? x['actual-size'] : undefined;
     if (x4 !== undefined) {
       out['actual-size'] = x4;
     }
   }
   {
-    const x5 = x['children'];
+    const x5 = hasOwn(x, 'children') ? x['children'] : undefined;
     if (x5 !== undefined) {
       try {
         out['children'] = clone_strList(x5);
@@ -1284,19 +1291,19 @@ export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
     }
   }
   {
-    const x6 = x['encrypted'];
+    const x6 = hasOwn(x, 'encrypted') ? x['encrypted'] : undefined;
     if (x6 !== undefined) {
       out['encrypted'] = x6;
     }
   }
   {
-    const x7 = x['drive-id'];
+    const x7 = hasOwn(x, 'drive-id') ? x['drive-id'] : undefined;
     if (x7 !== undefined) {
       out['drive-id'] = x7;
     }
   }
   {
-    const x8 = x['zone-count'];
+    const x8 = hasOwn(x, 'zone-count') ? x['zone-count'] : undefined;
     if (x8 !== undefined) {
       out['zone-count'] = x8;
     }
@@ -1311,8 +1318,8 @@ export function decodeQueryBlockNodesArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['flat'];
-  if (x0 !== undefined || hasOwn(src, 'flat')) {
+  if (hasOwn(src, 'flat')) {
+    const x0 = src['flat'];
     try {
       out['flat'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
     } catch (e) {
@@ -1342,7 +1349,7 @@ export function encodeQueryBlockNodesArgumentsMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['flat'];
+    const x0 = hasOwn(src, 'flat') ? src['flat'] : undefined;
     if (x0 !== undefined) {
       try {
         out['flat'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
@@ -1364,7 +1371,7 @@ export function encodeQueryBlockNodesArguments(c: OutputVisitor, x: unknown): un
 /** The clone walk of the members of `q_obj_query-block-nodes-arg`, into `out`. */
 export function cloneQueryBlockNodesArgumentsMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['flat'];
+    const x0 = hasOwn(src, 'flat') ? src['flat'] : undefined;
     if (x0 !== undefined) {
       out['flat'] = x0;
     }
@@ -1428,9 +1435,9 @@ export function decodeBlockResizeArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['node-name'];
-  if (!(x0 !== undefined || hasOwn(src, 'node-name'))) throw missingMember('node-name');
+  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
   {
+    const x0 = src['node-name'];
     try {
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -1438,9 +1445,9 @@ export function decodeBlockResizeArgumentsMembers(
     }
     n++;
   }
-  const x1 = src['size'];
-  if (!(x1 !== undefined || hasOwn(src, 'size'))) throw missingMember('size');
+  if (!hasOwn(src, 'size')) throw missingMember('size');
   {
+    const x1 = src['size'];
     try {
       out['size'] = c.int(null, x1, 'size');
     } catch (e) {
@@ -1467,7 +1474,7 @@ export function encodeBlockResizeArgumentsMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['node-name'];
+    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     try {
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -1476,7 +1483,7 @@ export function encodeBlockResizeArgumentsMembers(
     }
   }
   {
-    const x1 = src['size'];
+    const x1 = hasOwn(src, 'size') ? src['size'] : undefined;
     if (x1 === undefined) throw missingMember('size');
     try {
       out['size'] = c.int(null, x1, 'size');
@@ -1497,13 +1504,13 @@ export function encodeBlockResizeArguments(c: OutputVisitor, x: unknown): unknow
 /** The clone walk of the members of `q_obj_block-resize-arg`, into `out`. */
 export function cloneBlockResizeArgumentsMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['node-name'];
+    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
   }
   {
-    const x1 = src['size'];
+    const x1 = hasOwn(src, 'size') ? src['size'] : undefined;
     if (x1 !== undefined) {
       out['size'] = x1;
     }
@@ -1513,8 +1520,8 @@ export function cloneBlockResizeArgumentsMembers(src: PlainObject, out: PlainObj
 /** The clone walk of `q_obj_block-resize-arg`. */
 export function cloneBlockResizeArguments(x: unknown): BlockResizeArguments {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['node-name'];
-  const p1 = x['size'];
+  const p0 = hasOwn(x, 'node-name') ? x['node-name'] : undefined;
+  const p1 = hasOwn(x, 'size') ? x['size'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined) out = { 'node-name': p0, size: p1 };
   else {

@@ -22,9 +22,9 @@ export function decodeVmStateChangedDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['state'];
-  if (!(x0 !== undefined || hasOwn(src, 'state'))) throw missingMember('state');
+  if (!hasOwn(src, 'state')) throw missingMember('state');
   {
+    const x0 = src['state'];
     try {
       out['state'] = c.enumValue(null, x0, enumInfoMachineRunState);
     } catch (e) {
@@ -32,8 +32,8 @@ export function decodeVmStateChangedDataMembers(
     }
     n++;
   }
-  const x1 = src['reason'];
-  if (x1 !== undefined || hasOwn(src, 'reason')) {
+  if (hasOwn(src, 'reason')) {
+    const x1 = src['reason'];
     try {
       out['reason'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
@@ -60,7 +60,7 @@ export function encodeVmStateChangedDataMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['state'];
+    const x0 = hasOwn(src, 'state') ? src['state'] : undefined;
     if (x0 === undefined) throw missingMember('state');
     try {
       out['state'] = c.enumValue(null, x0, enumInfoMachineRunState);
@@ -69,7 +69,7 @@ export function encodeVmStateChangedDataMembers(
     }
   }
   {
-    const x1 = src['reason'];
+    const x1 = hasOwn(src, 'reason') ? src['reason'] : undefined;
     if (x1 !== undefined) {
       try {
         out['reason'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
@@ -91,13 +91,13 @@ export function encodeVmStateChangedData(c: OutputVisitor, x: unknown): unknown 
 /** The clone walk of the members of `q_obj_VM_STATE_CHANGED-arg`, into `out`. */
 export function cloneVmStateChangedDataMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['state'];
+    const x0 = hasOwn(src, 'state') ? src['state'] : undefined;
     if (x0 !== undefined) {
       out['state'] = x0;
     }
   }
   {
-    const x1 = src['reason'];
+    const x1 = hasOwn(src, 'reason') ? src['reason'] : undefined;
     if (x1 !== undefined) {
       out['reason'] = x1;
     }
@@ -107,7 +107,7 @@ export function cloneVmStateChangedDataMembers(src: PlainObject, out: PlainObjec
 /** The clone walk of `q_obj_VM_STATE_CHANGED-arg`. */
 export function cloneVmStateChangedData(x: unknown): VmStateChangedData {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['state'];
+  const p0 = hasOwn(x, 'state') ? x['state'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { state: p0 };
   else {
@@ -115,7 +115,7 @@ export function cloneVmStateChangedData(x: unknown): VmStateChangedData {
     if (p0 !== undefined) out['state'] = p0;
   }
   {
-    const x1 = x['reason'];
+    const x1 = hasOwn(x, 'reason') ? x['reason'] : undefined;
     if (x1 !== undefined) {
       out['reason'] = x1;
     }
@@ -130,9 +130,9 @@ export function decodeVcpuHotpluggedDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['cpu-index'];
-  if (!(x0 !== undefined || hasOwn(src, 'cpu-index'))) throw missingMember('cpu-index');
+  if (!hasOwn(src, 'cpu-index')) throw missingMember('cpu-index');
   {
+    const x0 = src['cpu-index'];
     try {
       out['cpu-index'] = c.int(null, x0, 'uint32');
     } catch (e) {
@@ -159,7 +159,7 @@ export function encodeVcpuHotpluggedDataMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['cpu-index'];
+    const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
     try {
       out['cpu-index'] = c.int(null, x0, 'uint32');
@@ -180,7 +180,7 @@ export function encodeVcpuHotpluggedData(c: OutputVisitor, x: unknown): unknown 
 /** The clone walk of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out`. */
 export function cloneVcpuHotpluggedDataMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['cpu-index'];
+    const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 !== undefined) {
       out['cpu-index'] = x0;
     }
@@ -190,7 +190,7 @@ export function cloneVcpuHotpluggedDataMembers(src: PlainObject, out: PlainObjec
 /** The clone walk of `q_obj_VCPU_HOTPLUGGED-arg`. */
 export function cloneVcpuHotpluggedData(x: unknown): VcpuHotpluggedData {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['cpu-index'];
+  const p0 = hasOwn(x, 'cpu-index') ? x['cpu-index'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'cpu-index': p0 };
   else {
@@ -208,9 +208,9 @@ export function decodeBlockIoErrorInfoMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['node-name'];
-  if (!(x0 !== undefined || hasOwn(src, 'node-name'))) throw missingMember('node-name');
+  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
   {
+    const x0 = src['node-name'];
     try {
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -218,9 +218,9 @@ export function decodeBlockIoErrorInfoMembers(
     }
     n++;
   }
-  const x1 = src['operation'];
-  if (!(x1 !== undefined || hasOwn(src, 'operation'))) throw missingMember('operation');
+  if (!hasOwn(src, 'operation')) throw missingMember('operation');
   {
+    const x1 = src['operation'];
     try {
       out['operation'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
@@ -228,9 +228,9 @@ export function decodeBlockIoErrorInfoMembers(
     }
     n++;
   }
-  const x2 = src['errno'];
-  if (!(x2 !== undefined || hasOwn(src, 'errno'))) throw missingMember('errno');
+  if (!hasOwn(src, 'errno')) throw missingMember('errno');
   {
+    const x2 = src['errno'];
     try {
       out['errno'] = c.int(null, x2, 'int32');
     } catch (e) {
@@ -238,8 +238,8 @@ export function decodeBlockIoErrorInfoMembers(
     }
     n++;
   }
-  const x3 = src['nospace'];
-  if (x3 !== undefined || hasOwn(src, 'nospace')) {
+  if (hasOwn(src, 'nospace')) {
+    const x3 = src['nospace'];
     try {
       out['nospace'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
     } catch (e) {
@@ -266,7 +266,7 @@ export function encodeBlockIoErrorInfoMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['node-name'];
+    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     try {
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -275,7 +275,7 @@ export function encodeBlockIoErrorInfoMembers(
     }
   }
   {
-    const x1 = src['operation'];
+    const x1 = hasOwn(src, 'operation') ? src['operation'] : undefined;
     if (x1 === undefined) throw missingMember('operation');
     try {
       out['operation'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
@@ -284,7 +284,7 @@ export function encodeBlockIoErrorInfoMembers(
     }
   }
   {
-    const x2 = src['errno'];
+    const x2 = hasOwn(src, 'errno') ? src['errno'] : undefined;
     if (x2 === undefined) throw missingMember('errno');
     try {
       out['errno'] = c.int(null, x2, 'int32');
@@ -293,7 +293,7 @@ export function encodeBlockIoErrorInfoMembers(
     }
   }
   {
-    const x3 = src['nospace'];
+    const x3 = hasOwn(src, 'nospace') ? src['nospace'] : undefined;
     if (x3 !== undefined) {
       try {
         out['nospace'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
@@ -315,25 +315,25 @@ export function encodeBlockIoErrorInfo(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `BlockIoErrorInfo`, into `out`. */
 export function cloneBlockIoErrorInfoMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['node-name'];
+    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
   }
   {
-    const x1 = src['operation'];
+    const x1 = hasOwn(src, 'operation') ? src['operation'] : undefined;
     if (x1 !== undefined) {
       out['operation'] = x1;
     }
   }
   {
-    const x2 = src['errno'];
+    const x2 = hasOwn(src, 'errno') ? src['errno'] : undefined;
     if (x2 !== undefined) {
       out['errno'] = x2;
     }
   }
   {
-    const x3 = src['nospace'];
+    const x3 = hasOwn(src, 'nospace') ? src['nospace'] : undefined;
     if (x3 !== undefined) {
       out['nospace'] = x3;
     }
@@ -343,9 +343,9 @@ export function cloneBlockIoErrorInfoMembers(src: PlainObject, out: PlainObject)
 /** The clone walk of `BlockIoErrorInfo`. */
 export function cloneBlockIoErrorInfo(x: unknown): BlockIoErrorInfo {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['node-name'];
-  const p1 = x['operation'];
-  const p2 = x['errno'];
+  const p0 = hasOwn(x, 'node-name') ? x['node-name'] : undefined;
+  const p1 = hasOwn(x, 'operation') ? x['operation'] : undefined;
+  const p2 = hasOwn(x, 'errno') ? x['errno'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined && p2 !== undefined)
     out = { 'node-name': p0, operation: p1, errno: p2 };
@@ -356,7 +356,7 @@ export function cloneBlockIoErrorInfo(x: unknown): BlockIoErrorInfo {
     if (p2 !== undefined) out['errno'] = p2;
   }
   {
-    const x3 = x['nospace'];
+    const x3 = hasOwn(x, 'nospace') ? x['nospace'] : undefined;
     if (x3 !== undefined) {
       out['nospace'] = x3;
     }
@@ -371,9 +371,9 @@ export function decodeThrottleGroupSaturatedDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['group'];
-  if (!(x0 !== undefined || hasOwn(src, 'group'))) throw missingMember('group');
+  if (!hasOwn(src, 'group')) throw missingMember('group');
   {
+    const x0 = src['group'];
     try {
       out['group'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -403,7 +403,7 @@ export function encodeThrottleGroupSaturatedDataMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['group'];
+    const x0 = hasOwn(src, 'group') ? src['group'] : undefined;
     if (x0 === undefined) throw missingMember('group');
     try {
       out['group'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -424,7 +424,7 @@ export function encodeThrottleGroupSaturatedData(c: OutputVisitor, x: unknown): 
 /** The clone walk of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out`. */
 export function cloneThrottleGroupSaturatedDataMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['group'];
+    const x0 = hasOwn(src, 'group') ? src['group'] : undefined;
     if (x0 !== undefined) {
       out['group'] = x0;
     }
@@ -434,7 +434,7 @@ export function cloneThrottleGroupSaturatedDataMembers(src: PlainObject, out: Pl
 /** The clone walk of `q_obj_THROTTLE_GROUP_SATURATED-arg`. */
 export function cloneThrottleGroupSaturatedData(x: unknown): ThrottleGroupSaturatedData {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['group'];
+  const p0 = hasOwn(x, 'group') ? x['group'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { group: p0 };
   else {
@@ -452,9 +452,9 @@ export function decodeMigrationStatusDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['status'];
-  if (!(x0 !== undefined || hasOwn(src, 'status'))) throw missingMember('status');
+  if (!hasOwn(src, 'status')) throw missingMember('status');
   {
+    const x0 = src['status'];
     try {
       out['status'] = c.enumValue(null, x0, enumInfoMigrationStatus);
     } catch (e) {
@@ -481,7 +481,7 @@ export function encodeMigrationStatusDataMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['status'];
+    const x0 = hasOwn(src, 'status') ? src['status'] : undefined;
     if (x0 === undefined) throw missingMember('status');
     try {
       out['status'] = c.enumValue(null, x0, enumInfoMigrationStatus);
@@ -502,7 +502,7 @@ export function encodeMigrationStatusData(c: OutputVisitor, x: unknown): unknown
 /** The clone walk of the members of `q_obj_MIGRATION_STATUS-arg`, into `out`. */
 export function cloneMigrationStatusDataMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['status'];
+    const x0 = hasOwn(src, 'status') ? src['status'] : undefined;
     if (x0 !== undefined) {
       out['status'] = x0;
     }
@@ -512,7 +512,7 @@ export function cloneMigrationStatusDataMembers(src: PlainObject, out: PlainObje
 /** The clone walk of `q_obj_MIGRATION_STATUS-arg`. */
 export function cloneMigrationStatusData(x: unknown): MigrationStatusData {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['status'];
+  const p0 = hasOwn(x, 'status') ? x['status'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { status: p0 };
   else {

@@ -29,9 +29,9 @@ export function decodeAcpiOemIdsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['OEM_ID'];
-  if (!(x0 !== undefined || hasOwn(src, 'OEM_ID'))) throw missingMember('OEM_ID');
+  if (!hasOwn(src, 'OEM_ID')) throw missingMember('OEM_ID');
   {
+    const x0 = src['OEM_ID'];
     try {
       out['OEM_ID'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -39,9 +39,9 @@ export function decodeAcpiOemIdsMembers(
     }
     n++;
   }
-  const x1 = src['OEM_TABLE_ID'];
-  if (!(x1 !== undefined || hasOwn(src, 'OEM_TABLE_ID'))) throw missingMember('OEM_TABLE_ID');
+  if (!hasOwn(src, 'OEM_TABLE_ID')) throw missingMember('OEM_TABLE_ID');
   {
+    const x1 = src['OEM_TABLE_ID'];
     try {
       out['OEM_TABLE_ID'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
@@ -49,8 +49,8 @@ export function decodeAcpiOemIdsMembers(
     }
     n++;
   }
-  const x2 = src['creator-revision'];
-  if (x2 !== undefined || hasOwn(src, 'creator-revision')) {
+  if (hasOwn(src, 'creator-revision')) {
+    const x2 = src['creator-revision'];
     try {
       out['creator-revision'] = c.int(null, x2, 'uint32');
     } catch (e) {
@@ -77,7 +77,7 @@ export function encodeAcpiOemIdsMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['OEM_ID'];
+    const x0 = hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
     if (x0 === undefined) throw missingMember('OEM_ID');
     try {
       out['OEM_ID'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -86,7 +86,7 @@ export function encodeAcpiOemIdsMembers(
     }
   }
   {
-    const x1 = src['OEM_TABLE_ID'];
+    const x1 = hasOwn(src, 'OEM_TABLE_ID') ? src['OEM_TABLE_ID'] : undefined;
     if (x1 === undefined) throw missingMember('OEM_TABLE_ID');
     try {
       out['OEM_TABLE_ID'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
@@ -95,7 +95,7 @@ export function encodeAcpiOemIdsMembers(
     }
   }
   {
-    const x2 = src['creator-revision'];
+    const x2 = hasOwn(src, 'creator-revision') ? src['creator-revision'] : undefined;
     if (x2 !== undefined) {
       try {
         out['creator-revision'] = c.int(null, x2, 'uint32');
@@ -117,19 +117,19 @@ export function encodeAcpiOemIds(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `AcpiOemIds`, into `out`. */
 export function cloneAcpiOemIdsMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['OEM_ID'];
+    const x0 = hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
     if (x0 !== undefined) {
       out['OEM_ID'] = x0;
     }
   }
   {
-    const x1 = src['OEM_TABLE_ID'];
+    const x1 = hasOwn(src, 'OEM_TABLE_ID') ? src['OEM_TABLE_ID'] : undefined;
     if (x1 !== undefined) {
       out['OEM_TABLE_ID'] = x1;
     }
   }
   {
-    const x2 = src['creator-revision'];
+    const x2 = hasOwn(src, 'creator-revision') ? src['creator-revision'] : undefined;
     if (x2 !== undefined) {
       out['creator-revision'] = x2;
     }
@@ -139,8 +139,8 @@ export function cloneAcpiOemIdsMembers(src: PlainObject, out: PlainObject): void
 /** The clone walk of `AcpiOemIds`. */
 export function cloneAcpiOemIds(x: unknown): AcpiOemIds {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['OEM_ID'];
-  const p1 = x['OEM_TABLE_ID'];
+  const p0 = hasOwn(x, 'OEM_ID') ? x['OEM_ID'] : undefined;
+  const p1 = hasOwn(x, 'OEM_TABLE_ID') ? x['OEM_TABLE_ID'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined) out = { OEM_ID: p0, OEM_TABLE_ID: p1 };
   else {
@@ -149,7 +149,7 @@ export function cloneAcpiOemIds(x: unknown): AcpiOemIds {
     if (p1 !== undefined) out['OEM_TABLE_ID'] = p1;
   }
   {
-    const x2 = x['creator-revision'];
+    const x2 = hasOwn(x, 'creator-revision') ? x['creator-revision'] : undefined;
     if (x2 !== undefined) {
       out['creator-revision'] = x2;
     }
@@ -164,9 +164,9 @@ export function decodeMachineInfoMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['name'];
-  if (!(x0 !== undefined || hasOwn(src, 'name'))) throw missingMember('name');
+  if (!hasOwn(src, 'name')) throw missingMember('name');
   {
+    const x0 = src['name'];
     try {
       out['name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -174,9 +174,9 @@ export function decodeMachineInfoMembers(
     }
     n++;
   }
-  const x1 = src['arch'];
-  if (!(x1 !== undefined || hasOwn(src, 'arch'))) throw missingMember('arch');
+  if (!hasOwn(src, 'arch')) throw missingMember('arch');
   {
+    const x1 = src['arch'];
     try {
       out['arch'] = c.enumValue(null, x1, enumInfoCpuArch);
     } catch (e) {
@@ -184,8 +184,8 @@ export function decodeMachineInfoMembers(
     }
     n++;
   }
-  const x2 = src['alias'];
-  if (x2 !== undefined || hasOwn(src, 'alias')) {
+  if (hasOwn(src, 'alias')) {
+    const x2 = src['alias'];
     try {
       out['alias'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
     } catch (e) {
@@ -193,9 +193,9 @@ export function decodeMachineInfoMembers(
     }
     n++;
   }
-  const x3 = src['is-default'];
-  if (!(x3 !== undefined || hasOwn(src, 'is-default'))) throw missingMember('is-default');
+  if (!hasOwn(src, 'is-default')) throw missingMember('is-default');
   {
+    const x3 = src['is-default'];
     try {
       out['is-default'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
     } catch (e) {
@@ -203,9 +203,9 @@ export function decodeMachineInfoMembers(
     }
     n++;
   }
-  const x4 = src['cpu-max'];
-  if (!(x4 !== undefined || hasOwn(src, 'cpu-max'))) throw missingMember('cpu-max');
+  if (!hasOwn(src, 'cpu-max')) throw missingMember('cpu-max');
   {
+    const x4 = src['cpu-max'];
     try {
       out['cpu-max'] = c.int(null, x4, 'uint32');
     } catch (e) {
@@ -213,8 +213,8 @@ export function decodeMachineInfoMembers(
     }
     n++;
   }
-  const x5 = src['acpi'];
-  if (x5 !== undefined || hasOwn(src, 'acpi')) {
+  if (hasOwn(src, 'acpi')) {
+    const x5 = src['acpi'];
     try {
       out['acpi'] = decodeAcpiOemIds(c, x5);
     } catch (e) {
@@ -222,8 +222,8 @@ export function decodeMachineInfoMembers(
     }
     n++;
   }
-  const x6 = src['numa-nodes'];
-  if (x6 !== undefined || hasOwn(src, 'numa-nodes')) {
+  if (hasOwn(src, 'numa-nodes')) {
+    const x6 = src['numa-nodes'];
     try {
       out['numa-nodes'] = c.int(null, x6, 'uint16');
     } catch (e) {
@@ -250,7 +250,7 @@ export function encodeMachineInfoMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['name'];
+    const x0 = hasOwn(src, 'name') ? src['name'] : undefined;
     if (x0 === undefined) throw missingMember('name');
     try {
       out['name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -259,7 +259,7 @@ export function encodeMachineInfoMembers(
     }
   }
   {
-    const x1 = src['arch'];
+    const x1 = hasOwn(src, 'arch') ? src['arch'] : undefined;
     if (x1 === undefined) throw missingMember('arch');
     try {
       out['arch'] = c.enumValue(null, x1, enumInfoCpuArch);
@@ -268,7 +268,7 @@ export function encodeMachineInfoMembers(
     }
   }
   {
-    const x2 = src['alias'];
+    const x2 = hasOwn(src, 'alias') ? src['alias'] : undefined;
     if (x2 !== undefined) {
       try {
         out['alias'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
@@ -278,7 +278,7 @@ export function encodeMachineInfoMembers(
     }
   }
   {
-    const x3 = src['is-default'];
+    const x3 = hasOwn(src, 'is-default') ? src['is-default'] : undefined;
     if (x3 === undefined) throw missingMember('is-default');
     try {
       out['is-default'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
@@ -287,7 +287,7 @@ export function encodeMachineInfoMembers(
     }
   }
   {
-    const x4 = src['cpu-max'];
+    const x4 = hasOwn(src, 'cpu-max') ? src['cpu-max'] : undefined;
     if (x4 === undefined) throw missingMember('cpu-max');
     try {
       out['cpu-max'] = c.int(null, x4, 'uint32');
@@ -296,7 +296,7 @@ export function encodeMachineInfoMembers(
     }
   }
   {
-    const x5 = src['acpi'];
+    const x5 = hasOwn(src, 'acpi') ? src['acpi'] : undefined;
     if (x5 !== undefined) {
       try {
         out['acpi'] = encodeAcpiOemIds(c, x5);
@@ -306,7 +306,7 @@ export function encodeMachineInfoMembers(
     }
   }
   {
-    const x6 = src['numa-nodes'];
+    const x6 = hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
     if (x6 !== undefined) {
       try {
         out['numa-nodes'] = c.int(null, x6, 'uint16');
@@ -328,37 +328,37 @@ export function encodeMachineInfo(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `MachineInfo`, into `out`. */
 export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['name'];
+    const x0 = hasOwn(src, 'name') ? src['name'] : undefined;
     if (x0 !== undefined) {
       out['name'] = x0;
     }
   }
   {
-    const x1 = src['arch'];
+    const x1 = hasOwn(src, 'arch') ? src['arch'] : undefined;
     if (x1 !== undefined) {
       out['arch'] = x1;
     }
   }
   {
-    const x2 = src['alias'];
+    const x2 = hasOwn(src, 'alias') ? src['alias'] : undefined;
     if (x2 !== undefined) {
       out['alias'] = x2;
     }
   }
   {
-    const x3 = src['is-default'];
+    const x3 = hasOwn(src, 'is-default') ? src['is-default'] : undefined;
     if (x3 !== undefined) {
       out['is-default'] = x3;
     }
   }
   {
-    const x4 = src['cpu-max'];
+    const x4 = hasOwn(src, 'cpu-max') ? src['cpu-max'] : undefined;
     if (x4 !== undefined) {
       out['cpu-max'] = x4;
     }
   }
   {
-    const x5 = src['acpi'];
+    const x5 = hasOwn(src, 'acpi') ? src['acpi'] : undefined;
     if (x5 !== undefined) {
       try {
         out['acpi'] = cloneAcpiOemIds(x5);
@@ -368,7 +368,7 @@ export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject): voi
     }
   }
   {
-    const x6 = src['numa-nodes'];
+    const x6 = hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
     if (x6 !== undefined) {
       out['numa-nodes'] = x6;
     }
@@ -378,8 +378,8 @@ export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject): voi
 /** The clone walk of `MachineInfo`. */
 export function cloneMachineInfo(x: unknown): MachineInfo {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['name'];
-  const p1 = x['arch'];
+  const p0 = hasOwn(x, 'name') ? x['name'] : undefined;
+  const p1 = hasOwn(x, 'arch') ? x['arch'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined) out = { name: p0, arch: p1 };
   else {
@@ -388,25 +388,25 @@ export function cloneMachineInfo(x: unknown): MachineInfo {
     if (p1 !== undefined) out['arch'] = p1;
   }
   {
-    const x2 = x['alias'];
+    const x2 = hasOwn(x, 'alias') ? x['alias'] : undefined;
     if (x2 !== undefined) {
       out['alias'] = x2;
     }
   }
   {
-    const x3 = x['is-default'];
+    const x3 = hasOwn(x, 'is-default') ? x['is-default'] : undefined;
     if (x3 !== undefined) {
       out['is-default'] = x3;
     }
   }
   {
-    const x4 = x['cpu-max'];
+    const x4 = hasOwn(x, 'cpu-max') ? x['cpu-max'] : undefined;
     if (x4 !== undefined) {
       out['cpu-max'] = x4;
     }
   }
   {
-    const x5 = x['acpi'];
+    const x5 = hasOwn(x, 'acpi') ? x['acpi'] : undefined;
     if (x5 !== undefined) {
       try {
         out['acpi'] = cloneAcpiOemIds(x5);
@@ -416,7 +416,7 @@ export function cloneMachineInfo(x: unknown): MachineInfo {
     }
   }
   {
-    const x6 = x['numa-nodes'];
+    const x6 = hasOwn(x, 'numa-nodes') ? x['numa-nodes'] : undefined;
     if (x6 !== undefined) {
       out['numa-nodes'] = x6;
     }
@@ -473,9 +473,9 @@ export function decodeVcpuInfoBaseMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['cpu-index'];
-  if (!(x0 !== undefined || hasOwn(src, 'cpu-index'))) throw missingMember('cpu-index');
+  if (!hasOwn(src, 'cpu-index')) throw missingMember('cpu-index');
   {
+    const x0 = src['cpu-index'];
     try {
       out['cpu-index'] = c.int(null, x0, 'uint32');
     } catch (e) {
@@ -483,9 +483,9 @@ export function decodeVcpuInfoBaseMembers(
     }
     n++;
   }
-  const x1 = src['qom-path'];
-  if (!(x1 !== undefined || hasOwn(src, 'qom-path'))) throw missingMember('qom-path');
+  if (!hasOwn(src, 'qom-path')) throw missingMember('qom-path');
   {
+    const x1 = src['qom-path'];
     try {
       out['qom-path'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
@@ -493,9 +493,9 @@ export function decodeVcpuInfoBaseMembers(
     }
     n++;
   }
-  const x2 = src['thread-id'];
-  if (!(x2 !== undefined || hasOwn(src, 'thread-id'))) throw missingMember('thread-id');
+  if (!hasOwn(src, 'thread-id')) throw missingMember('thread-id');
   {
+    const x2 = src['thread-id'];
     try {
       out['thread-id'] = c.int(null, x2, 'int64');
     } catch (e) {
@@ -503,9 +503,9 @@ export function decodeVcpuInfoBaseMembers(
     }
     n++;
   }
-  const x3 = src['arch'];
-  if (!(x3 !== undefined || hasOwn(src, 'arch'))) throw missingMember('arch');
+  if (!hasOwn(src, 'arch')) throw missingMember('arch');
   {
+    const x3 = src['arch'];
     try {
       out['arch'] = c.enumValue(null, x3, enumInfoCpuArch);
     } catch (e) {
@@ -532,7 +532,7 @@ export function encodeVcpuInfoBaseMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['cpu-index'];
+    const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
     try {
       out['cpu-index'] = c.int(null, x0, 'uint32');
@@ -541,7 +541,7 @@ export function encodeVcpuInfoBaseMembers(
     }
   }
   {
-    const x1 = src['qom-path'];
+    const x1 = hasOwn(src, 'qom-path') ? src['qom-path'] : undefined;
     if (x1 === undefined) throw missingMember('qom-path');
     try {
       out['qom-path'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
@@ -550,7 +550,7 @@ export function encodeVcpuInfoBaseMembers(
     }
   }
   {
-    const x2 = src['thread-id'];
+    const x2 = hasOwn(src, 'thread-id') ? src['thread-id'] : undefined;
     if (x2 === undefined) throw missingMember('thread-id');
     try {
       out['thread-id'] = c.int(null, x2, 'int64');
@@ -559,7 +559,7 @@ export function encodeVcpuInfoBaseMembers(
     }
   }
   {
-    const x3 = src['arch'];
+    const x3 = hasOwn(src, 'arch') ? src['arch'] : undefined;
     if (x3 === undefined) throw missingMember('arch');
     try {
       out['arch'] = c.enumValue(null, x3, enumInfoCpuArch);
@@ -580,25 +580,25 @@ export function encodeVcpuInfoBase(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `VcpuInfoBase`, into `out`. */
 export function cloneVcpuInfoBaseMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['cpu-index'];
+    const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 !== undefined) {
       out['cpu-index'] = x0;
     }
   }
   {
-    const x1 = src['qom-path'];
+    const x1 = hasOwn(src, 'qom-path') ? src['qom-path'] : undefined;
     if (x1 !== undefined) {
       out['qom-path'] = x1;
     }
   }
   {
-    const x2 = src['thread-id'];
+    const x2 = hasOwn(src, 'thread-id') ? src['thread-id'] : undefined;
     if (x2 !== undefined) {
       out['thread-id'] = x2;
     }
   }
   {
-    const x3 = src['arch'];
+    const x3 = hasOwn(src, 'arch') ? src['arch'] : undefined;
     if (x3 !== undefined) {
       out['arch'] = x3;
     }
@@ -608,10 +608,10 @@ export function cloneVcpuInfoBaseMembers(src: PlainObject, out: PlainObject): vo
 /** The clone walk of `VcpuInfoBase`. */
 export function cloneVcpuInfoBase(x: unknown): VcpuInfoBase {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['cpu-index'];
-  const p1 = x['qom-path'];
-  const p2 = x['thread-id'];
-  const p3 = x['arch'];
+  const p0 = hasOwn(x, 'cpu-index') ? x['cpu-index'] : undefined;
+  const p1 = hasOwn(x, 'qom-path') ? x['qom-path'] : undefined;
+  const p2 = hasOwn(x, 'thread-id') ? x['thread-id'] : undefined;
+  const p3 = hasOwn(x, 'arch') ? x['arch'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined && p2 !== undefined && p3 !== undefined)
     out = { 'cpu-index': p0, 'qom-path': p1, 'thread-id': p2, arch: p3 };
@@ -675,9 +675,9 @@ export function decodeVcpuInfoX86Members(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['apic-id'];
-  if (!(x0 !== undefined || hasOwn(src, 'apic-id'))) throw missingMember('apic-id');
+  if (!hasOwn(src, 'apic-id')) throw missingMember('apic-id');
   {
+    const x0 = src['apic-id'];
     try {
       out['apic-id'] = c.int(null, x0, 'uint32');
     } catch (e) {
@@ -685,9 +685,9 @@ export function decodeVcpuInfoX86Members(
     }
     n++;
   }
-  const x1 = src['flags'];
-  if (!(x1 !== undefined || hasOwn(src, 'flags'))) throw missingMember('flags');
+  if (!hasOwn(src, 'flags')) throw missingMember('flags');
   {
+    const x1 = src['flags'];
     try {
       out['flags'] = decodeHostCpuFlagList(c, x1);
     } catch (e) {
@@ -714,7 +714,7 @@ export function encodeVcpuInfoX86Members(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['apic-id'];
+    const x0 = hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
     if (x0 === undefined) throw missingMember('apic-id');
     try {
       out['apic-id'] = c.int(null, x0, 'uint32');
@@ -723,7 +723,7 @@ export function encodeVcpuInfoX86Members(
     }
   }
   {
-    const x1 = src['flags'];
+    const x1 = hasOwn(src, 'flags') ? src['flags'] : undefined;
     if (x1 === undefined) throw missingMember('flags');
     try {
       out['flags'] = encodeHostCpuFlagList(c, x1);
@@ -744,13 +744,13 @@ export function encodeVcpuInfoX86(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `VcpuInfoX86`, into `out`. */
 export function cloneVcpuInfoX86Members(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['apic-id'];
+    const x0 = hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
     if (x0 !== undefined) {
       out['apic-id'] = x0;
     }
   }
   {
-    const x1 = src['flags'];
+    const x1 = hasOwn(src, 'flags') ? src['flags'] : undefined;
     if (x1 !== undefined) {
       try {
         out['flags'] = cloneHostCpuFlagList(x1);
@@ -764,7 +764,7 @@ export function cloneVcpuInfoX86Members(src: PlainObject, out: PlainObject): voi
 /** The clone walk of `VcpuInfoX86`. */
 export function cloneVcpuInfoX86(x: unknown): VcpuInfoX86 {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['apic-id'];
+  const p0 = hasOwn(x, 'apic-id') ? x['apic-id'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'apic-id': p0 };
   else {
@@ -772,7 +772,7 @@ export function cloneVcpuInfoX86(x: unknown): VcpuInfoX86 {
     if (p0 !== undefined) out['apic-id'] = p0;
   }
   {
-    const x1 = x['flags'];
+    const x1 = hasOwn(x, 'flags') ? x['flags'] : undefined;
     if (x1 !== undefined) {
       try {
         out['flags'] = cloneHostCpuFlagList(x1);
@@ -822,7 +822,7 @@ export function decodeVcpuInfo(c: InputVisitor, x: unknown): VcpuInfo {
 /** The encode walk of the members of `VcpuInfo`, into `out`. */
 export function encodeVcpuInfoMembers(c: OutputVisitor, src: PlainObject, out: PlainObject): void {
   encodeVcpuInfoBaseMembers(c, src, out);
-  switch (src['arch']) {
+  switch (hasOwn(src, 'arch') ? src['arch'] : undefined) {
     case 'x86-64':
       encodeVcpuInfoX86Members(c, src, out);
       break;
@@ -833,7 +833,8 @@ export function encodeVcpuInfoMembers(c: OutputVisitor, src: PlainObject, out: P
     case 's390x':
       break;
     default:
-      if (!c.keepUnknownBranches) throw addKey(badEnumValue(String(src['arch'])), 'arch');
+      if (!c.keepUnknownBranches)
+        throw addKey(badEnumValue(String(hasOwn(src, 'arch') ? src['arch'] : undefined)), 'arch');
       throw FALLBACK;
   }
 }
@@ -854,7 +855,7 @@ export function encodeVcpuInfo(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `VcpuInfo`, into `out`. */
 export function cloneVcpuInfoMembers(src: PlainObject, out: PlainObject): void {
   cloneVcpuInfoBaseMembers(src, out);
-  switch (src['arch']) {
+  switch (hasOwn(src, 'arch') ? src['arch'] : undefined) {
     case 'x86-64':
       cloneVcpuInfoX86Members(src, out);
       break;
@@ -931,8 +932,8 @@ export function decodeMachineResetArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['hard'];
-  if (x0 !== undefined || hasOwn(src, 'hard')) {
+  if (hasOwn(src, 'hard')) {
+    const x0 = src['hard'];
     try {
       out['hard'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
     } catch (e) {
@@ -959,7 +960,7 @@ export function encodeMachineResetArgumentsMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['hard'];
+    const x0 = hasOwn(src, 'hard') ? src['hard'] : undefined;
     if (x0 !== undefined) {
       try {
         out['hard'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
@@ -981,7 +982,7 @@ export function encodeMachineResetArguments(c: OutputVisitor, x: unknown): unkno
 /** The clone walk of the members of `q_obj_machine_reset-arg`, into `out`. */
 export function cloneMachineResetArgumentsMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['hard'];
+    const x0 = hasOwn(src, 'hard') ? src['hard'] : undefined;
     if (x0 !== undefined) {
       out['hard'] = x0;
     }
@@ -1003,9 +1004,9 @@ export function decodeDeviceAttachArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['driver'];
-  if (!(x0 !== undefined || hasOwn(src, 'driver'))) throw missingMember('driver');
+  if (!hasOwn(src, 'driver')) throw missingMember('driver');
   {
+    const x0 = src['driver'];
     try {
       out['driver'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -1013,8 +1014,8 @@ export function decodeDeviceAttachArgumentsMembers(
     }
     n++;
   }
-  const x1 = src['id'];
-  if (x1 !== undefined || hasOwn(src, 'id')) {
+  if (hasOwn(src, 'id')) {
+    const x1 = src['id'];
     try {
       out['id'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     } catch (e) {
@@ -1022,8 +1023,8 @@ export function decodeDeviceAttachArgumentsMembers(
     }
     n++;
   }
-  const x2 = src['bus'];
-  if (x2 !== undefined || hasOwn(src, 'bus')) {
+  if (hasOwn(src, 'bus')) {
+    const x2 = src['bus'];
     try {
       out['bus'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
     } catch (e) {
@@ -1050,7 +1051,7 @@ export function encodeDeviceAttachArgumentsMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['driver'];
+    const x0 = hasOwn(src, 'driver') ? src['driver'] : undefined;
     if (x0 === undefined) throw missingMember('driver');
     try {
       out['driver'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -1059,7 +1060,7 @@ export function encodeDeviceAttachArgumentsMembers(
     }
   }
   {
-    const x1 = src['id'];
+    const x1 = hasOwn(src, 'id') ? src['id'] : undefined;
     if (x1 !== undefined) {
       try {
         out['id'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
@@ -1069,7 +1070,7 @@ export function encodeDeviceAttachArgumentsMembers(
     }
   }
   {
-    const x2 = src['bus'];
+    const x2 = hasOwn(src, 'bus') ? src['bus'] : undefined;
     if (x2 !== undefined) {
       try {
         out['bus'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
@@ -1091,19 +1092,19 @@ export function encodeDeviceAttachArguments(c: OutputVisitor, x: unknown): unkno
 /** The clone walk of the members of `q_obj_device-attach-arg`, into `out`. */
 export function cloneDeviceAttachArgumentsMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['driver'];
+    const x0 = hasOwn(src, 'driver') ? src['driver'] : undefined;
     if (x0 !== undefined) {
       out['driver'] = x0;
     }
   }
   {
-    const x1 = src['id'];
+    const x1 = hasOwn(src, 'id') ? src['id'] : undefined;
     if (x1 !== undefined) {
       out['id'] = x1;
     }
   }
   {
-    const x2 = src['bus'];
+    const x2 = hasOwn(src, 'bus') ? src['bus'] : undefined;
     if (x2 !== undefined) {
       out['bus'] = x2;
     }
@@ -1113,7 +1114,7 @@ export function cloneDeviceAttachArgumentsMembers(src: PlainObject, out: PlainOb
 /** The clone walk of `q_obj_device-attach-arg`. */
 export function cloneDeviceAttachArguments(x: unknown): DeviceAttachArguments {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['driver'];
+  const p0 = hasOwn(x, 'driver') ? x['driver'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { driver: p0 };
   else {
@@ -1121,13 +1122,13 @@ export function cloneDeviceAttachArguments(x: unknown): DeviceAttachArguments {
     if (p0 !== undefined) out['driver'] = p0;
   }
   {
-    const x1 = x['id'];
+    const x1 = hasOwn(x, 'id') ? x['id'] : undefined;
     if (x1 !== undefined) {
       out['id'] = x1;
     }
   }
   {
-    const x2 = x['bus'];
+    const x2 = hasOwn(x, 'bus') ? x['bus'] : undefined;
     if (x2 !== undefined) {
       out['bus'] = x2;
     }
@@ -1142,9 +1143,9 @@ export function decodeMachineDiagnosticsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['hostname'];
-  if (!(x0 !== undefined || hasOwn(src, 'hostname'))) throw missingMember('hostname');
+  if (!hasOwn(src, 'hostname')) throw missingMember('hostname');
   {
+    const x0 = src['hostname'];
     try {
       out['hostname'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -1152,9 +1153,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x1 = src['load'];
-  if (!(x1 !== undefined || hasOwn(src, 'load'))) throw missingMember('load');
+  if (!hasOwn(src, 'load')) throw missingMember('load');
   {
+    const x1 = src['load'];
     try {
       out['load'] = c.number(null, x1);
     } catch (e) {
@@ -1162,9 +1163,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x2 = src['uptime-ns'];
-  if (!(x2 !== undefined || hasOwn(src, 'uptime-ns'))) throw missingMember('uptime-ns');
+  if (!hasOwn(src, 'uptime-ns')) throw missingMember('uptime-ns');
   {
+    const x2 = src['uptime-ns'];
     try {
       out['uptime-ns'] = c.int(null, x2, 'int');
     } catch (e) {
@@ -1172,9 +1173,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x3 = src['nice'];
-  if (!(x3 !== undefined || hasOwn(src, 'nice'))) throw missingMember('nice');
+  if (!hasOwn(src, 'nice')) throw missingMember('nice');
   {
+    const x3 = src['nice'];
     try {
       out['nice'] = c.int(null, x3, 'int8');
     } catch (e) {
@@ -1182,9 +1183,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x4 = src['clock-skew-ms'];
-  if (!(x4 !== undefined || hasOwn(src, 'clock-skew-ms'))) throw missingMember('clock-skew-ms');
+  if (!hasOwn(src, 'clock-skew-ms')) throw missingMember('clock-skew-ms');
   {
+    const x4 = src['clock-skew-ms'];
     try {
       out['clock-skew-ms'] = c.int(null, x4, 'int16');
     } catch (e) {
@@ -1192,9 +1193,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x5 = src['last-exit-code'];
-  if (!(x5 !== undefined || hasOwn(src, 'last-exit-code'))) throw missingMember('last-exit-code');
+  if (!hasOwn(src, 'last-exit-code')) throw missingMember('last-exit-code');
   {
+    const x5 = src['last-exit-code'];
     try {
       out['last-exit-code'] = c.int(null, x5, 'int32');
     } catch (e) {
@@ -1202,9 +1203,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x6 = src['rtc-offset'];
-  if (!(x6 !== undefined || hasOwn(src, 'rtc-offset'))) throw missingMember('rtc-offset');
+  if (!hasOwn(src, 'rtc-offset')) throw missingMember('rtc-offset');
   {
+    const x6 = src['rtc-offset'];
     try {
       out['rtc-offset'] = c.int(null, x6, 'int64');
     } catch (e) {
@@ -1212,9 +1213,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x7 = src['boot-index'];
-  if (!(x7 !== undefined || hasOwn(src, 'boot-index'))) throw missingMember('boot-index');
+  if (!hasOwn(src, 'boot-index')) throw missingMember('boot-index');
   {
+    const x7 = src['boot-index'];
     try {
       out['boot-index'] = c.int(null, x7, 'uint8');
     } catch (e) {
@@ -1222,9 +1223,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x8 = src['monitor-port'];
-  if (!(x8 !== undefined || hasOwn(src, 'monitor-port'))) throw missingMember('monitor-port');
+  if (!hasOwn(src, 'monitor-port')) throw missingMember('monitor-port');
   {
+    const x8 = src['monitor-port'];
     try {
       out['monitor-port'] = c.int(null, x8, 'uint16');
     } catch (e) {
@@ -1232,9 +1233,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x9 = src['pid'];
-  if (!(x9 !== undefined || hasOwn(src, 'pid'))) throw missingMember('pid');
+  if (!hasOwn(src, 'pid')) throw missingMember('pid');
   {
+    const x9 = src['pid'];
     try {
       out['pid'] = c.int(null, x9, 'uint32');
     } catch (e) {
@@ -1242,9 +1243,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x10 = src['generation'];
-  if (!(x10 !== undefined || hasOwn(src, 'generation'))) throw missingMember('generation');
+  if (!hasOwn(src, 'generation')) throw missingMember('generation');
   {
+    const x10 = src['generation'];
     try {
       out['generation'] = c.int(null, x10, 'uint64');
     } catch (e) {
@@ -1252,9 +1253,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x11 = src['ram-size'];
-  if (!(x11 !== undefined || hasOwn(src, 'ram-size'))) throw missingMember('ram-size');
+  if (!hasOwn(src, 'ram-size')) throw missingMember('ram-size');
   {
+    const x11 = src['ram-size'];
     try {
       out['ram-size'] = c.int(null, x11, 'size');
     } catch (e) {
@@ -1262,9 +1263,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x12 = src['accelerated'];
-  if (!(x12 !== undefined || hasOwn(src, 'accelerated'))) throw missingMember('accelerated');
+  if (!hasOwn(src, 'accelerated')) throw missingMember('accelerated');
   {
+    const x12 = src['accelerated'];
     try {
       out['accelerated'] = typeof x12 === 'boolean' ? x12 : c.bool(null, x12);
     } catch (e) {
@@ -1272,8 +1273,8 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x13 = src['pending-reset'];
-  if (x13 !== undefined || hasOwn(src, 'pending-reset')) {
+  if (hasOwn(src, 'pending-reset')) {
+    const x13 = src['pending-reset'];
     try {
       out['pending-reset'] = c.null(null, x13);
     } catch (e) {
@@ -1281,8 +1282,8 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x14 = src['extra'];
-  if (x14 !== undefined || hasOwn(src, 'extra')) {
+  if (hasOwn(src, 'extra')) {
+    const x14 = src['extra'];
     try {
       out['extra'] = c.any(null, x14);
     } catch (e) {
@@ -1290,9 +1291,9 @@ export function decodeMachineDiagnosticsMembers(
     }
     n++;
   }
-  const x15 = src['extra-type'];
-  if (!(x15 !== undefined || hasOwn(src, 'extra-type'))) throw missingMember('extra-type');
+  if (!hasOwn(src, 'extra-type')) throw missingMember('extra-type');
   {
+    const x15 = src['extra-type'];
     try {
       out['extra-type'] = c.enumValue(null, x15, enumInfoQType);
     } catch (e) {
@@ -1319,7 +1320,7 @@ export function encodeMachineDiagnosticsMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['hostname'];
+    const x0 = hasOwn(src, 'hostname') ? src['hostname'] : undefined;
     if (x0 === undefined) throw missingMember('hostname');
     try {
       out['hostname'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -1328,7 +1329,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x1 = src['load'];
+    const x1 = hasOwn(src, 'load') ? src['load'] : undefined;
     if (x1 === undefined) throw missingMember('load');
     try {
       out['load'] = c.number(null, x1);
@@ -1337,7 +1338,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x2 = src['uptime-ns'];
+    const x2 = hasOwn(src, 'uptime-ns') ? src['uptime-ns'] : undefined;
     if (x2 === undefined) throw missingMember('uptime-ns');
     try {
       out['uptime-ns'] = c.int(null, x2, 'int');
@@ -1346,7 +1347,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x3 = src['nice'];
+    const x3 = hasOwn(src, 'nice') ? src['nice'] : undefined;
     if (x3 === undefined) throw missingMember('nice');
     try {
       out['nice'] = c.int(null, x3, 'int8');
@@ -1355,7 +1356,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x4 = src['clock-skew-ms'];
+    const x4 = hasOwn(src, 'clock-skew-ms') ? src['clock-skew-ms'] : undefined;
     if (x4 === undefined) throw missingMember('clock-skew-ms');
     try {
       out['clock-skew-ms'] = c.int(null, x4, 'int16');
@@ -1364,7 +1365,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x5 = src['last-exit-code'];
+    const x5 = hasOwn(src, 'last-exit-code') ? src['last-exit-code'] : undefined;
     if (x5 === undefined) throw missingMember('last-exit-code');
     try {
       out['last-exit-code'] = c.int(null, x5, 'int32');
@@ -1373,7 +1374,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x6 = src['rtc-offset'];
+    const x6 = hasOwn(src, 'rtc-offset') ? src['rtc-offset'] : undefined;
     if (x6 === undefined) throw missingMember('rtc-offset');
     try {
       out['rtc-offset'] = c.int(null, x6, 'int64');
@@ -1382,7 +1383,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x7 = src['boot-index'];
+    const x7 = hasOwn(src, 'boot-index') ? src['boot-index'] : undefined;
     if (x7 === undefined) throw missingMember('boot-index');
     try {
       out['boot-index'] = c.int(null, x7, 'uint8');
@@ -1391,7 +1392,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x8 = src['monitor-port'];
+    const x8 = hasOwn(src, 'monitor-port') ? src['monitor-port'] : undefined;
     if (x8 === undefined) throw missingMember('monitor-port');
     try {
       out['monitor-port'] = c.int(null, x8, 'uint16');
@@ -1400,7 +1401,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x9 = src['pid'];
+    const x9 = hasOwn(src, 'pid') ? src['pid'] : undefined;
     if (x9 === undefined) throw missingMember('pid');
     try {
       out['pid'] = c.int(null, x9, 'uint32');
@@ -1409,7 +1410,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x10 = src['generation'];
+    const x10 = hasOwn(src, 'generation') ? src['generation'] : undefined;
     if (x10 === undefined) throw missingMember('generation');
     try {
       out['generation'] = c.int(null, x10, 'uint64');
@@ -1418,7 +1419,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x11 = src['ram-size'];
+    const x11 = hasOwn(src, 'ram-size') ? src['ram-size'] : undefined;
     if (x11 === undefined) throw missingMember('ram-size');
     try {
       out['ram-size'] = c.int(null, x11, 'size');
@@ -1427,7 +1428,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x12 = src['accelerated'];
+    const x12 = hasOwn(src, 'accelerated') ? src['accelerated'] : undefined;
     if (x12 === undefined) throw missingMember('accelerated');
     try {
       out['accelerated'] = typeof x12 === 'boolean' ? x12 : c.bool(null, x12);
@@ -1436,7 +1437,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x13 = src['pending-reset'];
+    const x13 = hasOwn(src, 'pending-reset') ? src['pending-reset'] : undefined;
     if (x13 !== undefined) {
       try {
         out['pending-reset'] = c.null(null, x13);
@@ -1446,7 +1447,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x14 = src['extra'];
+    const x14 = hasOwn(src, 'extra') ? src['extra'] : undefined;
     if (x14 !== undefined) {
       try {
         out['extra'] = c.any(null, x14);
@@ -1456,7 +1457,7 @@ export function encodeMachineDiagnosticsMembers(
     }
   }
   {
-    const x15 = src['extra-type'];
+    const x15 = hasOwn(src, 'extra-type') ? src['extra-type'] : undefined;
     if (x15 === undefined) throw missingMember('extra-type');
     try {
       out['extra-type'] = c.enumValue(null, x15, enumInfoQType);
@@ -1477,91 +1478,91 @@ export function encodeMachineDiagnostics(c: OutputVisitor, x: unknown): unknown 
 /** The clone walk of the members of `MachineDiagnostics`, into `out`. */
 export function cloneMachineDiagnosticsMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['hostname'];
+    const x0 = hasOwn(src, 'hostname') ? src['hostname'] : undefined;
     if (x0 !== undefined) {
       out['hostname'] = x0;
     }
   }
   {
-    const x1 = src['load'];
+    const x1 = hasOwn(src, 'load') ? src['load'] : undefined;
     if (x1 !== undefined) {
       out['load'] = x1;
     }
   }
   {
-    const x2 = src['uptime-ns'];
+    const x2 = hasOwn(src, 'uptime-ns') ? src['uptime-ns'] : undefined;
     if (x2 !== undefined) {
       out['uptime-ns'] = x2;
     }
   }
   {
-    const x3 = src['nice'];
+    const x3 = hasOwn(src, 'nice') ? src['nice'] : undefined;
     if (x3 !== undefined) {
       out['nice'] = x3;
     }
   }
   {
-    const x4 = src['clock-skew-ms'];
+    const x4 = hasOwn(src, 'clock-skew-ms') ? src['clock-skew-ms'] : undefined;
     if (x4 !== undefined) {
       out['clock-skew-ms'] = x4;
     }
   }
   {
-    const x5 = src['last-exit-code'];
+    const x5 = hasOwn(src, 'last-exit-code') ? src['last-exit-code'] : undefined;
     if (x5 !== undefined) {
       out['last-exit-code'] = x5;
     }
   }
   {
-    const x6 = src['rtc-offset'];
+    const x6 = hasOwn(src, 'rtc-offset') ? src['rtc-offset'] : undefined;
     if (x6 !== undefined) {
       out['rtc-offset'] = x6;
     }
   }
   {
-    const x7 = src['boot-index'];
+    const x7 = hasOwn(src, 'boot-index') ? src['boot-index'] : undefined;
     if (x7 !== undefined) {
       out['boot-index'] = x7;
     }
   }
   {
-    const x8 = src['monitor-port'];
+    const x8 = hasOwn(src, 'monitor-port') ? src['monitor-port'] : undefined;
     if (x8 !== undefined) {
       out['monitor-port'] = x8;
     }
   }
   {
-    const x9 = src['pid'];
+    const x9 = hasOwn(src, 'pid') ? src['pid'] : undefined;
     if (x9 !== undefined) {
       out['pid'] = x9;
     }
   }
   {
-    const x10 = src['generation'];
+    const x10 = hasOwn(src, 'generation') ? src['generation'] : undefined;
     if (x10 !== undefined) {
       out['generation'] = x10;
     }
   }
   {
-    const x11 = src['ram-size'];
+    const x11 = hasOwn(src, 'ram-size') ? src['ram-size'] : undefined;
     if (x11 !== undefined) {
       out['ram-size'] = x11;
     }
   }
   {
-    const x12 = src['accelerated'];
+    const x12 = hasOwn(src, 'accelerated') ? src['accelerated'] : undefined;
     if (x12 !== undefined) {
       out['accelerated'] = x12;
     }
   }
   {
-    const x13 = src['pending-reset'];
+    const x13 = hasOwn(src, 'pending-reset') ? src['pending-reset'] : undefined;
     if (x13 !== undefined) {
       out['pending-reset'] = x13;
     }
   }
   {
-    const x14 = src['extra'];
+    const x14 = hasOwn(src, 'extra') ? src['extra'] : undefined;
     if (x14 !== undefined) {
       try {
         out['extra'] = copyJsonValue(x14, false);
@@ -1571,7 +1572,7 @@ export function cloneMachineDiagnosticsMembers(src: PlainObject, out: PlainObjec
     }
   }
   {
-    const x15 = src['extra-type'];
+    const x15 = hasOwn(src, 'extra-type') ? src['extra-type'] : undefined;
     if (x15 !== undefined) {
       out['extra-type'] = x15;
     }
@@ -1581,19 +1582,19 @@ export function cloneMachineDiagnosticsMembers(src: PlainObject, out: PlainObjec
 /** The clone walk of `MachineDiagnostics`. */
 export function cloneMachineDiagnostics(x: unknown): MachineDiagnostics {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['hostname'];
-  const p1 = x['load'];
-  const p2 = x['uptime-ns'];
-  const p3 = x['nice'];
-  const p4 = x['clock-skew-ms'];
-  const p5 = x['last-exit-code'];
-  const p6 = x['rtc-offset'];
-  const p7 = x['boot-index'];
-  const p8 = x['monitor-port'];
-  const p9 = x['pid'];
-  const p10 = x['generation'];
-  const p11 = x['ram-size'];
-  const p12 = x['accelerated'];
+  const p0 = hasOwn(x, 'hostname') ? x['hostname'] : undefined;
+  const p1 = hasOwn(x, 'load') ? x['load'] : undefined;
+  const p2 = hasOwn(x, 'uptime-ns') ? x['uptime-ns'] : undefined;
+  const p3 = hasOwn(x, 'nice') ? x['nice'] : undefined;
+  const p4 = hasOwn(x, 'clock-skew-ms') ? x['clock-skew-ms'] : undefined;
+  const p5 = hasOwn(x, 'last-exit-code') ? x['last-exit-code'] : undefined;
+  const p6 = hasOwn(x, 'rtc-offset') ? x['rtc-offset'] : undefined;
+  const p7 = hasOwn(x, 'boot-index') ? x['boot-index'] : undefined;
+  const p8 = hasOwn(x, 'monitor-port') ? x['monitor-port'] : undefined;
+  const p9 = hasOwn(x, 'pid') ? x['pid'] : undefined;
+  const p10 = hasOwn(x, 'generation') ? x['generation'] : undefined;
+  const p11 = hasOwn(x, 'ram-size') ? x['ram-size'] : undefined;
+  const p12 = hasOwn(x, 'accelerated') ? x['accelerated'] : undefined;
   let out: PlainObject;
   if (
     p0 !== undefined &&
@@ -1642,13 +1643,13 @@ export function cloneMachineDiagnostics(x: unknown): MachineDiagnostics {
     if (p12 !== undefined) out['accelerated'] = p12;
   }
   {
-    const x13 = x['pending-reset'];
+    const x13 = hasOwn(x, 'pending-reset') ? x['pending-reset'] : undefined;
     if (x13 !== undefined) {
       out['pending-reset'] = x13;
     }
   }
   {
-    const x14 = x['extra'];
+    const x14 = hasOwn(x, 'extra') ? x['extra'] : undefined;
     if (x14 !== undefined) {
       try {
         out['extra'] = copyJsonValue(x14, false);
@@ -1658,7 +1659,7 @@ export function cloneMachineDiagnostics(x: unknown): MachineDiagnostics {
     }
   }
   {
-    const x15 = x['extra-type'];
+    const x15 = hasOwn(x, 'extra-type') ? x['extra-type'] : undefined;
     if (x15 !== undefined) {
       out['extra-type'] = x15;
     }

@@ -67,8 +67,8 @@ export function decodeMigrateSetParametersMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['max-bandwidth'];
-  if (x0 !== undefined || hasOwn(src, 'max-bandwidth')) {
+  if (hasOwn(src, 'max-bandwidth')) {
+    const x0 = src['max-bandwidth'];
     try {
       out['max-bandwidth'] = c.int(null, x0, 'size');
     } catch (e) {
@@ -76,8 +76,8 @@ export function decodeMigrateSetParametersMembers(
     }
     n++;
   }
-  const x1 = src['downtime-limit'];
-  if (x1 !== undefined || hasOwn(src, 'downtime-limit')) {
+  if (hasOwn(src, 'downtime-limit')) {
+    const x1 = src['downtime-limit'];
     try {
       out['downtime-limit'] = c.int(null, x1, 'uint64');
     } catch (e) {
@@ -85,8 +85,8 @@ export function decodeMigrateSetParametersMembers(
     }
     n++;
   }
-  const x2 = src['multifd-channels'];
-  if (x2 !== undefined || hasOwn(src, 'multifd-channels')) {
+  if (hasOwn(src, 'multifd-channels')) {
+    const x2 = src['multifd-channels'];
     try {
       out['multifd-channels'] = c.int(null, x2, 'uint8');
     } catch (e) {
@@ -94,8 +94,8 @@ export function decodeMigrateSetParametersMembers(
     }
     n++;
   }
-  const x3 = src['tls-creds'];
-  if (x3 !== undefined || hasOwn(src, 'tls-creds')) {
+  if (hasOwn(src, 'tls-creds')) {
+    const x3 = src['tls-creds'];
     try {
       out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
     } catch (e) {
@@ -103,8 +103,8 @@ export function decodeMigrateSetParametersMembers(
     }
     n++;
   }
-  const x4 = src['compress-level'];
-  if (x4 !== undefined || hasOwn(src, 'compress-level')) {
+  if (hasOwn(src, 'compress-level')) {
+    const x4 = src['compress-level'];
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
@@ -116,8 +116,8 @@ export function decodeMigrateSetParametersMembers(
     }
     n++;
   }
-  const x5 = src['backend-transfer'];
-  if (x5 !== undefined || hasOwn(src, 'backend-transfer')) {
+  if (hasOwn(src, 'backend-transfer')) {
+    const x5 = src['backend-transfer'];
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
@@ -148,7 +148,7 @@ export function encodeMigrateSetParametersMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['max-bandwidth'];
+    const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       try {
         out['max-bandwidth'] = c.int(null, x0, 'size');
@@ -158,7 +158,7 @@ export function encodeMigrateSetParametersMembers(
     }
   }
   {
-    const x1 = src['downtime-limit'];
+    const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
       try {
         out['downtime-limit'] = c.int(null, x1, 'uint64');
@@ -168,7 +168,7 @@ export function encodeMigrateSetParametersMembers(
     }
   }
   {
-    const x2 = src['multifd-channels'];
+    const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
       try {
         out['multifd-channels'] = c.int(null, x2, 'uint8');
@@ -178,7 +178,7 @@ export function encodeMigrateSetParametersMembers(
     }
   }
   {
-    const x3 = src['tls-creds'];
+    const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
       try {
         out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
@@ -188,7 +188,7 @@ export function encodeMigrateSetParametersMembers(
     }
   }
   {
-    const x4 = src['compress-level'];
+    const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_DEPRECATED, c.compat))) {
         try {
@@ -200,7 +200,7 @@ export function encodeMigrateSetParametersMembers(
     }
   }
   {
-    const x5 = src['backend-transfer'];
+    const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
         try {
@@ -224,37 +224,37 @@ export function encodeMigrateSetParameters(c: OutputVisitor, x: unknown): unknow
 /** The clone walk of the members of `MigrateSetParameters`, into `out`. */
 export function cloneMigrateSetParametersMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['max-bandwidth'];
+    const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       out['max-bandwidth'] = x0;
     }
   }
   {
-    const x1 = src['downtime-limit'];
+    const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
       out['downtime-limit'] = x1;
     }
   }
   {
-    const x2 = src['multifd-channels'];
+    const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
       out['multifd-channels'] = x2;
     }
   }
   {
-    const x3 = src['tls-creds'];
+    const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
       out['tls-creds'] = x3;
     }
   }
   {
-    const x4 = src['compress-level'];
+    const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       out['compress-level'] = x4;
     }
   }
   {
-    const x5 = src['backend-transfer'];
+    const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       try {
         out['backend-transfer'] = cloneBackendTransferList(x5);
@@ -280,8 +280,8 @@ export function decodeMigrationParametersMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['max-bandwidth'];
-  if (x0 !== undefined || hasOwn(src, 'max-bandwidth')) {
+  if (hasOwn(src, 'max-bandwidth')) {
+    const x0 = src['max-bandwidth'];
     try {
       out['max-bandwidth'] = c.int(null, x0, 'size');
     } catch (e) {
@@ -289,8 +289,8 @@ export function decodeMigrationParametersMembers(
     }
     n++;
   }
-  const x1 = src['downtime-limit'];
-  if (x1 !== undefined || hasOwn(src, 'downtime-limit')) {
+  if (hasOwn(src, 'downtime-limit')) {
+    const x1 = src['downtime-limit'];
     try {
       out['downtime-limit'] = c.int(null, x1, 'uint64');
     } catch (e) {
@@ -298,8 +298,8 @@ export function decodeMigrationParametersMembers(
     }
     n++;
   }
-  const x2 = src['multifd-channels'];
-  if (x2 !== undefined || hasOwn(src, 'multifd-channels')) {
+  if (hasOwn(src, 'multifd-channels')) {
+    const x2 = src['multifd-channels'];
     try {
       out['multifd-channels'] = c.int(null, x2, 'uint8');
     } catch (e) {
@@ -307,8 +307,8 @@ export function decodeMigrationParametersMembers(
     }
     n++;
   }
-  const x3 = src['tls-creds'];
-  if (x3 !== undefined || hasOwn(src, 'tls-creds')) {
+  if (hasOwn(src, 'tls-creds')) {
+    const x3 = src['tls-creds'];
     try {
       out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
     } catch (e) {
@@ -316,8 +316,8 @@ export function decodeMigrationParametersMembers(
     }
     n++;
   }
-  const x4 = src['compress-level'];
-  if (x4 !== undefined || hasOwn(src, 'compress-level')) {
+  if (hasOwn(src, 'compress-level')) {
+    const x4 = src['compress-level'];
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
@@ -329,8 +329,8 @@ export function decodeMigrationParametersMembers(
     }
     n++;
   }
-  const x5 = src['backend-transfer'];
-  if (x5 !== undefined || hasOwn(src, 'backend-transfer')) {
+  if (hasOwn(src, 'backend-transfer')) {
+    const x5 = src['backend-transfer'];
     try {
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
@@ -361,7 +361,7 @@ export function encodeMigrationParametersMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['max-bandwidth'];
+    const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       try {
         out['max-bandwidth'] = c.int(null, x0, 'size');
@@ -371,7 +371,7 @@ export function encodeMigrationParametersMembers(
     }
   }
   {
-    const x1 = src['downtime-limit'];
+    const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
       try {
         out['downtime-limit'] = c.int(null, x1, 'uint64');
@@ -381,7 +381,7 @@ export function encodeMigrationParametersMembers(
     }
   }
   {
-    const x2 = src['multifd-channels'];
+    const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
       try {
         out['multifd-channels'] = c.int(null, x2, 'uint8');
@@ -391,7 +391,7 @@ export function encodeMigrationParametersMembers(
     }
   }
   {
-    const x3 = src['tls-creds'];
+    const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
       try {
         out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
@@ -401,7 +401,7 @@ export function encodeMigrationParametersMembers(
     }
   }
   {
-    const x4 = src['compress-level'];
+    const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_DEPRECATED, c.compat))) {
         try {
@@ -413,7 +413,7 @@ export function encodeMigrationParametersMembers(
     }
   }
   {
-    const x5 = src['backend-transfer'];
+    const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
         try {
@@ -437,37 +437,37 @@ export function encodeMigrationParameters(c: OutputVisitor, x: unknown): unknown
 /** The clone walk of the members of `MigrationParameters`, into `out`. */
 export function cloneMigrationParametersMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['max-bandwidth'];
+    const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       out['max-bandwidth'] = x0;
     }
   }
   {
-    const x1 = src['downtime-limit'];
+    const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
       out['downtime-limit'] = x1;
     }
   }
   {
-    const x2 = src['multifd-channels'];
+    const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
       out['multifd-channels'] = x2;
     }
   }
   {
-    const x3 = src['tls-creds'];
+    const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
       out['tls-creds'] = x3;
     }
   }
   {
-    const x4 = src['compress-level'];
+    const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       out['compress-level'] = x4;
     }
   }
   {
-    const x5 = src['backend-transfer'];
+    const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       try {
         out['backend-transfer'] = cloneBackendTransferList(x5);
@@ -493,9 +493,9 @@ export function decodeMigrateArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['uri'];
-  if (!(x0 !== undefined || hasOwn(src, 'uri'))) throw missingMember('uri');
+  if (!hasOwn(src, 'uri')) throw missingMember('uri');
   {
+    const x0 = src['uri'];
     try {
       out['uri'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -503,8 +503,8 @@ export function decodeMigrateArgumentsMembers(
     }
     n++;
   }
-  const x1 = src['resume'];
-  if (x1 !== undefined || hasOwn(src, 'resume')) {
+  if (hasOwn(src, 'resume')) {
+    const x1 = src['resume'];
     try {
       out['resume'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
     } catch (e) {
@@ -531,7 +531,7 @@ export function encodeMigrateArgumentsMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['uri'];
+    const x0 = hasOwn(src, 'uri') ? src['uri'] : undefined;
     if (x0 === undefined) throw missingMember('uri');
     try {
       out['uri'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -540,7 +540,7 @@ export function encodeMigrateArgumentsMembers(
     }
   }
   {
-    const x1 = src['resume'];
+    const x1 = hasOwn(src, 'resume') ? src['resume'] : undefined;
     if (x1 !== undefined) {
       try {
         out['resume'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
@@ -562,13 +562,13 @@ export function encodeMigrateArguments(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `q_obj_migrate-arg`, into `out`. */
 export function cloneMigrateArgumentsMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['uri'];
+    const x0 = hasOwn(src, 'uri') ? src['uri'] : undefined;
     if (x0 !== undefined) {
       out['uri'] = x0;
     }
   }
   {
-    const x1 = src['resume'];
+    const x1 = hasOwn(src, 'resume') ? src['resume'] : undefined;
     if (x1 !== undefined) {
       out['resume'] = x1;
     }
@@ -578,7 +578,7 @@ export function cloneMigrateArgumentsMembers(src: PlainObject, out: PlainObject)
 /** The clone walk of `q_obj_migrate-arg`. */
 export function cloneMigrateArguments(x: unknown): MigrateArguments {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['uri'];
+  const p0 = hasOwn(x, 'uri') ? x['uri'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { uri: p0 };
   else {
@@ -586,7 +586,7 @@ export function cloneMigrateArguments(x: unknown): MigrateArguments {
     if (p0 !== undefined) out['uri'] = p0;
   }
   {
-    const x1 = x['resume'];
+    const x1 = hasOwn(x, 'resume') ? x['resume'] : undefined;
     if (x1 !== undefined) {
       out['resume'] = x1;
     }

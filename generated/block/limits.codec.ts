@@ -14,8 +14,8 @@ export function decodeThrottleLimitsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['iops-total'];
-  if (x0 !== undefined || hasOwn(src, 'iops-total')) {
+  if (hasOwn(src, 'iops-total')) {
+    const x0 = src['iops-total'];
     try {
       out['iops-total'] = c.int(null, x0, 'uint64');
     } catch (e) {
@@ -23,8 +23,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  const x1 = src['iops-read'];
-  if (x1 !== undefined || hasOwn(src, 'iops-read')) {
+  if (hasOwn(src, 'iops-read')) {
+    const x1 = src['iops-read'];
     try {
       out['iops-read'] = c.int(null, x1, 'uint64');
     } catch (e) {
@@ -32,8 +32,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  const x2 = src['iops-write'];
-  if (x2 !== undefined || hasOwn(src, 'iops-write')) {
+  if (hasOwn(src, 'iops-write')) {
+    const x2 = src['iops-write'];
     try {
       out['iops-write'] = c.int(null, x2, 'uint64');
     } catch (e) {
@@ -41,8 +41,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  const x3 = src['bps-total'];
-  if (x3 !== undefined || hasOwn(src, 'bps-total')) {
+  if (hasOwn(src, 'bps-total')) {
+    const x3 = src['bps-total'];
     try {
       out['bps-total'] = c.int(null, x3, 'size');
     } catch (e) {
@@ -50,8 +50,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  const x4 = src['bps-read'];
-  if (x4 !== undefined || hasOwn(src, 'bps-read')) {
+  if (hasOwn(src, 'bps-read')) {
+    const x4 = src['bps-read'];
     try {
       out['bps-read'] = c.int(null, x4, 'size');
     } catch (e) {
@@ -59,8 +59,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  const x5 = src['bps-write'];
-  if (x5 !== undefined || hasOwn(src, 'bps-write')) {
+  if (hasOwn(src, 'bps-write')) {
+    const x5 = src['bps-write'];
     try {
       out['bps-write'] = c.int(null, x5, 'size');
     } catch (e) {
@@ -68,8 +68,8 @@ export function decodeThrottleLimitsMembers(
     }
     n++;
   }
-  const x6 = src['burst-seconds'];
-  if (x6 !== undefined || hasOwn(src, 'burst-seconds')) {
+  if (hasOwn(src, 'burst-seconds')) {
+    const x6 = src['burst-seconds'];
     try {
       out['burst-seconds'] = c.int(null, x6, 'uint32');
     } catch (e) {
@@ -96,7 +96,7 @@ export function encodeThrottleLimitsMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['iops-total'];
+    const x0 = hasOwn(src, 'iops-total') ? src['iops-total'] : undefined;
     if (x0 !== undefined) {
       try {
         out['iops-total'] = c.int(null, x0, 'uint64');
@@ -106,7 +106,7 @@ export function encodeThrottleLimitsMembers(
     }
   }
   {
-    const x1 = src['iops-read'];
+    const x1 = hasOwn(src, 'iops-read') ? src['iops-read'] : undefined;
     if (x1 !== undefined) {
       try {
         out['iops-read'] = c.int(null, x1, 'uint64');
@@ -116,7 +116,7 @@ export function encodeThrottleLimitsMembers(
     }
   }
   {
-    const x2 = src['iops-write'];
+    const x2 = hasOwn(src, 'iops-write') ? src['iops-write'] : undefined;
     if (x2 !== undefined) {
       try {
         out['iops-write'] = c.int(null, x2, 'uint64');
@@ -126,7 +126,7 @@ export function encodeThrottleLimitsMembers(
     }
   }
   {
-    const x3 = src['bps-total'];
+    const x3 = hasOwn(src, 'bps-total') ? src['bps-total'] : undefined;
     if (x3 !== undefined) {
       try {
         out['bps-total'] = c.int(null, x3, 'size');
@@ -136,7 +136,7 @@ export function encodeThrottleLimitsMembers(
     }
   }
   {
-    const x4 = src['bps-read'];
+    const x4 = hasOwn(src, 'bps-read') ? src['bps-read'] : undefined;
     if (x4 !== undefined) {
       try {
         out['bps-read'] = c.int(null, x4, 'size');
@@ -146,7 +146,7 @@ export function encodeThrottleLimitsMembers(
     }
   }
   {
-    const x5 = src['bps-write'];
+    const x5 = hasOwn(src, 'bps-write') ? src['bps-write'] : undefined;
     if (x5 !== undefined) {
       try {
         out['bps-write'] = c.int(null, x5, 'size');
@@ -156,7 +156,7 @@ export function encodeThrottleLimitsMembers(
     }
   }
   {
-    const x6 = src['burst-seconds'];
+    const x6 = hasOwn(src, 'burst-seconds') ? src['burst-seconds'] : undefined;
     if (x6 !== undefined) {
       try {
         out['burst-seconds'] = c.int(null, x6, 'uint32');
@@ -178,43 +178,43 @@ export function encodeThrottleLimits(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `ThrottleLimits`, into `out`. */
 export function cloneThrottleLimitsMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['iops-total'];
+    const x0 = hasOwn(src, 'iops-total') ? src['iops-total'] : undefined;
     if (x0 !== undefined) {
       out['iops-total'] = x0;
     }
   }
   {
-    const x1 = src['iops-read'];
+    const x1 = hasOwn(src, 'iops-read') ? src['iops-read'] : undefined;
     if (x1 !== undefined) {
       out['iops-read'] = x1;
     }
   }
   {
-    const x2 = src['iops-write'];
+    const x2 = hasOwn(src, 'iops-write') ? src['iops-write'] : undefined;
     if (x2 !== undefined) {
       out['iops-write'] = x2;
     }
   }
   {
-    const x3 = src['bps-total'];
+    const x3 = hasOwn(src, 'bps-total') ? src['bps-total'] : undefined;
     if (x3 !== undefined) {
       out['bps-total'] = x3;
     }
   }
   {
-    const x4 = src['bps-read'];
+    const x4 = hasOwn(src, 'bps-read') ? src['bps-read'] : undefined;
     if (x4 !== undefined) {
       out['bps-read'] = x4;
     }
   }
   {
-    const x5 = src['bps-write'];
+    const x5 = hasOwn(src, 'bps-write') ? src['bps-write'] : undefined;
     if (x5 !== undefined) {
       out['bps-write'] = x5;
     }
   }
   {
-    const x6 = src['burst-seconds'];
+    const x6 = hasOwn(src, 'burst-seconds') ? src['burst-seconds'] : undefined;
     if (x6 !== undefined) {
       out['burst-seconds'] = x6;
     }

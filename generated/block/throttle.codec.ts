@@ -57,9 +57,9 @@ export function decodeBlockSetIoLimitsArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  const x0 = src['node-name'];
-  if (!(x0 !== undefined || hasOwn(src, 'node-name'))) throw missingMember('node-name');
+  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
   {
+    const x0 = src['node-name'];
     try {
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     } catch (e) {
@@ -67,9 +67,9 @@ export function decodeBlockSetIoLimitsArgumentsMembers(
     }
     n++;
   }
-  const x1 = src['limits'];
-  if (!(x1 !== undefined || hasOwn(src, 'limits'))) throw missingMember('limits');
+  if (!hasOwn(src, 'limits')) throw missingMember('limits');
   {
+    const x1 = src['limits'];
     try {
       out['limits'] = decodeIoLimitSpec(c, x1);
     } catch (e) {
@@ -99,7 +99,7 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
   out: PlainObject,
 ): void {
   {
-    const x0 = src['node-name'];
+    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     try {
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -108,7 +108,7 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
     }
   }
   {
-    const x1 = src['limits'];
+    const x1 = hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x1 === undefined) throw missingMember('limits');
     try {
       out['limits'] = encodeIoLimitSpec(c, x1);
@@ -129,13 +129,13 @@ export function encodeBlockSetIoLimitsArguments(c: OutputVisitor, x: unknown): u
 /** The clone walk of the members of `q_obj_block-set-io-limits-arg`, into `out`. */
 export function cloneBlockSetIoLimitsArgumentsMembers(src: PlainObject, out: PlainObject): void {
   {
-    const x0 = src['node-name'];
+    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
   }
   {
-    const x1 = src['limits'];
+    const x1 = hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x1 !== undefined) {
       try {
         out['limits'] = cloneIoLimitSpec(x1);
@@ -149,7 +149,7 @@ export function cloneBlockSetIoLimitsArgumentsMembers(src: PlainObject, out: Pla
 /** The clone walk of `q_obj_block-set-io-limits-arg`. */
 export function cloneBlockSetIoLimitsArguments(x: unknown): BlockSetIoLimitsArguments {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = x['node-name'];
+  const p0 = hasOwn(x, 'node-name') ? x['node-name'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'node-name': p0 };
   else {
@@ -157,7 +157,7 @@ export function cloneBlockSetIoLimitsArguments(x: unknown): BlockSetIoLimitsArgu
     if (p0 !== undefined) out['node-name'] = p0;
   }
   {
-    const x1 = x['limits'];
+    const x1 = hasOwn(x, 'limits') ? x['limits'] : undefined;
     if (x1 !== undefined) {
       try {
         out['limits'] = cloneIoLimitSpec(x1);

@@ -29,8 +29,6 @@ const VISITOR_CLASS: Record<Exclude<CodecKind, 'clone'>, [string, string]> = {
   decode: ['InputVisitor', 'input-visitor.ts'],
   encode: ['OutputVisitor', 'output-visitor.ts'],
 };
-/** Names a plain object inherits from Object.prototype. */
-const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 const INT_KINDS = new Set(['int', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'size']);
 
 export function codecPath(typesPath: string): string {
@@ -208,7 +206,8 @@ class CodecEmitter implements SchemaVisitor {
     while (k < t.localMembers.length && !t.localMembers[k]!.optional && isLeaf(t.localMembers[k]!.type)) k++;
     if (k === 0) return null;
     const prefix = t.localMembers.slice(0, k);
-    const fetch = prefix.map((m, i) => `const p${i} = x[${quote(m.name)}];`).join('\n');
+    const own = this.rt('visitor.ts', 'hasOwn');
+    const fetch = prefix.map((m, i) => `const p${i} = ${own}(x, ${quote(m.name)}) ? x[${quote(m.name)}] : undefined;`).join('\n');
     const all = prefix.map((_, i) => `p${i} !== undefined`).join(' && ');
     const literal = `{ ${prefix.map((m, i) => `${quote(m.name)}: p${i}`).join(', ')} }`;
     const oneByOne = prefix.map((m, i) => `if (p${i} !== undefined) out[${quote(m.name)}] = p${i};`).join('\n');
@@ -220,7 +219,7 @@ class CodecEmitter implements SchemaVisitor {
   private cloneMember(m: SchemaObjectType['localMembers'][number], i: number): string {
     const key = quote(m.name);
     const v = `x${i}`;
-    const fetch = INHERITED.has(m.name) ? `const ${v} = ${this.rt('visitor.ts', 'hasOwn')}(x, ${key}) ? x[${key}] : undefined;` : `const ${v} = x[${key}];`;
+    const fetch = `const ${v} = ${this.rt('visitor.ts', 'hasOwn')}(x, ${key}) ? x[${key}] : undefined;`;
     const assign = `out[${key}] = ${this.value('clone', m.type, v)};`;
     const leaf = m.type instanceof SchemaBuiltinType ? m.type.name !== 'any' : m.type instanceof SchemaEnumType;
     const body = leaf ? assign : `try {\n${assign}\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, ${key});\n}`;
@@ -243,16 +242,14 @@ class CodecEmitter implements SchemaVisitor {
           ? `if (c.checkPolicy) {\nconst r = ${this.rt('compat.ts', 'inputRefusal')}(${features}, c.compat);\nif (r !== undefined) throw ${this.rt('compat.ts', 'policyError')}(r, 'parameter');\n}\n`
           : '';
         const visit = `try {\n${policy}${assign}\n} catch (e) {\nthrow ${addKey}(e, ${key});\n}\nn++;`;
-        // JSON values are never undefined, so a defined value is present; only an undefined one needs hasOwn.
-        const present = INHERITED.has(m.name) ? `${hasOwn}(src, ${key})` : `${v} !== undefined || ${hasOwn}(src, ${key})`;
+        // Own members only: a value inherited (say, from a polluted Object.prototype) is not sent.
         lines.push(
           m.optional
-            ? `const ${v} = src[${key}];\nif (${present}) {\n${visit}\n}`
-            : `const ${v} = src[${key}];\nif (!(${present})) throw ${this.rt('errors.ts', 'missingMember')}(${key});\n{\n${visit}\n}`,
+            ? `if (${hasOwn}(src, ${key})) {\nconst ${v} = src[${key}];\n${visit}\n}`
+            : `if (!${hasOwn}(src, ${key})) throw ${this.rt('errors.ts', 'missingMember')}(${key});\n{\nconst ${v} = src[${key}];\n${visit}\n}`,
         );
       } else {
-        // Plain objects inherit only Object.prototype's names; for any other name, src[key] is the own value or undefined.
-        const fetch = INHERITED.has(m.name) ? `const ${v} = ${hasOwn}(src, ${key}) ? src[${key}] : undefined;` : `const ${v} = src[${key}];`;
+        const fetch = `const ${v} = ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`;
         const body =
           kind === 'clone' && (m.type instanceof SchemaBuiltinType ? m.type.name !== 'any' : m.type instanceof SchemaEnumType)
             ? assign
@@ -266,8 +263,7 @@ class CodecEmitter implements SchemaVisitor {
     }
     if (t.branches) {
       const tag = quote(t.branches.tagMember!.name);
-      const tagName = t.branches.tagMember!.name;
-      const tagValue = kind === 'decode' ? `out[${tag}]` : INHERITED.has(tagName) ? `(${hasOwn}(src, ${tag}) ? src[${tag}] : undefined)` : `src[${tag}]`;
+      const tagValue = kind === 'decode' ? `out[${tag}]` : `(${hasOwn}(src, ${tag}) ? src[${tag}] : undefined)`;
       lines.push(`switch (${tagValue}) {`);
       for (const b of t.branches.variants) {
         if (b.type.name === 'q_empty') lines.push(`case ${quote(b.name)}:\nbreak;`);

@@ -146,6 +146,24 @@ describeFixture(SCHEMA_REL, 'round trip over every type of the 10.2.2-backend-tr
     for (const t of types) expect(typeof num.g[visitName(num.ctx, t)], t.name).toBe('function');
   });
 
+  it('the arbitraries reach deep, varied values: recursion, optional members both ways, every union branch', () => {
+    const arbs = new ValueArbitraries(types, { int64: 'number' });
+    const depth = (x: unknown): number =>
+      typeof x === 'object' && x !== null ? 1 + Math.max(0, ...Object.values(x).map(depth)) : 0;
+    // Recursive block types nest (BlockdevOptions → BlockdevRef → BlockdevOptions …) yet end.
+    const bo = schema.lookupType('BlockdevOptions')!;
+    const samples = fc.sample(arbs.value(bo), { numRuns: 200, seed: 3 });
+    expect(Math.max(...samples.map(depth))).toBeGreaterThanOrEqual(4);
+    // Every branch of a union is generated, implicit empty ones included.
+    const union = bo as SchemaObjectType;
+    const tags = new Set(samples.map((s) => (s as Record<string, unknown>)[union.branches!.tagMember!.name]));
+    expect(tags.size).toBeGreaterThan(union.branches!.variants.length / 2);
+    // Optional members are sometimes present, sometimes absent.
+    const mp = schema.lookupType('MigrationParameters') as SchemaObjectType;
+    const sizes = new Set(fc.sample(arbs.value(mp), { numRuns: 30, seed: 5 }).map((s) => Object.keys(s as object).length));
+    expect(sizes.size).toBeGreaterThan(3);
+  });
+
   it('random valid values survive output → strict input unchanged, and clone deeply (--int64 number)', () => {
     const n = roundTrip(num, types);
     console.log(`round trip (--int64 number): ${types.length} types, ${n} values`);
