@@ -11,7 +11,7 @@
  *   struct Mid { 'inner': 'int8' } ; struct Top { 'outer': 'Mid', '*tags': ['str'] }
  *   enum NK ['w', 'z'] ; struct W { 'u': 'U', '*more': ['U'] }
  *   union N { 'base': { 'type': 'NK' }, 'discriminator': 'type', 'data': { 'w': 'W' } }   -- nested union
- *   enum Mode ['auto', 'off'] ; alternate AE { 'e': 'Mode', 'i': 'int' }                   -- enum vs int
+ *   enum Mode ['auto', 'off'] ; alternate AE { 'e': 'Mode', 'i': 'int64' }                 -- enum vs int
  *   struct Ints { 'i': 'int', 'i8': 'int8', …, 'sz': 'size', 'num': 'number', 'flag': 'bool', 'nil': 'null' }
  *   struct Dep { '*old': { 'type': 'int', 'features': ['deprecated'] }, 'new': 'int', '*mode': 'Mode' }
  *   struct Creds { 'user': 'str', 'password': 'str', '*nested': ['Creds'] }
@@ -160,7 +160,7 @@ export const MODE_INFO: EnumInfo = { name: 'Mode', values: ['auto', 'off'], valu
 export const visitMode: VisitFn = (v, key, value) => v.enumValue(key, value, MODE_INFO);
 const AE_BRANCHES: readonly AlternateBranch[] = [
   { name: 'e', jsonType: 'string', enumValues: MODE_INFO.values, visit: visitMode },
-  { name: 'i', jsonType: 'number', visit: visitInt },
+  { name: 'i', jsonType: 'number', visit: visitInt64 },
 ];
 export const visitAE: VisitFn = (v, key, value) => v.alternate(key, value, 'AE', AE_BRANCHES);
 
