@@ -52,52 +52,47 @@ export function decodeBlockQcow2BaseMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'file')) throw missingMember('file');
-  {
-    const x0 = src['file'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'file')) throw missingMember('file');
+    {
+      const x0 = src['file'];
+      k = 'file';
       out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'file');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'lazy-refcounts')) {
-    const x1 = src['lazy-refcounts'];
-    try {
+    if (hasOwn(src, 'lazy-refcounts')) {
+      const x1 = src['lazy-refcounts'];
+      k = 'lazy-refcounts';
       out['lazy-refcounts'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
-    } catch (e) {
-      throw addKey(e, 'lazy-refcounts');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'cache-size')) {
-    const x2 = src['cache-size'];
-    try {
+    if (hasOwn(src, 'cache-size')) {
+      const x2 = src['cache-size'];
+      k = 'cache-size';
       out['cache-size'] = c.int(null, x2, 'size');
-    } catch (e) {
-      throw addKey(e, 'cache-size');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'backing')) {
-    const x3 = src['backing'];
-    try {
+    if (hasOwn(src, 'backing')) {
+      const x3 = src['backing'];
+      k = 'backing';
       out['backing'] = decodeBlockNodeRef(c, x3);
-    } catch (e) {
-      throw addKey(e, 'backing');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'encrypt-format')) throw missingMember('encrypt-format');
-  {
-    const x4 = src['encrypt-format'];
-    try {
+    if (!hasOwn(src, 'encrypt-format')) throw missingMember('encrypt-format');
+    {
+      const x4 = src['encrypt-format'];
+      k = 'encrypt-format';
       out['encrypt-format'] = c.enumValue(null, x4, enumInfoQcow2EncryptionFormat);
-    } catch (e) {
-      throw addKey(e, 'encrypt-format');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -117,53 +112,38 @@ export function encodeBlockQcow2BaseMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
-    try {
-      out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'file');
-    }
-  }
-  {
+    k = 'file';
+    out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'lazy-refcounts') ? src['lazy-refcounts'] : undefined;
     if (x1 !== undefined) {
-      try {
-        out['lazy-refcounts'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
-      } catch (e) {
-        throw addKey(e, 'lazy-refcounts');
-      }
+      k = 'lazy-refcounts';
+      out['lazy-refcounts'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
+      k = null;
     }
-  }
-  {
     const x2 = hasOwn(src, 'cache-size') ? src['cache-size'] : undefined;
     if (x2 !== undefined) {
-      try {
-        out['cache-size'] = c.int(null, x2, 'size');
-      } catch (e) {
-        throw addKey(e, 'cache-size');
-      }
+      k = 'cache-size';
+      out['cache-size'] = c.int(null, x2, 'size');
+      k = null;
     }
-  }
-  {
     const x3 = hasOwn(src, 'backing') ? src['backing'] : undefined;
     if (x3 !== undefined) {
-      try {
-        out['backing'] = encodeBlockNodeRef(c, x3);
-      } catch (e) {
-        throw addKey(e, 'backing');
-      }
+      k = 'backing';
+      out['backing'] = encodeBlockNodeRef(c, x3);
+      k = null;
     }
-  }
-  {
     const x4 = hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
     if (x4 === undefined) throw missingMember('encrypt-format');
-    try {
-      out['encrypt-format'] = c.enumValue(null, x4, enumInfoQcow2EncryptionFormat);
-    } catch (e) {
-      throw addKey(e, 'encrypt-format');
-    }
+    k = 'encrypt-format';
+    out['encrypt-format'] = c.enumValue(null, x4, enumInfoQcow2EncryptionFormat);
+    k = null;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -177,39 +157,32 @@ export function encodeBlockQcow2Base(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `BlockQcow2Base`, into `out`. */
 export function cloneBlockQcow2BaseMembers(src: PlainObject, out: PlainObject): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 !== undefined) {
       out['file'] = x0;
     }
-  }
-  {
     const x1 = hasOwn(src, 'lazy-refcounts') ? src['lazy-refcounts'] : undefined;
     if (x1 !== undefined) {
       out['lazy-refcounts'] = x1;
     }
-  }
-  {
     const x2 = hasOwn(src, 'cache-size') ? src['cache-size'] : undefined;
     if (x2 !== undefined) {
       out['cache-size'] = x2;
     }
-  }
-  {
     const x3 = hasOwn(src, 'backing') ? src['backing'] : undefined;
     if (x3 !== undefined) {
-      try {
-        out['backing'] = cloneBlockNodeRef(x3);
-      } catch (e) {
-        throw addKey(e, 'backing');
-      }
+      k = 'backing';
+      out['backing'] = cloneBlockNodeRef(x3);
+      k = null;
     }
-  }
-  {
     const x4 = hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
     if (x4 !== undefined) {
       out['encrypt-format'] = x4;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -261,24 +234,25 @@ export function decodeBlockLuksSecretMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'key-secret')) throw missingMember('key-secret');
-  {
-    const x0 = src['key-secret'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'key-secret')) throw missingMember('key-secret');
+    {
+      const x0 = src['key-secret'];
+      k = 'key-secret';
       out['key-secret'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'key-secret');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'slot')) {
-    const x1 = src['slot'];
-    try {
+    if (hasOwn(src, 'slot')) {
+      const x1 = src['slot'];
+      k = 'slot';
       out['slot'] = c.int(null, x1, 'uint8');
-    } catch (e) {
-      throw addKey(e, 'slot');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -298,24 +272,21 @@ export function encodeBlockLuksSecretMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
     if (x0 === undefined) throw missingMember('key-secret');
-    try {
-      out['key-secret'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'key-secret');
-    }
-  }
-  {
+    k = 'key-secret';
+    out['key-secret'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'slot') ? src['slot'] : undefined;
     if (x1 !== undefined) {
-      try {
-        out['slot'] = c.int(null, x1, 'uint8');
-      } catch (e) {
-        throw addKey(e, 'slot');
-      }
+      k = 'slot';
+      out['slot'] = c.int(null, x1, 'uint8');
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -329,17 +300,13 @@ export function encodeBlockLuksSecret(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `BlockLuksSecret`, into `out`. */
 export function cloneBlockLuksSecretMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
-    if (x0 !== undefined) {
-      out['key-secret'] = x0;
-    }
+  const x0 = hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
+  if (x0 !== undefined) {
+    out['key-secret'] = x0;
   }
-  {
-    const x1 = hasOwn(src, 'slot') ? src['slot'] : undefined;
-    if (x1 !== undefined) {
-      out['slot'] = x1;
-    }
+  const x1 = hasOwn(src, 'slot') ? src['slot'] : undefined;
+  if (x1 !== undefined) {
+    out['slot'] = x1;
   }
 }
 
@@ -468,16 +435,19 @@ export function decodeBlockLuksOptionsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  n += decodeBlockLuksSecretMembers(c, src, out);
-  if (!hasOwn(src, 'file')) throw missingMember('file');
-  {
-    const x0 = src['file'];
-    try {
+  let k: string | null = null;
+  try {
+    n += decodeBlockLuksSecretMembers(c, src, out);
+    if (!hasOwn(src, 'file')) throw missingMember('file');
+    {
+      const x0 = src['file'];
+      k = 'file';
       out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'file');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -497,15 +467,16 @@ export function encodeBlockLuksOptionsMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  encodeBlockLuksSecretMembers(c, src, out);
-  {
+  let k: string | null = null;
+  try {
+    encodeBlockLuksSecretMembers(c, src, out);
     const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
-    try {
-      out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'file');
-    }
+    k = 'file';
+    out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -520,11 +491,9 @@ export function encodeBlockLuksOptions(c: OutputVisitor, x: unknown): unknown {
 /** The clone walk of the members of `BlockLuksOptions`, into `out`. */
 export function cloneBlockLuksOptionsMembers(src: PlainObject, out: PlainObject): void {
   cloneBlockLuksSecretMembers(src, out);
-  {
-    const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
-    if (x0 !== undefined) {
-      out['file'] = x0;
-    }
+  const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
+  if (x0 !== undefined) {
+    out['file'] = x0;
   }
 }
 
@@ -588,61 +557,54 @@ export function decodeBlockNodeOptionsBaseMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
-  {
-    const x0 = src['node-name'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+    {
+      const x0 = src['node-name'];
+      k = 'node-name';
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'node-name');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'format')) throw missingMember('format');
-  {
-    const x1 = src['format'];
-    try {
+    if (!hasOwn(src, 'format')) throw missingMember('format');
+    {
+      const x1 = src['format'];
+      k = 'format';
       out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
-    } catch (e) {
-      throw addKey(e, 'format');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'read-only')) {
-    const x2 = src['read-only'];
-    try {
+    if (hasOwn(src, 'read-only')) {
+      const x2 = src['read-only'];
+      k = 'read-only';
       out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
-    } catch (e) {
-      throw addKey(e, 'read-only');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'aio')) {
-    const x3 = src['aio'];
-    try {
+    if (hasOwn(src, 'aio')) {
+      const x3 = src['aio'];
+      k = 'aio';
       out['aio'] = c.enumValue(null, x3, enumInfoBlockAioBackend);
-    } catch (e) {
-      throw addKey(e, 'aio');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'io-priority')) {
-    const x4 = src['io-priority'];
-    try {
+    if (hasOwn(src, 'io-priority')) {
+      const x4 = src['io-priority'];
+      k = 'io-priority';
       out['io-priority'] = c.enumValue(null, x4, enumInfoIoPriority);
-    } catch (e) {
-      throw addKey(e, 'io-priority');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'limits')) {
-    const x5 = src['limits'];
-    try {
+    if (hasOwn(src, 'limits')) {
+      const x5 = src['limits'];
+      k = 'limits';
       out['limits'] = decodeIoLimitSpec(c, x5);
-    } catch (e) {
-      throw addKey(e, 'limits');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -662,63 +624,44 @@ export function encodeBlockNodeOptionsBaseMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
-    try {
-      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'node-name');
-    }
-  }
-  {
+    k = 'node-name';
+    out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 === undefined) throw missingMember('format');
-    try {
-      out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
-    } catch (e) {
-      throw addKey(e, 'format');
-    }
-  }
-  {
+    k = 'format';
+    out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
+    k = null;
     const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 !== undefined) {
-      try {
-        out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
-      } catch (e) {
-        throw addKey(e, 'read-only');
-      }
+      k = 'read-only';
+      out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
+      k = null;
     }
-  }
-  {
     const x3 = hasOwn(src, 'aio') ? src['aio'] : undefined;
     if (x3 !== undefined) {
-      try {
-        out['aio'] = c.enumValue(null, x3, enumInfoBlockAioBackend);
-      } catch (e) {
-        throw addKey(e, 'aio');
-      }
+      k = 'aio';
+      out['aio'] = c.enumValue(null, x3, enumInfoBlockAioBackend);
+      k = null;
     }
-  }
-  {
     const x4 = hasOwn(src, 'io-priority') ? src['io-priority'] : undefined;
     if (x4 !== undefined) {
-      try {
-        out['io-priority'] = c.enumValue(null, x4, enumInfoIoPriority);
-      } catch (e) {
-        throw addKey(e, 'io-priority');
-      }
+      k = 'io-priority';
+      out['io-priority'] = c.enumValue(null, x4, enumInfoIoPriority);
+      k = null;
     }
-  }
-  {
     const x5 = hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x5 !== undefined) {
-      try {
-        out['limits'] = encodeIoLimitSpec(c, x5);
-      } catch (e) {
-        throw addKey(e, 'limits');
-      }
+      k = 'limits';
+      out['limits'] = encodeIoLimitSpec(c, x5);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -732,45 +675,36 @@ export function encodeBlockNodeOptionsBase(c: OutputVisitor, x: unknown): unknow
 
 /** The clone walk of the members of `q_obj_BlockNodeOptions-base`, into `out`. */
 export function cloneBlockNodeOptionsBaseMembers(src: PlainObject, out: PlainObject): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
-  }
-  {
     const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 !== undefined) {
       out['format'] = x1;
     }
-  }
-  {
     const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 !== undefined) {
       out['read-only'] = x2;
     }
-  }
-  {
     const x3 = hasOwn(src, 'aio') ? src['aio'] : undefined;
     if (x3 !== undefined) {
       out['aio'] = x3;
     }
-  }
-  {
     const x4 = hasOwn(src, 'io-priority') ? src['io-priority'] : undefined;
     if (x4 !== undefined) {
       out['io-priority'] = x4;
     }
-  }
-  {
     const x5 = hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x5 !== undefined) {
-      try {
-        out['limits'] = cloneIoLimitSpec(x5);
-      } catch (e) {
-        throw addKey(e, 'limits');
-      }
+      k = 'limits';
+      out['limits'] = cloneIoLimitSpec(x5);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -984,98 +918,85 @@ export function decodeBlockNodeInfoMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
-  {
-    const x0 = src['node-name'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+    {
+      const x0 = src['node-name'];
+      k = 'node-name';
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'node-name');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'format')) throw missingMember('format');
-  {
-    const x1 = src['format'];
-    try {
+    if (!hasOwn(src, 'format')) throw missingMember('format');
+    {
+      const x1 = src['format'];
+      k = 'format';
       out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
-    } catch (e) {
-      throw addKey(e, 'format');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'read-only')) throw missingMember('read-only');
-  {
-    const x2 = src['read-only'];
-    try {
+    if (!hasOwn(src, 'read-only')) throw missingMember('read-only');
+    {
+      const x2 = src['read-only'];
+      k = 'read-only';
       out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
-    } catch (e) {
-      throw addKey(e, 'read-only');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'virtual-size')) throw missingMember('virtual-size');
-  {
-    const x3 = src['virtual-size'];
-    try {
+    if (!hasOwn(src, 'virtual-size')) throw missingMember('virtual-size');
+    {
+      const x3 = src['virtual-size'];
+      k = 'virtual-size';
       out['virtual-size'] = c.int(null, x3, 'size');
-    } catch (e) {
-      throw addKey(e, 'virtual-size');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'actual-size')) {
-    const x4 = src['actual-size'];
-    try {
+    if (hasOwn(src, 'actual-size')) {
+      const x4 = src['actual-size'];
+      k = 'actual-size';
       out['actual-size'] = c.int(null, x4, 'size');
-    } catch (e) {
-      throw addKey(e, 'actual-size');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'children')) {
-    const x5 = src['children'];
-    try {
+    if (hasOwn(src, 'children')) {
+      const x5 = src['children'];
+      k = 'children';
       out['children'] = decode_strList(c, x5);
-    } catch (e) {
-      throw addKey(e, 'children');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'encrypted')) {
-    const x6 = src['encrypted'];
-    try {
+    if (hasOwn(src, 'encrypted')) {
+      const x6 = src['encrypted'];
+      k = 'encrypted';
       out['encrypted'] = typeof x6 === 'boolean' ? x6 : c.bool(null, x6);
-    } catch (e) {
-      throw addKey(e, 'encrypted');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'drive-id')) {
-    const x7 = src['drive-id'];
-    try {
+    if (hasOwn(src, 'drive-id')) {
+      const x7 = src['drive-id'];
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
-        if (r !== undefined) throw policyError(r, 'parameter');
+        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'drive-id');
       }
+      k = 'drive-id';
       out['drive-id'] = typeof x7 === 'string' ? x7 : c.str(null, x7);
-    } catch (e) {
-      throw addKey(e, 'drive-id');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'zone-count')) {
-    const x8 = src['zone-count'];
-    try {
+    if (hasOwn(src, 'zone-count')) {
+      const x8 = src['zone-count'];
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
-        if (r !== undefined) throw policyError(r, 'parameter');
+        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'zone-count');
       }
+      k = 'zone-count';
       out['zone-count'] = c.int(null, x8, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'zone-count');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -1095,95 +1016,64 @@ export function encodeBlockNodeInfoMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
-    try {
-      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'node-name');
-    }
-  }
-  {
+    k = 'node-name';
+    out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 === undefined) throw missingMember('format');
-    try {
-      out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
-    } catch (e) {
-      throw addKey(e, 'format');
-    }
-  }
-  {
+    k = 'format';
+    out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
+    k = null;
     const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 === undefined) throw missingMember('read-only');
-    try {
-      out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
-    } catch (e) {
-      throw addKey(e, 'read-only');
-    }
-  }
-  {
+    k = 'read-only';
+    out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
+    k = null;
     const x3 = hasOwn(src, 'virtual-size') ? src['virtual-size'] : undefined;
     if (x3 === undefined) throw missingMember('virtual-size');
-    try {
-      out['virtual-size'] = c.int(null, x3, 'size');
-    } catch (e) {
-      throw addKey(e, 'virtual-size');
-    }
-  }
-  {
+    k = 'virtual-size';
+    out['virtual-size'] = c.int(null, x3, 'size');
+    k = null;
     const x4 = hasOwn(src, 'actual-size') ? src['actual-size'] : undefined;
     if (x4 !== undefined) {
-      try {
-        out['actual-size'] = c.int(null, x4, 'size');
-      } catch (e) {
-        throw addKey(e, 'actual-size');
-      }
+      k = 'actual-size';
+      out['actual-size'] = c.int(null, x4, 'size');
+      k = null;
     }
-  }
-  {
     const x5 = hasOwn(src, 'children') ? src['children'] : undefined;
     if (x5 !== undefined) {
-      try {
-        out['children'] = encode_strList(c, x5);
-      } catch (e) {
-        throw addKey(e, 'children');
-      }
+      k = 'children';
+      out['children'] = encode_strList(c, x5);
+      k = null;
     }
-  }
-  {
     const x6 = hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
     if (x6 !== undefined) {
-      try {
-        out['encrypted'] = typeof x6 === 'boolean' ? x6 : c.bool(null, x6);
-      } catch (e) {
-        throw addKey(e, 'encrypted');
-      }
+      k = 'encrypted';
+      out['encrypted'] = typeof x6 === 'boolean' ? x6 : c.bool(null, x6);
+      k = null;
     }
-  }
-  {
     const x7 = hasOwn(src, 'drive-id') ? src['drive-id'] : undefined;
     if (x7 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_DEPRECATED, c.compat))) {
-        try {
-          out['drive-id'] = typeof x7 === 'string' ? x7 : c.str(null, x7);
-        } catch (e) {
-          throw addKey(e, 'drive-id');
-        }
+        k = 'drive-id';
+        out['drive-id'] = typeof x7 === 'string' ? x7 : c.str(null, x7);
+        k = null;
       }
     }
-  }
-  {
     const x8 = hasOwn(src, 'zone-count') ? src['zone-count'] : undefined;
     if (x8 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
-        try {
-          out['zone-count'] = c.int(null, x8, 'uint32');
-        } catch (e) {
-          throw addKey(e, 'zone-count');
-        }
+        k = 'zone-count';
+        out['zone-count'] = c.int(null, x8, 'uint32');
+        k = null;
       }
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -1197,63 +1087,48 @@ export function encodeBlockNodeInfo(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `BlockNodeInfo`, into `out`. */
 export function cloneBlockNodeInfoMembers(src: PlainObject, out: PlainObject): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
-  }
-  {
     const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 !== undefined) {
       out['format'] = x1;
     }
-  }
-  {
     const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 !== undefined) {
       out['read-only'] = x2;
     }
-  }
-  {
     const x3 = hasOwn(src, 'virtual-size') ? src['virtual-size'] : undefined;
     if (x3 !== undefined) {
       out['virtual-size'] = x3;
     }
-  }
-  {
     const x4 = hasOwn(src, 'actual-size') ? src['actual-size'] : undefined;
     if (x4 !== undefined) {
       out['actual-size'] = x4;
     }
-  }
-  {
     const x5 = hasOwn(src, 'children') ? src['children'] : undefined;
     if (x5 !== undefined) {
-      try {
-        out['children'] = clone_strList(x5);
-      } catch (e) {
-        throw addKey(e, 'children');
-      }
+      k = 'children';
+      out['children'] = clone_strList(x5);
+      k = null;
     }
-  }
-  {
     const x6 = hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
     if (x6 !== undefined) {
       out['encrypted'] = x6;
     }
-  }
-  {
     const x7 = hasOwn(src, 'drive-id') ? src['drive-id'] : undefined;
     if (x7 !== undefined) {
       out['drive-id'] = x7;
     }
-  }
-  {
     const x8 = hasOwn(src, 'zone-count') ? src['zone-count'] : undefined;
     if (x8 !== undefined) {
       out['zone-count'] = x8;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -1318,14 +1193,17 @@ export function decodeQueryBlockNodesArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (hasOwn(src, 'flat')) {
-    const x0 = src['flat'];
-    try {
+  let k: string | null = null;
+  try {
+    if (hasOwn(src, 'flat')) {
+      const x0 = src['flat'];
+      k = 'flat';
       out['flat'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
-    } catch (e) {
-      throw addKey(e, 'flat');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -1348,15 +1226,16 @@ export function encodeQueryBlockNodesArgumentsMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'flat') ? src['flat'] : undefined;
     if (x0 !== undefined) {
-      try {
-        out['flat'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
-      } catch (e) {
-        throw addKey(e, 'flat');
-      }
+      k = 'flat';
+      out['flat'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -1370,11 +1249,9 @@ export function encodeQueryBlockNodesArguments(c: OutputVisitor, x: unknown): un
 
 /** The clone walk of the members of `q_obj_query-block-nodes-arg`, into `out`. */
 export function cloneQueryBlockNodesArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'flat') ? src['flat'] : undefined;
-    if (x0 !== undefined) {
-      out['flat'] = x0;
-    }
+  const x0 = hasOwn(src, 'flat') ? src['flat'] : undefined;
+  if (x0 !== undefined) {
+    out['flat'] = x0;
   }
 }
 
@@ -1435,25 +1312,26 @@ export function decodeBlockResizeArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
-  {
-    const x0 = src['node-name'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+    {
+      const x0 = src['node-name'];
+      k = 'node-name';
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'node-name');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'size')) throw missingMember('size');
-  {
-    const x1 = src['size'];
-    try {
+    if (!hasOwn(src, 'size')) throw missingMember('size');
+    {
+      const x1 = src['size'];
+      k = 'size';
       out['size'] = c.int(null, x1, 'size');
-    } catch (e) {
-      throw addKey(e, 'size');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -1473,23 +1351,20 @@ export function encodeBlockResizeArgumentsMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
-    try {
-      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'node-name');
-    }
-  }
-  {
+    k = 'node-name';
+    out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'size') ? src['size'] : undefined;
     if (x1 === undefined) throw missingMember('size');
-    try {
-      out['size'] = c.int(null, x1, 'size');
-    } catch (e) {
-      throw addKey(e, 'size');
-    }
+    k = 'size';
+    out['size'] = c.int(null, x1, 'size');
+    k = null;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -1503,17 +1378,13 @@ export function encodeBlockResizeArguments(c: OutputVisitor, x: unknown): unknow
 
 /** The clone walk of the members of `q_obj_block-resize-arg`, into `out`. */
 export function cloneBlockResizeArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
-    if (x0 !== undefined) {
-      out['node-name'] = x0;
-    }
+  const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+  if (x0 !== undefined) {
+    out['node-name'] = x0;
   }
-  {
-    const x1 = hasOwn(src, 'size') ? src['size'] : undefined;
-    if (x1 !== undefined) {
-      out['size'] = x1;
-    }
+  const x1 = hasOwn(src, 'size') ? src['size'] : undefined;
+  if (x1 !== undefined) {
+    out['size'] = x1;
   }
 }
 

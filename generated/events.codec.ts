@@ -22,24 +22,25 @@ export function decodeVmStateChangedDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'state')) throw missingMember('state');
-  {
-    const x0 = src['state'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'state')) throw missingMember('state');
+    {
+      const x0 = src['state'];
+      k = 'state';
       out['state'] = c.enumValue(null, x0, enumInfoMachineRunState);
-    } catch (e) {
-      throw addKey(e, 'state');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'reason')) {
-    const x1 = src['reason'];
-    try {
+    if (hasOwn(src, 'reason')) {
+      const x1 = src['reason'];
+      k = 'reason';
       out['reason'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-    } catch (e) {
-      throw addKey(e, 'reason');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -59,24 +60,21 @@ export function encodeVmStateChangedDataMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'state') ? src['state'] : undefined;
     if (x0 === undefined) throw missingMember('state');
-    try {
-      out['state'] = c.enumValue(null, x0, enumInfoMachineRunState);
-    } catch (e) {
-      throw addKey(e, 'state');
-    }
-  }
-  {
+    k = 'state';
+    out['state'] = c.enumValue(null, x0, enumInfoMachineRunState);
+    k = null;
     const x1 = hasOwn(src, 'reason') ? src['reason'] : undefined;
     if (x1 !== undefined) {
-      try {
-        out['reason'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-      } catch (e) {
-        throw addKey(e, 'reason');
-      }
+      k = 'reason';
+      out['reason'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -90,17 +88,13 @@ export function encodeVmStateChangedData(c: OutputVisitor, x: unknown): unknown 
 
 /** The clone walk of the members of `q_obj_VM_STATE_CHANGED-arg`, into `out`. */
 export function cloneVmStateChangedDataMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'state') ? src['state'] : undefined;
-    if (x0 !== undefined) {
-      out['state'] = x0;
-    }
+  const x0 = hasOwn(src, 'state') ? src['state'] : undefined;
+  if (x0 !== undefined) {
+    out['state'] = x0;
   }
-  {
-    const x1 = hasOwn(src, 'reason') ? src['reason'] : undefined;
-    if (x1 !== undefined) {
-      out['reason'] = x1;
-    }
+  const x1 = hasOwn(src, 'reason') ? src['reason'] : undefined;
+  if (x1 !== undefined) {
+    out['reason'] = x1;
   }
 }
 
@@ -130,15 +124,18 @@ export function decodeVcpuHotpluggedDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'cpu-index')) throw missingMember('cpu-index');
-  {
-    const x0 = src['cpu-index'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'cpu-index')) throw missingMember('cpu-index');
+    {
+      const x0 = src['cpu-index'];
+      k = 'cpu-index';
       out['cpu-index'] = c.int(null, x0, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'cpu-index');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -158,14 +155,15 @@ export function encodeVcpuHotpluggedDataMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
-    try {
-      out['cpu-index'] = c.int(null, x0, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'cpu-index');
-    }
+    k = 'cpu-index';
+    out['cpu-index'] = c.int(null, x0, 'uint32');
+    k = null;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -179,11 +177,9 @@ export function encodeVcpuHotpluggedData(c: OutputVisitor, x: unknown): unknown 
 
 /** The clone walk of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out`. */
 export function cloneVcpuHotpluggedDataMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
-    if (x0 !== undefined) {
-      out['cpu-index'] = x0;
-    }
+  const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
+  if (x0 !== undefined) {
+    out['cpu-index'] = x0;
   }
 }
 
@@ -208,44 +204,41 @@ export function decodeBlockIoErrorInfoMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
-  {
-    const x0 = src['node-name'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+    {
+      const x0 = src['node-name'];
+      k = 'node-name';
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'node-name');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'operation')) throw missingMember('operation');
-  {
-    const x1 = src['operation'];
-    try {
+    if (!hasOwn(src, 'operation')) throw missingMember('operation');
+    {
+      const x1 = src['operation'];
+      k = 'operation';
       out['operation'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-    } catch (e) {
-      throw addKey(e, 'operation');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'errno')) throw missingMember('errno');
-  {
-    const x2 = src['errno'];
-    try {
+    if (!hasOwn(src, 'errno')) throw missingMember('errno');
+    {
+      const x2 = src['errno'];
+      k = 'errno';
       out['errno'] = c.int(null, x2, 'int32');
-    } catch (e) {
-      throw addKey(e, 'errno');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'nospace')) {
-    const x3 = src['nospace'];
-    try {
+    if (hasOwn(src, 'nospace')) {
+      const x3 = src['nospace'];
+      k = 'nospace';
       out['nospace'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
-    } catch (e) {
-      throw addKey(e, 'nospace');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -265,42 +258,31 @@ export function encodeBlockIoErrorInfoMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
-    try {
-      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'node-name');
-    }
-  }
-  {
+    k = 'node-name';
+    out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'operation') ? src['operation'] : undefined;
     if (x1 === undefined) throw missingMember('operation');
-    try {
-      out['operation'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-    } catch (e) {
-      throw addKey(e, 'operation');
-    }
-  }
-  {
+    k = 'operation';
+    out['operation'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
+    k = null;
     const x2 = hasOwn(src, 'errno') ? src['errno'] : undefined;
     if (x2 === undefined) throw missingMember('errno');
-    try {
-      out['errno'] = c.int(null, x2, 'int32');
-    } catch (e) {
-      throw addKey(e, 'errno');
-    }
-  }
-  {
+    k = 'errno';
+    out['errno'] = c.int(null, x2, 'int32');
+    k = null;
     const x3 = hasOwn(src, 'nospace') ? src['nospace'] : undefined;
     if (x3 !== undefined) {
-      try {
-        out['nospace'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
-      } catch (e) {
-        throw addKey(e, 'nospace');
-      }
+      k = 'nospace';
+      out['nospace'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -314,29 +296,21 @@ export function encodeBlockIoErrorInfo(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `BlockIoErrorInfo`, into `out`. */
 export function cloneBlockIoErrorInfoMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
-    if (x0 !== undefined) {
-      out['node-name'] = x0;
-    }
+  const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+  if (x0 !== undefined) {
+    out['node-name'] = x0;
   }
-  {
-    const x1 = hasOwn(src, 'operation') ? src['operation'] : undefined;
-    if (x1 !== undefined) {
-      out['operation'] = x1;
-    }
+  const x1 = hasOwn(src, 'operation') ? src['operation'] : undefined;
+  if (x1 !== undefined) {
+    out['operation'] = x1;
   }
-  {
-    const x2 = hasOwn(src, 'errno') ? src['errno'] : undefined;
-    if (x2 !== undefined) {
-      out['errno'] = x2;
-    }
+  const x2 = hasOwn(src, 'errno') ? src['errno'] : undefined;
+  if (x2 !== undefined) {
+    out['errno'] = x2;
   }
-  {
-    const x3 = hasOwn(src, 'nospace') ? src['nospace'] : undefined;
-    if (x3 !== undefined) {
-      out['nospace'] = x3;
-    }
+  const x3 = hasOwn(src, 'nospace') ? src['nospace'] : undefined;
+  if (x3 !== undefined) {
+    out['nospace'] = x3;
   }
 }
 
@@ -371,15 +345,18 @@ export function decodeThrottleGroupSaturatedDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'group')) throw missingMember('group');
-  {
-    const x0 = src['group'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'group')) throw missingMember('group');
+    {
+      const x0 = src['group'];
+      k = 'group';
       out['group'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'group');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -402,14 +379,15 @@ export function encodeThrottleGroupSaturatedDataMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'group') ? src['group'] : undefined;
     if (x0 === undefined) throw missingMember('group');
-    try {
-      out['group'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'group');
-    }
+    k = 'group';
+    out['group'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -423,11 +401,9 @@ export function encodeThrottleGroupSaturatedData(c: OutputVisitor, x: unknown): 
 
 /** The clone walk of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out`. */
 export function cloneThrottleGroupSaturatedDataMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'group') ? src['group'] : undefined;
-    if (x0 !== undefined) {
-      out['group'] = x0;
-    }
+  const x0 = hasOwn(src, 'group') ? src['group'] : undefined;
+  if (x0 !== undefined) {
+    out['group'] = x0;
   }
 }
 
@@ -452,15 +428,18 @@ export function decodeMigrationStatusDataMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'status')) throw missingMember('status');
-  {
-    const x0 = src['status'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'status')) throw missingMember('status');
+    {
+      const x0 = src['status'];
+      k = 'status';
       out['status'] = c.enumValue(null, x0, enumInfoMigrationStatus);
-    } catch (e) {
-      throw addKey(e, 'status');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -480,14 +459,15 @@ export function encodeMigrationStatusDataMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'status') ? src['status'] : undefined;
     if (x0 === undefined) throw missingMember('status');
-    try {
-      out['status'] = c.enumValue(null, x0, enumInfoMigrationStatus);
-    } catch (e) {
-      throw addKey(e, 'status');
-    }
+    k = 'status';
+    out['status'] = c.enumValue(null, x0, enumInfoMigrationStatus);
+    k = null;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -501,11 +481,9 @@ export function encodeMigrationStatusData(c: OutputVisitor, x: unknown): unknown
 
 /** The clone walk of the members of `q_obj_MIGRATION_STATUS-arg`, into `out`. */
 export function cloneMigrationStatusDataMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'status') ? src['status'] : undefined;
-    if (x0 !== undefined) {
-      out['status'] = x0;
-    }
+  const x0 = hasOwn(src, 'status') ? src['status'] : undefined;
+  if (x0 !== undefined) {
+    out['status'] = x0;
   }
 }
 

@@ -29,34 +29,33 @@ export function decodeAcpiOemIdsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'OEM_ID')) throw missingMember('OEM_ID');
-  {
-    const x0 = src['OEM_ID'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'OEM_ID')) throw missingMember('OEM_ID');
+    {
+      const x0 = src['OEM_ID'];
+      k = 'OEM_ID';
       out['OEM_ID'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'OEM_ID');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'OEM_TABLE_ID')) throw missingMember('OEM_TABLE_ID');
-  {
-    const x1 = src['OEM_TABLE_ID'];
-    try {
+    if (!hasOwn(src, 'OEM_TABLE_ID')) throw missingMember('OEM_TABLE_ID');
+    {
+      const x1 = src['OEM_TABLE_ID'];
+      k = 'OEM_TABLE_ID';
       out['OEM_TABLE_ID'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-    } catch (e) {
-      throw addKey(e, 'OEM_TABLE_ID');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'creator-revision')) {
-    const x2 = src['creator-revision'];
-    try {
+    if (hasOwn(src, 'creator-revision')) {
+      const x2 = src['creator-revision'];
+      k = 'creator-revision';
       out['creator-revision'] = c.int(null, x2, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'creator-revision');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -76,33 +75,26 @@ export function encodeAcpiOemIdsMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
     if (x0 === undefined) throw missingMember('OEM_ID');
-    try {
-      out['OEM_ID'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'OEM_ID');
-    }
-  }
-  {
+    k = 'OEM_ID';
+    out['OEM_ID'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'OEM_TABLE_ID') ? src['OEM_TABLE_ID'] : undefined;
     if (x1 === undefined) throw missingMember('OEM_TABLE_ID');
-    try {
-      out['OEM_TABLE_ID'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-    } catch (e) {
-      throw addKey(e, 'OEM_TABLE_ID');
-    }
-  }
-  {
+    k = 'OEM_TABLE_ID';
+    out['OEM_TABLE_ID'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
+    k = null;
     const x2 = hasOwn(src, 'creator-revision') ? src['creator-revision'] : undefined;
     if (x2 !== undefined) {
-      try {
-        out['creator-revision'] = c.int(null, x2, 'uint32');
-      } catch (e) {
-        throw addKey(e, 'creator-revision');
-      }
+      k = 'creator-revision';
+      out['creator-revision'] = c.int(null, x2, 'uint32');
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -116,23 +108,17 @@ export function encodeAcpiOemIds(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `AcpiOemIds`, into `out`. */
 export function cloneAcpiOemIdsMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
-    if (x0 !== undefined) {
-      out['OEM_ID'] = x0;
-    }
+  const x0 = hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
+  if (x0 !== undefined) {
+    out['OEM_ID'] = x0;
   }
-  {
-    const x1 = hasOwn(src, 'OEM_TABLE_ID') ? src['OEM_TABLE_ID'] : undefined;
-    if (x1 !== undefined) {
-      out['OEM_TABLE_ID'] = x1;
-    }
+  const x1 = hasOwn(src, 'OEM_TABLE_ID') ? src['OEM_TABLE_ID'] : undefined;
+  if (x1 !== undefined) {
+    out['OEM_TABLE_ID'] = x1;
   }
-  {
-    const x2 = hasOwn(src, 'creator-revision') ? src['creator-revision'] : undefined;
-    if (x2 !== undefined) {
-      out['creator-revision'] = x2;
-    }
+  const x2 = hasOwn(src, 'creator-revision') ? src['creator-revision'] : undefined;
+  if (x2 !== undefined) {
+    out['creator-revision'] = x2;
   }
 }
 
@@ -164,72 +150,63 @@ export function decodeMachineInfoMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'name')) throw missingMember('name');
-  {
-    const x0 = src['name'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'name')) throw missingMember('name');
+    {
+      const x0 = src['name'];
+      k = 'name';
       out['name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'name');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'arch')) throw missingMember('arch');
-  {
-    const x1 = src['arch'];
-    try {
+    if (!hasOwn(src, 'arch')) throw missingMember('arch');
+    {
+      const x1 = src['arch'];
+      k = 'arch';
       out['arch'] = c.enumValue(null, x1, enumInfoCpuArch);
-    } catch (e) {
-      throw addKey(e, 'arch');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'alias')) {
-    const x2 = src['alias'];
-    try {
+    if (hasOwn(src, 'alias')) {
+      const x2 = src['alias'];
+      k = 'alias';
       out['alias'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
-    } catch (e) {
-      throw addKey(e, 'alias');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'is-default')) throw missingMember('is-default');
-  {
-    const x3 = src['is-default'];
-    try {
+    if (!hasOwn(src, 'is-default')) throw missingMember('is-default');
+    {
+      const x3 = src['is-default'];
+      k = 'is-default';
       out['is-default'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
-    } catch (e) {
-      throw addKey(e, 'is-default');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'cpu-max')) throw missingMember('cpu-max');
-  {
-    const x4 = src['cpu-max'];
-    try {
+    if (!hasOwn(src, 'cpu-max')) throw missingMember('cpu-max');
+    {
+      const x4 = src['cpu-max'];
+      k = 'cpu-max';
       out['cpu-max'] = c.int(null, x4, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'cpu-max');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'acpi')) {
-    const x5 = src['acpi'];
-    try {
+    if (hasOwn(src, 'acpi')) {
+      const x5 = src['acpi'];
+      k = 'acpi';
       out['acpi'] = decodeAcpiOemIds(c, x5);
-    } catch (e) {
-      throw addKey(e, 'acpi');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'numa-nodes')) {
-    const x6 = src['numa-nodes'];
-    try {
+    if (hasOwn(src, 'numa-nodes')) {
+      const x6 = src['numa-nodes'];
+      k = 'numa-nodes';
       out['numa-nodes'] = c.int(null, x6, 'uint16');
-    } catch (e) {
-      throw addKey(e, 'numa-nodes');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -249,71 +226,48 @@ export function encodeMachineInfoMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'name') ? src['name'] : undefined;
     if (x0 === undefined) throw missingMember('name');
-    try {
-      out['name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'name');
-    }
-  }
-  {
+    k = 'name';
+    out['name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'arch') ? src['arch'] : undefined;
     if (x1 === undefined) throw missingMember('arch');
-    try {
-      out['arch'] = c.enumValue(null, x1, enumInfoCpuArch);
-    } catch (e) {
-      throw addKey(e, 'arch');
-    }
-  }
-  {
+    k = 'arch';
+    out['arch'] = c.enumValue(null, x1, enumInfoCpuArch);
+    k = null;
     const x2 = hasOwn(src, 'alias') ? src['alias'] : undefined;
     if (x2 !== undefined) {
-      try {
-        out['alias'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
-      } catch (e) {
-        throw addKey(e, 'alias');
-      }
+      k = 'alias';
+      out['alias'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
+      k = null;
     }
-  }
-  {
     const x3 = hasOwn(src, 'is-default') ? src['is-default'] : undefined;
     if (x3 === undefined) throw missingMember('is-default');
-    try {
-      out['is-default'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
-    } catch (e) {
-      throw addKey(e, 'is-default');
-    }
-  }
-  {
+    k = 'is-default';
+    out['is-default'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
+    k = null;
     const x4 = hasOwn(src, 'cpu-max') ? src['cpu-max'] : undefined;
     if (x4 === undefined) throw missingMember('cpu-max');
-    try {
-      out['cpu-max'] = c.int(null, x4, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'cpu-max');
-    }
-  }
-  {
+    k = 'cpu-max';
+    out['cpu-max'] = c.int(null, x4, 'uint32');
+    k = null;
     const x5 = hasOwn(src, 'acpi') ? src['acpi'] : undefined;
     if (x5 !== undefined) {
-      try {
-        out['acpi'] = encodeAcpiOemIds(c, x5);
-      } catch (e) {
-        throw addKey(e, 'acpi');
-      }
+      k = 'acpi';
+      out['acpi'] = encodeAcpiOemIds(c, x5);
+      k = null;
     }
-  }
-  {
     const x6 = hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
     if (x6 !== undefined) {
-      try {
-        out['numa-nodes'] = c.int(null, x6, 'uint16');
-      } catch (e) {
-        throw addKey(e, 'numa-nodes');
-      }
+      k = 'numa-nodes';
+      out['numa-nodes'] = c.int(null, x6, 'uint16');
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -327,51 +281,40 @@ export function encodeMachineInfo(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `MachineInfo`, into `out`. */
 export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'name') ? src['name'] : undefined;
     if (x0 !== undefined) {
       out['name'] = x0;
     }
-  }
-  {
     const x1 = hasOwn(src, 'arch') ? src['arch'] : undefined;
     if (x1 !== undefined) {
       out['arch'] = x1;
     }
-  }
-  {
     const x2 = hasOwn(src, 'alias') ? src['alias'] : undefined;
     if (x2 !== undefined) {
       out['alias'] = x2;
     }
-  }
-  {
     const x3 = hasOwn(src, 'is-default') ? src['is-default'] : undefined;
     if (x3 !== undefined) {
       out['is-default'] = x3;
     }
-  }
-  {
     const x4 = hasOwn(src, 'cpu-max') ? src['cpu-max'] : undefined;
     if (x4 !== undefined) {
       out['cpu-max'] = x4;
     }
-  }
-  {
     const x5 = hasOwn(src, 'acpi') ? src['acpi'] : undefined;
     if (x5 !== undefined) {
-      try {
-        out['acpi'] = cloneAcpiOemIds(x5);
-      } catch (e) {
-        throw addKey(e, 'acpi');
-      }
+      k = 'acpi';
+      out['acpi'] = cloneAcpiOemIds(x5);
+      k = null;
     }
-  }
-  {
     const x6 = hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
     if (x6 !== undefined) {
       out['numa-nodes'] = x6;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -473,45 +416,42 @@ export function decodeVcpuInfoBaseMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'cpu-index')) throw missingMember('cpu-index');
-  {
-    const x0 = src['cpu-index'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'cpu-index')) throw missingMember('cpu-index');
+    {
+      const x0 = src['cpu-index'];
+      k = 'cpu-index';
       out['cpu-index'] = c.int(null, x0, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'cpu-index');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'qom-path')) throw missingMember('qom-path');
-  {
-    const x1 = src['qom-path'];
-    try {
+    if (!hasOwn(src, 'qom-path')) throw missingMember('qom-path');
+    {
+      const x1 = src['qom-path'];
+      k = 'qom-path';
       out['qom-path'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-    } catch (e) {
-      throw addKey(e, 'qom-path');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'thread-id')) throw missingMember('thread-id');
-  {
-    const x2 = src['thread-id'];
-    try {
+    if (!hasOwn(src, 'thread-id')) throw missingMember('thread-id');
+    {
+      const x2 = src['thread-id'];
+      k = 'thread-id';
       out['thread-id'] = c.int(null, x2, 'int64');
-    } catch (e) {
-      throw addKey(e, 'thread-id');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'arch')) throw missingMember('arch');
-  {
-    const x3 = src['arch'];
-    try {
+    if (!hasOwn(src, 'arch')) throw missingMember('arch');
+    {
+      const x3 = src['arch'];
+      k = 'arch';
       out['arch'] = c.enumValue(null, x3, enumInfoCpuArch);
-    } catch (e) {
-      throw addKey(e, 'arch');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -531,41 +471,30 @@ export function encodeVcpuInfoBaseMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
-    try {
-      out['cpu-index'] = c.int(null, x0, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'cpu-index');
-    }
-  }
-  {
+    k = 'cpu-index';
+    out['cpu-index'] = c.int(null, x0, 'uint32');
+    k = null;
     const x1 = hasOwn(src, 'qom-path') ? src['qom-path'] : undefined;
     if (x1 === undefined) throw missingMember('qom-path');
-    try {
-      out['qom-path'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-    } catch (e) {
-      throw addKey(e, 'qom-path');
-    }
-  }
-  {
+    k = 'qom-path';
+    out['qom-path'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
+    k = null;
     const x2 = hasOwn(src, 'thread-id') ? src['thread-id'] : undefined;
     if (x2 === undefined) throw missingMember('thread-id');
-    try {
-      out['thread-id'] = c.int(null, x2, 'int64');
-    } catch (e) {
-      throw addKey(e, 'thread-id');
-    }
-  }
-  {
+    k = 'thread-id';
+    out['thread-id'] = c.int(null, x2, 'int64');
+    k = null;
     const x3 = hasOwn(src, 'arch') ? src['arch'] : undefined;
     if (x3 === undefined) throw missingMember('arch');
-    try {
-      out['arch'] = c.enumValue(null, x3, enumInfoCpuArch);
-    } catch (e) {
-      throw addKey(e, 'arch');
-    }
+    k = 'arch';
+    out['arch'] = c.enumValue(null, x3, enumInfoCpuArch);
+    k = null;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -579,29 +508,21 @@ export function encodeVcpuInfoBase(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `VcpuInfoBase`, into `out`. */
 export function cloneVcpuInfoBaseMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
-    if (x0 !== undefined) {
-      out['cpu-index'] = x0;
-    }
+  const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
+  if (x0 !== undefined) {
+    out['cpu-index'] = x0;
   }
-  {
-    const x1 = hasOwn(src, 'qom-path') ? src['qom-path'] : undefined;
-    if (x1 !== undefined) {
-      out['qom-path'] = x1;
-    }
+  const x1 = hasOwn(src, 'qom-path') ? src['qom-path'] : undefined;
+  if (x1 !== undefined) {
+    out['qom-path'] = x1;
   }
-  {
-    const x2 = hasOwn(src, 'thread-id') ? src['thread-id'] : undefined;
-    if (x2 !== undefined) {
-      out['thread-id'] = x2;
-    }
+  const x2 = hasOwn(src, 'thread-id') ? src['thread-id'] : undefined;
+  if (x2 !== undefined) {
+    out['thread-id'] = x2;
   }
-  {
-    const x3 = hasOwn(src, 'arch') ? src['arch'] : undefined;
-    if (x3 !== undefined) {
-      out['arch'] = x3;
-    }
+  const x3 = hasOwn(src, 'arch') ? src['arch'] : undefined;
+  if (x3 !== undefined) {
+    out['arch'] = x3;
   }
 }
 
@@ -675,25 +596,26 @@ export function decodeVcpuInfoX86Members(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'apic-id')) throw missingMember('apic-id');
-  {
-    const x0 = src['apic-id'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'apic-id')) throw missingMember('apic-id');
+    {
+      const x0 = src['apic-id'];
+      k = 'apic-id';
       out['apic-id'] = c.int(null, x0, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'apic-id');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'flags')) throw missingMember('flags');
-  {
-    const x1 = src['flags'];
-    try {
+    if (!hasOwn(src, 'flags')) throw missingMember('flags');
+    {
+      const x1 = src['flags'];
+      k = 'flags';
       out['flags'] = decodeHostCpuFlagList(c, x1);
-    } catch (e) {
-      throw addKey(e, 'flags');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -713,23 +635,20 @@ export function encodeVcpuInfoX86Members(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
     if (x0 === undefined) throw missingMember('apic-id');
-    try {
-      out['apic-id'] = c.int(null, x0, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'apic-id');
-    }
-  }
-  {
+    k = 'apic-id';
+    out['apic-id'] = c.int(null, x0, 'uint32');
+    k = null;
     const x1 = hasOwn(src, 'flags') ? src['flags'] : undefined;
     if (x1 === undefined) throw missingMember('flags');
-    try {
-      out['flags'] = encodeHostCpuFlagList(c, x1);
-    } catch (e) {
-      throw addKey(e, 'flags');
-    }
+    k = 'flags';
+    out['flags'] = encodeHostCpuFlagList(c, x1);
+    k = null;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -743,21 +662,20 @@ export function encodeVcpuInfoX86(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `VcpuInfoX86`, into `out`. */
 export function cloneVcpuInfoX86Members(src: PlainObject, out: PlainObject): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
     if (x0 !== undefined) {
       out['apic-id'] = x0;
     }
-  }
-  {
     const x1 = hasOwn(src, 'flags') ? src['flags'] : undefined;
     if (x1 !== undefined) {
-      try {
-        out['flags'] = cloneHostCpuFlagList(x1);
-      } catch (e) {
-        throw addKey(e, 'flags');
-      }
+      k = 'flags';
+      out['flags'] = cloneHostCpuFlagList(x1);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -932,14 +850,17 @@ export function decodeMachineResetArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (hasOwn(src, 'hard')) {
-    const x0 = src['hard'];
-    try {
+  let k: string | null = null;
+  try {
+    if (hasOwn(src, 'hard')) {
+      const x0 = src['hard'];
+      k = 'hard';
       out['hard'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
-    } catch (e) {
-      throw addKey(e, 'hard');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -959,15 +880,16 @@ export function encodeMachineResetArgumentsMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'hard') ? src['hard'] : undefined;
     if (x0 !== undefined) {
-      try {
-        out['hard'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
-      } catch (e) {
-        throw addKey(e, 'hard');
-      }
+      k = 'hard';
+      out['hard'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -981,11 +903,9 @@ export function encodeMachineResetArguments(c: OutputVisitor, x: unknown): unkno
 
 /** The clone walk of the members of `q_obj_machine_reset-arg`, into `out`. */
 export function cloneMachineResetArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'hard') ? src['hard'] : undefined;
-    if (x0 !== undefined) {
-      out['hard'] = x0;
-    }
+  const x0 = hasOwn(src, 'hard') ? src['hard'] : undefined;
+  if (x0 !== undefined) {
+    out['hard'] = x0;
   }
 }
 
@@ -1004,33 +924,32 @@ export function decodeDeviceAttachArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'driver')) throw missingMember('driver');
-  {
-    const x0 = src['driver'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'driver')) throw missingMember('driver');
+    {
+      const x0 = src['driver'];
+      k = 'driver';
       out['driver'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'driver');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'id')) {
-    const x1 = src['id'];
-    try {
+    if (hasOwn(src, 'id')) {
+      const x1 = src['id'];
+      k = 'id';
       out['id'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-    } catch (e) {
-      throw addKey(e, 'id');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'bus')) {
-    const x2 = src['bus'];
-    try {
+    if (hasOwn(src, 'bus')) {
+      const x2 = src['bus'];
+      k = 'bus';
       out['bus'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
-    } catch (e) {
-      throw addKey(e, 'bus');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -1050,34 +969,27 @@ export function encodeDeviceAttachArgumentsMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'driver') ? src['driver'] : undefined;
     if (x0 === undefined) throw missingMember('driver');
-    try {
-      out['driver'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'driver');
-    }
-  }
-  {
+    k = 'driver';
+    out['driver'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'id') ? src['id'] : undefined;
     if (x1 !== undefined) {
-      try {
-        out['id'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-      } catch (e) {
-        throw addKey(e, 'id');
-      }
+      k = 'id';
+      out['id'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
+      k = null;
     }
-  }
-  {
     const x2 = hasOwn(src, 'bus') ? src['bus'] : undefined;
     if (x2 !== undefined) {
-      try {
-        out['bus'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
-      } catch (e) {
-        throw addKey(e, 'bus');
-      }
+      k = 'bus';
+      out['bus'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -1091,23 +1003,17 @@ export function encodeDeviceAttachArguments(c: OutputVisitor, x: unknown): unkno
 
 /** The clone walk of the members of `q_obj_device-attach-arg`, into `out`. */
 export function cloneDeviceAttachArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'driver') ? src['driver'] : undefined;
-    if (x0 !== undefined) {
-      out['driver'] = x0;
-    }
+  const x0 = hasOwn(src, 'driver') ? src['driver'] : undefined;
+  if (x0 !== undefined) {
+    out['driver'] = x0;
   }
-  {
-    const x1 = hasOwn(src, 'id') ? src['id'] : undefined;
-    if (x1 !== undefined) {
-      out['id'] = x1;
-    }
+  const x1 = hasOwn(src, 'id') ? src['id'] : undefined;
+  if (x1 !== undefined) {
+    out['id'] = x1;
   }
-  {
-    const x2 = hasOwn(src, 'bus') ? src['bus'] : undefined;
-    if (x2 !== undefined) {
-      out['bus'] = x2;
-    }
+  const x2 = hasOwn(src, 'bus') ? src['bus'] : undefined;
+  if (x2 !== undefined) {
+    out['bus'] = x2;
   }
 }
 
@@ -1143,163 +1049,136 @@ export function decodeMachineDiagnosticsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'hostname')) throw missingMember('hostname');
-  {
-    const x0 = src['hostname'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'hostname')) throw missingMember('hostname');
+    {
+      const x0 = src['hostname'];
+      k = 'hostname';
       out['hostname'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'hostname');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'load')) throw missingMember('load');
-  {
-    const x1 = src['load'];
-    try {
+    if (!hasOwn(src, 'load')) throw missingMember('load');
+    {
+      const x1 = src['load'];
+      k = 'load';
       out['load'] = c.number(null, x1);
-    } catch (e) {
-      throw addKey(e, 'load');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'uptime-ns')) throw missingMember('uptime-ns');
-  {
-    const x2 = src['uptime-ns'];
-    try {
+    if (!hasOwn(src, 'uptime-ns')) throw missingMember('uptime-ns');
+    {
+      const x2 = src['uptime-ns'];
+      k = 'uptime-ns';
       out['uptime-ns'] = c.int(null, x2, 'int');
-    } catch (e) {
-      throw addKey(e, 'uptime-ns');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'nice')) throw missingMember('nice');
-  {
-    const x3 = src['nice'];
-    try {
+    if (!hasOwn(src, 'nice')) throw missingMember('nice');
+    {
+      const x3 = src['nice'];
+      k = 'nice';
       out['nice'] = c.int(null, x3, 'int8');
-    } catch (e) {
-      throw addKey(e, 'nice');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'clock-skew-ms')) throw missingMember('clock-skew-ms');
-  {
-    const x4 = src['clock-skew-ms'];
-    try {
+    if (!hasOwn(src, 'clock-skew-ms')) throw missingMember('clock-skew-ms');
+    {
+      const x4 = src['clock-skew-ms'];
+      k = 'clock-skew-ms';
       out['clock-skew-ms'] = c.int(null, x4, 'int16');
-    } catch (e) {
-      throw addKey(e, 'clock-skew-ms');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'last-exit-code')) throw missingMember('last-exit-code');
-  {
-    const x5 = src['last-exit-code'];
-    try {
+    if (!hasOwn(src, 'last-exit-code')) throw missingMember('last-exit-code');
+    {
+      const x5 = src['last-exit-code'];
+      k = 'last-exit-code';
       out['last-exit-code'] = c.int(null, x5, 'int32');
-    } catch (e) {
-      throw addKey(e, 'last-exit-code');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'rtc-offset')) throw missingMember('rtc-offset');
-  {
-    const x6 = src['rtc-offset'];
-    try {
+    if (!hasOwn(src, 'rtc-offset')) throw missingMember('rtc-offset');
+    {
+      const x6 = src['rtc-offset'];
+      k = 'rtc-offset';
       out['rtc-offset'] = c.int(null, x6, 'int64');
-    } catch (e) {
-      throw addKey(e, 'rtc-offset');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'boot-index')) throw missingMember('boot-index');
-  {
-    const x7 = src['boot-index'];
-    try {
+    if (!hasOwn(src, 'boot-index')) throw missingMember('boot-index');
+    {
+      const x7 = src['boot-index'];
+      k = 'boot-index';
       out['boot-index'] = c.int(null, x7, 'uint8');
-    } catch (e) {
-      throw addKey(e, 'boot-index');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'monitor-port')) throw missingMember('monitor-port');
-  {
-    const x8 = src['monitor-port'];
-    try {
+    if (!hasOwn(src, 'monitor-port')) throw missingMember('monitor-port');
+    {
+      const x8 = src['monitor-port'];
+      k = 'monitor-port';
       out['monitor-port'] = c.int(null, x8, 'uint16');
-    } catch (e) {
-      throw addKey(e, 'monitor-port');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'pid')) throw missingMember('pid');
-  {
-    const x9 = src['pid'];
-    try {
+    if (!hasOwn(src, 'pid')) throw missingMember('pid');
+    {
+      const x9 = src['pid'];
+      k = 'pid';
       out['pid'] = c.int(null, x9, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'pid');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'generation')) throw missingMember('generation');
-  {
-    const x10 = src['generation'];
-    try {
+    if (!hasOwn(src, 'generation')) throw missingMember('generation');
+    {
+      const x10 = src['generation'];
+      k = 'generation';
       out['generation'] = c.int(null, x10, 'uint64');
-    } catch (e) {
-      throw addKey(e, 'generation');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'ram-size')) throw missingMember('ram-size');
-  {
-    const x11 = src['ram-size'];
-    try {
+    if (!hasOwn(src, 'ram-size')) throw missingMember('ram-size');
+    {
+      const x11 = src['ram-size'];
+      k = 'ram-size';
       out['ram-size'] = c.int(null, x11, 'size');
-    } catch (e) {
-      throw addKey(e, 'ram-size');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'accelerated')) throw missingMember('accelerated');
-  {
-    const x12 = src['accelerated'];
-    try {
+    if (!hasOwn(src, 'accelerated')) throw missingMember('accelerated');
+    {
+      const x12 = src['accelerated'];
+      k = 'accelerated';
       out['accelerated'] = typeof x12 === 'boolean' ? x12 : c.bool(null, x12);
-    } catch (e) {
-      throw addKey(e, 'accelerated');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'pending-reset')) {
-    const x13 = src['pending-reset'];
-    try {
+    if (hasOwn(src, 'pending-reset')) {
+      const x13 = src['pending-reset'];
+      k = 'pending-reset';
       out['pending-reset'] = c.null(null, x13);
-    } catch (e) {
-      throw addKey(e, 'pending-reset');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'extra')) {
-    const x14 = src['extra'];
-    try {
+    if (hasOwn(src, 'extra')) {
+      const x14 = src['extra'];
+      k = 'extra';
       out['extra'] = c.any(null, x14);
-    } catch (e) {
-      throw addKey(e, 'extra');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'extra-type')) throw missingMember('extra-type');
-  {
-    const x15 = src['extra-type'];
-    try {
+    if (!hasOwn(src, 'extra-type')) throw missingMember('extra-type');
+    {
+      const x15 = src['extra-type'];
+      k = 'extra-type';
       out['extra-type'] = c.enumValue(null, x15, enumInfoQType);
-    } catch (e) {
-      throw addKey(e, 'extra-type');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -1319,151 +1198,92 @@ export function encodeMachineDiagnosticsMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'hostname') ? src['hostname'] : undefined;
     if (x0 === undefined) throw missingMember('hostname');
-    try {
-      out['hostname'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'hostname');
-    }
-  }
-  {
+    k = 'hostname';
+    out['hostname'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'load') ? src['load'] : undefined;
     if (x1 === undefined) throw missingMember('load');
-    try {
-      out['load'] = c.number(null, x1);
-    } catch (e) {
-      throw addKey(e, 'load');
-    }
-  }
-  {
+    k = 'load';
+    out['load'] = c.number(null, x1);
+    k = null;
     const x2 = hasOwn(src, 'uptime-ns') ? src['uptime-ns'] : undefined;
     if (x2 === undefined) throw missingMember('uptime-ns');
-    try {
-      out['uptime-ns'] = c.int(null, x2, 'int');
-    } catch (e) {
-      throw addKey(e, 'uptime-ns');
-    }
-  }
-  {
+    k = 'uptime-ns';
+    out['uptime-ns'] = c.int(null, x2, 'int');
+    k = null;
     const x3 = hasOwn(src, 'nice') ? src['nice'] : undefined;
     if (x3 === undefined) throw missingMember('nice');
-    try {
-      out['nice'] = c.int(null, x3, 'int8');
-    } catch (e) {
-      throw addKey(e, 'nice');
-    }
-  }
-  {
+    k = 'nice';
+    out['nice'] = c.int(null, x3, 'int8');
+    k = null;
     const x4 = hasOwn(src, 'clock-skew-ms') ? src['clock-skew-ms'] : undefined;
     if (x4 === undefined) throw missingMember('clock-skew-ms');
-    try {
-      out['clock-skew-ms'] = c.int(null, x4, 'int16');
-    } catch (e) {
-      throw addKey(e, 'clock-skew-ms');
-    }
-  }
-  {
+    k = 'clock-skew-ms';
+    out['clock-skew-ms'] = c.int(null, x4, 'int16');
+    k = null;
     const x5 = hasOwn(src, 'last-exit-code') ? src['last-exit-code'] : undefined;
     if (x5 === undefined) throw missingMember('last-exit-code');
-    try {
-      out['last-exit-code'] = c.int(null, x5, 'int32');
-    } catch (e) {
-      throw addKey(e, 'last-exit-code');
-    }
-  }
-  {
+    k = 'last-exit-code';
+    out['last-exit-code'] = c.int(null, x5, 'int32');
+    k = null;
     const x6 = hasOwn(src, 'rtc-offset') ? src['rtc-offset'] : undefined;
     if (x6 === undefined) throw missingMember('rtc-offset');
-    try {
-      out['rtc-offset'] = c.int(null, x6, 'int64');
-    } catch (e) {
-      throw addKey(e, 'rtc-offset');
-    }
-  }
-  {
+    k = 'rtc-offset';
+    out['rtc-offset'] = c.int(null, x6, 'int64');
+    k = null;
     const x7 = hasOwn(src, 'boot-index') ? src['boot-index'] : undefined;
     if (x7 === undefined) throw missingMember('boot-index');
-    try {
-      out['boot-index'] = c.int(null, x7, 'uint8');
-    } catch (e) {
-      throw addKey(e, 'boot-index');
-    }
-  }
-  {
+    k = 'boot-index';
+    out['boot-index'] = c.int(null, x7, 'uint8');
+    k = null;
     const x8 = hasOwn(src, 'monitor-port') ? src['monitor-port'] : undefined;
     if (x8 === undefined) throw missingMember('monitor-port');
-    try {
-      out['monitor-port'] = c.int(null, x8, 'uint16');
-    } catch (e) {
-      throw addKey(e, 'monitor-port');
-    }
-  }
-  {
+    k = 'monitor-port';
+    out['monitor-port'] = c.int(null, x8, 'uint16');
+    k = null;
     const x9 = hasOwn(src, 'pid') ? src['pid'] : undefined;
     if (x9 === undefined) throw missingMember('pid');
-    try {
-      out['pid'] = c.int(null, x9, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'pid');
-    }
-  }
-  {
+    k = 'pid';
+    out['pid'] = c.int(null, x9, 'uint32');
+    k = null;
     const x10 = hasOwn(src, 'generation') ? src['generation'] : undefined;
     if (x10 === undefined) throw missingMember('generation');
-    try {
-      out['generation'] = c.int(null, x10, 'uint64');
-    } catch (e) {
-      throw addKey(e, 'generation');
-    }
-  }
-  {
+    k = 'generation';
+    out['generation'] = c.int(null, x10, 'uint64');
+    k = null;
     const x11 = hasOwn(src, 'ram-size') ? src['ram-size'] : undefined;
     if (x11 === undefined) throw missingMember('ram-size');
-    try {
-      out['ram-size'] = c.int(null, x11, 'size');
-    } catch (e) {
-      throw addKey(e, 'ram-size');
-    }
-  }
-  {
+    k = 'ram-size';
+    out['ram-size'] = c.int(null, x11, 'size');
+    k = null;
     const x12 = hasOwn(src, 'accelerated') ? src['accelerated'] : undefined;
     if (x12 === undefined) throw missingMember('accelerated');
-    try {
-      out['accelerated'] = typeof x12 === 'boolean' ? x12 : c.bool(null, x12);
-    } catch (e) {
-      throw addKey(e, 'accelerated');
-    }
-  }
-  {
+    k = 'accelerated';
+    out['accelerated'] = typeof x12 === 'boolean' ? x12 : c.bool(null, x12);
+    k = null;
     const x13 = hasOwn(src, 'pending-reset') ? src['pending-reset'] : undefined;
     if (x13 !== undefined) {
-      try {
-        out['pending-reset'] = c.null(null, x13);
-      } catch (e) {
-        throw addKey(e, 'pending-reset');
-      }
+      k = 'pending-reset';
+      out['pending-reset'] = c.null(null, x13);
+      k = null;
     }
-  }
-  {
     const x14 = hasOwn(src, 'extra') ? src['extra'] : undefined;
     if (x14 !== undefined) {
-      try {
-        out['extra'] = c.any(null, x14);
-      } catch (e) {
-        throw addKey(e, 'extra');
-      }
+      k = 'extra';
+      out['extra'] = c.any(null, x14);
+      k = null;
     }
-  }
-  {
     const x15 = hasOwn(src, 'extra-type') ? src['extra-type'] : undefined;
     if (x15 === undefined) throw missingMember('extra-type');
-    try {
-      out['extra-type'] = c.enumValue(null, x15, enumInfoQType);
-    } catch (e) {
-      throw addKey(e, 'extra-type');
-    }
+    k = 'extra-type';
+    out['extra-type'] = c.enumValue(null, x15, enumInfoQType);
+    k = null;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -1477,105 +1297,76 @@ export function encodeMachineDiagnostics(c: OutputVisitor, x: unknown): unknown 
 
 /** The clone walk of the members of `MachineDiagnostics`, into `out`. */
 export function cloneMachineDiagnosticsMembers(src: PlainObject, out: PlainObject): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'hostname') ? src['hostname'] : undefined;
     if (x0 !== undefined) {
       out['hostname'] = x0;
     }
-  }
-  {
     const x1 = hasOwn(src, 'load') ? src['load'] : undefined;
     if (x1 !== undefined) {
       out['load'] = x1;
     }
-  }
-  {
     const x2 = hasOwn(src, 'uptime-ns') ? src['uptime-ns'] : undefined;
     if (x2 !== undefined) {
       out['uptime-ns'] = x2;
     }
-  }
-  {
     const x3 = hasOwn(src, 'nice') ? src['nice'] : undefined;
     if (x3 !== undefined) {
       out['nice'] = x3;
     }
-  }
-  {
     const x4 = hasOwn(src, 'clock-skew-ms') ? src['clock-skew-ms'] : undefined;
     if (x4 !== undefined) {
       out['clock-skew-ms'] = x4;
     }
-  }
-  {
     const x5 = hasOwn(src, 'last-exit-code') ? src['last-exit-code'] : undefined;
     if (x5 !== undefined) {
       out['last-exit-code'] = x5;
     }
-  }
-  {
     const x6 = hasOwn(src, 'rtc-offset') ? src['rtc-offset'] : undefined;
     if (x6 !== undefined) {
       out['rtc-offset'] = x6;
     }
-  }
-  {
     const x7 = hasOwn(src, 'boot-index') ? src['boot-index'] : undefined;
     if (x7 !== undefined) {
       out['boot-index'] = x7;
     }
-  }
-  {
     const x8 = hasOwn(src, 'monitor-port') ? src['monitor-port'] : undefined;
     if (x8 !== undefined) {
       out['monitor-port'] = x8;
     }
-  }
-  {
     const x9 = hasOwn(src, 'pid') ? src['pid'] : undefined;
     if (x9 !== undefined) {
       out['pid'] = x9;
     }
-  }
-  {
     const x10 = hasOwn(src, 'generation') ? src['generation'] : undefined;
     if (x10 !== undefined) {
       out['generation'] = x10;
     }
-  }
-  {
     const x11 = hasOwn(src, 'ram-size') ? src['ram-size'] : undefined;
     if (x11 !== undefined) {
       out['ram-size'] = x11;
     }
-  }
-  {
     const x12 = hasOwn(src, 'accelerated') ? src['accelerated'] : undefined;
     if (x12 !== undefined) {
       out['accelerated'] = x12;
     }
-  }
-  {
     const x13 = hasOwn(src, 'pending-reset') ? src['pending-reset'] : undefined;
     if (x13 !== undefined) {
       out['pending-reset'] = x13;
     }
-  }
-  {
     const x14 = hasOwn(src, 'extra') ? src['extra'] : undefined;
     if (x14 !== undefined) {
-      try {
-        out['extra'] = copyJsonValue(x14, false);
-      } catch (e) {
-        throw addKey(e, 'extra');
-      }
+      k = 'extra';
+      out['extra'] = copyJsonValue(x14, false);
+      k = null;
     }
-  }
-  {
     const x15 = hasOwn(src, 'extra-type') ? src['extra-type'] : undefined;
     if (x15 !== undefined) {
       out['extra-type'] = x15;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 

@@ -67,67 +67,60 @@ export function decodeMigrateSetParametersMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (hasOwn(src, 'max-bandwidth')) {
-    const x0 = src['max-bandwidth'];
-    try {
+  let k: string | null = null;
+  try {
+    if (hasOwn(src, 'max-bandwidth')) {
+      const x0 = src['max-bandwidth'];
+      k = 'max-bandwidth';
       out['max-bandwidth'] = c.int(null, x0, 'size');
-    } catch (e) {
-      throw addKey(e, 'max-bandwidth');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'downtime-limit')) {
-    const x1 = src['downtime-limit'];
-    try {
+    if (hasOwn(src, 'downtime-limit')) {
+      const x1 = src['downtime-limit'];
+      k = 'downtime-limit';
       out['downtime-limit'] = c.int(null, x1, 'uint64');
-    } catch (e) {
-      throw addKey(e, 'downtime-limit');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'multifd-channels')) {
-    const x2 = src['multifd-channels'];
-    try {
+    if (hasOwn(src, 'multifd-channels')) {
+      const x2 = src['multifd-channels'];
+      k = 'multifd-channels';
       out['multifd-channels'] = c.int(null, x2, 'uint8');
-    } catch (e) {
-      throw addKey(e, 'multifd-channels');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'tls-creds')) {
-    const x3 = src['tls-creds'];
-    try {
+    if (hasOwn(src, 'tls-creds')) {
+      const x3 = src['tls-creds'];
+      k = 'tls-creds';
       out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
-    } catch (e) {
-      throw addKey(e, 'tls-creds');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'compress-level')) {
-    const x4 = src['compress-level'];
-    try {
+    if (hasOwn(src, 'compress-level')) {
+      const x4 = src['compress-level'];
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
-        if (r !== undefined) throw policyError(r, 'parameter');
+        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'compress-level');
       }
+      k = 'compress-level';
       out['compress-level'] = c.int(null, x4, 'uint8');
-    } catch (e) {
-      throw addKey(e, 'compress-level');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'backend-transfer')) {
-    const x5 = src['backend-transfer'];
-    try {
+    if (hasOwn(src, 'backend-transfer')) {
+      const x5 = src['backend-transfer'];
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
-        if (r !== undefined) throw policyError(r, 'parameter');
+        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'backend-transfer');
       }
+      k = 'backend-transfer';
       out['backend-transfer'] = decodeBackendTransferList(c, x5);
-    } catch (e) {
-      throw addKey(e, 'backend-transfer');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -147,69 +140,50 @@ export function encodeMigrateSetParametersMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
-      try {
-        out['max-bandwidth'] = c.int(null, x0, 'size');
-      } catch (e) {
-        throw addKey(e, 'max-bandwidth');
-      }
+      k = 'max-bandwidth';
+      out['max-bandwidth'] = c.int(null, x0, 'size');
+      k = null;
     }
-  }
-  {
     const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
-      try {
-        out['downtime-limit'] = c.int(null, x1, 'uint64');
-      } catch (e) {
-        throw addKey(e, 'downtime-limit');
-      }
+      k = 'downtime-limit';
+      out['downtime-limit'] = c.int(null, x1, 'uint64');
+      k = null;
     }
-  }
-  {
     const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
-      try {
-        out['multifd-channels'] = c.int(null, x2, 'uint8');
-      } catch (e) {
-        throw addKey(e, 'multifd-channels');
-      }
+      k = 'multifd-channels';
+      out['multifd-channels'] = c.int(null, x2, 'uint8');
+      k = null;
     }
-  }
-  {
     const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
-      try {
-        out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
-      } catch (e) {
-        throw addKey(e, 'tls-creds');
-      }
+      k = 'tls-creds';
+      out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
+      k = null;
     }
-  }
-  {
     const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_DEPRECATED, c.compat))) {
-        try {
-          out['compress-level'] = c.int(null, x4, 'uint8');
-        } catch (e) {
-          throw addKey(e, 'compress-level');
-        }
+        k = 'compress-level';
+        out['compress-level'] = c.int(null, x4, 'uint8');
+        k = null;
       }
     }
-  }
-  {
     const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
-        try {
-          out['backend-transfer'] = encodeBackendTransferList(c, x5);
-        } catch (e) {
-          throw addKey(e, 'backend-transfer');
-        }
+        k = 'backend-transfer';
+        out['backend-transfer'] = encodeBackendTransferList(c, x5);
+        k = null;
       }
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -223,45 +197,36 @@ export function encodeMigrateSetParameters(c: OutputVisitor, x: unknown): unknow
 
 /** The clone walk of the members of `MigrateSetParameters`, into `out`. */
 export function cloneMigrateSetParametersMembers(src: PlainObject, out: PlainObject): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       out['max-bandwidth'] = x0;
     }
-  }
-  {
     const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
       out['downtime-limit'] = x1;
     }
-  }
-  {
     const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
       out['multifd-channels'] = x2;
     }
-  }
-  {
     const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
       out['tls-creds'] = x3;
     }
-  }
-  {
     const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       out['compress-level'] = x4;
     }
-  }
-  {
     const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
-      try {
-        out['backend-transfer'] = cloneBackendTransferList(x5);
-      } catch (e) {
-        throw addKey(e, 'backend-transfer');
-      }
+      k = 'backend-transfer';
+      out['backend-transfer'] = cloneBackendTransferList(x5);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -280,67 +245,60 @@ export function decodeMigrationParametersMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (hasOwn(src, 'max-bandwidth')) {
-    const x0 = src['max-bandwidth'];
-    try {
+  let k: string | null = null;
+  try {
+    if (hasOwn(src, 'max-bandwidth')) {
+      const x0 = src['max-bandwidth'];
+      k = 'max-bandwidth';
       out['max-bandwidth'] = c.int(null, x0, 'size');
-    } catch (e) {
-      throw addKey(e, 'max-bandwidth');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'downtime-limit')) {
-    const x1 = src['downtime-limit'];
-    try {
+    if (hasOwn(src, 'downtime-limit')) {
+      const x1 = src['downtime-limit'];
+      k = 'downtime-limit';
       out['downtime-limit'] = c.int(null, x1, 'uint64');
-    } catch (e) {
-      throw addKey(e, 'downtime-limit');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'multifd-channels')) {
-    const x2 = src['multifd-channels'];
-    try {
+    if (hasOwn(src, 'multifd-channels')) {
+      const x2 = src['multifd-channels'];
+      k = 'multifd-channels';
       out['multifd-channels'] = c.int(null, x2, 'uint8');
-    } catch (e) {
-      throw addKey(e, 'multifd-channels');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'tls-creds')) {
-    const x3 = src['tls-creds'];
-    try {
+    if (hasOwn(src, 'tls-creds')) {
+      const x3 = src['tls-creds'];
+      k = 'tls-creds';
       out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
-    } catch (e) {
-      throw addKey(e, 'tls-creds');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'compress-level')) {
-    const x4 = src['compress-level'];
-    try {
+    if (hasOwn(src, 'compress-level')) {
+      const x4 = src['compress-level'];
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
-        if (r !== undefined) throw policyError(r, 'parameter');
+        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'compress-level');
       }
+      k = 'compress-level';
       out['compress-level'] = c.int(null, x4, 'uint8');
-    } catch (e) {
-      throw addKey(e, 'compress-level');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'backend-transfer')) {
-    const x5 = src['backend-transfer'];
-    try {
+    if (hasOwn(src, 'backend-transfer')) {
+      const x5 = src['backend-transfer'];
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
-        if (r !== undefined) throw policyError(r, 'parameter');
+        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'backend-transfer');
       }
+      k = 'backend-transfer';
       out['backend-transfer'] = decodeBackendTransferList(c, x5);
-    } catch (e) {
-      throw addKey(e, 'backend-transfer');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -360,69 +318,50 @@ export function encodeMigrationParametersMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
-      try {
-        out['max-bandwidth'] = c.int(null, x0, 'size');
-      } catch (e) {
-        throw addKey(e, 'max-bandwidth');
-      }
+      k = 'max-bandwidth';
+      out['max-bandwidth'] = c.int(null, x0, 'size');
+      k = null;
     }
-  }
-  {
     const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
-      try {
-        out['downtime-limit'] = c.int(null, x1, 'uint64');
-      } catch (e) {
-        throw addKey(e, 'downtime-limit');
-      }
+      k = 'downtime-limit';
+      out['downtime-limit'] = c.int(null, x1, 'uint64');
+      k = null;
     }
-  }
-  {
     const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
-      try {
-        out['multifd-channels'] = c.int(null, x2, 'uint8');
-      } catch (e) {
-        throw addKey(e, 'multifd-channels');
-      }
+      k = 'multifd-channels';
+      out['multifd-channels'] = c.int(null, x2, 'uint8');
+      k = null;
     }
-  }
-  {
     const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
-      try {
-        out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
-      } catch (e) {
-        throw addKey(e, 'tls-creds');
-      }
+      k = 'tls-creds';
+      out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
+      k = null;
     }
-  }
-  {
     const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_DEPRECATED, c.compat))) {
-        try {
-          out['compress-level'] = c.int(null, x4, 'uint8');
-        } catch (e) {
-          throw addKey(e, 'compress-level');
-        }
+        k = 'compress-level';
+        out['compress-level'] = c.int(null, x4, 'uint8');
+        k = null;
       }
     }
-  }
-  {
     const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
-        try {
-          out['backend-transfer'] = encodeBackendTransferList(c, x5);
-        } catch (e) {
-          throw addKey(e, 'backend-transfer');
-        }
+        k = 'backend-transfer';
+        out['backend-transfer'] = encodeBackendTransferList(c, x5);
+        k = null;
       }
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -436,45 +375,36 @@ export function encodeMigrationParameters(c: OutputVisitor, x: unknown): unknown
 
 /** The clone walk of the members of `MigrationParameters`, into `out`. */
 export function cloneMigrationParametersMembers(src: PlainObject, out: PlainObject): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       out['max-bandwidth'] = x0;
     }
-  }
-  {
     const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
       out['downtime-limit'] = x1;
     }
-  }
-  {
     const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
       out['multifd-channels'] = x2;
     }
-  }
-  {
     const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
       out['tls-creds'] = x3;
     }
-  }
-  {
     const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       out['compress-level'] = x4;
     }
-  }
-  {
     const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
-      try {
-        out['backend-transfer'] = cloneBackendTransferList(x5);
-      } catch (e) {
-        throw addKey(e, 'backend-transfer');
-      }
+      k = 'backend-transfer';
+      out['backend-transfer'] = cloneBackendTransferList(x5);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -493,24 +423,25 @@ export function decodeMigrateArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'uri')) throw missingMember('uri');
-  {
-    const x0 = src['uri'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'uri')) throw missingMember('uri');
+    {
+      const x0 = src['uri'];
+      k = 'uri';
       out['uri'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'uri');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'resume')) {
-    const x1 = src['resume'];
-    try {
+    if (hasOwn(src, 'resume')) {
+      const x1 = src['resume'];
+      k = 'resume';
       out['resume'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
-    } catch (e) {
-      throw addKey(e, 'resume');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -530,24 +461,21 @@ export function encodeMigrateArgumentsMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'uri') ? src['uri'] : undefined;
     if (x0 === undefined) throw missingMember('uri');
-    try {
-      out['uri'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'uri');
-    }
-  }
-  {
+    k = 'uri';
+    out['uri'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'resume') ? src['resume'] : undefined;
     if (x1 !== undefined) {
-      try {
-        out['resume'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
-      } catch (e) {
-        throw addKey(e, 'resume');
-      }
+      k = 'resume';
+      out['resume'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -561,17 +489,13 @@ export function encodeMigrateArguments(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `q_obj_migrate-arg`, into `out`. */
 export function cloneMigrateArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'uri') ? src['uri'] : undefined;
-    if (x0 !== undefined) {
-      out['uri'] = x0;
-    }
+  const x0 = hasOwn(src, 'uri') ? src['uri'] : undefined;
+  if (x0 !== undefined) {
+    out['uri'] = x0;
   }
-  {
-    const x1 = hasOwn(src, 'resume') ? src['resume'] : undefined;
-    if (x1 !== undefined) {
-      out['resume'] = x1;
-    }
+  const x1 = hasOwn(src, 'resume') ? src['resume'] : undefined;
+  if (x1 !== undefined) {
+    out['resume'] = x1;
   }
 }
 

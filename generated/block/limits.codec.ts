@@ -14,68 +14,59 @@ export function decodeThrottleLimitsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (hasOwn(src, 'iops-total')) {
-    const x0 = src['iops-total'];
-    try {
+  let k: string | null = null;
+  try {
+    if (hasOwn(src, 'iops-total')) {
+      const x0 = src['iops-total'];
+      k = 'iops-total';
       out['iops-total'] = c.int(null, x0, 'uint64');
-    } catch (e) {
-      throw addKey(e, 'iops-total');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'iops-read')) {
-    const x1 = src['iops-read'];
-    try {
+    if (hasOwn(src, 'iops-read')) {
+      const x1 = src['iops-read'];
+      k = 'iops-read';
       out['iops-read'] = c.int(null, x1, 'uint64');
-    } catch (e) {
-      throw addKey(e, 'iops-read');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'iops-write')) {
-    const x2 = src['iops-write'];
-    try {
+    if (hasOwn(src, 'iops-write')) {
+      const x2 = src['iops-write'];
+      k = 'iops-write';
       out['iops-write'] = c.int(null, x2, 'uint64');
-    } catch (e) {
-      throw addKey(e, 'iops-write');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'bps-total')) {
-    const x3 = src['bps-total'];
-    try {
+    if (hasOwn(src, 'bps-total')) {
+      const x3 = src['bps-total'];
+      k = 'bps-total';
       out['bps-total'] = c.int(null, x3, 'size');
-    } catch (e) {
-      throw addKey(e, 'bps-total');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'bps-read')) {
-    const x4 = src['bps-read'];
-    try {
+    if (hasOwn(src, 'bps-read')) {
+      const x4 = src['bps-read'];
+      k = 'bps-read';
       out['bps-read'] = c.int(null, x4, 'size');
-    } catch (e) {
-      throw addKey(e, 'bps-read');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'bps-write')) {
-    const x5 = src['bps-write'];
-    try {
+    if (hasOwn(src, 'bps-write')) {
+      const x5 = src['bps-write'];
+      k = 'bps-write';
       out['bps-write'] = c.int(null, x5, 'size');
-    } catch (e) {
-      throw addKey(e, 'bps-write');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (hasOwn(src, 'burst-seconds')) {
-    const x6 = src['burst-seconds'];
-    try {
+    if (hasOwn(src, 'burst-seconds')) {
+      const x6 = src['burst-seconds'];
+      k = 'burst-seconds';
       out['burst-seconds'] = c.int(null, x6, 'uint32');
-    } catch (e) {
-      throw addKey(e, 'burst-seconds');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -95,75 +86,52 @@ export function encodeThrottleLimitsMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'iops-total') ? src['iops-total'] : undefined;
     if (x0 !== undefined) {
-      try {
-        out['iops-total'] = c.int(null, x0, 'uint64');
-      } catch (e) {
-        throw addKey(e, 'iops-total');
-      }
+      k = 'iops-total';
+      out['iops-total'] = c.int(null, x0, 'uint64');
+      k = null;
     }
-  }
-  {
     const x1 = hasOwn(src, 'iops-read') ? src['iops-read'] : undefined;
     if (x1 !== undefined) {
-      try {
-        out['iops-read'] = c.int(null, x1, 'uint64');
-      } catch (e) {
-        throw addKey(e, 'iops-read');
-      }
+      k = 'iops-read';
+      out['iops-read'] = c.int(null, x1, 'uint64');
+      k = null;
     }
-  }
-  {
     const x2 = hasOwn(src, 'iops-write') ? src['iops-write'] : undefined;
     if (x2 !== undefined) {
-      try {
-        out['iops-write'] = c.int(null, x2, 'uint64');
-      } catch (e) {
-        throw addKey(e, 'iops-write');
-      }
+      k = 'iops-write';
+      out['iops-write'] = c.int(null, x2, 'uint64');
+      k = null;
     }
-  }
-  {
     const x3 = hasOwn(src, 'bps-total') ? src['bps-total'] : undefined;
     if (x3 !== undefined) {
-      try {
-        out['bps-total'] = c.int(null, x3, 'size');
-      } catch (e) {
-        throw addKey(e, 'bps-total');
-      }
+      k = 'bps-total';
+      out['bps-total'] = c.int(null, x3, 'size');
+      k = null;
     }
-  }
-  {
     const x4 = hasOwn(src, 'bps-read') ? src['bps-read'] : undefined;
     if (x4 !== undefined) {
-      try {
-        out['bps-read'] = c.int(null, x4, 'size');
-      } catch (e) {
-        throw addKey(e, 'bps-read');
-      }
+      k = 'bps-read';
+      out['bps-read'] = c.int(null, x4, 'size');
+      k = null;
     }
-  }
-  {
     const x5 = hasOwn(src, 'bps-write') ? src['bps-write'] : undefined;
     if (x5 !== undefined) {
-      try {
-        out['bps-write'] = c.int(null, x5, 'size');
-      } catch (e) {
-        throw addKey(e, 'bps-write');
-      }
+      k = 'bps-write';
+      out['bps-write'] = c.int(null, x5, 'size');
+      k = null;
     }
-  }
-  {
     const x6 = hasOwn(src, 'burst-seconds') ? src['burst-seconds'] : undefined;
     if (x6 !== undefined) {
-      try {
-        out['burst-seconds'] = c.int(null, x6, 'uint32');
-      } catch (e) {
-        throw addKey(e, 'burst-seconds');
-      }
+      k = 'burst-seconds';
+      out['burst-seconds'] = c.int(null, x6, 'uint32');
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -177,47 +145,33 @@ export function encodeThrottleLimits(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `ThrottleLimits`, into `out`. */
 export function cloneThrottleLimitsMembers(src: PlainObject, out: PlainObject): void {
-  {
-    const x0 = hasOwn(src, 'iops-total') ? src['iops-total'] : undefined;
-    if (x0 !== undefined) {
-      out['iops-total'] = x0;
-    }
+  const x0 = hasOwn(src, 'iops-total') ? src['iops-total'] : undefined;
+  if (x0 !== undefined) {
+    out['iops-total'] = x0;
   }
-  {
-    const x1 = hasOwn(src, 'iops-read') ? src['iops-read'] : undefined;
-    if (x1 !== undefined) {
-      out['iops-read'] = x1;
-    }
+  const x1 = hasOwn(src, 'iops-read') ? src['iops-read'] : undefined;
+  if (x1 !== undefined) {
+    out['iops-read'] = x1;
   }
-  {
-    const x2 = hasOwn(src, 'iops-write') ? src['iops-write'] : undefined;
-    if (x2 !== undefined) {
-      out['iops-write'] = x2;
-    }
+  const x2 = hasOwn(src, 'iops-write') ? src['iops-write'] : undefined;
+  if (x2 !== undefined) {
+    out['iops-write'] = x2;
   }
-  {
-    const x3 = hasOwn(src, 'bps-total') ? src['bps-total'] : undefined;
-    if (x3 !== undefined) {
-      out['bps-total'] = x3;
-    }
+  const x3 = hasOwn(src, 'bps-total') ? src['bps-total'] : undefined;
+  if (x3 !== undefined) {
+    out['bps-total'] = x3;
   }
-  {
-    const x4 = hasOwn(src, 'bps-read') ? src['bps-read'] : undefined;
-    if (x4 !== undefined) {
-      out['bps-read'] = x4;
-    }
+  const x4 = hasOwn(src, 'bps-read') ? src['bps-read'] : undefined;
+  if (x4 !== undefined) {
+    out['bps-read'] = x4;
   }
-  {
-    const x5 = hasOwn(src, 'bps-write') ? src['bps-write'] : undefined;
-    if (x5 !== undefined) {
-      out['bps-write'] = x5;
-    }
+  const x5 = hasOwn(src, 'bps-write') ? src['bps-write'] : undefined;
+  if (x5 !== undefined) {
+    out['bps-write'] = x5;
   }
-  {
-    const x6 = hasOwn(src, 'burst-seconds') ? src['burst-seconds'] : undefined;
-    if (x6 !== undefined) {
-      out['burst-seconds'] = x6;
-    }
+  const x6 = hasOwn(src, 'burst-seconds') ? src['burst-seconds'] : undefined;
+  if (x6 !== undefined) {
+    out['burst-seconds'] = x6;
   }
 }
 

@@ -57,25 +57,26 @@ export function decodeBlockSetIoLimitsArgumentsMembers(
   out: PlainObject,
 ): number {
   let n = 0;
-  if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
-  {
-    const x0 = src['node-name'];
-    try {
+  let k: string | null = null;
+  try {
+    if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+    {
+      const x0 = src['node-name'];
+      k = 'node-name';
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'node-name');
+      k = null;
+      n++;
     }
-    n++;
-  }
-  if (!hasOwn(src, 'limits')) throw missingMember('limits');
-  {
-    const x1 = src['limits'];
-    try {
+    if (!hasOwn(src, 'limits')) throw missingMember('limits');
+    {
+      const x1 = src['limits'];
+      k = 'limits';
       out['limits'] = decodeIoLimitSpec(c, x1);
-    } catch (e) {
-      throw addKey(e, 'limits');
+      k = null;
+      n++;
     }
-    n++;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
   return n;
 }
@@ -98,23 +99,20 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
   src: PlainObject,
   out: PlainObject,
 ): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
-    try {
-      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-    } catch (e) {
-      throw addKey(e, 'node-name');
-    }
-  }
-  {
+    k = 'node-name';
+    out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
+    k = null;
     const x1 = hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x1 === undefined) throw missingMember('limits');
-    try {
-      out['limits'] = encodeIoLimitSpec(c, x1);
-    } catch (e) {
-      throw addKey(e, 'limits');
-    }
+    k = 'limits';
+    out['limits'] = encodeIoLimitSpec(c, x1);
+    k = null;
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 
@@ -128,21 +126,20 @@ export function encodeBlockSetIoLimitsArguments(c: OutputVisitor, x: unknown): u
 
 /** The clone walk of the members of `q_obj_block-set-io-limits-arg`, into `out`. */
 export function cloneBlockSetIoLimitsArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  {
+  let k: string | null = null;
+  try {
     const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
-  }
-  {
     const x1 = hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x1 !== undefined) {
-      try {
-        out['limits'] = cloneIoLimitSpec(x1);
-      } catch (e) {
-        throw addKey(e, 'limits');
-      }
+      k = 'limits';
+      out['limits'] = cloneIoLimitSpec(x1);
+      k = null;
     }
+  } catch (e) {
+    throw k === null ? e : addKey(e, k);
   }
 }
 

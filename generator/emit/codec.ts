@@ -226,39 +226,38 @@ class CodecEmitter implements SchemaVisitor {
     return `{\n${fetch}\nif (${v} !== undefined) {\n${body}\n}\n}`;
   }
 
+  /**
+   * The members walk. One try block per function: `k` names the member
+   * whose value is being visited, so that an error from below gets its key
+   * (QEMU's path), while errors about the struct itself (a missing member,
+   * an unknown branch) pass through as they are.
+   */
   private objectMembers(kind: CodecKind, t: SchemaObjectType): void {
     const hasOwn = this.rt('visitor.ts', 'hasOwn');
     const addKey = this.rt('errors.ts', 'addKey');
+    const missing = (key: string): string => `throw ${this.rt('errors.ts', 'missingMember')}(${key});`;
     const lines: string[] = [];
-    if (kind === 'decode') lines.push('let n = 0;');
     if (t.base) lines.push(`${kind === 'decode' ? 'n += ' : ''}${this.members(kind, t.base)}(${kind === 'clone' ? '' : 'c, '}src, out);`);
     for (const [i, m] of t.localMembers.entries()) {
       const key = quote(m.name);
       const v = `x${i}`;
       const features = this.featuresConst(m.features);
-      const assign = `out[${key}] = ${this.value(kind, m.type, v)};`;
+      const leaf = m.type instanceof SchemaBuiltinType ? m.type.name !== 'any' : m.type instanceof SchemaEnumType;
+      const assign = kind === 'clone' && leaf ? `out[${key}] = ${v};` : `k = ${key};\nout[${key}] = ${this.value(kind, m.type, v)};\nk = null;`;
       if (kind === 'decode') {
+        // Own members only: a value inherited (say, from a polluted Object.prototype) was not sent.
         const policy = features
-          ? `if (c.checkPolicy) {\nconst r = ${this.rt('compat.ts', 'inputRefusal')}(${features}, c.compat);\nif (r !== undefined) throw ${this.rt('compat.ts', 'policyError')}(r, 'parameter');\n}\n`
+          ? `if (c.checkPolicy) {\nconst r = ${this.rt('compat.ts', 'inputRefusal')}(${features}, c.compat);\nif (r !== undefined) throw ${addKey}(${this.rt('compat.ts', 'policyError')}(r, 'parameter'), ${key});\n}\n`
           : '';
-        const visit = `try {\n${policy}${assign}\n} catch (e) {\nthrow ${addKey}(e, ${key});\n}\nn++;`;
-        // Own members only: a value inherited (say, from a polluted Object.prototype) is not sent.
-        lines.push(
-          m.optional
-            ? `if (${hasOwn}(src, ${key})) {\nconst ${v} = src[${key}];\n${visit}\n}`
-            : `if (!${hasOwn}(src, ${key})) throw ${this.rt('errors.ts', 'missingMember')}(${key});\n{\nconst ${v} = src[${key}];\n${visit}\n}`,
-        );
+        const visit = `const ${v} = src[${key}];\n${policy}${assign}\nn++;`;
+        lines.push(m.optional ? `if (${hasOwn}(src, ${key})) {\n${visit}\n}` : `if (!${hasOwn}(src, ${key})) ${missing(key)}\n{\n${visit}\n}`);
       } else {
         const fetch = `const ${v} = ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`;
-        const body =
-          kind === 'clone' && (m.type instanceof SchemaBuiltinType ? m.type.name !== 'any' : m.type instanceof SchemaEnumType)
-            ? assign
-            : `try {\n${assign}\n} catch (e) {\nthrow ${addKey}(e, ${key});\n}`;
         // The output policy leaves hidden members out (after the missing-member check, as the visitor does).
         const guarded =
-          kind === 'encode' && features ? `if (!(c.hides && ${this.rt('compat.ts', 'isHiddenByPolicy')}(${features}, c.compat))) {\n${body}\n}` : body;
-        if (kind === 'clone' || m.optional) lines.push(`{\n${fetch}\nif (${v} !== undefined) {\n${guarded}\n}\n}`);
-        else lines.push(`{\n${fetch}\nif (${v} === undefined) throw ${this.rt('errors.ts', 'missingMember')}(${key});\n${guarded}\n}`);
+          kind === 'encode' && features ? `if (!(c.hides && ${this.rt('compat.ts', 'isHiddenByPolicy')}(${features}, c.compat))) {\n${assign}\n}` : assign;
+        if (kind === 'clone' || m.optional) lines.push(`${fetch}\nif (${v} !== undefined) {\n${guarded}\n}`);
+        else lines.push(`${fetch}\nif (${v} === undefined) ${missing(key)}\n${guarded}`);
       }
     }
     if (t.branches) {
@@ -276,12 +275,17 @@ class CodecEmitter implements SchemaVisitor {
           : `if (!c.keepUnknownBranches) throw ${addKey}(${this.rt('errors.ts', 'badEnumValue')}(String(${tagValue})), ${tag});\nthrow ${fallback};`;
       lines.push(`default:\n${unknown}\n}`);
     }
-    if (kind === 'decode') lines.push('return n;');
+    const usesKey = lines.some((l) => l.includes('k = '));
+    const body = usesKey ? [`let k: string | null = null;`, `try {\n${lines.join('\n')}\n} catch (e) {\nthrow k === null ? e : ${addKey}(e, k);\n}`] : lines;
+    if (kind === 'decode') {
+      body.unshift('let n = 0;');
+      body.push('return n;');
+    }
     this.fn(
       `${codecName(this.ctx, kind, t)}Members`,
       `${this.param(kind)}src: PlainObject, out: PlainObject`,
       kind === 'decode' ? 'number' : 'void',
-      lines.join('\n'),
+      body.join('\n'),
       `The ${kind} walk of the members of \`${t.name}\`, into \`out\`.`,
     );
   }
