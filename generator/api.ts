@@ -85,5 +85,5 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
   if (current) return current;
   // Emitting needs ts-morph, which takes a while to load: only load it when there is work.
   const { generateFiles } = await import('./emit/generate.js');
-  return writeOutput(generateFiles(schema, { int64 }, join(packageRoot(), 'templates', 'runtime')), writeOptions);
+  return writeOutput(generateFiles(schema, { int64 }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint()), writeOptions);
 }

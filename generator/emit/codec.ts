@@ -341,9 +341,10 @@ export interface CodecOutput {
   statements: StatementStructures[];
 }
 
-export function emitCodecs(ctx: EmitContext): CodecOutput[] {
+export function emitCodecs(ctx: EmitContext, module?: SchemaModule): CodecOutput[] {
   const emitter = new CodecEmitter(ctx);
-  ctx.schema.visit(emitter);
+  if (module) module.visit(emitter);
+  else ctx.schema.visit(emitter);
   return emitter.files.map((f) => {
     const consts: StatementStructures[] = [...f.consts].map(([decl, init]) => {
       const [name, type] = decl.split(': ');

@@ -4,16 +4,20 @@
  */
 import { printStructure, StructureKind, type StatementStructures } from 'ts-morph';
 import type { QapiSchema } from '../model/schema.js';
-import { ModulePaths } from './naming.js';
+import { ModulePaths, pascalCase } from './naming.js';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EmitContext, emitTypes, type EmitOptions, type ModuleOutput } from './types.js';
-import { RUNTIME_DIR, emitVisitors, type VisitOutput } from './visit.js';
-import { emitCodecs } from './codec.js';
+import { EmitContext, emitTypes, type EmitOptions } from './types.js';
+import { RUNTIME_DIR, emitVisitors, visitPath } from './visit.js';
+import { codecPath, emitCodecs } from './codec.js';
+import { moduleFingerprint } from './fingerprint.js';
 
 export interface GeneratedFile {
   path: string;
-  content: string;
+  /** The text, or a function that emits it (see generateFiles). */
+  content: string | (() => string);
+  sourceKey?: string;
   verbatim?: boolean;
 }
 
@@ -32,7 +36,18 @@ function print(statements: StatementStructures[]): string {
   return blocks.join('\n\n') + '\n';
 }
 
-function emitIndex(schema: QapiSchema, modules: ModuleOutput[], visitors: VisitOutput[], options: EmitOptions): string {
+/** What index.ts needs to know of one module: its files and the names of its maps and tables. */
+interface IndexEntry {
+  typesPath: string;
+  visitPath: string;
+  codecPath: string;
+  commandMap: string | null;
+  eventMap: string | null;
+  commandTable: string | null;
+  eventTable: string | null;
+}
+
+function emitIndex(schema: QapiSchema, entries: IndexEntry[], options: EmitOptions): string {
   const spec = (path: string): string => quoteSpec(ModulePaths.specifier('index.ts', path));
   const typeImports: string[] = [];
   const valueImports: string[] = [];
@@ -40,15 +55,15 @@ function emitIndex(schema: QapiSchema, modules: ModuleOutput[], visitors: VisitO
   const eventMaps: string[] = [];
   const commandTables: string[] = [];
   const eventTables: string[] = [];
-  for (const m of modules) {
+  for (const m of entries) {
     const names = [m.commandMap, m.eventMap].filter((n): n is string => n !== null);
-    if (names.length) typeImports.push(`import type { ${names.join(', ')} } from ${spec(m.path)};`);
+    if (names.length) typeImports.push(`import type { ${names.join(', ')} } from ${spec(m.typesPath)};`);
     if (m.commandMap) commandMaps.push(m.commandMap);
     if (m.eventMap) eventMaps.push(m.eventMap);
   }
-  for (const v of visitors) {
+  for (const v of entries) {
     const names = [v.commandTable, v.eventTable].filter((n): n is string => n !== null);
-    if (names.length) valueImports.push(`import { ${names.join(', ')} } from ${spec(v.path)};`);
+    if (names.length) valueImports.push(`import { ${names.join(', ')} } from ${spec(v.visitPath)};`);
     if (v.commandTable) commandTables.push(v.commandTable);
     if (v.eventTable) eventTables.push(v.eventTable);
   }
@@ -60,9 +75,9 @@ function emitIndex(schema: QapiSchema, modules: ModuleOutput[], visitors: VisitO
     ...typeImports,
     ...valueImports,
     '',
-    ...modules.map((m) => `export * from ${spec(m.path)};`),
-    ...visitors.map((v) => `export * from ${spec(v.path)};`),
-    ...visitors.map((v) => `export * from ${spec(v.path.replace(/\.visit\.ts$/, '.codec.ts'))};`),
+    ...entries.map((m) => `export * from ${spec(m.typesPath)};`),
+    ...entries.map((m) => `export * from ${spec(m.visitPath)};`),
+    ...entries.map((m) => `export * from ${spec(m.codecPath)};`),
     '',
     `/** Every command of ${schema.fname.split('/').pop()}, by name: \`args\`, \`returns\`, \`features\` and flags. */`,
     `export interface QmpCommands${ext(commandMaps)} {}`,
@@ -109,20 +124,52 @@ function quoteSpec(s: string): string {
   return `'${s}'`;
 }
 
-/** Emits every file for a checked schema; `templatesDir` holds the runtime to copy. */
-export function generateFiles(schema: QapiSchema, options: EmitOptions, templatesDir: string): GeneratedFile[] {
+/**
+ * Emits every file for a checked schema; `templatesDir` holds the runtime to
+ * copy. Module files are produced on demand: each carries its module's
+ * fingerprint as `sourceKey`, so the write stage emits only what changed.
+ * `global` must change whenever anything but the schema changes the output
+ * (options, the generator's own code).
+ */
+export function generateFiles(schema: QapiSchema, options: EmitOptions, templatesDir: string, global = ''): GeneratedFile[] {
   const ctx = new EmitContext(schema, options);
-  const modules = emitTypes(ctx);
-  const visitors = emitVisitors(ctx);
-  const codecs = emitCodecs(ctx);
+  const globalKey = `${global}\nint64=${options.int64}`;
   const files: GeneratedFile[] = [];
-  for (const [i, m] of modules.entries()) {
-    for (const out of [m, visitors[i]!, codecs[i]!]) files.push({ path: out.path, content: header(out.source) + '\n' + print(out.statements) });
+  const entries: IndexEntry[] = [];
+  for (const m of schema.modules) {
+    const typesPath = ctx.paths.of(m);
+    const base = pascalCase(typesPath.replace(/\.ts$/, ''));
+    const { commandMap, eventMap } = ctx.mapNames.get(m)!;
+    const entry: IndexEntry = {
+      typesPath,
+      visitPath: visitPath(typesPath),
+      codecPath: codecPath(typesPath),
+      commandMap,
+      eventMap,
+      commandTable: commandMap ? `commands${base}` : null,
+      eventTable: eventMap ? `events${base}` : null,
+    };
+    entries.push(entry);
+    const key = moduleFingerprint(ctx, m, globalKey);
+    const lazy = (emit: () => { source: string; statements: StatementStructures[] }) => () => {
+      const out = emit();
+      return header(out.source) + '\n' + print(out.statements);
+    };
+    // The manifest keeps sha256-shaped keys.
+    const sourceKey = (kind: string): string => createHash('sha256').update(`${key}:${kind}`).digest('hex');
+    files.push({ path: entry.typesPath, sourceKey: sourceKey('types'), content: lazy(() => emitTypes(ctx, m)[0]!) });
+    files.push({ path: entry.visitPath, sourceKey: sourceKey('visit'), content: lazy(() => emitVisitors(ctx, m)[0]!) });
+    files.push({ path: entry.codecPath, sourceKey: sourceKey('codec'), content: lazy(() => emitCodecs(ctx, m)[0]!) });
   }
   const entry = schema.modules.find((m) => !m.isBuiltin())?.name ?? schema.fname;
-  files.push({ path: 'index.ts', content: header(entry) + '\n' + emitIndex(schema, modules, visitors, options) });
+  files.push({ path: 'index.ts', content: header(entry) + '\n' + emitIndex(schema, entries, options) });
   files.push(...runtimeFiles(templatesDir));
   // The output is ES modules whatever the host package says, so `nodenext` resolves it as such.
   files.push({ path: 'package.json', content: '{\n  "type": "module",\n  "sideEffects": false\n}\n', verbatim: true });
   return files;
+}
+
+/** A generated file's text (emitting it if it is produced on demand). */
+export function fileText(f: GeneratedFile): string {
+  return typeof f.content === 'function' ? f.content() : f.content;
 }

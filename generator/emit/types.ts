@@ -20,10 +20,10 @@ import {
 import {
   SchemaArrayType,
   SchemaBuiltinType,
+  SchemaDefinition,
   SchemaObjectType,
   type SchemaAlternateType,
   type SchemaCommand,
-  type SchemaDefinition,
   type SchemaEnumType,
   type SchemaEvent,
   type SchemaFeature,
@@ -57,6 +57,8 @@ export class EmitContext {
   readonly names: TypeNames;
   readonly paths: ModulePaths;
   readonly docs: DocIndex;
+  /** Each module's command and event map interface names (null where it has none). */
+  readonly mapNames = new Map<SchemaModule, { commandMap: string | null; eventMap: string | null }>();
   /** Definitions a doc comment can {@link}, by TypeScript name. */
   readonly linkable = new Map<string, SchemaDefinition>();
   constructor(
@@ -68,6 +70,15 @@ export class EmitContext {
     for (const d of schema.definitions) {
       if (d instanceof SchemaBuiltinType || d.isImplicit() || d.meta === 'command' || d.meta === 'event') continue;
       this.linkable.set(this.names.of(d), d);
+    }
+    // Each module's command and event maps, named once, in module order.
+    for (const m of schema.modules) {
+      const base = pascalCase(this.paths.of(m).replace(/\.ts$/, ''));
+      const has = (meta: string): boolean => m.entities.some((e) => e instanceof SchemaDefinition && e.meta === meta);
+      this.mapNames.set(m, {
+        commandMap: has('command') ? this.names.reserve(`${base}Commands`) : null,
+        eventMap: has('event') ? this.names.reserve(`${base}Events`) : null,
+      });
     }
     this.docs = new DocIndex(schema, (name) => {
       const d = schema.lookupEntity(name);
@@ -295,16 +306,14 @@ class TypesEmitter implements SchemaVisitor {
 }
 
 /** Runs the types emitter over the schema; one ModuleOutput per module. */
-export function emitTypes(ctx: EmitContext): ModuleOutput[] {
+export function emitTypes(ctx: EmitContext, module?: SchemaModule): ModuleOutput[] {
   const emitter = new TypesEmitter(ctx);
-  ctx.schema.visit(emitter);
+  if (module) module.visit(emitter);
+  else ctx.schema.visit(emitter);
   return emitter.files.map((f) => {
-    const base = pascalCase(f.path.replace(/\.ts$/, ''));
     const statements: StatementStructures[] = [...f.importStatements(), ...f.statements];
-    let commandMap: string | null = null;
-    let eventMap: string | null = null;
-    if (f.commandMap.length) {
-      commandMap = ctx.names.reserve(`${base}Commands`);
+    const { commandMap, eventMap } = ctx.mapNames.get(f.module)!;
+    if (commandMap) {
       statements.push({
         kind: StructureKind.Interface,
         name: commandMap,
@@ -313,8 +322,7 @@ export function emitTypes(ctx: EmitContext): ModuleOutput[] {
         docs: [{ description: `The commands of this module, by name: their arguments, return type, features and flags.` }],
       });
     }
-    if (f.eventMap.length) {
-      eventMap = ctx.names.reserve(`${base}Events`);
+    if (eventMap) {
       statements.push({
         kind: StructureKind.Interface,
         name: eventMap,

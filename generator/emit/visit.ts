@@ -249,9 +249,10 @@ export interface VisitOutput {
   eventTable: string | null;
 }
 
-export function emitVisitors(ctx: EmitContext): VisitOutput[] {
+export function emitVisitors(ctx: EmitContext, module?: SchemaModule): VisitOutput[] {
   const emitter = new VisitEmitter(ctx);
-  ctx.schema.visit(emitter);
+  if (module) module.visit(emitter);
+  else ctx.schema.visit(emitter);
   return emitter.files.map((f) => {
     const base = pascalCase(f.typesPath.replace(/\.ts$/, ''));
     let commandTable: string | null = null;

@@ -41,7 +41,14 @@ export interface EmittedFile {
   /** Path relative to the output dir, POSIX separators, e.g. 'migration.ts', 'block/throttle.ts', 'runtime/visitor.ts'. */
   path: string;
   /** Emitter output before formatting. */
-  content: string;
+  content: string | (() => string);
+  /**
+   * Stands in for the hash of `content` in the manifest's cache: when the
+   * manifest recorded this key for the path and the file on disk is as
+   * written, `content` (which may then be a function, emitting on demand)
+   * is never produced. The caller guarantees: same key, same content.
+   */
+  sourceKey?: string;
   /** true: write content as is (e.g. runtime files copied from templates/, already formatted); default false: format with prettier. */
   verbatim?: boolean;
 }
@@ -92,6 +99,12 @@ export interface WriteResult {
   warnings: string[];
 }
 
+/** The emitter output of a file, produced on first need when it is lazy. */
+function contentOf(p: FilePlan): string {
+  if (p.content === null) p.content = p.lazy!();
+  return p.content;
+}
+
 /** 'auto' uses the worker pool from this many cores, and this many files (or characters) to format. */
 const POOL_MIN_CORES = 4;
 const POOL_MIN_FILES = 5;
@@ -101,7 +114,9 @@ const POOL_MAX_WORKERS = 8;
 interface FilePlan {
   rel: string;
   abs: string;
-  content: string;
+  /** The emitter output, or null until `lazy` produces it. */
+  content: string | null;
+  lazy: (() => string) | null;
   verbatim: boolean;
   sourceSha256: string;
   /** On-disk bytes, null if there is no regular file there. */
@@ -152,7 +167,8 @@ function validate(files: readonly EmittedFile[], options: WriteOptions, outAbs: 
   for (const f of files) {
     const abs = resolveInside(outAbs, f.path);
     if (f.path === MANIFEST_FILE) throw new WriteOutputError(`refusing to write '${f.path}': it is the manifest's name`, f.path);
-    if (typeof f.content !== 'string') throw new WriteOutputError(`content of '${f.path}' is not a string`, f.path);
+    if (typeof f.content !== 'string' && typeof f.content !== 'function') throw new WriteOutputError(`content of '${f.path}' is not a string`, f.path);
+    if (typeof f.content === 'function' && f.sourceKey === undefined) throw new WriteOutputError(`'${f.path}' has lazy content but no sourceKey`, f.path);
     const lower = f.path.toLowerCase();
     const prev = byLower.get(lower);
     if (prev !== undefined) {
@@ -167,9 +183,10 @@ function validate(files: readonly EmittedFile[], options: WriteOptions, outAbs: 
     plans.push({
       rel: f.path,
       abs,
-      content: f.content,
+      content: typeof f.content === 'string' ? f.content : null,
+      lazy: typeof f.content === 'function' ? f.content : null,
       verbatim: f.verbatim === true,
-      sourceSha256: '',
+      sourceSha256: f.sourceKey ?? '',
       disk: null,
       output: null,
       sha256: '',
@@ -440,14 +457,14 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
   // Hash the emitter output and what is on disk; decide what needs prettier.
   await Promise.all(
     plans.map(async (p) => {
-      p.sourceSha256 = sha256(p.content);
+      if (p.sourceSha256 === '') p.sourceSha256 = sha256(p.content!);
       try {
         p.disk = outExists ? await readIfFile(p.abs) : null;
       } catch (err) {
         throw new WriteOutputError(`cannot read '${p.rel}': ${errText(err)}`, p.rel, { cause: err });
       }
       if (p.verbatim) {
-        p.output = Buffer.from(p.content, 'utf8');
+        p.output = Buffer.from(contentOf(p), 'utf8');
         p.sha256 = sha256(p.output);
         p.changed = p.disk === null || !p.disk.equals(p.output);
         return;
@@ -463,7 +480,7 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
 
   // Format (pool or in-process); an error here has touched nothing.
   const pending = plans.filter((p) => p.needsFormat);
-  const jobs: FormatJob[] = pending.map((p) => ({ path: p.rel, source: p.content }));
+  const jobs: FormatJob[] = pending.map((p) => ({ path: p.rel, source: contentOf(p) }));
   const texts = await formatAll(jobs, resolveWorkers(options.workers, jobs));
   pending.forEach((p, i) => {
     p.output = Buffer.from(texts[i]!, 'utf8');

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSchema } from '../../generator/model/schema.js';
-import { generateFiles } from '../../generator/emit/generate.js';
+import { fileText, generateFiles } from '../../generator/emit/generate.js';
 import { formatTypeScript } from '../../generator/write/format.js';
 
 const casesDir = join(import.meta.dirname, 'cases');
@@ -18,7 +18,7 @@ async function render(schemaFile: string, int64: 'number' | 'bigint'): Promise<s
   const parts: string[] = [];
   for (const f of files) {
     if (f.path.startsWith('builtin.') || f.path === 'package.json' || f.path.startsWith('runtime/')) continue;
-    parts.push(`//// ${f.path}\n${f.verbatim ? f.content : await formatTypeScript(f.content, f.path)}`);
+    parts.push(`//// ${f.path}\n${f.verbatim ? fileText(f) : await formatTypeScript(fileText(f), f.path)}`);
   }
   return parts.join('\n');
 }
