@@ -26,7 +26,7 @@ import { clone_strList, decode_strList, encode_strList } from './builtin.codec.j
 import { visit_null, visit_str } from './builtin.visit.js';
 import { enumInfoIoPriority } from './common.visit.js';
 import { cloneVisitor } from './runtime/clone-visitor.js';
-import { FALLBACK, checkUnexpected } from './runtime/codec-support.js';
+import { FALLBACK, checkUnexpected, readsOwn } from './runtime/codec-support.js';
 import { inputRefusal, isHiddenByPolicy, policyError } from './runtime/compat.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
@@ -114,30 +114,31 @@ export function encodeBlockQcow2BaseMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
     k = 'file';
     out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'lazy-refcounts') ? src['lazy-refcounts'] : undefined;
+    const x1 = own || hasOwn(src, 'lazy-refcounts') ? src['lazy-refcounts'] : undefined;
     if (x1 !== undefined) {
       k = 'lazy-refcounts';
       out['lazy-refcounts'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
       k = null;
     }
-    const x2 = hasOwn(src, 'cache-size') ? src['cache-size'] : undefined;
+    const x2 = own || hasOwn(src, 'cache-size') ? src['cache-size'] : undefined;
     if (x2 !== undefined) {
       k = 'cache-size';
       out['cache-size'] = c.int(null, x2, 'size');
       k = null;
     }
-    const x3 = hasOwn(src, 'backing') ? src['backing'] : undefined;
+    const x3 = own || hasOwn(src, 'backing') ? src['backing'] : undefined;
     if (x3 !== undefined) {
       k = 'backing';
       out['backing'] = encodeBlockNodeRef(c, x3);
       k = null;
     }
-    const x4 = hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
+    const x4 = own || hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
     if (x4 === undefined) throw missingMember('encrypt-format');
     k = 'encrypt-format';
     out['encrypt-format'] = c.enumValue(null, x4, enumInfoQcow2EncryptionFormat);
@@ -159,25 +160,26 @@ export function encodeBlockQcow2Base(c: OutputVisitor, x: unknown): unknown {
 export function cloneBlockQcow2BaseMembers(src: PlainObject, out: PlainObject): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 !== undefined) {
       out['file'] = x0;
     }
-    const x1 = hasOwn(src, 'lazy-refcounts') ? src['lazy-refcounts'] : undefined;
+    const x1 = own || hasOwn(src, 'lazy-refcounts') ? src['lazy-refcounts'] : undefined;
     if (x1 !== undefined) {
       out['lazy-refcounts'] = x1;
     }
-    const x2 = hasOwn(src, 'cache-size') ? src['cache-size'] : undefined;
+    const x2 = own || hasOwn(src, 'cache-size') ? src['cache-size'] : undefined;
     if (x2 !== undefined) {
       out['cache-size'] = x2;
     }
-    const x3 = hasOwn(src, 'backing') ? src['backing'] : undefined;
+    const x3 = own || hasOwn(src, 'backing') ? src['backing'] : undefined;
     if (x3 !== undefined) {
       k = 'backing';
       out['backing'] = cloneBlockNodeRef(x3);
       k = null;
     }
-    const x4 = hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
+    const x4 = own || hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
     if (x4 !== undefined) {
       out['encrypt-format'] = x4;
     }
@@ -189,7 +191,8 @@ export function cloneBlockQcow2BaseMembers(src: PlainObject, out: PlainObject): 
 /** The clone walk of `BlockQcow2Base`. */
 export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'file') ? x['file'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'file') ? x['file'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { file: p0 };
   else {
@@ -197,19 +200,19 @@ export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
     if (p0 !== undefined) out['file'] = p0;
   }
   {
-    const x1 = hasOwn(x, 'lazy-refcounts') ? x['lazy-refcounts'] : undefined;
+    const x1 = own || hasOwn(x, 'lazy-refcounts') ? x['lazy-refcounts'] : undefined;
     if (x1 !== undefined) {
       out['lazy-refcounts'] = x1;
     }
   }
   {
-    const x2 = hasOwn(x, 'cache-size') ? x['cache-size'] : undefined;
+    const x2 = own || hasOwn(x, 'cache-size') ? x['cache-size'] : undefined;
     if (x2 !== undefined) {
       out['cache-size'] = x2;
     }
   }
   {
-    const x3 = hasOwn(x, 'backing') ? x['backing'] : undefined;
+    const x3 = own || hasOwn(x, 'backing') ? x['backing'] : undefined;
     if (x3 !== undefined) {
       try {
         out['backing'] = cloneBlockNodeRef(x3);
@@ -219,7 +222,7 @@ export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
     }
   }
   {
-    const x4 = hasOwn(x, 'encrypt-format') ? x['encrypt-format'] : undefined;
+    const x4 = own || hasOwn(x, 'encrypt-format') ? x['encrypt-format'] : undefined;
     if (x4 !== undefined) {
       out['encrypt-format'] = x4;
     }
@@ -274,12 +277,13 @@ export function encodeBlockLuksSecretMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
     if (x0 === undefined) throw missingMember('key-secret');
     k = 'key-secret';
     out['key-secret'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'slot') ? src['slot'] : undefined;
+    const x1 = own || hasOwn(src, 'slot') ? src['slot'] : undefined;
     if (x1 !== undefined) {
       k = 'slot';
       out['slot'] = c.int(null, x1, 'uint8');
@@ -300,11 +304,12 @@ export function encodeBlockLuksSecret(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `BlockLuksSecret`, into `out`. */
 export function cloneBlockLuksSecretMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
   if (x0 !== undefined) {
     out['key-secret'] = x0;
   }
-  const x1 = hasOwn(src, 'slot') ? src['slot'] : undefined;
+  const x1 = own || hasOwn(src, 'slot') ? src['slot'] : undefined;
   if (x1 !== undefined) {
     out['slot'] = x1;
   }
@@ -313,7 +318,8 @@ export function cloneBlockLuksSecretMembers(src: PlainObject, out: PlainObject):
 /** The clone walk of `BlockLuksSecret`. */
 export function cloneBlockLuksSecret(x: unknown): BlockLuksSecret {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'key-secret') ? x['key-secret'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'key-secret') ? x['key-secret'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'key-secret': p0 };
   else {
@@ -321,7 +327,7 @@ export function cloneBlockLuksSecret(x: unknown): BlockLuksSecret {
     if (p0 !== undefined) out['key-secret'] = p0;
   }
   {
-    const x1 = hasOwn(x, 'slot') ? x['slot'] : undefined;
+    const x1 = own || hasOwn(x, 'slot') ? x['slot'] : undefined;
     if (x1 !== undefined) {
       out['slot'] = x1;
     }
@@ -469,8 +475,9 @@ export function encodeBlockLuksOptionsMembers(
 ): void {
   let k: string | null = null;
   try {
+    const own = readsOwn(src);
     encodeBlockLuksSecretMembers(c, src, out);
-    const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
+    const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
     k = 'file';
     out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -490,8 +497,9 @@ export function encodeBlockLuksOptions(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `BlockLuksOptions`, into `out`. */
 export function cloneBlockLuksOptionsMembers(src: PlainObject, out: PlainObject): void {
+  const own = readsOwn(src);
   cloneBlockLuksSecretMembers(src, out);
-  const x0 = hasOwn(src, 'file') ? src['file'] : undefined;
+  const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
   if (x0 !== undefined) {
     out['file'] = x0;
   }
@@ -626,35 +634,36 @@ export function encodeBlockNodeOptionsBaseMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
     out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
+    const x1 = own || hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 === undefined) throw missingMember('format');
     k = 'format';
     out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
     k = null;
-    const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
+    const x2 = own || hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 !== undefined) {
       k = 'read-only';
       out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
       k = null;
     }
-    const x3 = hasOwn(src, 'aio') ? src['aio'] : undefined;
+    const x3 = own || hasOwn(src, 'aio') ? src['aio'] : undefined;
     if (x3 !== undefined) {
       k = 'aio';
       out['aio'] = c.enumValue(null, x3, enumInfoBlockAioBackend);
       k = null;
     }
-    const x4 = hasOwn(src, 'io-priority') ? src['io-priority'] : undefined;
+    const x4 = own || hasOwn(src, 'io-priority') ? src['io-priority'] : undefined;
     if (x4 !== undefined) {
       k = 'io-priority';
       out['io-priority'] = c.enumValue(null, x4, enumInfoIoPriority);
       k = null;
     }
-    const x5 = hasOwn(src, 'limits') ? src['limits'] : undefined;
+    const x5 = own || hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x5 !== undefined) {
       k = 'limits';
       out['limits'] = encodeIoLimitSpec(c, x5);
@@ -677,27 +686,28 @@ export function encodeBlockNodeOptionsBase(c: OutputVisitor, x: unknown): unknow
 export function cloneBlockNodeOptionsBaseMembers(src: PlainObject, out: PlainObject): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
-    const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
+    const x1 = own || hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 !== undefined) {
       out['format'] = x1;
     }
-    const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
+    const x2 = own || hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 !== undefined) {
       out['read-only'] = x2;
     }
-    const x3 = hasOwn(src, 'aio') ? src['aio'] : undefined;
+    const x3 = own || hasOwn(src, 'aio') ? src['aio'] : undefined;
     if (x3 !== undefined) {
       out['aio'] = x3;
     }
-    const x4 = hasOwn(src, 'io-priority') ? src['io-priority'] : undefined;
+    const x4 = own || hasOwn(src, 'io-priority') ? src['io-priority'] : undefined;
     if (x4 !== undefined) {
       out['io-priority'] = x4;
     }
-    const x5 = hasOwn(src, 'limits') ? src['limits'] : undefined;
+    const x5 = own || hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x5 !== undefined) {
       k = 'limits';
       out['limits'] = cloneIoLimitSpec(x5);
@@ -711,8 +721,9 @@ export function cloneBlockNodeOptionsBaseMembers(src: PlainObject, out: PlainObj
 /** The clone walk of `q_obj_BlockNodeOptions-base`. */
 export function cloneBlockNodeOptionsBase(x: unknown): BlockNodeOptionsBase {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'node-name') ? x['node-name'] : undefined;
-  const p1 = hasOwn(x, 'format') ? x['format'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
+  const p1 = own || hasOwn(x, 'format') ? x['format'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined) out = { 'node-name': p0, format: p1 };
   else {
@@ -721,25 +732,25 @@ export function cloneBlockNodeOptionsBase(x: unknown): BlockNodeOptionsBase {
     if (p1 !== undefined) out['format'] = p1;
   }
   {
-    const x2 = hasOwn(x, 'read-only') ? x['read-only'] : undefined;
+    const x2 = own || hasOwn(x, 'read-only') ? x['read-only'] : undefined;
     if (x2 !== undefined) {
       out['read-only'] = x2;
     }
   }
   {
-    const x3 = hasOwn(x, 'aio') ? x['aio'] : undefined;
+    const x3 = own || hasOwn(x, 'aio') ? x['aio'] : undefined;
     if (x3 !== undefined) {
       out['aio'] = x3;
     }
   }
   {
-    const x4 = hasOwn(x, 'io-priority') ? x['io-priority'] : undefined;
+    const x4 = own || hasOwn(x, 'io-priority') ? x['io-priority'] : undefined;
     if (x4 !== undefined) {
       out['io-priority'] = x4;
     }
   }
   {
-    const x5 = hasOwn(x, 'limits') ? x['limits'] : undefined;
+    const x5 = own || hasOwn(x, 'limits') ? x['limits'] : undefined;
     if (x5 !== undefined) {
       try {
         out['limits'] = cloneIoLimitSpec(x5);
@@ -1018,45 +1029,46 @@ export function encodeBlockNodeInfoMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
     out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
+    const x1 = own || hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 === undefined) throw missingMember('format');
     k = 'format';
     out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
     k = null;
-    const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
+    const x2 = own || hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 === undefined) throw missingMember('read-only');
     k = 'read-only';
     out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
     k = null;
-    const x3 = hasOwn(src, 'virtual-size') ? src['virtual-size'] : undefined;
+    const x3 = own || hasOwn(src, 'virtual-size') ? src['virtual-size'] : undefined;
     if (x3 === undefined) throw missingMember('virtual-size');
     k = 'virtual-size';
     out['virtual-size'] = c.int(null, x3, 'size');
     k = null;
-    const x4 = hasOwn(src, 'actual-size') ? src['actual-size'] : undefined;
+    const x4 = own || hasOwn(src, 'actual-size') ? src['actual-size'] : undefined;
     if (x4 !== undefined) {
       k = 'actual-size';
       out['actual-size'] = c.int(null, x4, 'size');
       k = null;
     }
-    const x5 = hasOwn(src, 'children') ? src['children'] : undefined;
+    const x5 = own || hasOwn(src, 'children') ? src['children'] : undefined;
     if (x5 !== undefined) {
       k = 'children';
       out['children'] = encode_strList(c, x5);
       k = null;
     }
-    const x6 = hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
+    const x6 = own || hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
     if (x6 !== undefined) {
       k = 'encrypted';
       out['encrypted'] = typeof x6 === 'boolean' ? x6 : c.bool(null, x6);
       k = null;
     }
-    const x7 = hasOwn(src, 'drive-id') ? src['drive-id'] : undefined;
+    const x7 = own || hasOwn(src, 'drive-id') ? src['drive-id'] : undefined;
     if (x7 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_DEPRECATED, c.compat))) {
         k = 'drive-id';
@@ -1064,7 +1076,7 @@ export function encodeBlockNodeInfoMembers(
         k = null;
       }
     }
-    const x8 = hasOwn(src, 'zone-count') ? src['zone-count'] : undefined;
+    const x8 = own || hasOwn(src, 'zone-count') ? src['zone-count'] : undefined;
     if (x8 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
         k = 'zone-count';
@@ -1089,41 +1101,42 @@ export function encodeBlockNodeInfo(c: OutputVisitor, x: unknown): unknown {
 export function cloneBlockNodeInfoMembers(src: PlainObject, out: PlainObject): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
-    const x1 = hasOwn(src, 'format') ? src['format'] : undefined;
+    const x1 = own || hasOwn(src, 'format') ? src['format'] : undefined;
     if (x1 !== undefined) {
       out['format'] = x1;
     }
-    const x2 = hasOwn(src, 'read-only') ? src['read-only'] : undefined;
+    const x2 = own || hasOwn(src, 'read-only') ? src['read-only'] : undefined;
     if (x2 !== undefined) {
       out['read-only'] = x2;
     }
-    const x3 = hasOwn(src, 'virtual-size') ? src['virtual-size'] : undefined;
+    const x3 = own || hasOwn(src, 'virtual-size') ? src['virtual-size'] : undefined;
     if (x3 !== undefined) {
       out['virtual-size'] = x3;
     }
-    const x4 = hasOwn(src, 'actual-size') ? src['actual-size'] : undefined;
+    const x4 = own || hasOwn(src, 'actual-size') ? src['actual-size'] : undefined;
     if (x4 !== undefined) {
       out['actual-size'] = x4;
     }
-    const x5 = hasOwn(src, 'children') ? src['children'] : undefined;
+    const x5 = own || hasOwn(src, 'children') ? src['children'] : undefined;
     if (x5 !== undefined) {
       k = 'children';
       out['children'] = clone_strList(x5);
       k = null;
     }
-    const x6 = hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
+    const x6 = own || hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
     if (x6 !== undefined) {
       out['encrypted'] = x6;
     }
-    const x7 = hasOwn(src, 'drive-id') ? src['drive-id'] : undefined;
+    const x7 = own || hasOwn(src, 'drive-id') ? src['drive-id'] : undefined;
     if (x7 !== undefined) {
       out['drive-id'] = x7;
     }
-    const x8 = hasOwn(src, 'zone-count') ? src['zone-count'] : undefined;
+    const x8 = own || hasOwn(src, 'zone-count') ? src['zone-count'] : undefined;
     if (x8 !== undefined) {
       out['zone-count'] = x8;
     }
@@ -1135,10 +1148,11 @@ export function cloneBlockNodeInfoMembers(src: PlainObject, out: PlainObject): v
 /** The clone walk of `BlockNodeInfo`. */
 export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'node-name') ? x['node-name'] : undefined;
-  const p1 = hasOwn(x, 'format') ? x['format'] : undefined;
-  const p2 = hasOwn(x, 'read-only') ? x['read-only'] : undefined;
-  const p3 = hasOwn(x, 'virtual-size') ? x['virtual-size'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
+  const p1 = own || hasOwn(x, 'format') ? x['format'] : undefined;
+  const p2 = own || hasOwn(x, 'read-only') ? x['read-only'] : undefined;
+  const p3 = own || hasOwn(x, 'virtual-size') ? x['virtual-size'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined && p2 !== undefined && p3 !== undefined)
     out = { 'node-name': p0, format: p1, 'read-only': p2, 'virtual-size': p3 };
@@ -1150,13 +1164,13 @@ export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
     if (p3 !== undefined) out['virtual-size'] = p3;
   }
   {
-    const x4 = hasOwn(x, 'actual-size') ? x['actual-size'] : undefined;
+    const x4 = own || hasOwn(x, 'actual-size') ? x['actual-size'] : undefined;
     if (x4 !== undefined) {
       out['actual-size'] = x4;
     }
   }
   {
-    const x5 = hasOwn(x, 'children') ? x['children'] : undefined;
+    const x5 = own || hasOwn(x, 'children') ? x['children'] : undefined;
     if (x5 !== undefined) {
       try {
         out['children'] = clone_strList(x5);
@@ -1166,19 +1180,19 @@ export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
     }
   }
   {
-    const x6 = hasOwn(x, 'encrypted') ? x['encrypted'] : undefined;
+    const x6 = own || hasOwn(x, 'encrypted') ? x['encrypted'] : undefined;
     if (x6 !== undefined) {
       out['encrypted'] = x6;
     }
   }
   {
-    const x7 = hasOwn(x, 'drive-id') ? x['drive-id'] : undefined;
+    const x7 = own || hasOwn(x, 'drive-id') ? x['drive-id'] : undefined;
     if (x7 !== undefined) {
       out['drive-id'] = x7;
     }
   }
   {
-    const x8 = hasOwn(x, 'zone-count') ? x['zone-count'] : undefined;
+    const x8 = own || hasOwn(x, 'zone-count') ? x['zone-count'] : undefined;
     if (x8 !== undefined) {
       out['zone-count'] = x8;
     }
@@ -1228,7 +1242,8 @@ export function encodeQueryBlockNodesArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'flat') ? src['flat'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'flat') ? src['flat'] : undefined;
     if (x0 !== undefined) {
       k = 'flat';
       out['flat'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
@@ -1249,7 +1264,8 @@ export function encodeQueryBlockNodesArguments(c: OutputVisitor, x: unknown): un
 
 /** The clone walk of the members of `q_obj_query-block-nodes-arg`, into `out`. */
 export function cloneQueryBlockNodesArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'flat') ? src['flat'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'flat') ? src['flat'] : undefined;
   if (x0 !== undefined) {
     out['flat'] = x0;
   }
@@ -1353,12 +1369,13 @@ export function encodeBlockResizeArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
     out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'size') ? src['size'] : undefined;
+    const x1 = own || hasOwn(src, 'size') ? src['size'] : undefined;
     if (x1 === undefined) throw missingMember('size');
     k = 'size';
     out['size'] = c.int(null, x1, 'size');
@@ -1378,11 +1395,12 @@ export function encodeBlockResizeArguments(c: OutputVisitor, x: unknown): unknow
 
 /** The clone walk of the members of `q_obj_block-resize-arg`, into `out`. */
 export function cloneBlockResizeArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
   if (x0 !== undefined) {
     out['node-name'] = x0;
   }
-  const x1 = hasOwn(src, 'size') ? src['size'] : undefined;
+  const x1 = own || hasOwn(src, 'size') ? src['size'] : undefined;
   if (x1 !== undefined) {
     out['size'] = x1;
   }
@@ -1391,8 +1409,9 @@ export function cloneBlockResizeArgumentsMembers(src: PlainObject, out: PlainObj
 /** The clone walk of `q_obj_block-resize-arg`. */
 export function cloneBlockResizeArguments(x: unknown): BlockResizeArguments {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'node-name') ? x['node-name'] : undefined;
-  const p1 = hasOwn(x, 'size') ? x['size'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
+  const p1 = own || hasOwn(x, 'size') ? x['size'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined) out = { 'node-name': p0, size: p1 };
   else {

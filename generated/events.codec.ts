@@ -9,7 +9,7 @@ import type {
 } from './events.js';
 import { enumInfoMachineRunState } from './machine.visit.js';
 import { enumInfoMigrationStatus } from './migration.visit.js';
-import { checkUnexpected } from './runtime/codec-support.js';
+import { checkUnexpected, readsOwn } from './runtime/codec-support.js';
 import { addKey, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
@@ -62,12 +62,13 @@ export function encodeVmStateChangedDataMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'state') ? src['state'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'state') ? src['state'] : undefined;
     if (x0 === undefined) throw missingMember('state');
     k = 'state';
     out['state'] = c.enumValue(null, x0, enumInfoMachineRunState);
     k = null;
-    const x1 = hasOwn(src, 'reason') ? src['reason'] : undefined;
+    const x1 = own || hasOwn(src, 'reason') ? src['reason'] : undefined;
     if (x1 !== undefined) {
       k = 'reason';
       out['reason'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
@@ -88,11 +89,12 @@ export function encodeVmStateChangedData(c: OutputVisitor, x: unknown): unknown 
 
 /** The clone walk of the members of `q_obj_VM_STATE_CHANGED-arg`, into `out`. */
 export function cloneVmStateChangedDataMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'state') ? src['state'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'state') ? src['state'] : undefined;
   if (x0 !== undefined) {
     out['state'] = x0;
   }
-  const x1 = hasOwn(src, 'reason') ? src['reason'] : undefined;
+  const x1 = own || hasOwn(src, 'reason') ? src['reason'] : undefined;
   if (x1 !== undefined) {
     out['reason'] = x1;
   }
@@ -101,7 +103,8 @@ export function cloneVmStateChangedDataMembers(src: PlainObject, out: PlainObjec
 /** The clone walk of `q_obj_VM_STATE_CHANGED-arg`. */
 export function cloneVmStateChangedData(x: unknown): VmStateChangedData {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'state') ? x['state'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'state') ? x['state'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { state: p0 };
   else {
@@ -109,7 +112,7 @@ export function cloneVmStateChangedData(x: unknown): VmStateChangedData {
     if (p0 !== undefined) out['state'] = p0;
   }
   {
-    const x1 = hasOwn(x, 'reason') ? x['reason'] : undefined;
+    const x1 = own || hasOwn(x, 'reason') ? x['reason'] : undefined;
     if (x1 !== undefined) {
       out['reason'] = x1;
     }
@@ -157,7 +160,8 @@ export function encodeVcpuHotpluggedDataMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
     k = 'cpu-index';
     out['cpu-index'] = c.int(null, x0, 'uint32');
@@ -177,7 +181,8 @@ export function encodeVcpuHotpluggedData(c: OutputVisitor, x: unknown): unknown 
 
 /** The clone walk of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out`. */
 export function cloneVcpuHotpluggedDataMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
   if (x0 !== undefined) {
     out['cpu-index'] = x0;
   }
@@ -186,7 +191,8 @@ export function cloneVcpuHotpluggedDataMembers(src: PlainObject, out: PlainObjec
 /** The clone walk of `q_obj_VCPU_HOTPLUGGED-arg`. */
 export function cloneVcpuHotpluggedData(x: unknown): VcpuHotpluggedData {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'cpu-index') ? x['cpu-index'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'cpu-index') ? x['cpu-index'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'cpu-index': p0 };
   else {
@@ -260,22 +266,23 @@ export function encodeBlockIoErrorInfoMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
     out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'operation') ? src['operation'] : undefined;
+    const x1 = own || hasOwn(src, 'operation') ? src['operation'] : undefined;
     if (x1 === undefined) throw missingMember('operation');
     k = 'operation';
     out['operation'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     k = null;
-    const x2 = hasOwn(src, 'errno') ? src['errno'] : undefined;
+    const x2 = own || hasOwn(src, 'errno') ? src['errno'] : undefined;
     if (x2 === undefined) throw missingMember('errno');
     k = 'errno';
     out['errno'] = c.int(null, x2, 'int32');
     k = null;
-    const x3 = hasOwn(src, 'nospace') ? src['nospace'] : undefined;
+    const x3 = own || hasOwn(src, 'nospace') ? src['nospace'] : undefined;
     if (x3 !== undefined) {
       k = 'nospace';
       out['nospace'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
@@ -296,19 +303,20 @@ export function encodeBlockIoErrorInfo(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `BlockIoErrorInfo`, into `out`. */
 export function cloneBlockIoErrorInfoMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
   if (x0 !== undefined) {
     out['node-name'] = x0;
   }
-  const x1 = hasOwn(src, 'operation') ? src['operation'] : undefined;
+  const x1 = own || hasOwn(src, 'operation') ? src['operation'] : undefined;
   if (x1 !== undefined) {
     out['operation'] = x1;
   }
-  const x2 = hasOwn(src, 'errno') ? src['errno'] : undefined;
+  const x2 = own || hasOwn(src, 'errno') ? src['errno'] : undefined;
   if (x2 !== undefined) {
     out['errno'] = x2;
   }
-  const x3 = hasOwn(src, 'nospace') ? src['nospace'] : undefined;
+  const x3 = own || hasOwn(src, 'nospace') ? src['nospace'] : undefined;
   if (x3 !== undefined) {
     out['nospace'] = x3;
   }
@@ -317,9 +325,10 @@ export function cloneBlockIoErrorInfoMembers(src: PlainObject, out: PlainObject)
 /** The clone walk of `BlockIoErrorInfo`. */
 export function cloneBlockIoErrorInfo(x: unknown): BlockIoErrorInfo {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'node-name') ? x['node-name'] : undefined;
-  const p1 = hasOwn(x, 'operation') ? x['operation'] : undefined;
-  const p2 = hasOwn(x, 'errno') ? x['errno'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
+  const p1 = own || hasOwn(x, 'operation') ? x['operation'] : undefined;
+  const p2 = own || hasOwn(x, 'errno') ? x['errno'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined && p2 !== undefined)
     out = { 'node-name': p0, operation: p1, errno: p2 };
@@ -330,7 +339,7 @@ export function cloneBlockIoErrorInfo(x: unknown): BlockIoErrorInfo {
     if (p2 !== undefined) out['errno'] = p2;
   }
   {
-    const x3 = hasOwn(x, 'nospace') ? x['nospace'] : undefined;
+    const x3 = own || hasOwn(x, 'nospace') ? x['nospace'] : undefined;
     if (x3 !== undefined) {
       out['nospace'] = x3;
     }
@@ -381,7 +390,8 @@ export function encodeThrottleGroupSaturatedDataMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'group') ? src['group'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'group') ? src['group'] : undefined;
     if (x0 === undefined) throw missingMember('group');
     k = 'group';
     out['group'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
@@ -401,7 +411,8 @@ export function encodeThrottleGroupSaturatedData(c: OutputVisitor, x: unknown): 
 
 /** The clone walk of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out`. */
 export function cloneThrottleGroupSaturatedDataMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'group') ? src['group'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'group') ? src['group'] : undefined;
   if (x0 !== undefined) {
     out['group'] = x0;
   }
@@ -410,7 +421,8 @@ export function cloneThrottleGroupSaturatedDataMembers(src: PlainObject, out: Pl
 /** The clone walk of `q_obj_THROTTLE_GROUP_SATURATED-arg`. */
 export function cloneThrottleGroupSaturatedData(x: unknown): ThrottleGroupSaturatedData {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'group') ? x['group'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'group') ? x['group'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { group: p0 };
   else {
@@ -461,7 +473,8 @@ export function encodeMigrationStatusDataMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'status') ? src['status'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'status') ? src['status'] : undefined;
     if (x0 === undefined) throw missingMember('status');
     k = 'status';
     out['status'] = c.enumValue(null, x0, enumInfoMigrationStatus);
@@ -481,7 +494,8 @@ export function encodeMigrationStatusData(c: OutputVisitor, x: unknown): unknown
 
 /** The clone walk of the members of `q_obj_MIGRATION_STATUS-arg`, into `out`. */
 export function cloneMigrationStatusDataMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'status') ? src['status'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'status') ? src['status'] : undefined;
   if (x0 !== undefined) {
     out['status'] = x0;
   }
@@ -490,7 +504,8 @@ export function cloneMigrationStatusDataMembers(src: PlainObject, out: PlainObje
 /** The clone walk of `q_obj_MIGRATION_STATUS-arg`. */
 export function cloneMigrationStatusData(x: unknown): MigrationStatusData {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'status') ? x['status'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'status') ? x['status'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { status: p0 };
   else {

@@ -16,7 +16,7 @@ import type {
 } from './machine.js';
 import { enumInfoCpuArch, enumInfoHostCpuFlag, visitVcpuInfo } from './machine.visit.js';
 import { cloneVisitor } from './runtime/clone-visitor.js';
-import { FALLBACK, checkUnexpected } from './runtime/codec-support.js';
+import { FALLBACK, checkUnexpected, readsOwn } from './runtime/codec-support.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
@@ -77,17 +77,18 @@ export function encodeAcpiOemIdsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
     if (x0 === undefined) throw missingMember('OEM_ID');
     k = 'OEM_ID';
     out['OEM_ID'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'OEM_TABLE_ID') ? src['OEM_TABLE_ID'] : undefined;
+    const x1 = own || hasOwn(src, 'OEM_TABLE_ID') ? src['OEM_TABLE_ID'] : undefined;
     if (x1 === undefined) throw missingMember('OEM_TABLE_ID');
     k = 'OEM_TABLE_ID';
     out['OEM_TABLE_ID'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     k = null;
-    const x2 = hasOwn(src, 'creator-revision') ? src['creator-revision'] : undefined;
+    const x2 = own || hasOwn(src, 'creator-revision') ? src['creator-revision'] : undefined;
     if (x2 !== undefined) {
       k = 'creator-revision';
       out['creator-revision'] = c.int(null, x2, 'uint32');
@@ -108,15 +109,16 @@ export function encodeAcpiOemIds(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `AcpiOemIds`, into `out`. */
 export function cloneAcpiOemIdsMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
   if (x0 !== undefined) {
     out['OEM_ID'] = x0;
   }
-  const x1 = hasOwn(src, 'OEM_TABLE_ID') ? src['OEM_TABLE_ID'] : undefined;
+  const x1 = own || hasOwn(src, 'OEM_TABLE_ID') ? src['OEM_TABLE_ID'] : undefined;
   if (x1 !== undefined) {
     out['OEM_TABLE_ID'] = x1;
   }
-  const x2 = hasOwn(src, 'creator-revision') ? src['creator-revision'] : undefined;
+  const x2 = own || hasOwn(src, 'creator-revision') ? src['creator-revision'] : undefined;
   if (x2 !== undefined) {
     out['creator-revision'] = x2;
   }
@@ -125,8 +127,9 @@ export function cloneAcpiOemIdsMembers(src: PlainObject, out: PlainObject): void
 /** The clone walk of `AcpiOemIds`. */
 export function cloneAcpiOemIds(x: unknown): AcpiOemIds {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'OEM_ID') ? x['OEM_ID'] : undefined;
-  const p1 = hasOwn(x, 'OEM_TABLE_ID') ? x['OEM_TABLE_ID'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'OEM_ID') ? x['OEM_ID'] : undefined;
+  const p1 = own || hasOwn(x, 'OEM_TABLE_ID') ? x['OEM_TABLE_ID'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined) out = { OEM_ID: p0, OEM_TABLE_ID: p1 };
   else {
@@ -135,7 +138,7 @@ export function cloneAcpiOemIds(x: unknown): AcpiOemIds {
     if (p1 !== undefined) out['OEM_TABLE_ID'] = p1;
   }
   {
-    const x2 = hasOwn(x, 'creator-revision') ? x['creator-revision'] : undefined;
+    const x2 = own || hasOwn(x, 'creator-revision') ? x['creator-revision'] : undefined;
     if (x2 !== undefined) {
       out['creator-revision'] = x2;
     }
@@ -228,39 +231,40 @@ export function encodeMachineInfoMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'name') ? src['name'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'name') ? src['name'] : undefined;
     if (x0 === undefined) throw missingMember('name');
     k = 'name';
     out['name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'arch') ? src['arch'] : undefined;
+    const x1 = own || hasOwn(src, 'arch') ? src['arch'] : undefined;
     if (x1 === undefined) throw missingMember('arch');
     k = 'arch';
     out['arch'] = c.enumValue(null, x1, enumInfoCpuArch);
     k = null;
-    const x2 = hasOwn(src, 'alias') ? src['alias'] : undefined;
+    const x2 = own || hasOwn(src, 'alias') ? src['alias'] : undefined;
     if (x2 !== undefined) {
       k = 'alias';
       out['alias'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
       k = null;
     }
-    const x3 = hasOwn(src, 'is-default') ? src['is-default'] : undefined;
+    const x3 = own || hasOwn(src, 'is-default') ? src['is-default'] : undefined;
     if (x3 === undefined) throw missingMember('is-default');
     k = 'is-default';
     out['is-default'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
     k = null;
-    const x4 = hasOwn(src, 'cpu-max') ? src['cpu-max'] : undefined;
+    const x4 = own || hasOwn(src, 'cpu-max') ? src['cpu-max'] : undefined;
     if (x4 === undefined) throw missingMember('cpu-max');
     k = 'cpu-max';
     out['cpu-max'] = c.int(null, x4, 'uint32');
     k = null;
-    const x5 = hasOwn(src, 'acpi') ? src['acpi'] : undefined;
+    const x5 = own || hasOwn(src, 'acpi') ? src['acpi'] : undefined;
     if (x5 !== undefined) {
       k = 'acpi';
       out['acpi'] = encodeAcpiOemIds(c, x5);
       k = null;
     }
-    const x6 = hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
+    const x6 = own || hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
     if (x6 !== undefined) {
       k = 'numa-nodes';
       out['numa-nodes'] = c.int(null, x6, 'uint16');
@@ -283,33 +287,34 @@ export function encodeMachineInfo(c: OutputVisitor, x: unknown): unknown {
 export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'name') ? src['name'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'name') ? src['name'] : undefined;
     if (x0 !== undefined) {
       out['name'] = x0;
     }
-    const x1 = hasOwn(src, 'arch') ? src['arch'] : undefined;
+    const x1 = own || hasOwn(src, 'arch') ? src['arch'] : undefined;
     if (x1 !== undefined) {
       out['arch'] = x1;
     }
-    const x2 = hasOwn(src, 'alias') ? src['alias'] : undefined;
+    const x2 = own || hasOwn(src, 'alias') ? src['alias'] : undefined;
     if (x2 !== undefined) {
       out['alias'] = x2;
     }
-    const x3 = hasOwn(src, 'is-default') ? src['is-default'] : undefined;
+    const x3 = own || hasOwn(src, 'is-default') ? src['is-default'] : undefined;
     if (x3 !== undefined) {
       out['is-default'] = x3;
     }
-    const x4 = hasOwn(src, 'cpu-max') ? src['cpu-max'] : undefined;
+    const x4 = own || hasOwn(src, 'cpu-max') ? src['cpu-max'] : undefined;
     if (x4 !== undefined) {
       out['cpu-max'] = x4;
     }
-    const x5 = hasOwn(src, 'acpi') ? src['acpi'] : undefined;
+    const x5 = own || hasOwn(src, 'acpi') ? src['acpi'] : undefined;
     if (x5 !== undefined) {
       k = 'acpi';
       out['acpi'] = cloneAcpiOemIds(x5);
       k = null;
     }
-    const x6 = hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
+    const x6 = own || hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
     if (x6 !== undefined) {
       out['numa-nodes'] = x6;
     }
@@ -321,8 +326,9 @@ export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject): voi
 /** The clone walk of `MachineInfo`. */
 export function cloneMachineInfo(x: unknown): MachineInfo {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'name') ? x['name'] : undefined;
-  const p1 = hasOwn(x, 'arch') ? x['arch'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'name') ? x['name'] : undefined;
+  const p1 = own || hasOwn(x, 'arch') ? x['arch'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined) out = { name: p0, arch: p1 };
   else {
@@ -331,25 +337,25 @@ export function cloneMachineInfo(x: unknown): MachineInfo {
     if (p1 !== undefined) out['arch'] = p1;
   }
   {
-    const x2 = hasOwn(x, 'alias') ? x['alias'] : undefined;
+    const x2 = own || hasOwn(x, 'alias') ? x['alias'] : undefined;
     if (x2 !== undefined) {
       out['alias'] = x2;
     }
   }
   {
-    const x3 = hasOwn(x, 'is-default') ? x['is-default'] : undefined;
+    const x3 = own || hasOwn(x, 'is-default') ? x['is-default'] : undefined;
     if (x3 !== undefined) {
       out['is-default'] = x3;
     }
   }
   {
-    const x4 = hasOwn(x, 'cpu-max') ? x['cpu-max'] : undefined;
+    const x4 = own || hasOwn(x, 'cpu-max') ? x['cpu-max'] : undefined;
     if (x4 !== undefined) {
       out['cpu-max'] = x4;
     }
   }
   {
-    const x5 = hasOwn(x, 'acpi') ? x['acpi'] : undefined;
+    const x5 = own || hasOwn(x, 'acpi') ? x['acpi'] : undefined;
     if (x5 !== undefined) {
       try {
         out['acpi'] = cloneAcpiOemIds(x5);
@@ -359,7 +365,7 @@ export function cloneMachineInfo(x: unknown): MachineInfo {
     }
   }
   {
-    const x6 = hasOwn(x, 'numa-nodes') ? x['numa-nodes'] : undefined;
+    const x6 = own || hasOwn(x, 'numa-nodes') ? x['numa-nodes'] : undefined;
     if (x6 !== undefined) {
       out['numa-nodes'] = x6;
     }
@@ -473,22 +479,23 @@ export function encodeVcpuInfoBaseMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
     k = 'cpu-index';
     out['cpu-index'] = c.int(null, x0, 'uint32');
     k = null;
-    const x1 = hasOwn(src, 'qom-path') ? src['qom-path'] : undefined;
+    const x1 = own || hasOwn(src, 'qom-path') ? src['qom-path'] : undefined;
     if (x1 === undefined) throw missingMember('qom-path');
     k = 'qom-path';
     out['qom-path'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
     k = null;
-    const x2 = hasOwn(src, 'thread-id') ? src['thread-id'] : undefined;
+    const x2 = own || hasOwn(src, 'thread-id') ? src['thread-id'] : undefined;
     if (x2 === undefined) throw missingMember('thread-id');
     k = 'thread-id';
     out['thread-id'] = c.int(null, x2, 'int64');
     k = null;
-    const x3 = hasOwn(src, 'arch') ? src['arch'] : undefined;
+    const x3 = own || hasOwn(src, 'arch') ? src['arch'] : undefined;
     if (x3 === undefined) throw missingMember('arch');
     k = 'arch';
     out['arch'] = c.enumValue(null, x3, enumInfoCpuArch);
@@ -508,19 +515,20 @@ export function encodeVcpuInfoBase(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `VcpuInfoBase`, into `out`. */
 export function cloneVcpuInfoBaseMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
   if (x0 !== undefined) {
     out['cpu-index'] = x0;
   }
-  const x1 = hasOwn(src, 'qom-path') ? src['qom-path'] : undefined;
+  const x1 = own || hasOwn(src, 'qom-path') ? src['qom-path'] : undefined;
   if (x1 !== undefined) {
     out['qom-path'] = x1;
   }
-  const x2 = hasOwn(src, 'thread-id') ? src['thread-id'] : undefined;
+  const x2 = own || hasOwn(src, 'thread-id') ? src['thread-id'] : undefined;
   if (x2 !== undefined) {
     out['thread-id'] = x2;
   }
-  const x3 = hasOwn(src, 'arch') ? src['arch'] : undefined;
+  const x3 = own || hasOwn(src, 'arch') ? src['arch'] : undefined;
   if (x3 !== undefined) {
     out['arch'] = x3;
   }
@@ -529,10 +537,11 @@ export function cloneVcpuInfoBaseMembers(src: PlainObject, out: PlainObject): vo
 /** The clone walk of `VcpuInfoBase`. */
 export function cloneVcpuInfoBase(x: unknown): VcpuInfoBase {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'cpu-index') ? x['cpu-index'] : undefined;
-  const p1 = hasOwn(x, 'qom-path') ? x['qom-path'] : undefined;
-  const p2 = hasOwn(x, 'thread-id') ? x['thread-id'] : undefined;
-  const p3 = hasOwn(x, 'arch') ? x['arch'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'cpu-index') ? x['cpu-index'] : undefined;
+  const p1 = own || hasOwn(x, 'qom-path') ? x['qom-path'] : undefined;
+  const p2 = own || hasOwn(x, 'thread-id') ? x['thread-id'] : undefined;
+  const p3 = own || hasOwn(x, 'arch') ? x['arch'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined && p1 !== undefined && p2 !== undefined && p3 !== undefined)
     out = { 'cpu-index': p0, 'qom-path': p1, 'thread-id': p2, arch: p3 };
@@ -637,12 +646,13 @@ export function encodeVcpuInfoX86Members(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
     if (x0 === undefined) throw missingMember('apic-id');
     k = 'apic-id';
     out['apic-id'] = c.int(null, x0, 'uint32');
     k = null;
-    const x1 = hasOwn(src, 'flags') ? src['flags'] : undefined;
+    const x1 = own || hasOwn(src, 'flags') ? src['flags'] : undefined;
     if (x1 === undefined) throw missingMember('flags');
     k = 'flags';
     out['flags'] = encodeHostCpuFlagList(c, x1);
@@ -664,11 +674,12 @@ export function encodeVcpuInfoX86(c: OutputVisitor, x: unknown): unknown {
 export function cloneVcpuInfoX86Members(src: PlainObject, out: PlainObject): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
     if (x0 !== undefined) {
       out['apic-id'] = x0;
     }
-    const x1 = hasOwn(src, 'flags') ? src['flags'] : undefined;
+    const x1 = own || hasOwn(src, 'flags') ? src['flags'] : undefined;
     if (x1 !== undefined) {
       k = 'flags';
       out['flags'] = cloneHostCpuFlagList(x1);
@@ -682,7 +693,8 @@ export function cloneVcpuInfoX86Members(src: PlainObject, out: PlainObject): voi
 /** The clone walk of `VcpuInfoX86`. */
 export function cloneVcpuInfoX86(x: unknown): VcpuInfoX86 {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'apic-id') ? x['apic-id'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'apic-id') ? x['apic-id'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'apic-id': p0 };
   else {
@@ -690,7 +702,7 @@ export function cloneVcpuInfoX86(x: unknown): VcpuInfoX86 {
     if (p0 !== undefined) out['apic-id'] = p0;
   }
   {
-    const x1 = hasOwn(x, 'flags') ? x['flags'] : undefined;
+    const x1 = own || hasOwn(x, 'flags') ? x['flags'] : undefined;
     if (x1 !== undefined) {
       try {
         out['flags'] = cloneHostCpuFlagList(x1);
@@ -882,7 +894,8 @@ export function encodeMachineResetArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'hard') ? src['hard'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'hard') ? src['hard'] : undefined;
     if (x0 !== undefined) {
       k = 'hard';
       out['hard'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
@@ -903,7 +916,8 @@ export function encodeMachineResetArguments(c: OutputVisitor, x: unknown): unkno
 
 /** The clone walk of the members of `q_obj_machine_reset-arg`, into `out`. */
 export function cloneMachineResetArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'hard') ? src['hard'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'hard') ? src['hard'] : undefined;
   if (x0 !== undefined) {
     out['hard'] = x0;
   }
@@ -971,18 +985,19 @@ export function encodeDeviceAttachArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'driver') ? src['driver'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'driver') ? src['driver'] : undefined;
     if (x0 === undefined) throw missingMember('driver');
     k = 'driver';
     out['driver'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'id') ? src['id'] : undefined;
+    const x1 = own || hasOwn(src, 'id') ? src['id'] : undefined;
     if (x1 !== undefined) {
       k = 'id';
       out['id'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
       k = null;
     }
-    const x2 = hasOwn(src, 'bus') ? src['bus'] : undefined;
+    const x2 = own || hasOwn(src, 'bus') ? src['bus'] : undefined;
     if (x2 !== undefined) {
       k = 'bus';
       out['bus'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
@@ -1003,15 +1018,16 @@ export function encodeDeviceAttachArguments(c: OutputVisitor, x: unknown): unkno
 
 /** The clone walk of the members of `q_obj_device-attach-arg`, into `out`. */
 export function cloneDeviceAttachArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'driver') ? src['driver'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'driver') ? src['driver'] : undefined;
   if (x0 !== undefined) {
     out['driver'] = x0;
   }
-  const x1 = hasOwn(src, 'id') ? src['id'] : undefined;
+  const x1 = own || hasOwn(src, 'id') ? src['id'] : undefined;
   if (x1 !== undefined) {
     out['id'] = x1;
   }
-  const x2 = hasOwn(src, 'bus') ? src['bus'] : undefined;
+  const x2 = own || hasOwn(src, 'bus') ? src['bus'] : undefined;
   if (x2 !== undefined) {
     out['bus'] = x2;
   }
@@ -1020,7 +1036,8 @@ export function cloneDeviceAttachArgumentsMembers(src: PlainObject, out: PlainOb
 /** The clone walk of `q_obj_device-attach-arg`. */
 export function cloneDeviceAttachArguments(x: unknown): DeviceAttachArguments {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'driver') ? x['driver'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'driver') ? x['driver'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { driver: p0 };
   else {
@@ -1028,13 +1045,13 @@ export function cloneDeviceAttachArguments(x: unknown): DeviceAttachArguments {
     if (p0 !== undefined) out['driver'] = p0;
   }
   {
-    const x1 = hasOwn(x, 'id') ? x['id'] : undefined;
+    const x1 = own || hasOwn(x, 'id') ? x['id'] : undefined;
     if (x1 !== undefined) {
       out['id'] = x1;
     }
   }
   {
-    const x2 = hasOwn(x, 'bus') ? x['bus'] : undefined;
+    const x2 = own || hasOwn(x, 'bus') ? x['bus'] : undefined;
     if (x2 !== undefined) {
       out['bus'] = x2;
     }
@@ -1200,84 +1217,85 @@ export function encodeMachineDiagnosticsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'hostname') ? src['hostname'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'hostname') ? src['hostname'] : undefined;
     if (x0 === undefined) throw missingMember('hostname');
     k = 'hostname';
     out['hostname'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'load') ? src['load'] : undefined;
+    const x1 = own || hasOwn(src, 'load') ? src['load'] : undefined;
     if (x1 === undefined) throw missingMember('load');
     k = 'load';
     out['load'] = c.number(null, x1);
     k = null;
-    const x2 = hasOwn(src, 'uptime-ns') ? src['uptime-ns'] : undefined;
+    const x2 = own || hasOwn(src, 'uptime-ns') ? src['uptime-ns'] : undefined;
     if (x2 === undefined) throw missingMember('uptime-ns');
     k = 'uptime-ns';
     out['uptime-ns'] = c.int(null, x2, 'int');
     k = null;
-    const x3 = hasOwn(src, 'nice') ? src['nice'] : undefined;
+    const x3 = own || hasOwn(src, 'nice') ? src['nice'] : undefined;
     if (x3 === undefined) throw missingMember('nice');
     k = 'nice';
     out['nice'] = c.int(null, x3, 'int8');
     k = null;
-    const x4 = hasOwn(src, 'clock-skew-ms') ? src['clock-skew-ms'] : undefined;
+    const x4 = own || hasOwn(src, 'clock-skew-ms') ? src['clock-skew-ms'] : undefined;
     if (x4 === undefined) throw missingMember('clock-skew-ms');
     k = 'clock-skew-ms';
     out['clock-skew-ms'] = c.int(null, x4, 'int16');
     k = null;
-    const x5 = hasOwn(src, 'last-exit-code') ? src['last-exit-code'] : undefined;
+    const x5 = own || hasOwn(src, 'last-exit-code') ? src['last-exit-code'] : undefined;
     if (x5 === undefined) throw missingMember('last-exit-code');
     k = 'last-exit-code';
     out['last-exit-code'] = c.int(null, x5, 'int32');
     k = null;
-    const x6 = hasOwn(src, 'rtc-offset') ? src['rtc-offset'] : undefined;
+    const x6 = own || hasOwn(src, 'rtc-offset') ? src['rtc-offset'] : undefined;
     if (x6 === undefined) throw missingMember('rtc-offset');
     k = 'rtc-offset';
     out['rtc-offset'] = c.int(null, x6, 'int64');
     k = null;
-    const x7 = hasOwn(src, 'boot-index') ? src['boot-index'] : undefined;
+    const x7 = own || hasOwn(src, 'boot-index') ? src['boot-index'] : undefined;
     if (x7 === undefined) throw missingMember('boot-index');
     k = 'boot-index';
     out['boot-index'] = c.int(null, x7, 'uint8');
     k = null;
-    const x8 = hasOwn(src, 'monitor-port') ? src['monitor-port'] : undefined;
+    const x8 = own || hasOwn(src, 'monitor-port') ? src['monitor-port'] : undefined;
     if (x8 === undefined) throw missingMember('monitor-port');
     k = 'monitor-port';
     out['monitor-port'] = c.int(null, x8, 'uint16');
     k = null;
-    const x9 = hasOwn(src, 'pid') ? src['pid'] : undefined;
+    const x9 = own || hasOwn(src, 'pid') ? src['pid'] : undefined;
     if (x9 === undefined) throw missingMember('pid');
     k = 'pid';
     out['pid'] = c.int(null, x9, 'uint32');
     k = null;
-    const x10 = hasOwn(src, 'generation') ? src['generation'] : undefined;
+    const x10 = own || hasOwn(src, 'generation') ? src['generation'] : undefined;
     if (x10 === undefined) throw missingMember('generation');
     k = 'generation';
     out['generation'] = c.int(null, x10, 'uint64');
     k = null;
-    const x11 = hasOwn(src, 'ram-size') ? src['ram-size'] : undefined;
+    const x11 = own || hasOwn(src, 'ram-size') ? src['ram-size'] : undefined;
     if (x11 === undefined) throw missingMember('ram-size');
     k = 'ram-size';
     out['ram-size'] = c.int(null, x11, 'size');
     k = null;
-    const x12 = hasOwn(src, 'accelerated') ? src['accelerated'] : undefined;
+    const x12 = own || hasOwn(src, 'accelerated') ? src['accelerated'] : undefined;
     if (x12 === undefined) throw missingMember('accelerated');
     k = 'accelerated';
     out['accelerated'] = typeof x12 === 'boolean' ? x12 : c.bool(null, x12);
     k = null;
-    const x13 = hasOwn(src, 'pending-reset') ? src['pending-reset'] : undefined;
+    const x13 = own || hasOwn(src, 'pending-reset') ? src['pending-reset'] : undefined;
     if (x13 !== undefined) {
       k = 'pending-reset';
       out['pending-reset'] = c.null(null, x13);
       k = null;
     }
-    const x14 = hasOwn(src, 'extra') ? src['extra'] : undefined;
+    const x14 = own || hasOwn(src, 'extra') ? src['extra'] : undefined;
     if (x14 !== undefined) {
       k = 'extra';
       out['extra'] = c.any(null, x14);
       k = null;
     }
-    const x15 = hasOwn(src, 'extra-type') ? src['extra-type'] : undefined;
+    const x15 = own || hasOwn(src, 'extra-type') ? src['extra-type'] : undefined;
     if (x15 === undefined) throw missingMember('extra-type');
     k = 'extra-type';
     out['extra-type'] = c.enumValue(null, x15, enumInfoQType);
@@ -1299,69 +1317,70 @@ export function encodeMachineDiagnostics(c: OutputVisitor, x: unknown): unknown 
 export function cloneMachineDiagnosticsMembers(src: PlainObject, out: PlainObject): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'hostname') ? src['hostname'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'hostname') ? src['hostname'] : undefined;
     if (x0 !== undefined) {
       out['hostname'] = x0;
     }
-    const x1 = hasOwn(src, 'load') ? src['load'] : undefined;
+    const x1 = own || hasOwn(src, 'load') ? src['load'] : undefined;
     if (x1 !== undefined) {
       out['load'] = x1;
     }
-    const x2 = hasOwn(src, 'uptime-ns') ? src['uptime-ns'] : undefined;
+    const x2 = own || hasOwn(src, 'uptime-ns') ? src['uptime-ns'] : undefined;
     if (x2 !== undefined) {
       out['uptime-ns'] = x2;
     }
-    const x3 = hasOwn(src, 'nice') ? src['nice'] : undefined;
+    const x3 = own || hasOwn(src, 'nice') ? src['nice'] : undefined;
     if (x3 !== undefined) {
       out['nice'] = x3;
     }
-    const x4 = hasOwn(src, 'clock-skew-ms') ? src['clock-skew-ms'] : undefined;
+    const x4 = own || hasOwn(src, 'clock-skew-ms') ? src['clock-skew-ms'] : undefined;
     if (x4 !== undefined) {
       out['clock-skew-ms'] = x4;
     }
-    const x5 = hasOwn(src, 'last-exit-code') ? src['last-exit-code'] : undefined;
+    const x5 = own || hasOwn(src, 'last-exit-code') ? src['last-exit-code'] : undefined;
     if (x5 !== undefined) {
       out['last-exit-code'] = x5;
     }
-    const x6 = hasOwn(src, 'rtc-offset') ? src['rtc-offset'] : undefined;
+    const x6 = own || hasOwn(src, 'rtc-offset') ? src['rtc-offset'] : undefined;
     if (x6 !== undefined) {
       out['rtc-offset'] = x6;
     }
-    const x7 = hasOwn(src, 'boot-index') ? src['boot-index'] : undefined;
+    const x7 = own || hasOwn(src, 'boot-index') ? src['boot-index'] : undefined;
     if (x7 !== undefined) {
       out['boot-index'] = x7;
     }
-    const x8 = hasOwn(src, 'monitor-port') ? src['monitor-port'] : undefined;
+    const x8 = own || hasOwn(src, 'monitor-port') ? src['monitor-port'] : undefined;
     if (x8 !== undefined) {
       out['monitor-port'] = x8;
     }
-    const x9 = hasOwn(src, 'pid') ? src['pid'] : undefined;
+    const x9 = own || hasOwn(src, 'pid') ? src['pid'] : undefined;
     if (x9 !== undefined) {
       out['pid'] = x9;
     }
-    const x10 = hasOwn(src, 'generation') ? src['generation'] : undefined;
+    const x10 = own || hasOwn(src, 'generation') ? src['generation'] : undefined;
     if (x10 !== undefined) {
       out['generation'] = x10;
     }
-    const x11 = hasOwn(src, 'ram-size') ? src['ram-size'] : undefined;
+    const x11 = own || hasOwn(src, 'ram-size') ? src['ram-size'] : undefined;
     if (x11 !== undefined) {
       out['ram-size'] = x11;
     }
-    const x12 = hasOwn(src, 'accelerated') ? src['accelerated'] : undefined;
+    const x12 = own || hasOwn(src, 'accelerated') ? src['accelerated'] : undefined;
     if (x12 !== undefined) {
       out['accelerated'] = x12;
     }
-    const x13 = hasOwn(src, 'pending-reset') ? src['pending-reset'] : undefined;
+    const x13 = own || hasOwn(src, 'pending-reset') ? src['pending-reset'] : undefined;
     if (x13 !== undefined) {
       out['pending-reset'] = x13;
     }
-    const x14 = hasOwn(src, 'extra') ? src['extra'] : undefined;
+    const x14 = own || hasOwn(src, 'extra') ? src['extra'] : undefined;
     if (x14 !== undefined) {
       k = 'extra';
       out['extra'] = copyJsonValue(x14, false);
       k = null;
     }
-    const x15 = hasOwn(src, 'extra-type') ? src['extra-type'] : undefined;
+    const x15 = own || hasOwn(src, 'extra-type') ? src['extra-type'] : undefined;
     if (x15 !== undefined) {
       out['extra-type'] = x15;
     }
@@ -1373,19 +1392,20 @@ export function cloneMachineDiagnosticsMembers(src: PlainObject, out: PlainObjec
 /** The clone walk of `MachineDiagnostics`. */
 export function cloneMachineDiagnostics(x: unknown): MachineDiagnostics {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'hostname') ? x['hostname'] : undefined;
-  const p1 = hasOwn(x, 'load') ? x['load'] : undefined;
-  const p2 = hasOwn(x, 'uptime-ns') ? x['uptime-ns'] : undefined;
-  const p3 = hasOwn(x, 'nice') ? x['nice'] : undefined;
-  const p4 = hasOwn(x, 'clock-skew-ms') ? x['clock-skew-ms'] : undefined;
-  const p5 = hasOwn(x, 'last-exit-code') ? x['last-exit-code'] : undefined;
-  const p6 = hasOwn(x, 'rtc-offset') ? x['rtc-offset'] : undefined;
-  const p7 = hasOwn(x, 'boot-index') ? x['boot-index'] : undefined;
-  const p8 = hasOwn(x, 'monitor-port') ? x['monitor-port'] : undefined;
-  const p9 = hasOwn(x, 'pid') ? x['pid'] : undefined;
-  const p10 = hasOwn(x, 'generation') ? x['generation'] : undefined;
-  const p11 = hasOwn(x, 'ram-size') ? x['ram-size'] : undefined;
-  const p12 = hasOwn(x, 'accelerated') ? x['accelerated'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'hostname') ? x['hostname'] : undefined;
+  const p1 = own || hasOwn(x, 'load') ? x['load'] : undefined;
+  const p2 = own || hasOwn(x, 'uptime-ns') ? x['uptime-ns'] : undefined;
+  const p3 = own || hasOwn(x, 'nice') ? x['nice'] : undefined;
+  const p4 = own || hasOwn(x, 'clock-skew-ms') ? x['clock-skew-ms'] : undefined;
+  const p5 = own || hasOwn(x, 'last-exit-code') ? x['last-exit-code'] : undefined;
+  const p6 = own || hasOwn(x, 'rtc-offset') ? x['rtc-offset'] : undefined;
+  const p7 = own || hasOwn(x, 'boot-index') ? x['boot-index'] : undefined;
+  const p8 = own || hasOwn(x, 'monitor-port') ? x['monitor-port'] : undefined;
+  const p9 = own || hasOwn(x, 'pid') ? x['pid'] : undefined;
+  const p10 = own || hasOwn(x, 'generation') ? x['generation'] : undefined;
+  const p11 = own || hasOwn(x, 'ram-size') ? x['ram-size'] : undefined;
+  const p12 = own || hasOwn(x, 'accelerated') ? x['accelerated'] : undefined;
   let out: PlainObject;
   if (
     p0 !== undefined &&
@@ -1434,13 +1454,13 @@ export function cloneMachineDiagnostics(x: unknown): MachineDiagnostics {
     if (p12 !== undefined) out['accelerated'] = p12;
   }
   {
-    const x13 = hasOwn(x, 'pending-reset') ? x['pending-reset'] : undefined;
+    const x13 = own || hasOwn(x, 'pending-reset') ? x['pending-reset'] : undefined;
     if (x13 !== undefined) {
       out['pending-reset'] = x13;
     }
   }
   {
-    const x14 = hasOwn(x, 'extra') ? x['extra'] : undefined;
+    const x14 = own || hasOwn(x, 'extra') ? x['extra'] : undefined;
     if (x14 !== undefined) {
       try {
         out['extra'] = copyJsonValue(x14, false);
@@ -1450,7 +1470,7 @@ export function cloneMachineDiagnostics(x: unknown): MachineDiagnostics {
     }
   }
   {
-    const x15 = hasOwn(x, 'extra-type') ? x['extra-type'] : undefined;
+    const x15 = own || hasOwn(x, 'extra-type') ? x['extra-type'] : undefined;
     if (x15 !== undefined) {
       out['extra-type'] = x15;
     }

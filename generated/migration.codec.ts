@@ -7,7 +7,7 @@ import type {
   MigrationParameters,
 } from './migration.js';
 import { enumInfoBackendTransfer } from './migration.visit.js';
-import { checkUnexpected } from './runtime/codec-support.js';
+import { checkUnexpected, readsOwn } from './runtime/codec-support.js';
 import { inputRefusal, isHiddenByPolicy, policyError } from './runtime/compat.js';
 import { addKey, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
@@ -142,31 +142,32 @@ export function encodeMigrateSetParametersMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       k = 'max-bandwidth';
       out['max-bandwidth'] = c.int(null, x0, 'size');
       k = null;
     }
-    const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
+    const x1 = own || hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
       k = 'downtime-limit';
       out['downtime-limit'] = c.int(null, x1, 'uint64');
       k = null;
     }
-    const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
+    const x2 = own || hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
       k = 'multifd-channels';
       out['multifd-channels'] = c.int(null, x2, 'uint8');
       k = null;
     }
-    const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
+    const x3 = own || hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
       k = 'tls-creds';
       out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
       k = null;
     }
-    const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
+    const x4 = own || hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_DEPRECATED, c.compat))) {
         k = 'compress-level';
@@ -174,7 +175,7 @@ export function encodeMigrateSetParametersMembers(
         k = null;
       }
     }
-    const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
+    const x5 = own || hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
         k = 'backend-transfer';
@@ -199,27 +200,28 @@ export function encodeMigrateSetParameters(c: OutputVisitor, x: unknown): unknow
 export function cloneMigrateSetParametersMembers(src: PlainObject, out: PlainObject): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       out['max-bandwidth'] = x0;
     }
-    const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
+    const x1 = own || hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
       out['downtime-limit'] = x1;
     }
-    const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
+    const x2 = own || hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
       out['multifd-channels'] = x2;
     }
-    const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
+    const x3 = own || hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
       out['tls-creds'] = x3;
     }
-    const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
+    const x4 = own || hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       out['compress-level'] = x4;
     }
-    const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
+    const x5 = own || hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       k = 'backend-transfer';
       out['backend-transfer'] = cloneBackendTransferList(x5);
@@ -320,31 +322,32 @@ export function encodeMigrationParametersMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       k = 'max-bandwidth';
       out['max-bandwidth'] = c.int(null, x0, 'size');
       k = null;
     }
-    const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
+    const x1 = own || hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
       k = 'downtime-limit';
       out['downtime-limit'] = c.int(null, x1, 'uint64');
       k = null;
     }
-    const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
+    const x2 = own || hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
       k = 'multifd-channels';
       out['multifd-channels'] = c.int(null, x2, 'uint8');
       k = null;
     }
-    const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
+    const x3 = own || hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
       k = 'tls-creds';
       out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
       k = null;
     }
-    const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
+    const x4 = own || hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_DEPRECATED, c.compat))) {
         k = 'compress-level';
@@ -352,7 +355,7 @@ export function encodeMigrationParametersMembers(
         k = null;
       }
     }
-    const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
+    const x5 = own || hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
         k = 'backend-transfer';
@@ -377,27 +380,28 @@ export function encodeMigrationParameters(c: OutputVisitor, x: unknown): unknown
 export function cloneMigrationParametersMembers(src: PlainObject, out: PlainObject): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       out['max-bandwidth'] = x0;
     }
-    const x1 = hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
+    const x1 = own || hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
     if (x1 !== undefined) {
       out['downtime-limit'] = x1;
     }
-    const x2 = hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
+    const x2 = own || hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
     if (x2 !== undefined) {
       out['multifd-channels'] = x2;
     }
-    const x3 = hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
+    const x3 = own || hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
     if (x3 !== undefined) {
       out['tls-creds'] = x3;
     }
-    const x4 = hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
+    const x4 = own || hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
     if (x4 !== undefined) {
       out['compress-level'] = x4;
     }
-    const x5 = hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
+    const x5 = own || hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       k = 'backend-transfer';
       out['backend-transfer'] = cloneBackendTransferList(x5);
@@ -463,12 +467,13 @@ export function encodeMigrateArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'uri') ? src['uri'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'uri') ? src['uri'] : undefined;
     if (x0 === undefined) throw missingMember('uri');
     k = 'uri';
     out['uri'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'resume') ? src['resume'] : undefined;
+    const x1 = own || hasOwn(src, 'resume') ? src['resume'] : undefined;
     if (x1 !== undefined) {
       k = 'resume';
       out['resume'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
@@ -489,11 +494,12 @@ export function encodeMigrateArguments(c: OutputVisitor, x: unknown): unknown {
 
 /** The clone walk of the members of `q_obj_migrate-arg`, into `out`. */
 export function cloneMigrateArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  const x0 = hasOwn(src, 'uri') ? src['uri'] : undefined;
+  const own = readsOwn(src);
+  const x0 = own || hasOwn(src, 'uri') ? src['uri'] : undefined;
   if (x0 !== undefined) {
     out['uri'] = x0;
   }
-  const x1 = hasOwn(src, 'resume') ? src['resume'] : undefined;
+  const x1 = own || hasOwn(src, 'resume') ? src['resume'] : undefined;
   if (x1 !== undefined) {
     out['resume'] = x1;
   }
@@ -502,7 +508,8 @@ export function cloneMigrateArgumentsMembers(src: PlainObject, out: PlainObject)
 /** The clone walk of `q_obj_migrate-arg`. */
 export function cloneMigrateArguments(x: unknown): MigrateArguments {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'uri') ? x['uri'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'uri') ? x['uri'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { uri: p0 };
   else {
@@ -510,7 +517,7 @@ export function cloneMigrateArguments(x: unknown): MigrateArguments {
     if (p0 !== undefined) out['uri'] = p0;
   }
   {
-    const x1 = hasOwn(x, 'resume') ? x['resume'] : undefined;
+    const x1 = own || hasOwn(x, 'resume') ? x['resume'] : undefined;
     if (x1 !== undefined) {
       out['resume'] = x1;
     }

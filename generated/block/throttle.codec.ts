@@ -2,7 +2,7 @@
 
 import { visit_bool, visit_int } from '../builtin.visit.js';
 import { cloneVisitor } from '../runtime/clone-visitor.js';
-import { checkUnexpected } from '../runtime/codec-support.js';
+import { checkUnexpected, readsOwn } from '../runtime/codec-support.js';
 import { addKey, missingMember, wrongType } from '../runtime/errors.js';
 import type { InputVisitor } from '../runtime/input-visitor.js';
 import type { OutputVisitor } from '../runtime/output-visitor.js';
@@ -101,12 +101,13 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
     out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
     k = null;
-    const x1 = hasOwn(src, 'limits') ? src['limits'] : undefined;
+    const x1 = own || hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x1 === undefined) throw missingMember('limits');
     k = 'limits';
     out['limits'] = encodeIoLimitSpec(c, x1);
@@ -128,11 +129,12 @@ export function encodeBlockSetIoLimitsArguments(c: OutputVisitor, x: unknown): u
 export function cloneBlockSetIoLimitsArgumentsMembers(src: PlainObject, out: PlainObject): void {
   let k: string | null = null;
   try {
-    const x0 = hasOwn(src, 'node-name') ? src['node-name'] : undefined;
+    const own = readsOwn(src);
+    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
     }
-    const x1 = hasOwn(src, 'limits') ? src['limits'] : undefined;
+    const x1 = own || hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x1 !== undefined) {
       k = 'limits';
       out['limits'] = cloneIoLimitSpec(x1);
@@ -146,7 +148,8 @@ export function cloneBlockSetIoLimitsArgumentsMembers(src: PlainObject, out: Pla
 /** The clone walk of `q_obj_block-set-io-limits-arg`. */
 export function cloneBlockSetIoLimitsArguments(x: unknown): BlockSetIoLimitsArguments {
   if (!isObject(x)) throw wrongType('object');
-  const p0 = hasOwn(x, 'node-name') ? x['node-name'] : undefined;
+  const own = readsOwn(x);
+  const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'node-name': p0 };
   else {
@@ -154,7 +157,7 @@ export function cloneBlockSetIoLimitsArguments(x: unknown): BlockSetIoLimitsArgu
     if (p0 !== undefined) out['node-name'] = p0;
   }
   {
-    const x1 = hasOwn(x, 'limits') ? x['limits'] : undefined;
+    const x1 = own || hasOwn(x, 'limits') ? x['limits'] : undefined;
     if (x1 !== undefined) {
       try {
         out['limits'] = cloneIoLimitSpec(x1);

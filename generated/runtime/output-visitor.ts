@@ -57,6 +57,12 @@ export class OutputVisitor implements Visitor {
   /** Read by generated codecs, which must behave exactly as this visitor. */
   readonly bigintMode: boolean;
   readonly hides: boolean;
+  /**
+   * Whether the walk may have produced a bigint (a 64-bit integer, or an
+   * `any` value that could hold one). When it didn't, JSON.stringify writes
+   * the result exactly (encodeToText relies on this).
+   */
+  mayHoldBigint = false;
 
   constructor(options: OutputVisitorOptions = {}) {
     this.int64 = options.int64 ?? 'number';
@@ -121,7 +127,9 @@ export class OutputVisitor implements Visitor {
   }
 
   int(_key: Key, value: unknown, kind: IntKind): unknown {
-    return encodeInt(value, kind, this.bigintMode);
+    const r = encodeInt(value, kind, this.bigintMode);
+    if (typeof r === 'bigint') this.mayHoldBigint = true;
+    return r;
   }
 
   number(_key: Key, value: unknown): unknown {
@@ -145,6 +153,7 @@ export class OutputVisitor implements Visitor {
   }
 
   any(_key: Key, value: unknown): unknown {
+    if (typeof value === 'bigint' || (typeof value === 'object' && value !== null)) this.mayHoldBigint = true;
     return copyJsonValue(value, true);
   }
 

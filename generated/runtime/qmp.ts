@@ -13,7 +13,7 @@ import { CompatPolicyCrash, QapiPathError, tooDeepValue } from './errors.js';
 import { InputVisitor } from './input-visitor.js';
 import { OutputVisitor } from './output-visitor.js';
 import { cloneVisitor } from './clone-visitor.js';
-import { parseQmpJson, QmpJsonError } from './json.js';
+import { parseQmpJson, QmpJsonError, stringifyQmpJson, type JsonValue } from './json.js';
 import type { CommandTable, EventTable } from './tables.js';
 import type { Key, VisitFn, Visitor } from './visitor.js';
 
@@ -65,6 +65,18 @@ export function decodeValue(visit: VisitFn, value: unknown, int64: Int64Mode, op
 /** Typed value → JSON value (for stringifyQmpJson), applying the output half of the compat policy. */
 export function encodeValue(visit: VisitFn, value: unknown, int64: Int64Mode, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): unknown {
   return visit(new OutputVisitor({ int64, compat }), null, value);
+}
+
+/**
+ * Typed value → QMP JSON text: the output walk (a generated `encodeFoo`, or
+ * any function that walks with the given visitor), then the exact writer;
+ * JSON.stringify when the walk produced no bigint, since everything else it
+ * produced is plain JSON it has checked.
+ */
+export function encodeToText(encode: (c: OutputVisitor, x: unknown) => unknown, value: unknown, int64: Int64Mode, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): string {
+  const c = new OutputVisitor({ int64, compat });
+  const json = encode(c, value);
+  return c.mayHoldBigint ? stringifyQmpJson(json as JsonValue) : JSON.stringify(json);
 }
 
 /** A deep copy sharing no mutable object with the source (QEMU's QAPI_CLONE). */

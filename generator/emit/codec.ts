@@ -29,6 +29,8 @@ const VISITOR_CLASS: Record<Exclude<CodecKind, 'clone'>, [string, string]> = {
   decode: ['InputVisitor', 'input-visitor.ts'],
   encode: ['OutputVisitor', 'output-visitor.ts'],
 };
+/** Names a plain object inherits from Object.prototype: reading them needs hasOwn. */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 const INT_KINDS = new Set(['int', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'size']);
 
 export function codecPath(typesPath: string): string {
@@ -206,8 +208,16 @@ class CodecEmitter implements SchemaVisitor {
     while (k < t.localMembers.length && !t.localMembers[k]!.optional && isLeaf(t.localMembers[k]!.type)) k++;
     if (k === 0) return null;
     const prefix = t.localMembers.slice(0, k);
-    const own = this.rt('visitor.ts', 'hasOwn');
-    const fetch = prefix.map((m, i) => `const p${i} = ${own}(x, ${quote(m.name)}) ? x[${quote(m.name)}] : undefined;`).join('\n');
+    const hasOwn = this.rt('visitor.ts', 'hasOwn');
+    const fetch = [`const own = ${this.rt('codec-support.ts', 'readsOwn')}(x);`]
+      .concat(
+        prefix.map((m, i) =>
+          INHERITED.has(m.name)
+            ? `const p${i} = ${hasOwn}(x, ${quote(m.name)}) ? x[${quote(m.name)}] : undefined;`
+            : `const p${i} = own || ${hasOwn}(x, ${quote(m.name)}) ? x[${quote(m.name)}] : undefined;`,
+        ),
+      )
+      .join('\n');
     const all = prefix.map((_, i) => `p${i} !== undefined`).join(' && ');
     const literal = `{ ${prefix.map((m, i) => `${quote(m.name)}: p${i}`).join(', ')} }`;
     const oneByOne = prefix.map((m, i) => `if (p${i} !== undefined) out[${quote(m.name)}] = p${i};`).join('\n');
@@ -219,7 +229,9 @@ class CodecEmitter implements SchemaVisitor {
   private cloneMember(m: SchemaObjectType['localMembers'][number], i: number): string {
     const key = quote(m.name);
     const v = `x${i}`;
-    const fetch = `const ${v} = ${this.rt('visitor.ts', 'hasOwn')}(x, ${key}) ? x[${key}] : undefined;`;
+    const fetch = INHERITED.has(m.name)
+      ? `const ${v} = ${this.rt('visitor.ts', 'hasOwn')}(x, ${key}) ? x[${key}] : undefined;`
+      : `const ${v} = own || ${this.rt('visitor.ts', 'hasOwn')}(x, ${key}) ? x[${key}] : undefined;`;
     const assign = `out[${key}] = ${this.value('clone', m.type, v)};`;
     const leaf = m.type instanceof SchemaBuiltinType ? m.type.name !== 'any' : m.type instanceof SchemaEnumType;
     const body = leaf ? assign : `try {\n${assign}\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, ${key});\n}`;
@@ -252,7 +264,10 @@ class CodecEmitter implements SchemaVisitor {
         const visit = `const ${v} = src[${key}];\n${policy}${assign}\nn++;`;
         lines.push(m.optional ? `if (${hasOwn}(src, ${key})) {\n${visit}\n}` : `if (!${hasOwn}(src, ${key})) ${missing(key)}\n{\n${visit}\n}`);
       } else {
-        const fetch = `const ${v} = ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`;
+        // Names Object.prototype has (constructor, toString, …) always need hasOwn.
+        const fetch = INHERITED.has(m.name)
+          ? `const ${v} = ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`
+          : `const ${v} = own || ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`;
         // The output policy leaves hidden members out (after the missing-member check, as the visitor does).
         const guarded =
           kind === 'encode' && features ? `if (!(c.hides && ${this.rt('compat.ts', 'isHiddenByPolicy')}(${features}, c.compat))) {\n${assign}\n}` : assign;
@@ -275,6 +290,7 @@ class CodecEmitter implements SchemaVisitor {
           : `if (!c.keepUnknownBranches) throw ${addKey}(${this.rt('errors.ts', 'badEnumValue')}(String(${tagValue})), ${tag});\nthrow ${fallback};`;
       lines.push(`default:\n${unknown}\n}`);
     }
+    if (kind !== 'decode' && lines.some((l) => l.includes('own ||'))) lines.unshift(`const own = ${this.rt('codec-support.ts', 'readsOwn')}(src);`);
     const usesKey = lines.some((l) => l.includes('k = '));
     const body = usesKey ? [`let k: string | null = null;`, `try {\n${lines.join('\n')}\n} catch (e) {\nthrow k === null ? e : ${addKey}(e, k);\n}`] : lines;
     if (kind === 'decode') {

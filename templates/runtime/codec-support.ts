@@ -32,3 +32,16 @@ export function checkUnexpected(src: PlainObject, out: PlainObject, consumed: nu
     if (!hasOwn(out, k)) throw unexpectedMember(k);
   }
 }
+
+/**
+ * Whether a codec may read `src[name]` directly, without hasOwn, for a
+ * member name that Object.prototype does not have itself: `src` is a plain
+ * object and nothing was added (enumerably) to Object.prototype, so a read
+ * finds an own member or nothing. Otherwise the codec asks hasOwn, as the
+ * visitors always do.
+ */
+export function readsOwn(src: object): boolean {
+  if (Object.getPrototypeOf(src) !== Object.prototype) return false;
+  for (const _ in Object.prototype) return false;
+  return true;
+}
