@@ -54,38 +54,41 @@ export function decodeBlockQcow2BaseMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'file')) throw missingMember('file');
+    const own = readsOwn(src);
+    const x0 = src['file'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'file') : hasOwn(src, 'file')))
+      throw missingMember('file');
     {
-      const x0 = src['file'];
       k = 'file';
       out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'lazy-refcounts')) {
-      const x1 = src['lazy-refcounts'];
+    const x1 = src['lazy-refcounts'];
+    if (x1 !== undefined ? own || hasOwn(src, 'lazy-refcounts') : hasOwn(src, 'lazy-refcounts')) {
       k = 'lazy-refcounts';
       out['lazy-refcounts'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'cache-size')) {
-      const x2 = src['cache-size'];
+    const x2 = src['cache-size'];
+    if (x2 !== undefined ? own || hasOwn(src, 'cache-size') : hasOwn(src, 'cache-size')) {
       k = 'cache-size';
       out['cache-size'] = c.int(null, x2, 'size');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'backing')) {
-      const x3 = src['backing'];
+    const x3 = src['backing'];
+    if (x3 !== undefined ? own || hasOwn(src, 'backing') : hasOwn(src, 'backing')) {
       k = 'backing';
       out['backing'] = decodeBlockNodeRef(c, x3);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'encrypt-format')) throw missingMember('encrypt-format');
+    const x4 = src['encrypt-format'];
+    if (!(x4 !== undefined ? own || hasOwn(src, 'encrypt-format') : hasOwn(src, 'encrypt-format')))
+      throw missingMember('encrypt-format');
     {
-      const x4 = src['encrypt-format'];
       k = 'encrypt-format';
       out['encrypt-format'] = c.enumValue(null, x4, enumInfoQcow2EncryptionFormat);
       k = null;
@@ -239,16 +242,18 @@ export function decodeBlockLuksSecretMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'key-secret')) throw missingMember('key-secret');
+    const own = readsOwn(src);
+    const x0 = src['key-secret'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'key-secret') : hasOwn(src, 'key-secret')))
+      throw missingMember('key-secret');
     {
-      const x0 = src['key-secret'];
       k = 'key-secret';
       out['key-secret'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'slot')) {
-      const x1 = src['slot'];
+    const x1 = src['slot'];
+    if (x1 !== undefined ? own || hasOwn(src, 'slot') : hasOwn(src, 'slot')) {
       k = 'slot';
       out['slot'] = c.int(null, x1, 'uint8');
       k = null;
@@ -443,10 +448,12 @@ export function decodeBlockLuksOptionsMembers(
   let n = 0;
   let k: string | null = null;
   try {
+    const own = readsOwn(src);
     n += decodeBlockLuksSecretMembers(c, src, out);
-    if (!hasOwn(src, 'file')) throw missingMember('file');
+    const x0 = src['file'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'file') : hasOwn(src, 'file')))
+      throw missingMember('file');
     {
-      const x0 = src['file'];
       k = 'file';
       out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
@@ -567,45 +574,48 @@ export function decodeBlockNodeOptionsBaseMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+    const own = readsOwn(src);
+    const x0 = src['node-name'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
+      throw missingMember('node-name');
     {
-      const x0 = src['node-name'];
       k = 'node-name';
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'format')) throw missingMember('format');
+    const x1 = src['format'];
+    if (!(x1 !== undefined ? own || hasOwn(src, 'format') : hasOwn(src, 'format')))
+      throw missingMember('format');
     {
-      const x1 = src['format'];
       k = 'format';
       out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'read-only')) {
-      const x2 = src['read-only'];
+    const x2 = src['read-only'];
+    if (x2 !== undefined ? own || hasOwn(src, 'read-only') : hasOwn(src, 'read-only')) {
       k = 'read-only';
       out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'aio')) {
-      const x3 = src['aio'];
+    const x3 = src['aio'];
+    if (x3 !== undefined ? own || hasOwn(src, 'aio') : hasOwn(src, 'aio')) {
       k = 'aio';
       out['aio'] = c.enumValue(null, x3, enumInfoBlockAioBackend);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'io-priority')) {
-      const x4 = src['io-priority'];
+    const x4 = src['io-priority'];
+    if (x4 !== undefined ? own || hasOwn(src, 'io-priority') : hasOwn(src, 'io-priority')) {
       k = 'io-priority';
       out['io-priority'] = c.enumValue(null, x4, enumInfoIoPriority);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'limits')) {
-      const x5 = src['limits'];
+    const x5 = src['limits'];
+    if (x5 !== undefined ? own || hasOwn(src, 'limits') : hasOwn(src, 'limits')) {
       k = 'limits';
       out['limits'] = decodeIoLimitSpec(c, x5);
       k = null;
@@ -931,61 +941,66 @@ export function decodeBlockNodeInfoMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+    const own = readsOwn(src);
+    const x0 = src['node-name'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
+      throw missingMember('node-name');
     {
-      const x0 = src['node-name'];
       k = 'node-name';
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'format')) throw missingMember('format');
+    const x1 = src['format'];
+    if (!(x1 !== undefined ? own || hasOwn(src, 'format') : hasOwn(src, 'format')))
+      throw missingMember('format');
     {
-      const x1 = src['format'];
       k = 'format';
       out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'read-only')) throw missingMember('read-only');
+    const x2 = src['read-only'];
+    if (!(x2 !== undefined ? own || hasOwn(src, 'read-only') : hasOwn(src, 'read-only')))
+      throw missingMember('read-only');
     {
-      const x2 = src['read-only'];
       k = 'read-only';
       out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'virtual-size')) throw missingMember('virtual-size');
+    const x3 = src['virtual-size'];
+    if (!(x3 !== undefined ? own || hasOwn(src, 'virtual-size') : hasOwn(src, 'virtual-size')))
+      throw missingMember('virtual-size');
     {
-      const x3 = src['virtual-size'];
       k = 'virtual-size';
       out['virtual-size'] = c.int(null, x3, 'size');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'actual-size')) {
-      const x4 = src['actual-size'];
+    const x4 = src['actual-size'];
+    if (x4 !== undefined ? own || hasOwn(src, 'actual-size') : hasOwn(src, 'actual-size')) {
       k = 'actual-size';
       out['actual-size'] = c.int(null, x4, 'size');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'children')) {
-      const x5 = src['children'];
+    const x5 = src['children'];
+    if (x5 !== undefined ? own || hasOwn(src, 'children') : hasOwn(src, 'children')) {
       k = 'children';
       out['children'] = decode_strList(c, x5);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'encrypted')) {
-      const x6 = src['encrypted'];
+    const x6 = src['encrypted'];
+    if (x6 !== undefined ? own || hasOwn(src, 'encrypted') : hasOwn(src, 'encrypted')) {
       k = 'encrypted';
       out['encrypted'] = typeof x6 === 'boolean' ? x6 : c.bool(null, x6);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'drive-id')) {
-      const x7 = src['drive-id'];
+    const x7 = src['drive-id'];
+    if (x7 !== undefined ? own || hasOwn(src, 'drive-id') : hasOwn(src, 'drive-id')) {
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
         if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'drive-id');
@@ -995,8 +1010,8 @@ export function decodeBlockNodeInfoMembers(
       k = null;
       n++;
     }
-    if (hasOwn(src, 'zone-count')) {
-      const x8 = src['zone-count'];
+    const x8 = src['zone-count'];
+    if (x8 !== undefined ? own || hasOwn(src, 'zone-count') : hasOwn(src, 'zone-count')) {
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
         if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'zone-count');
@@ -1209,8 +1224,9 @@ export function decodeQueryBlockNodesArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (hasOwn(src, 'flat')) {
-      const x0 = src['flat'];
+    const own = readsOwn(src);
+    const x0 = src['flat'];
+    if (x0 !== undefined ? own || hasOwn(src, 'flat') : hasOwn(src, 'flat')) {
       k = 'flat';
       out['flat'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
       k = null;
@@ -1330,17 +1346,20 @@ export function decodeBlockResizeArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+    const own = readsOwn(src);
+    const x0 = src['node-name'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
+      throw missingMember('node-name');
     {
-      const x0 = src['node-name'];
       k = 'node-name';
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'size')) throw missingMember('size');
+    const x1 = src['size'];
+    if (!(x1 !== undefined ? own || hasOwn(src, 'size') : hasOwn(src, 'size')))
+      throw missingMember('size');
     {
-      const x1 = src['size'];
       k = 'size';
       out['size'] = c.int(null, x1, 'size');
       k = null;

@@ -24,16 +24,18 @@ export function decodeVmStateChangedDataMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'state')) throw missingMember('state');
+    const own = readsOwn(src);
+    const x0 = src['state'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'state') : hasOwn(src, 'state')))
+      throw missingMember('state');
     {
-      const x0 = src['state'];
       k = 'state';
       out['state'] = c.enumValue(null, x0, enumInfoMachineRunState);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'reason')) {
-      const x1 = src['reason'];
+    const x1 = src['reason'];
+    if (x1 !== undefined ? own || hasOwn(src, 'reason') : hasOwn(src, 'reason')) {
       k = 'reason';
       out['reason'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
       k = null;
@@ -129,9 +131,11 @@ export function decodeVcpuHotpluggedDataMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'cpu-index')) throw missingMember('cpu-index');
+    const own = readsOwn(src);
+    const x0 = src['cpu-index'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'cpu-index') : hasOwn(src, 'cpu-index')))
+      throw missingMember('cpu-index');
     {
-      const x0 = src['cpu-index'];
       k = 'cpu-index';
       out['cpu-index'] = c.int(null, x0, 'uint32');
       k = null;
@@ -212,32 +216,36 @@ export function decodeBlockIoErrorInfoMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+    const own = readsOwn(src);
+    const x0 = src['node-name'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
+      throw missingMember('node-name');
     {
-      const x0 = src['node-name'];
       k = 'node-name';
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'operation')) throw missingMember('operation');
+    const x1 = src['operation'];
+    if (!(x1 !== undefined ? own || hasOwn(src, 'operation') : hasOwn(src, 'operation')))
+      throw missingMember('operation');
     {
-      const x1 = src['operation'];
       k = 'operation';
       out['operation'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'errno')) throw missingMember('errno');
+    const x2 = src['errno'];
+    if (!(x2 !== undefined ? own || hasOwn(src, 'errno') : hasOwn(src, 'errno')))
+      throw missingMember('errno');
     {
-      const x2 = src['errno'];
       k = 'errno';
       out['errno'] = c.int(null, x2, 'int32');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'nospace')) {
-      const x3 = src['nospace'];
+    const x3 = src['nospace'];
+    if (x3 !== undefined ? own || hasOwn(src, 'nospace') : hasOwn(src, 'nospace')) {
       k = 'nospace';
       out['nospace'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
       k = null;
@@ -356,9 +364,11 @@ export function decodeThrottleGroupSaturatedDataMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'group')) throw missingMember('group');
+    const own = readsOwn(src);
+    const x0 = src['group'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'group') : hasOwn(src, 'group')))
+      throw missingMember('group');
     {
-      const x0 = src['group'];
       k = 'group';
       out['group'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
@@ -442,9 +452,11 @@ export function decodeMigrationStatusDataMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'status')) throw missingMember('status');
+    const own = readsOwn(src);
+    const x0 = src['status'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'status') : hasOwn(src, 'status')))
+      throw missingMember('status');
     {
-      const x0 = src['status'];
       k = 'status';
       out['status'] = c.enumValue(null, x0, enumInfoMigrationStatus);
       k = null;

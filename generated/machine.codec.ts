@@ -31,24 +31,29 @@ export function decodeAcpiOemIdsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'OEM_ID')) throw missingMember('OEM_ID');
+    const own = readsOwn(src);
+    const x0 = src['OEM_ID'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'OEM_ID') : hasOwn(src, 'OEM_ID')))
+      throw missingMember('OEM_ID');
     {
-      const x0 = src['OEM_ID'];
       k = 'OEM_ID';
       out['OEM_ID'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'OEM_TABLE_ID')) throw missingMember('OEM_TABLE_ID');
+    const x1 = src['OEM_TABLE_ID'];
+    if (!(x1 !== undefined ? own || hasOwn(src, 'OEM_TABLE_ID') : hasOwn(src, 'OEM_TABLE_ID')))
+      throw missingMember('OEM_TABLE_ID');
     {
-      const x1 = src['OEM_TABLE_ID'];
       k = 'OEM_TABLE_ID';
       out['OEM_TABLE_ID'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'creator-revision')) {
-      const x2 = src['creator-revision'];
+    const x2 = src['creator-revision'];
+    if (
+      x2 !== undefined ? own || hasOwn(src, 'creator-revision') : hasOwn(src, 'creator-revision')
+    ) {
       k = 'creator-revision';
       out['creator-revision'] = c.int(null, x2, 'uint32');
       k = null;
@@ -155,54 +160,59 @@ export function decodeMachineInfoMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'name')) throw missingMember('name');
+    const own = readsOwn(src);
+    const x0 = src['name'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'name') : hasOwn(src, 'name')))
+      throw missingMember('name');
     {
-      const x0 = src['name'];
       k = 'name';
       out['name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'arch')) throw missingMember('arch');
+    const x1 = src['arch'];
+    if (!(x1 !== undefined ? own || hasOwn(src, 'arch') : hasOwn(src, 'arch')))
+      throw missingMember('arch');
     {
-      const x1 = src['arch'];
       k = 'arch';
       out['arch'] = c.enumValue(null, x1, enumInfoCpuArch);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'alias')) {
-      const x2 = src['alias'];
+    const x2 = src['alias'];
+    if (x2 !== undefined ? own || hasOwn(src, 'alias') : hasOwn(src, 'alias')) {
       k = 'alias';
       out['alias'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'is-default')) throw missingMember('is-default');
+    const x3 = src['is-default'];
+    if (!(x3 !== undefined ? own || hasOwn(src, 'is-default') : hasOwn(src, 'is-default')))
+      throw missingMember('is-default');
     {
-      const x3 = src['is-default'];
       k = 'is-default';
       out['is-default'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'cpu-max')) throw missingMember('cpu-max');
+    const x4 = src['cpu-max'];
+    if (!(x4 !== undefined ? own || hasOwn(src, 'cpu-max') : hasOwn(src, 'cpu-max')))
+      throw missingMember('cpu-max');
     {
-      const x4 = src['cpu-max'];
       k = 'cpu-max';
       out['cpu-max'] = c.int(null, x4, 'uint32');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'acpi')) {
-      const x5 = src['acpi'];
+    const x5 = src['acpi'];
+    if (x5 !== undefined ? own || hasOwn(src, 'acpi') : hasOwn(src, 'acpi')) {
       k = 'acpi';
       out['acpi'] = decodeAcpiOemIds(c, x5);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'numa-nodes')) {
-      const x6 = src['numa-nodes'];
+    const x6 = src['numa-nodes'];
+    if (x6 !== undefined ? own || hasOwn(src, 'numa-nodes') : hasOwn(src, 'numa-nodes')) {
       k = 'numa-nodes';
       out['numa-nodes'] = c.int(null, x6, 'uint16');
       k = null;
@@ -424,33 +434,38 @@ export function decodeVcpuInfoBaseMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'cpu-index')) throw missingMember('cpu-index');
+    const own = readsOwn(src);
+    const x0 = src['cpu-index'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'cpu-index') : hasOwn(src, 'cpu-index')))
+      throw missingMember('cpu-index');
     {
-      const x0 = src['cpu-index'];
       k = 'cpu-index';
       out['cpu-index'] = c.int(null, x0, 'uint32');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'qom-path')) throw missingMember('qom-path');
+    const x1 = src['qom-path'];
+    if (!(x1 !== undefined ? own || hasOwn(src, 'qom-path') : hasOwn(src, 'qom-path')))
+      throw missingMember('qom-path');
     {
-      const x1 = src['qom-path'];
       k = 'qom-path';
       out['qom-path'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'thread-id')) throw missingMember('thread-id');
+    const x2 = src['thread-id'];
+    if (!(x2 !== undefined ? own || hasOwn(src, 'thread-id') : hasOwn(src, 'thread-id')))
+      throw missingMember('thread-id');
     {
-      const x2 = src['thread-id'];
       k = 'thread-id';
       out['thread-id'] = c.int(null, x2, 'int64');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'arch')) throw missingMember('arch');
+    const x3 = src['arch'];
+    if (!(x3 !== undefined ? own || hasOwn(src, 'arch') : hasOwn(src, 'arch')))
+      throw missingMember('arch');
     {
-      const x3 = src['arch'];
       k = 'arch';
       out['arch'] = c.enumValue(null, x3, enumInfoCpuArch);
       k = null;
@@ -607,17 +622,20 @@ export function decodeVcpuInfoX86Members(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'apic-id')) throw missingMember('apic-id');
+    const own = readsOwn(src);
+    const x0 = src['apic-id'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'apic-id') : hasOwn(src, 'apic-id')))
+      throw missingMember('apic-id');
     {
-      const x0 = src['apic-id'];
       k = 'apic-id';
       out['apic-id'] = c.int(null, x0, 'uint32');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'flags')) throw missingMember('flags');
+    const x1 = src['flags'];
+    if (!(x1 !== undefined ? own || hasOwn(src, 'flags') : hasOwn(src, 'flags')))
+      throw missingMember('flags');
     {
-      const x1 = src['flags'];
       k = 'flags';
       out['flags'] = decodeHostCpuFlagList(c, x1);
       k = null;
@@ -864,8 +882,9 @@ export function decodeMachineResetArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (hasOwn(src, 'hard')) {
-      const x0 = src['hard'];
+    const own = readsOwn(src);
+    const x0 = src['hard'];
+    if (x0 !== undefined ? own || hasOwn(src, 'hard') : hasOwn(src, 'hard')) {
       k = 'hard';
       out['hard'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
       k = null;
@@ -940,23 +959,25 @@ export function decodeDeviceAttachArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'driver')) throw missingMember('driver');
+    const own = readsOwn(src);
+    const x0 = src['driver'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'driver') : hasOwn(src, 'driver')))
+      throw missingMember('driver');
     {
-      const x0 = src['driver'];
       k = 'driver';
       out['driver'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'id')) {
-      const x1 = src['id'];
+    const x1 = src['id'];
+    if (x1 !== undefined ? own || hasOwn(src, 'id') : hasOwn(src, 'id')) {
       k = 'id';
       out['id'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'bus')) {
-      const x2 = src['bus'];
+    const x2 = src['bus'];
+    if (x2 !== undefined ? own || hasOwn(src, 'bus') : hasOwn(src, 'bus')) {
       k = 'bus';
       out['bus'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
       k = null;
@@ -1068,127 +1089,142 @@ export function decodeMachineDiagnosticsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'hostname')) throw missingMember('hostname');
+    const own = readsOwn(src);
+    const x0 = src['hostname'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'hostname') : hasOwn(src, 'hostname')))
+      throw missingMember('hostname');
     {
-      const x0 = src['hostname'];
       k = 'hostname';
       out['hostname'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'load')) throw missingMember('load');
+    const x1 = src['load'];
+    if (!(x1 !== undefined ? own || hasOwn(src, 'load') : hasOwn(src, 'load')))
+      throw missingMember('load');
     {
-      const x1 = src['load'];
       k = 'load';
       out['load'] = c.number(null, x1);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'uptime-ns')) throw missingMember('uptime-ns');
+    const x2 = src['uptime-ns'];
+    if (!(x2 !== undefined ? own || hasOwn(src, 'uptime-ns') : hasOwn(src, 'uptime-ns')))
+      throw missingMember('uptime-ns');
     {
-      const x2 = src['uptime-ns'];
       k = 'uptime-ns';
       out['uptime-ns'] = c.int(null, x2, 'int');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'nice')) throw missingMember('nice');
+    const x3 = src['nice'];
+    if (!(x3 !== undefined ? own || hasOwn(src, 'nice') : hasOwn(src, 'nice')))
+      throw missingMember('nice');
     {
-      const x3 = src['nice'];
       k = 'nice';
       out['nice'] = c.int(null, x3, 'int8');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'clock-skew-ms')) throw missingMember('clock-skew-ms');
+    const x4 = src['clock-skew-ms'];
+    if (!(x4 !== undefined ? own || hasOwn(src, 'clock-skew-ms') : hasOwn(src, 'clock-skew-ms')))
+      throw missingMember('clock-skew-ms');
     {
-      const x4 = src['clock-skew-ms'];
       k = 'clock-skew-ms';
       out['clock-skew-ms'] = c.int(null, x4, 'int16');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'last-exit-code')) throw missingMember('last-exit-code');
+    const x5 = src['last-exit-code'];
+    if (!(x5 !== undefined ? own || hasOwn(src, 'last-exit-code') : hasOwn(src, 'last-exit-code')))
+      throw missingMember('last-exit-code');
     {
-      const x5 = src['last-exit-code'];
       k = 'last-exit-code';
       out['last-exit-code'] = c.int(null, x5, 'int32');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'rtc-offset')) throw missingMember('rtc-offset');
+    const x6 = src['rtc-offset'];
+    if (!(x6 !== undefined ? own || hasOwn(src, 'rtc-offset') : hasOwn(src, 'rtc-offset')))
+      throw missingMember('rtc-offset');
     {
-      const x6 = src['rtc-offset'];
       k = 'rtc-offset';
       out['rtc-offset'] = c.int(null, x6, 'int64');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'boot-index')) throw missingMember('boot-index');
+    const x7 = src['boot-index'];
+    if (!(x7 !== undefined ? own || hasOwn(src, 'boot-index') : hasOwn(src, 'boot-index')))
+      throw missingMember('boot-index');
     {
-      const x7 = src['boot-index'];
       k = 'boot-index';
       out['boot-index'] = c.int(null, x7, 'uint8');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'monitor-port')) throw missingMember('monitor-port');
+    const x8 = src['monitor-port'];
+    if (!(x8 !== undefined ? own || hasOwn(src, 'monitor-port') : hasOwn(src, 'monitor-port')))
+      throw missingMember('monitor-port');
     {
-      const x8 = src['monitor-port'];
       k = 'monitor-port';
       out['monitor-port'] = c.int(null, x8, 'uint16');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'pid')) throw missingMember('pid');
+    const x9 = src['pid'];
+    if (!(x9 !== undefined ? own || hasOwn(src, 'pid') : hasOwn(src, 'pid')))
+      throw missingMember('pid');
     {
-      const x9 = src['pid'];
       k = 'pid';
       out['pid'] = c.int(null, x9, 'uint32');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'generation')) throw missingMember('generation');
+    const x10 = src['generation'];
+    if (!(x10 !== undefined ? own || hasOwn(src, 'generation') : hasOwn(src, 'generation')))
+      throw missingMember('generation');
     {
-      const x10 = src['generation'];
       k = 'generation';
       out['generation'] = c.int(null, x10, 'uint64');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'ram-size')) throw missingMember('ram-size');
+    const x11 = src['ram-size'];
+    if (!(x11 !== undefined ? own || hasOwn(src, 'ram-size') : hasOwn(src, 'ram-size')))
+      throw missingMember('ram-size');
     {
-      const x11 = src['ram-size'];
       k = 'ram-size';
       out['ram-size'] = c.int(null, x11, 'size');
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'accelerated')) throw missingMember('accelerated');
+    const x12 = src['accelerated'];
+    if (!(x12 !== undefined ? own || hasOwn(src, 'accelerated') : hasOwn(src, 'accelerated')))
+      throw missingMember('accelerated');
     {
-      const x12 = src['accelerated'];
       k = 'accelerated';
       out['accelerated'] = typeof x12 === 'boolean' ? x12 : c.bool(null, x12);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'pending-reset')) {
-      const x13 = src['pending-reset'];
+    const x13 = src['pending-reset'];
+    if (x13 !== undefined ? own || hasOwn(src, 'pending-reset') : hasOwn(src, 'pending-reset')) {
       k = 'pending-reset';
       out['pending-reset'] = c.null(null, x13);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'extra')) {
-      const x14 = src['extra'];
+    const x14 = src['extra'];
+    if (x14 !== undefined ? own || hasOwn(src, 'extra') : hasOwn(src, 'extra')) {
       k = 'extra';
       out['extra'] = c.any(null, x14);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'extra-type')) throw missingMember('extra-type');
+    const x15 = src['extra-type'];
+    if (!(x15 !== undefined ? own || hasOwn(src, 'extra-type') : hasOwn(src, 'extra-type')))
+      throw missingMember('extra-type');
     {
-      const x15 = src['extra-type'];
       k = 'extra-type';
       out['extra-type'] = c.enumValue(null, x15, enumInfoQType);
       k = null;

@@ -69,36 +69,39 @@ export function decodeMigrateSetParametersMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (hasOwn(src, 'max-bandwidth')) {
-      const x0 = src['max-bandwidth'];
+    const own = readsOwn(src);
+    const x0 = src['max-bandwidth'];
+    if (x0 !== undefined ? own || hasOwn(src, 'max-bandwidth') : hasOwn(src, 'max-bandwidth')) {
       k = 'max-bandwidth';
       out['max-bandwidth'] = c.int(null, x0, 'size');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'downtime-limit')) {
-      const x1 = src['downtime-limit'];
+    const x1 = src['downtime-limit'];
+    if (x1 !== undefined ? own || hasOwn(src, 'downtime-limit') : hasOwn(src, 'downtime-limit')) {
       k = 'downtime-limit';
       out['downtime-limit'] = c.int(null, x1, 'uint64');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'multifd-channels')) {
-      const x2 = src['multifd-channels'];
+    const x2 = src['multifd-channels'];
+    if (
+      x2 !== undefined ? own || hasOwn(src, 'multifd-channels') : hasOwn(src, 'multifd-channels')
+    ) {
       k = 'multifd-channels';
       out['multifd-channels'] = c.int(null, x2, 'uint8');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'tls-creds')) {
-      const x3 = src['tls-creds'];
+    const x3 = src['tls-creds'];
+    if (x3 !== undefined ? own || hasOwn(src, 'tls-creds') : hasOwn(src, 'tls-creds')) {
       k = 'tls-creds';
       out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'compress-level')) {
-      const x4 = src['compress-level'];
+    const x4 = src['compress-level'];
+    if (x4 !== undefined ? own || hasOwn(src, 'compress-level') : hasOwn(src, 'compress-level')) {
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
         if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'compress-level');
@@ -108,8 +111,10 @@ export function decodeMigrateSetParametersMembers(
       k = null;
       n++;
     }
-    if (hasOwn(src, 'backend-transfer')) {
-      const x5 = src['backend-transfer'];
+    const x5 = src['backend-transfer'];
+    if (
+      x5 !== undefined ? own || hasOwn(src, 'backend-transfer') : hasOwn(src, 'backend-transfer')
+    ) {
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
         if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'backend-transfer');
@@ -249,36 +254,39 @@ export function decodeMigrationParametersMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (hasOwn(src, 'max-bandwidth')) {
-      const x0 = src['max-bandwidth'];
+    const own = readsOwn(src);
+    const x0 = src['max-bandwidth'];
+    if (x0 !== undefined ? own || hasOwn(src, 'max-bandwidth') : hasOwn(src, 'max-bandwidth')) {
       k = 'max-bandwidth';
       out['max-bandwidth'] = c.int(null, x0, 'size');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'downtime-limit')) {
-      const x1 = src['downtime-limit'];
+    const x1 = src['downtime-limit'];
+    if (x1 !== undefined ? own || hasOwn(src, 'downtime-limit') : hasOwn(src, 'downtime-limit')) {
       k = 'downtime-limit';
       out['downtime-limit'] = c.int(null, x1, 'uint64');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'multifd-channels')) {
-      const x2 = src['multifd-channels'];
+    const x2 = src['multifd-channels'];
+    if (
+      x2 !== undefined ? own || hasOwn(src, 'multifd-channels') : hasOwn(src, 'multifd-channels')
+    ) {
       k = 'multifd-channels';
       out['multifd-channels'] = c.int(null, x2, 'uint8');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'tls-creds')) {
-      const x3 = src['tls-creds'];
+    const x3 = src['tls-creds'];
+    if (x3 !== undefined ? own || hasOwn(src, 'tls-creds') : hasOwn(src, 'tls-creds')) {
       k = 'tls-creds';
       out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'compress-level')) {
-      const x4 = src['compress-level'];
+    const x4 = src['compress-level'];
+    if (x4 !== undefined ? own || hasOwn(src, 'compress-level') : hasOwn(src, 'compress-level')) {
       if (c.checkPolicy) {
         const r = inputRefusal(F_DEPRECATED, c.compat);
         if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'compress-level');
@@ -288,8 +296,10 @@ export function decodeMigrationParametersMembers(
       k = null;
       n++;
     }
-    if (hasOwn(src, 'backend-transfer')) {
-      const x5 = src['backend-transfer'];
+    const x5 = src['backend-transfer'];
+    if (
+      x5 !== undefined ? own || hasOwn(src, 'backend-transfer') : hasOwn(src, 'backend-transfer')
+    ) {
       if (c.checkPolicy) {
         const r = inputRefusal(F_UNSTABLE, c.compat);
         if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'backend-transfer');
@@ -429,16 +439,18 @@ export function decodeMigrateArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'uri')) throw missingMember('uri');
+    const own = readsOwn(src);
+    const x0 = src['uri'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'uri') : hasOwn(src, 'uri')))
+      throw missingMember('uri');
     {
-      const x0 = src['uri'];
       k = 'uri';
       out['uri'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (hasOwn(src, 'resume')) {
-      const x1 = src['resume'];
+    const x1 = src['resume'];
+    if (x1 !== undefined ? own || hasOwn(src, 'resume') : hasOwn(src, 'resume')) {
       k = 'resume';
       out['resume'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
       k = null;

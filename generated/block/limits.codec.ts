@@ -16,50 +16,51 @@ export function decodeThrottleLimitsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (hasOwn(src, 'iops-total')) {
-      const x0 = src['iops-total'];
+    const own = readsOwn(src);
+    const x0 = src['iops-total'];
+    if (x0 !== undefined ? own || hasOwn(src, 'iops-total') : hasOwn(src, 'iops-total')) {
       k = 'iops-total';
       out['iops-total'] = c.int(null, x0, 'uint64');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'iops-read')) {
-      const x1 = src['iops-read'];
+    const x1 = src['iops-read'];
+    if (x1 !== undefined ? own || hasOwn(src, 'iops-read') : hasOwn(src, 'iops-read')) {
       k = 'iops-read';
       out['iops-read'] = c.int(null, x1, 'uint64');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'iops-write')) {
-      const x2 = src['iops-write'];
+    const x2 = src['iops-write'];
+    if (x2 !== undefined ? own || hasOwn(src, 'iops-write') : hasOwn(src, 'iops-write')) {
       k = 'iops-write';
       out['iops-write'] = c.int(null, x2, 'uint64');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'bps-total')) {
-      const x3 = src['bps-total'];
+    const x3 = src['bps-total'];
+    if (x3 !== undefined ? own || hasOwn(src, 'bps-total') : hasOwn(src, 'bps-total')) {
       k = 'bps-total';
       out['bps-total'] = c.int(null, x3, 'size');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'bps-read')) {
-      const x4 = src['bps-read'];
+    const x4 = src['bps-read'];
+    if (x4 !== undefined ? own || hasOwn(src, 'bps-read') : hasOwn(src, 'bps-read')) {
       k = 'bps-read';
       out['bps-read'] = c.int(null, x4, 'size');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'bps-write')) {
-      const x5 = src['bps-write'];
+    const x5 = src['bps-write'];
+    if (x5 !== undefined ? own || hasOwn(src, 'bps-write') : hasOwn(src, 'bps-write')) {
       k = 'bps-write';
       out['bps-write'] = c.int(null, x5, 'size');
       k = null;
       n++;
     }
-    if (hasOwn(src, 'burst-seconds')) {
-      const x6 = src['burst-seconds'];
+    const x6 = src['burst-seconds'];
+    if (x6 !== undefined ? own || hasOwn(src, 'burst-seconds') : hasOwn(src, 'burst-seconds')) {
       k = 'burst-seconds';
       out['burst-seconds'] = c.int(null, x6, 'uint32');
       k = null;

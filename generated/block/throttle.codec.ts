@@ -59,17 +59,20 @@ export function decodeBlockSetIoLimitsArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    if (!hasOwn(src, 'node-name')) throw missingMember('node-name');
+    const own = readsOwn(src);
+    const x0 = src['node-name'];
+    if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
+      throw missingMember('node-name');
     {
-      const x0 = src['node-name'];
       k = 'node-name';
       out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
       k = null;
       n++;
     }
-    if (!hasOwn(src, 'limits')) throw missingMember('limits');
+    const x1 = src['limits'];
+    if (!(x1 !== undefined ? own || hasOwn(src, 'limits') : hasOwn(src, 'limits')))
+      throw missingMember('limits');
     {
-      const x1 = src['limits'];
       k = 'limits';
       out['limits'] = decodeIoLimitSpec(c, x1);
       k = null;

@@ -261,8 +261,15 @@ class CodecEmitter implements SchemaVisitor {
         const policy = features
           ? `if (c.checkPolicy) {\nconst r = ${this.rt('compat.ts', 'inputRefusal')}(${features}, c.compat);\nif (r !== undefined) throw ${addKey}(${this.rt('compat.ts', 'policyError')}(r, 'parameter'), ${key});\n}\n`
           : '';
-        const visit = `const ${v} = src[${key}];\n${policy}${assign}\nn++;`;
-        lines.push(m.optional ? `if (${hasOwn}(src, ${key})) {\n${visit}\n}` : `if (!${hasOwn}(src, ${key})) ${missing(key)}\n{\n${visit}\n}`);
+        const visit = `${policy}${assign}\nn++;`;
+        // A defined value read from a plain object with an untouched Object.prototype is an own member;
+        // anything else (an undefined value, an inherited name) asks hasOwn, as the visitor does.
+        const present = INHERITED.has(m.name) ? `${hasOwn}(src, ${key})` : `${v} !== undefined ? own || ${hasOwn}(src, ${key}) : ${hasOwn}(src, ${key})`;
+        lines.push(
+          m.optional
+            ? `const ${v} = src[${key}];\nif (${present}) {\n${visit}\n}`
+            : `const ${v} = src[${key}];\nif (!(${present})) ${missing(key)}\n{\n${visit}\n}`,
+        );
       } else {
         // Names Object.prototype has (constructor, toString, …) always need hasOwn.
         const fetch = INHERITED.has(m.name)
@@ -290,7 +297,7 @@ class CodecEmitter implements SchemaVisitor {
           : `if (!c.keepUnknownBranches) throw ${addKey}(${this.rt('errors.ts', 'badEnumValue')}(String(${tagValue})), ${tag});\nthrow ${fallback};`;
       lines.push(`default:\n${unknown}\n}`);
     }
-    if (kind !== 'decode' && lines.some((l) => l.includes('own ||'))) lines.unshift(`const own = ${this.rt('codec-support.ts', 'readsOwn')}(src);`);
+    if (lines.some((l) => l.includes('own ||'))) lines.unshift(`const own = ${this.rt('codec-support.ts', 'readsOwn')}(src);`);
     const usesKey = lines.some((l) => l.includes('k = '));
     const body = usesKey ? [`let k: string | null = null;`, `try {\n${lines.join('\n')}\n} catch (e) {\nthrow k === null ? e : ${addKey}(e, k);\n}`] : lines;
     if (kind === 'decode') {
