@@ -4,12 +4,12 @@
  */
 import { printStructure, StructureKind, type StatementStructures } from 'ts-morph';
 import type { QapiSchema } from '../model/schema.js';
-import { ModulePaths, pascalCase } from './naming.js';
+import { ModulePaths } from './naming.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmitContext, emitTypes, type EmitOptions } from './types.js';
-import { RUNTIME_DIR, emitVisitors, visitPath } from './visit.js';
+import { RUNTIME_DIR, emitVisitors, tableNames, visitPath } from './visit.js';
 import { codecPath, emitCodecs } from './codec.js';
 import { moduleFingerprint } from './fingerprint.js';
 
@@ -138,7 +138,7 @@ export function generateFiles(schema: QapiSchema, options: EmitOptions, template
   const entries: IndexEntry[] = [];
   for (const m of schema.modules) {
     const typesPath = ctx.paths.of(m);
-    const base = pascalCase(typesPath.replace(/\.ts$/, ''));
+    const tables = tableNames(typesPath);
     const { commandMap, eventMap } = ctx.mapNames.get(m)!;
     const entry: IndexEntry = {
       typesPath,
@@ -146,8 +146,8 @@ export function generateFiles(schema: QapiSchema, options: EmitOptions, template
       codecPath: codecPath(typesPath),
       commandMap,
       eventMap,
-      commandTable: commandMap ? `commands${base}` : null,
-      eventTable: eventMap ? `events${base}` : null,
+      commandTable: commandMap ? tables.commands : null,
+      eventTable: eventMap ? tables.events : null,
     };
     entries.push(entry);
     const key = moduleFingerprint(ctx, m, globalKey);

@@ -245,8 +245,12 @@ export interface VisitOutput {
   path: string;
   source: string;
   statements: StatementStructures[];
-  commandTable: string | null;
-  eventTable: string | null;
+}
+
+/** The names of a module's command and event tables (index.ts joins them). */
+export function tableNames(typesPath: string): { commands: string; events: string } {
+  const base = pascalCase(typesPath.replace(/\.ts$/, ''));
+  return { commands: `commands${base}`, events: `events${base}` };
 }
 
 export function emitVisitors(ctx: EmitContext, module?: SchemaModule): VisitOutput[] {
@@ -254,29 +258,25 @@ export function emitVisitors(ctx: EmitContext, module?: SchemaModule): VisitOutp
   if (module) module.visit(emitter);
   else ctx.schema.visit(emitter);
   return emitter.files.map((f) => {
-    const base = pascalCase(f.typesPath.replace(/\.ts$/, ''));
-    let commandTable: string | null = null;
-    let eventTable: string | null = null;
+    const names = tableNames(f.typesPath);
     const tables: StatementStructures[] = [];
     if (f.commands.length) {
-      commandTable = `commands${base}`;
       f.use(`${RUNTIME_DIR}/tables.ts`, 'CommandTable');
       tables.push({
         kind: StructureKind.VariableStatement,
         isExported: true,
         declarationKind: 'const' as never,
-        declarations: [{ name: commandTable, type: 'CommandTable', initializer: `{\n${f.commands.join(',\n')}\n}` }],
+        declarations: [{ name: names.commands, type: 'CommandTable', initializer: `{\n${f.commands.join(',\n')}\n}` }],
         docs: [{ description: 'The commands of this module, for the runtime: how to visit arguments and return values.' }],
       });
     }
     if (f.events.length) {
-      eventTable = `events${base}`;
       f.use(`${RUNTIME_DIR}/tables.ts`, 'EventTable');
       tables.push({
         kind: StructureKind.VariableStatement,
         isExported: true,
         declarationKind: 'const' as never,
-        declarations: [{ name: eventTable, type: 'EventTable', initializer: `{\n${f.events.join(',\n')}\n}` }],
+        declarations: [{ name: names.events, type: 'EventTable', initializer: `{\n${f.events.join(',\n')}\n}` }],
         docs: [{ description: 'The events of this module, for the runtime: how to visit their data.' }],
       });
     }
@@ -287,6 +287,6 @@ export function emitVisitors(ctx: EmitContext, module?: SchemaModule): VisitOutp
     }));
     if (consts.length) f.use(`${RUNTIME_DIR}/visitor.ts`, 'Features');
     const statements = [...f.importDeclarations(), ...consts, ...f.statements, ...tables];
-    return { path: f.path, source: f.module.isBuiltin() ? 'the built-in types' : f.module.name, statements, commandTable, eventTable };
+    return { path: f.path, source: f.module.isBuiltin() ? 'the built-in types' : f.module.name, statements };
   });
 }
