@@ -21,12 +21,24 @@ import {
   visitBlockNodeOptions,
   visitBlockQcow2Options,
 } from './block.visit.js';
-import { cloneIoLimitSpec, decodeIoLimitSpec, encodeIoLimitSpec } from './block/throttle.codec.js';
-import { clone_strList, decode_strList, encode_strList } from './builtin.codec.js';
+import {
+  checkIoLimitSpec,
+  cloneIoLimitSpec,
+  decodeIoLimitSpec,
+  encodeIoLimitSpec,
+} from './block/throttle.codec.js';
+import { check_strList, clone_strList, decode_strList, encode_strList } from './builtin.codec.js';
 import { visit_null, visit_str } from './builtin.visit.js';
 import { enumInfoIoPriority } from './common.visit.js';
 import { cloneVisitor } from './runtime/clone-visitor.js';
-import { FALLBACK, checkUnexpected, readsOwn } from './runtime/codec-support.js';
+import {
+  FALLBACK,
+  checkUnexpected,
+  keepUnexpected,
+  keyCount,
+  pristine,
+  readsOwn,
+} from './runtime/codec-support.js';
 import { inputRefusal, isHiddenByPolicy, policyError } from './runtime/compat.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
@@ -50,11 +62,12 @@ export function decodeBlockQcow2BaseMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['file'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'file') : hasOwn(src, 'file')))
       throw missingMember('file');
@@ -81,7 +94,7 @@ export function decodeBlockQcow2BaseMembers(
     const x3 = src['backing'];
     if (x3 !== undefined ? own || hasOwn(src, 'backing') : hasOwn(src, 'backing')) {
       k = 'backing';
-      out['backing'] = decodeBlockNodeRef(c, x3);
+      out['backing'] = decodeBlockNodeRef(c, x3, clean);
       k = null;
       n++;
     }
@@ -101,11 +114,22 @@ export function decodeBlockQcow2BaseMembers(
 }
 
 /** The decode walk of `BlockQcow2Base`. */
-export function decodeBlockQcow2Base(c: InputVisitor, x: unknown): BlockQcow2Base {
+export function decodeBlockQcow2Base(c: InputVisitor, x: unknown, clean?: boolean): BlockQcow2Base {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockQcow2Base(x, c.strict)) return x as BlockQcow2Base;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeBlockQcow2BaseMembers(c, x, out);
+  const n = decodeBlockQcow2BaseMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as BlockQcow2Base;
 }
 
@@ -114,10 +138,11 @@ export function encodeBlockQcow2BaseMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
     k = 'file';
@@ -138,7 +163,7 @@ export function encodeBlockQcow2BaseMembers(
     const x3 = own || hasOwn(src, 'backing') ? src['backing'] : undefined;
     if (x3 !== undefined) {
       k = 'backing';
-      out['backing'] = encodeBlockNodeRef(c, x3);
+      out['backing'] = encodeBlockNodeRef(c, x3, clean);
       k = null;
     }
     const x4 = own || hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
@@ -152,18 +177,26 @@ export function encodeBlockQcow2BaseMembers(
 }
 
 /** The encode walk of `BlockQcow2Base`. */
-export function encodeBlockQcow2Base(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockQcow2Base(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeBlockQcow2BaseMembers(c, x, out);
+  encodeBlockQcow2BaseMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `BlockQcow2Base`, into `out`. */
-export function cloneBlockQcow2BaseMembers(src: PlainObject, out: PlainObject): void {
+export function cloneBlockQcow2BaseMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 !== undefined) {
       out['file'] = x0;
@@ -179,7 +212,7 @@ export function cloneBlockQcow2BaseMembers(src: PlainObject, out: PlainObject): 
     const x3 = own || hasOwn(src, 'backing') ? src['backing'] : undefined;
     if (x3 !== undefined) {
       k = 'backing';
-      out['backing'] = cloneBlockNodeRef(x3);
+      out['backing'] = cloneBlockNodeRef(x3, clean);
       k = null;
     }
     const x4 = own || hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
@@ -192,9 +225,9 @@ export function cloneBlockQcow2BaseMembers(src: PlainObject, out: PlainObject): 
 }
 
 /** The clone walk of `BlockQcow2Base`. */
-export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
+export function cloneBlockQcow2Base(x: unknown, clean: boolean = pristine()): BlockQcow2Base {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'file') ? x['file'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { file: p0 };
@@ -218,7 +251,7 @@ export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
     const x3 = own || hasOwn(x, 'backing') ? x['backing'] : undefined;
     if (x3 !== undefined) {
       try {
-        out['backing'] = cloneBlockNodeRef(x3);
+        out['backing'] = cloneBlockNodeRef(x3, clean);
       } catch (e) {
         throw addKey(e, 'backing');
       }
@@ -233,16 +266,52 @@ export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
   return out as unknown as BlockQcow2Base;
 }
 
+/** The fast check of the members of `BlockQcow2Base`: how many `o` has, or -1. */
+export function checkBlockQcow2BaseMembers(o: PlainObject, s: boolean): number {
+  let n = 2;
+  let v: unknown;
+  v = o['file'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['lazy-refcounts'];
+  if (v !== undefined) {
+    if (!(typeof v === 'boolean')) return -1;
+    n++;
+  } else if ('lazy-refcounts' in o) return -1;
+  v = o['cache-size'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('cache-size' in o) return -1;
+  v = o['backing'];
+  if (v !== undefined) {
+    if (!checkBlockNodeRef(v, s)) return -1;
+    n++;
+  } else if ('backing' in o) return -1;
+  v = o['encrypt-format'];
+  if (!(v === 'none' || v === 'luks')) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `BlockQcow2Base` would give back `x` (`s`: strictly). */
+export function checkBlockQcow2Base(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockQcow2BaseMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `BlockLuksSecret`, into `out`. */
 export function decodeBlockLuksSecretMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['key-secret'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'key-secret') : hasOwn(src, 'key-secret')))
       throw missingMember('key-secret');
@@ -266,11 +335,26 @@ export function decodeBlockLuksSecretMembers(
 }
 
 /** The decode walk of `BlockLuksSecret`. */
-export function decodeBlockLuksSecret(c: InputVisitor, x: unknown): BlockLuksSecret {
+export function decodeBlockLuksSecret(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): BlockLuksSecret {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockLuksSecret(x, c.strict)) return x as BlockLuksSecret;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeBlockLuksSecretMembers(c, x, out);
+  const n = decodeBlockLuksSecretMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as BlockLuksSecret;
 }
 
@@ -279,10 +363,11 @@ export function encodeBlockLuksSecretMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
     if (x0 === undefined) throw missingMember('key-secret');
     k = 'key-secret';
@@ -300,16 +385,24 @@ export function encodeBlockLuksSecretMembers(
 }
 
 /** The encode walk of `BlockLuksSecret`. */
-export function encodeBlockLuksSecret(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockLuksSecret(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeBlockLuksSecretMembers(c, x, out);
+  encodeBlockLuksSecretMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `BlockLuksSecret`, into `out`. */
-export function cloneBlockLuksSecretMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneBlockLuksSecretMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
   if (x0 !== undefined) {
     out['key-secret'] = x0;
@@ -321,9 +414,9 @@ export function cloneBlockLuksSecretMembers(src: PlainObject, out: PlainObject):
 }
 
 /** The clone walk of `BlockLuksSecret`. */
-export function cloneBlockLuksSecret(x: unknown): BlockLuksSecret {
+export function cloneBlockLuksSecret(x: unknown, clean: boolean = pristine()): BlockLuksSecret {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'key-secret') ? x['key-secret'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'key-secret': p0 };
@@ -340,17 +433,41 @@ export function cloneBlockLuksSecret(x: unknown): BlockLuksSecret {
   return out as unknown as BlockLuksSecret;
 }
 
+/** The fast check of the members of `BlockLuksSecret`: how many `o` has, or -1. */
+export function checkBlockLuksSecretMembers(o: PlainObject, s: boolean): number {
+  let n = 1;
+  let v: unknown;
+  v = o['key-secret'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['slot'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('slot' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `BlockLuksSecret` would give back `x` (`s`: strictly). */
+export function checkBlockLuksSecret(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockLuksSecretMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `BlockQcow2Options`, into `out`. */
 export function decodeBlockQcow2OptionsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
-  n += decodeBlockQcow2BaseMembers(c, src, out);
+  n += decodeBlockQcow2BaseMembers(c, src, out, clean);
   switch (out['encrypt-format']) {
     case 'luks':
-      n += decodeBlockLuksSecretMembers(c, src, out);
+      n += decodeBlockLuksSecretMembers(c, src, out, clean);
       break;
     case 'none':
       break;
@@ -363,12 +480,27 @@ export function decodeBlockQcow2OptionsMembers(
 }
 
 /** The decode walk of `BlockQcow2Options`. */
-export function decodeBlockQcow2Options(c: InputVisitor, x: unknown): BlockQcow2Options {
+export function decodeBlockQcow2Options(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): BlockQcow2Options {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockQcow2Options(x, c.strict)) return x as BlockQcow2Options;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   try {
-    const n = decodeBlockQcow2OptionsMembers(c, x, out);
+    const n = decodeBlockQcow2OptionsMembers(c, x, out, clean);
     if (c.strict) checkUnexpected(x, out, n);
+    else keepUnexpected(x, out, n);
   } catch (e) {
     if (e === FALLBACK) return visitBlockQcow2Options(c, null, x) as BlockQcow2Options;
     throw e;
@@ -381,11 +513,12 @@ export function encodeBlockQcow2OptionsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
-  encodeBlockQcow2BaseMembers(c, src, out);
+  encodeBlockQcow2BaseMembers(c, src, out, clean);
   switch (hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined) {
     case 'luks':
-      encodeBlockLuksSecretMembers(c, src, out);
+      encodeBlockLuksSecretMembers(c, src, out, clean);
       break;
     case 'none':
       break;
@@ -400,11 +533,15 @@ export function encodeBlockQcow2OptionsMembers(
 }
 
 /** The encode walk of `BlockQcow2Options`. */
-export function encodeBlockQcow2Options(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockQcow2Options(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   try {
-    encodeBlockQcow2OptionsMembers(c, x, out);
+    encodeBlockQcow2OptionsMembers(c, x, out, clean);
   } catch (e) {
     if (e === FALLBACK) return visitBlockQcow2Options(c, null, x);
     throw e;
@@ -413,11 +550,15 @@ export function encodeBlockQcow2Options(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of the members of `BlockQcow2Options`, into `out`. */
-export function cloneBlockQcow2OptionsMembers(src: PlainObject, out: PlainObject): void {
-  cloneBlockQcow2BaseMembers(src, out);
+export function cloneBlockQcow2OptionsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  cloneBlockQcow2BaseMembers(src, out, clean);
   switch (hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined) {
     case 'luks':
-      cloneBlockLuksSecretMembers(src, out);
+      cloneBlockLuksSecretMembers(src, out, clean);
       break;
     case 'none':
       break;
@@ -427,11 +568,11 @@ export function cloneBlockQcow2OptionsMembers(src: PlainObject, out: PlainObject
 }
 
 /** The clone walk of `BlockQcow2Options`. */
-export function cloneBlockQcow2Options(x: unknown): BlockQcow2Options {
+export function cloneBlockQcow2Options(x: unknown, clean: boolean = pristine()): BlockQcow2Options {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   try {
-    cloneBlockQcow2OptionsMembers(x, out);
+    cloneBlockQcow2OptionsMembers(x, out, clean);
   } catch (e) {
     if (e === FALLBACK) return visitBlockQcow2Options(cloneVisitor, null, x) as BlockQcow2Options;
     throw e;
@@ -439,17 +580,45 @@ export function cloneBlockQcow2Options(x: unknown): BlockQcow2Options {
   return out as unknown as BlockQcow2Options;
 }
 
+/** The fast check of the members of `BlockQcow2Options`: how many `o` has, or -1. */
+export function checkBlockQcow2OptionsMembers(o: PlainObject, s: boolean): number {
+  let n = checkBlockQcow2BaseMembers(o, s);
+  if (n < 0) return -1;
+  switch (o['encrypt-format']) {
+    case 'luks': {
+      const b = checkBlockLuksSecretMembers(o, s);
+      if (b < 0) return -1;
+      n += b;
+      break;
+    }
+    case 'none':
+      break;
+    default:
+      return -1;
+  }
+  return n;
+}
+
+/** Whether decoding `x` as `BlockQcow2Options` would give back `x` (`s`: strictly). */
+export function checkBlockQcow2Options(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockQcow2OptionsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `BlockLuksOptions`, into `out`. */
 export function decodeBlockLuksOptionsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
-    n += decodeBlockLuksSecretMembers(c, src, out);
+    const own = readsOwn(src, clean);
+    n += decodeBlockLuksSecretMembers(c, src, out, clean);
     const x0 = src['file'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'file') : hasOwn(src, 'file')))
       throw missingMember('file');
@@ -466,11 +635,26 @@ export function decodeBlockLuksOptionsMembers(
 }
 
 /** The decode walk of `BlockLuksOptions`. */
-export function decodeBlockLuksOptions(c: InputVisitor, x: unknown): BlockLuksOptions {
+export function decodeBlockLuksOptions(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): BlockLuksOptions {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockLuksOptions(x, c.strict)) return x as BlockLuksOptions;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeBlockLuksOptionsMembers(c, x, out);
+  const n = decodeBlockLuksOptionsMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as BlockLuksOptions;
 }
 
@@ -479,11 +663,12 @@ export function encodeBlockLuksOptionsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
-    encodeBlockLuksSecretMembers(c, src, out);
+    const own = readsOwn(src, clean);
+    encodeBlockLuksSecretMembers(c, src, out, clean);
     const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
     k = 'file';
@@ -495,17 +680,25 @@ export function encodeBlockLuksOptionsMembers(
 }
 
 /** The encode walk of `BlockLuksOptions`. */
-export function encodeBlockLuksOptions(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockLuksOptions(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeBlockLuksOptionsMembers(c, x, out);
+  encodeBlockLuksOptionsMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `BlockLuksOptions`, into `out`. */
-export function cloneBlockLuksOptionsMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
-  cloneBlockLuksSecretMembers(src, out);
+export function cloneBlockLuksOptionsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
+  cloneBlockLuksSecretMembers(src, out, clean);
   const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
   if (x0 !== undefined) {
     out['file'] = x0;
@@ -513,11 +706,30 @@ export function cloneBlockLuksOptionsMembers(src: PlainObject, out: PlainObject)
 }
 
 /** The clone walk of `BlockLuksOptions`. */
-export function cloneBlockLuksOptions(x: unknown): BlockLuksOptions {
+export function cloneBlockLuksOptions(x: unknown, clean: boolean = pristine()): BlockLuksOptions {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  cloneBlockLuksOptionsMembers(x, out);
+  cloneBlockLuksOptionsMembers(x, out, clean);
   return out as unknown as BlockLuksOptions;
+}
+
+/** The fast check of the members of `BlockLuksOptions`: how many `o` has, or -1. */
+export function checkBlockLuksOptionsMembers(o: PlainObject, s: boolean): number {
+  let n = checkBlockLuksSecretMembers(o, s);
+  if (n < 0) return -1;
+  n += 1;
+  let v: unknown;
+  v = o['file'];
+  if (!(typeof v === 'string')) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `BlockLuksOptions` would give back `x` (`s`: strictly). */
+export function checkBlockLuksOptions(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockLuksOptionsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
 }
 
 /** The decode walk of the members of `BlockZeroOptions`, into `out`. */
@@ -525,17 +737,33 @@ export function decodeBlockZeroOptionsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   return n;
 }
 
 /** The decode walk of `BlockZeroOptions`. */
-export function decodeBlockZeroOptions(c: InputVisitor, x: unknown): BlockZeroOptions {
+export function decodeBlockZeroOptions(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): BlockZeroOptions {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockZeroOptions(x, c.strict)) return x as BlockZeroOptions;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeBlockZeroOptionsMembers(c, x, out);
+  const n = decodeBlockZeroOptionsMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as BlockZeroOptions;
 }
 
@@ -544,25 +772,48 @@ export function encodeBlockZeroOptionsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {}
 
 /** The encode walk of `BlockZeroOptions`. */
-export function encodeBlockZeroOptions(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockZeroOptions(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeBlockZeroOptionsMembers(c, x, out);
+  encodeBlockZeroOptionsMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `BlockZeroOptions`, into `out`. */
-export function cloneBlockZeroOptionsMembers(src: PlainObject, out: PlainObject): void {}
+export function cloneBlockZeroOptionsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {}
 
 /** The clone walk of `BlockZeroOptions`. */
-export function cloneBlockZeroOptions(x: unknown): BlockZeroOptions {
+export function cloneBlockZeroOptions(x: unknown, clean: boolean = pristine()): BlockZeroOptions {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  cloneBlockZeroOptionsMembers(x, out);
+  cloneBlockZeroOptionsMembers(x, out, clean);
   return out as unknown as BlockZeroOptions;
+}
+
+/** The fast check of the members of `BlockZeroOptions`: how many `o` has, or -1. */
+export function checkBlockZeroOptionsMembers(o: PlainObject, s: boolean): number {
+  let n = 0;
+  return n;
+}
+
+/** Whether decoding `x` as `BlockZeroOptions` would give back `x` (`s`: strictly). */
+export function checkBlockZeroOptions(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockZeroOptionsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
 }
 
 /** The decode walk of the members of `q_obj_BlockNodeOptions-base`, into `out`. */
@@ -570,11 +821,12 @@ export function decodeBlockNodeOptionsBaseMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['node-name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
       throw missingMember('node-name');
@@ -617,7 +869,7 @@ export function decodeBlockNodeOptionsBaseMembers(
     const x5 = src['limits'];
     if (x5 !== undefined ? own || hasOwn(src, 'limits') : hasOwn(src, 'limits')) {
       k = 'limits';
-      out['limits'] = decodeIoLimitSpec(c, x5);
+      out['limits'] = decodeIoLimitSpec(c, x5, clean);
       k = null;
       n++;
     }
@@ -628,11 +880,26 @@ export function decodeBlockNodeOptionsBaseMembers(
 }
 
 /** The decode walk of `q_obj_BlockNodeOptions-base`. */
-export function decodeBlockNodeOptionsBase(c: InputVisitor, x: unknown): BlockNodeOptionsBase {
+export function decodeBlockNodeOptionsBase(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): BlockNodeOptionsBase {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockNodeOptionsBase(x, c.strict)) return x as BlockNodeOptionsBase;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeBlockNodeOptionsBaseMembers(c, x, out);
+  const n = decodeBlockNodeOptionsBaseMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as BlockNodeOptionsBase;
 }
 
@@ -641,10 +908,11 @@ export function encodeBlockNodeOptionsBaseMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -676,7 +944,7 @@ export function encodeBlockNodeOptionsBaseMembers(
     const x5 = own || hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x5 !== undefined) {
       k = 'limits';
-      out['limits'] = encodeIoLimitSpec(c, x5);
+      out['limits'] = encodeIoLimitSpec(c, x5, clean);
       k = null;
     }
   } catch (e) {
@@ -685,18 +953,26 @@ export function encodeBlockNodeOptionsBaseMembers(
 }
 
 /** The encode walk of `q_obj_BlockNodeOptions-base`. */
-export function encodeBlockNodeOptionsBase(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockNodeOptionsBase(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeBlockNodeOptionsBaseMembers(c, x, out);
+  encodeBlockNodeOptionsBaseMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_BlockNodeOptions-base`, into `out`. */
-export function cloneBlockNodeOptionsBaseMembers(src: PlainObject, out: PlainObject): void {
+export function cloneBlockNodeOptionsBaseMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
@@ -720,7 +996,7 @@ export function cloneBlockNodeOptionsBaseMembers(src: PlainObject, out: PlainObj
     const x5 = own || hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x5 !== undefined) {
       k = 'limits';
-      out['limits'] = cloneIoLimitSpec(x5);
+      out['limits'] = cloneIoLimitSpec(x5, clean);
       k = null;
     }
   } catch (e) {
@@ -729,9 +1005,12 @@ export function cloneBlockNodeOptionsBaseMembers(src: PlainObject, out: PlainObj
 }
 
 /** The clone walk of `q_obj_BlockNodeOptions-base`. */
-export function cloneBlockNodeOptionsBase(x: unknown): BlockNodeOptionsBase {
+export function cloneBlockNodeOptionsBase(
+  x: unknown,
+  clean: boolean = pristine(),
+): BlockNodeOptionsBase {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
   const p1 = own || hasOwn(x, 'format') ? x['format'] : undefined;
   let out: PlainObject;
@@ -763,7 +1042,7 @@ export function cloneBlockNodeOptionsBase(x: unknown): BlockNodeOptionsBase {
     const x5 = own || hasOwn(x, 'limits') ? x['limits'] : undefined;
     if (x5 !== undefined) {
       try {
-        out['limits'] = cloneIoLimitSpec(x5);
+        out['limits'] = cloneIoLimitSpec(x5, clean);
       } catch (e) {
         throw addKey(e, 'limits');
       }
@@ -772,23 +1051,71 @@ export function cloneBlockNodeOptionsBase(x: unknown): BlockNodeOptionsBase {
   return out as unknown as BlockNodeOptionsBase;
 }
 
+/** The fast check of the members of `q_obj_BlockNodeOptions-base`: how many `o` has, or -1. */
+export function checkBlockNodeOptionsBaseMembers(o: PlainObject, s: boolean): number {
+  let n = 2;
+  let v: unknown;
+  v = o['node-name'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['format'];
+  if (!(
+    v === 'raw' ||
+    v === 'qcow2' ||
+    v === 'vmdk' ||
+    v === 'vdi' ||
+    v === 'luks' ||
+    v === 'zero'
+  ))
+    return -1;
+  v = o['read-only'];
+  if (v !== undefined) {
+    if (!(typeof v === 'boolean')) return -1;
+    n++;
+  } else if ('read-only' in o) return -1;
+  v = o['aio'];
+  if (v !== undefined) {
+    if (!(v === 'threads' || v === 'native' || v === 'io-uring')) return -1;
+    n++;
+  } else if ('aio' in o) return -1;
+  v = o['io-priority'];
+  if (v !== undefined) {
+    if (!(v === 'idle' || v === 'best-effort' || v === 'realtime')) return -1;
+    n++;
+  } else if ('io-priority' in o) return -1;
+  v = o['limits'];
+  if (v !== undefined) {
+    if (!checkIoLimitSpec(v, s)) return -1;
+    n++;
+  } else if ('limits' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_BlockNodeOptions-base` would give back `x` (`s`: strictly). */
+export function checkBlockNodeOptionsBase(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockNodeOptionsBaseMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `BlockNodeOptions`, into `out`. */
 export function decodeBlockNodeOptionsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
-  n += decodeBlockNodeOptionsBaseMembers(c, src, out);
+  n += decodeBlockNodeOptionsBaseMembers(c, src, out, clean);
   switch (out['format']) {
     case 'qcow2':
-      n += decodeBlockQcow2OptionsMembers(c, src, out);
+      n += decodeBlockQcow2OptionsMembers(c, src, out, clean);
       break;
     case 'luks':
-      n += decodeBlockLuksOptionsMembers(c, src, out);
+      n += decodeBlockLuksOptionsMembers(c, src, out, clean);
       break;
     case 'zero':
-      n += decodeBlockZeroOptionsMembers(c, src, out);
+      n += decodeBlockZeroOptionsMembers(c, src, out, clean);
       break;
     case 'raw':
       break;
@@ -804,12 +1131,27 @@ export function decodeBlockNodeOptionsMembers(
 }
 
 /** The decode walk of `BlockNodeOptions`. */
-export function decodeBlockNodeOptions(c: InputVisitor, x: unknown): BlockNodeOptions {
+export function decodeBlockNodeOptions(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): BlockNodeOptions {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockNodeOptions(x, c.strict)) return x as BlockNodeOptions;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   try {
-    const n = decodeBlockNodeOptionsMembers(c, x, out);
+    const n = decodeBlockNodeOptionsMembers(c, x, out, clean);
     if (c.strict) checkUnexpected(x, out, n);
+    else keepUnexpected(x, out, n);
   } catch (e) {
     if (e === FALLBACK) return visitBlockNodeOptions(c, null, x) as BlockNodeOptions;
     throw e;
@@ -822,17 +1164,18 @@ export function encodeBlockNodeOptionsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
-  encodeBlockNodeOptionsBaseMembers(c, src, out);
+  encodeBlockNodeOptionsBaseMembers(c, src, out, clean);
   switch (hasOwn(src, 'format') ? src['format'] : undefined) {
     case 'qcow2':
-      encodeBlockQcow2OptionsMembers(c, src, out);
+      encodeBlockQcow2OptionsMembers(c, src, out, clean);
       break;
     case 'luks':
-      encodeBlockLuksOptionsMembers(c, src, out);
+      encodeBlockLuksOptionsMembers(c, src, out, clean);
       break;
     case 'zero':
-      encodeBlockZeroOptionsMembers(c, src, out);
+      encodeBlockZeroOptionsMembers(c, src, out, clean);
       break;
     case 'raw':
       break;
@@ -851,11 +1194,15 @@ export function encodeBlockNodeOptionsMembers(
 }
 
 /** The encode walk of `BlockNodeOptions`. */
-export function encodeBlockNodeOptions(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockNodeOptions(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   try {
-    encodeBlockNodeOptionsMembers(c, x, out);
+    encodeBlockNodeOptionsMembers(c, x, out, clean);
   } catch (e) {
     if (e === FALLBACK) return visitBlockNodeOptions(c, null, x);
     throw e;
@@ -864,17 +1211,21 @@ export function encodeBlockNodeOptions(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of the members of `BlockNodeOptions`, into `out`. */
-export function cloneBlockNodeOptionsMembers(src: PlainObject, out: PlainObject): void {
-  cloneBlockNodeOptionsBaseMembers(src, out);
+export function cloneBlockNodeOptionsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  cloneBlockNodeOptionsBaseMembers(src, out, clean);
   switch (hasOwn(src, 'format') ? src['format'] : undefined) {
     case 'qcow2':
-      cloneBlockQcow2OptionsMembers(src, out);
+      cloneBlockQcow2OptionsMembers(src, out, clean);
       break;
     case 'luks':
-      cloneBlockLuksOptionsMembers(src, out);
+      cloneBlockLuksOptionsMembers(src, out, clean);
       break;
     case 'zero':
-      cloneBlockZeroOptionsMembers(src, out);
+      cloneBlockZeroOptionsMembers(src, out, clean);
       break;
     case 'raw':
       break;
@@ -888,11 +1239,11 @@ export function cloneBlockNodeOptionsMembers(src: PlainObject, out: PlainObject)
 }
 
 /** The clone walk of `BlockNodeOptions`. */
-export function cloneBlockNodeOptions(x: unknown): BlockNodeOptions {
+export function cloneBlockNodeOptions(x: unknown, clean: boolean = pristine()): BlockNodeOptions {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   try {
-    cloneBlockNodeOptionsMembers(x, out);
+    cloneBlockNodeOptionsMembers(x, out, clean);
   } catch (e) {
     if (e === FALLBACK) return visitBlockNodeOptions(cloneVisitor, null, x) as BlockNodeOptions;
     throw e;
@@ -900,30 +1251,83 @@ export function cloneBlockNodeOptions(x: unknown): BlockNodeOptions {
   return out as unknown as BlockNodeOptions;
 }
 
+/** The fast check of the members of `BlockNodeOptions`: how many `o` has, or -1. */
+export function checkBlockNodeOptionsMembers(o: PlainObject, s: boolean): number {
+  let n = checkBlockNodeOptionsBaseMembers(o, s);
+  if (n < 0) return -1;
+  switch (o['format']) {
+    case 'qcow2': {
+      const b = checkBlockQcow2OptionsMembers(o, s);
+      if (b < 0) return -1;
+      n += b;
+      break;
+    }
+    case 'luks': {
+      const b = checkBlockLuksOptionsMembers(o, s);
+      if (b < 0) return -1;
+      n += b;
+      break;
+    }
+    case 'zero': {
+      const b = checkBlockZeroOptionsMembers(o, s);
+      if (b < 0) return -1;
+      n += b;
+      break;
+    }
+    case 'raw':
+      break;
+    case 'vmdk':
+      break;
+    case 'vdi':
+      break;
+    default:
+      return -1;
+  }
+  return n;
+}
+
+/** Whether decoding `x` as `BlockNodeOptions` would give back `x` (`s`: strictly). */
+export function checkBlockNodeOptions(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockNodeOptionsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 function decodeAlternativesBlockNodeRef_0(v: Visitor, _key: Key, x: unknown): unknown {
-  return decodeBlockNodeOptions(v as InputVisitor, x);
+  return decodeBlockNodeOptions(v as InputVisitor, x, pristine());
 }
 
 /** The decode walk of `BlockNodeRef` (an alternate). */
-export function decodeBlockNodeRef(c: InputVisitor, x: unknown): BlockNodeRef {
+export function decodeBlockNodeRef(c: InputVisitor, x: unknown, clean?: boolean): BlockNodeRef {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockNodeRef(x, c.strict)) return x as BlockNodeRef;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   return c.alternate(null, x, 'BlockNodeRef', decodeAlternativesBlockNodeRef) as BlockNodeRef;
 }
 
 function encodeAlternativesBlockNodeRef_0(v: Visitor, _key: Key, x: unknown): unknown {
-  return encodeBlockNodeOptions(v as OutputVisitor, x);
+  return encodeBlockNodeOptions(v as OutputVisitor, x, pristine());
 }
 
 /** The encode walk of `BlockNodeRef` (an alternate). */
-export function encodeBlockNodeRef(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockNodeRef(c: OutputVisitor, x: unknown, _clean?: boolean): unknown {
   return c.alternate(null, x, 'BlockNodeRef', encodeAlternativesBlockNodeRef);
 }
 
 function cloneAlternativesBlockNodeRef_0(_v: Visitor, _key: Key, x: unknown): unknown {
-  return cloneBlockNodeOptions(x);
+  return cloneBlockNodeOptions(x, pristine());
 }
 
 /** The clone walk of `BlockNodeRef` (an alternate). */
-export function cloneBlockNodeRef(x: unknown): BlockNodeRef {
+export function cloneBlockNodeRef(x: unknown, _clean?: boolean): BlockNodeRef {
   return cloneVisitor.alternate(
     null,
     x,
@@ -932,16 +1336,36 @@ export function cloneBlockNodeRef(x: unknown): BlockNodeRef {
   ) as BlockNodeRef;
 }
 
+/** Whether decoding `x` as `BlockNodeRef` would give back `x`. */
+export function checkBlockNodeRef(x: unknown, s: boolean): boolean {
+  switch (typeof x) {
+    case 'string':
+      return true;
+    case 'number':
+    case 'bigint':
+      return false;
+    case 'boolean':
+      return false;
+    case 'object':
+      if (x === null) return true;
+      if (Array.isArray(x)) return false;
+      return checkBlockNodeOptions(x, s);
+    default:
+      return false;
+  }
+}
+
 /** The decode walk of the members of `BlockNodeInfo`, into `out`. */
 export function decodeBlockNodeInfoMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['node-name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
       throw missingMember('node-name');
@@ -988,7 +1412,7 @@ export function decodeBlockNodeInfoMembers(
     const x5 = src['children'];
     if (x5 !== undefined ? own || hasOwn(src, 'children') : hasOwn(src, 'children')) {
       k = 'children';
-      out['children'] = decode_strList(c, x5);
+      out['children'] = decode_strList(c, x5, clean);
       k = null;
       n++;
     }
@@ -1028,11 +1452,22 @@ export function decodeBlockNodeInfoMembers(
 }
 
 /** The decode walk of `BlockNodeInfo`. */
-export function decodeBlockNodeInfo(c: InputVisitor, x: unknown): BlockNodeInfo {
+export function decodeBlockNodeInfo(c: InputVisitor, x: unknown, clean?: boolean): BlockNodeInfo {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockNodeInfo(x, c.strict)) return x as BlockNodeInfo;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeBlockNodeInfoMembers(c, x, out);
+  const n = decodeBlockNodeInfoMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as BlockNodeInfo;
 }
 
@@ -1041,10 +1476,11 @@ export function encodeBlockNodeInfoMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -1074,7 +1510,7 @@ export function encodeBlockNodeInfoMembers(
     const x5 = own || hasOwn(src, 'children') ? src['children'] : undefined;
     if (x5 !== undefined) {
       k = 'children';
-      out['children'] = encode_strList(c, x5);
+      out['children'] = encode_strList(c, x5, clean);
       k = null;
     }
     const x6 = own || hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
@@ -1105,18 +1541,26 @@ export function encodeBlockNodeInfoMembers(
 }
 
 /** The encode walk of `BlockNodeInfo`. */
-export function encodeBlockNodeInfo(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockNodeInfo(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeBlockNodeInfoMembers(c, x, out);
+  encodeBlockNodeInfoMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `BlockNodeInfo`, into `out`. */
-export function cloneBlockNodeInfoMembers(src: PlainObject, out: PlainObject): void {
+export function cloneBlockNodeInfoMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
@@ -1140,7 +1584,7 @@ export function cloneBlockNodeInfoMembers(src: PlainObject, out: PlainObject): v
     const x5 = own || hasOwn(src, 'children') ? src['children'] : undefined;
     if (x5 !== undefined) {
       k = 'children';
-      out['children'] = clone_strList(x5);
+      out['children'] = clone_strList(x5, clean);
       k = null;
     }
     const x6 = own || hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
@@ -1161,9 +1605,9 @@ export function cloneBlockNodeInfoMembers(src: PlainObject, out: PlainObject): v
 }
 
 /** The clone walk of `BlockNodeInfo`. */
-export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
+export function cloneBlockNodeInfo(x: unknown, clean: boolean = pristine()): BlockNodeInfo {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
   const p1 = own || hasOwn(x, 'format') ? x['format'] : undefined;
   const p2 = own || hasOwn(x, 'read-only') ? x['read-only'] : undefined;
@@ -1188,7 +1632,7 @@ export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
     const x5 = own || hasOwn(x, 'children') ? x['children'] : undefined;
     if (x5 !== undefined) {
       try {
-        out['children'] = clone_strList(x5);
+        out['children'] = clone_strList(x5, clean);
       } catch (e) {
         throw addKey(e, 'children');
       }
@@ -1215,16 +1659,81 @@ export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
   return out as unknown as BlockNodeInfo;
 }
 
+/** The fast check of the members of `BlockNodeInfo`: how many `o` has, or -1. */
+export function checkBlockNodeInfoMembers(o: PlainObject, s: boolean): number {
+  let n = 4;
+  let v: unknown;
+  v = o['node-name'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['format'];
+  if (!(
+    v === 'raw' ||
+    v === 'qcow2' ||
+    v === 'vmdk' ||
+    v === 'vdi' ||
+    v === 'luks' ||
+    v === 'zero'
+  ))
+    return -1;
+  v = o['read-only'];
+  if (!(typeof v === 'boolean')) return -1;
+  v = o['virtual-size'];
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0))) return -1;
+  v = o['actual-size'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('actual-size' in o) return -1;
+  v = o['children'];
+  if (v !== undefined) {
+    if (!check_strList(v, s)) return -1;
+    n++;
+  } else if ('children' in o) return -1;
+  v = o['encrypted'];
+  if (v !== undefined) {
+    if (!(typeof v === 'boolean')) return -1;
+    n++;
+  } else if ('encrypted' in o) return -1;
+  v = o['drive-id'];
+  if (v !== undefined) {
+    if (!(typeof v === 'string')) return -1;
+    n++;
+  } else if ('drive-id' in o) return -1;
+  v = o['zone-count'];
+  if (v !== undefined) {
+    if (!(
+      typeof v === 'number' &&
+      Number.isInteger(v) &&
+      v >= 0 &&
+      v <= 4294967295 &&
+      !Object.is(v, -0)
+    ))
+      return -1;
+    n++;
+  } else if ('zone-count' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `BlockNodeInfo` would give back `x` (`s`: strictly). */
+export function checkBlockNodeInfo(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockNodeInfoMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `q_obj_query-block-nodes-arg`, into `out`. */
 export function decodeQueryBlockNodesArgumentsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['flat'];
     if (x0 !== undefined ? own || hasOwn(src, 'flat') : hasOwn(src, 'flat')) {
       k = 'flat';
@@ -1242,11 +1751,23 @@ export function decodeQueryBlockNodesArgumentsMembers(
 export function decodeQueryBlockNodesArguments(
   c: InputVisitor,
   x: unknown,
+  clean?: boolean,
 ): QueryBlockNodesArguments {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkQueryBlockNodesArguments(x, c.strict)) return x as QueryBlockNodesArguments;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeQueryBlockNodesArgumentsMembers(c, x, out);
+  const n = decodeQueryBlockNodesArgumentsMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as QueryBlockNodesArguments;
 }
 
@@ -1255,10 +1776,11 @@ export function encodeQueryBlockNodesArgumentsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'flat') ? src['flat'] : undefined;
     if (x0 !== undefined) {
       k = 'flat';
@@ -1271,16 +1793,24 @@ export function encodeQueryBlockNodesArgumentsMembers(
 }
 
 /** The encode walk of `q_obj_query-block-nodes-arg`. */
-export function encodeQueryBlockNodesArguments(c: OutputVisitor, x: unknown): unknown {
+export function encodeQueryBlockNodesArguments(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeQueryBlockNodesArgumentsMembers(c, x, out);
+  encodeQueryBlockNodesArgumentsMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_query-block-nodes-arg`, into `out`. */
-export function cloneQueryBlockNodesArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneQueryBlockNodesArgumentsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'flat') ? src['flat'] : undefined;
   if (x0 !== undefined) {
     out['flat'] = x0;
@@ -1288,21 +1818,58 @@ export function cloneQueryBlockNodesArgumentsMembers(src: PlainObject, out: Plai
 }
 
 /** The clone walk of `q_obj_query-block-nodes-arg`. */
-export function cloneQueryBlockNodesArguments(x: unknown): QueryBlockNodesArguments {
+export function cloneQueryBlockNodesArguments(
+  x: unknown,
+  clean: boolean = pristine(),
+): QueryBlockNodesArguments {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  cloneQueryBlockNodesArgumentsMembers(x, out);
+  cloneQueryBlockNodesArgumentsMembers(x, out, clean);
   return out as unknown as QueryBlockNodesArguments;
 }
 
+/** The fast check of the members of `q_obj_query-block-nodes-arg`: how many `o` has, or -1. */
+export function checkQueryBlockNodesArgumentsMembers(o: PlainObject, s: boolean): number {
+  let n = 0;
+  let v: unknown;
+  v = o['flat'];
+  if (v !== undefined) {
+    if (!(typeof v === 'boolean')) return -1;
+    n++;
+  } else if ('flat' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_query-block-nodes-arg` would give back `x` (`s`: strictly). */
+export function checkQueryBlockNodesArguments(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkQueryBlockNodesArgumentsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of a list of `BlockNodeInfo`. */
-export function decodeBlockNodeInfoList(c: InputVisitor, x: unknown): BlockNodeInfoList {
+export function decodeBlockNodeInfoList(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): BlockNodeInfoList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockNodeInfoList(x, c.strict)) return x as BlockNodeInfoList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(decodeBlockNodeInfo(c, x[i]));
+    for (; i < n; i++) out.push(decodeBlockNodeInfo(c, x[i], clean));
   } catch (e) {
     throw addKey(e, i);
   }
@@ -1310,13 +1877,17 @@ export function decodeBlockNodeInfoList(c: InputVisitor, x: unknown): BlockNodeI
 }
 
 /** The encode walk of a list of `BlockNodeInfo`. */
-export function encodeBlockNodeInfoList(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockNodeInfoList(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(encodeBlockNodeInfo(c, x[i]));
+    for (; i < n; i++) out.push(encodeBlockNodeInfo(c, x[i], clean));
   } catch (e) {
     throw addKey(e, i);
   }
@@ -1324,17 +1895,27 @@ export function encodeBlockNodeInfoList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `BlockNodeInfo`. */
-export function cloneBlockNodeInfoList(x: unknown): BlockNodeInfoList {
+export function cloneBlockNodeInfoList(x: unknown, clean: boolean = pristine()): BlockNodeInfoList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(cloneBlockNodeInfo(x[i]));
+    for (; i < n; i++) out.push(cloneBlockNodeInfo(x[i], clean));
   } catch (e) {
     throw addKey(e, i);
   }
   return out as BlockNodeInfoList;
+}
+
+/** Whether decoding `x` as a list of `BlockNodeInfo` would give back `x`. */
+export function checkBlockNodeInfoList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!checkBlockNodeInfo(v, s)) return false;
+  }
+  return true;
 }
 
 /** The decode walk of the members of `q_obj_block-resize-arg`, into `out`. */
@@ -1342,11 +1923,12 @@ export function decodeBlockResizeArgumentsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['node-name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
       throw missingMember('node-name');
@@ -1372,11 +1954,26 @@ export function decodeBlockResizeArgumentsMembers(
 }
 
 /** The decode walk of `q_obj_block-resize-arg`. */
-export function decodeBlockResizeArguments(c: InputVisitor, x: unknown): BlockResizeArguments {
+export function decodeBlockResizeArguments(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): BlockResizeArguments {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockResizeArguments(x, c.strict)) return x as BlockResizeArguments;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeBlockResizeArgumentsMembers(c, x, out);
+  const n = decodeBlockResizeArgumentsMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as BlockResizeArguments;
 }
 
@@ -1385,10 +1982,11 @@ export function encodeBlockResizeArgumentsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -1405,16 +2003,24 @@ export function encodeBlockResizeArgumentsMembers(
 }
 
 /** The encode walk of `q_obj_block-resize-arg`. */
-export function encodeBlockResizeArguments(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockResizeArguments(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeBlockResizeArgumentsMembers(c, x, out);
+  encodeBlockResizeArgumentsMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_block-resize-arg`, into `out`. */
-export function cloneBlockResizeArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneBlockResizeArgumentsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
   if (x0 !== undefined) {
     out['node-name'] = x0;
@@ -1426,9 +2032,12 @@ export function cloneBlockResizeArgumentsMembers(src: PlainObject, out: PlainObj
 }
 
 /** The clone walk of `q_obj_block-resize-arg`. */
-export function cloneBlockResizeArguments(x: unknown): BlockResizeArguments {
+export function cloneBlockResizeArguments(
+  x: unknown,
+  clean: boolean = pristine(),
+): BlockResizeArguments {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
   const p1 = own || hasOwn(x, 'size') ? x['size'] : undefined;
   let out: PlainObject;
@@ -1440,6 +2049,25 @@ export function cloneBlockResizeArguments(x: unknown): BlockResizeArguments {
   }
 
   return out as unknown as BlockResizeArguments;
+}
+
+/** The fast check of the members of `q_obj_block-resize-arg`: how many `o` has, or -1. */
+export function checkBlockResizeArgumentsMembers(o: PlainObject, s: boolean): number {
+  let n = 2;
+  let v: unknown;
+  v = o['node-name'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['size'];
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0))) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_block-resize-arg` would give back `x` (`s`: strictly). */
+export function checkBlockResizeArguments(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockResizeArgumentsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
 }
 
 const decodeAlternativesBlockNodeRef: readonly AlternateBranch[] = [

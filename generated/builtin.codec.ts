@@ -17,13 +17,24 @@ import type {
   uint64List,
   uint8List,
 } from './builtin.js';
+import { isJsonData, pristine } from './runtime/codec-support.js';
 import { addKey, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
 import { copyJsonValue } from './runtime/visitor.js';
 
 /** The decode walk of a list of `str`. */
-export function decode_strList(c: InputVisitor, x: unknown): strList {
+export function decode_strList(c: InputVisitor, x: unknown, clean?: boolean): strList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_strList(x, c.strict)) return x as strList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -37,7 +48,7 @@ export function decode_strList(c: InputVisitor, x: unknown): strList {
 }
 
 /** The encode walk of a list of `str`. */
-export function encode_strList(c: OutputVisitor, x: unknown): unknown {
+export function encode_strList(c: OutputVisitor, x: unknown, clean: boolean = pristine()): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -51,7 +62,7 @@ export function encode_strList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `str`. */
-export function clone_strList(x: unknown): strList {
+export function clone_strList(x: unknown, clean: boolean = pristine()): strList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -64,8 +75,28 @@ export function clone_strList(x: unknown): strList {
   return out as strList;
 }
 
+/** Whether decoding `x` as a list of `str` would give back `x`. */
+export function check_strList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(typeof v === 'string')) return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `number`. */
-export function decode_numberList(c: InputVisitor, x: unknown): numberList {
+export function decode_numberList(c: InputVisitor, x: unknown, clean?: boolean): numberList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_numberList(x, c.strict)) return x as numberList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -79,7 +110,11 @@ export function decode_numberList(c: InputVisitor, x: unknown): numberList {
 }
 
 /** The encode walk of a list of `number`. */
-export function encode_numberList(c: OutputVisitor, x: unknown): unknown {
+export function encode_numberList(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -93,7 +128,7 @@ export function encode_numberList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `number`. */
-export function clone_numberList(x: unknown): numberList {
+export function clone_numberList(x: unknown, clean: boolean = pristine()): numberList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -106,8 +141,28 @@ export function clone_numberList(x: unknown): numberList {
   return out as numberList;
 }
 
+/** Whether decoding `x` as a list of `number` would give back `x`. */
+export function check_numberList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(typeof v === 'number' && Number.isFinite(v))) return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `int`. */
-export function decode_intList(c: InputVisitor, x: unknown): intList {
+export function decode_intList(c: InputVisitor, x: unknown, clean?: boolean): intList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_intList(x, c.strict)) return x as intList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -121,7 +176,7 @@ export function decode_intList(c: InputVisitor, x: unknown): intList {
 }
 
 /** The encode walk of a list of `int`. */
-export function encode_intList(c: OutputVisitor, x: unknown): unknown {
+export function encode_intList(c: OutputVisitor, x: unknown, clean: boolean = pristine()): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -135,7 +190,7 @@ export function encode_intList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `int`. */
-export function clone_intList(x: unknown): intList {
+export function clone_intList(x: unknown, clean: boolean = pristine()): intList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -148,8 +203,28 @@ export function clone_intList(x: unknown): intList {
   return out as intList;
 }
 
+/** Whether decoding `x` as a list of `int` would give back `x`. */
+export function check_intList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `int8`. */
-export function decode_int8List(c: InputVisitor, x: unknown): int8List {
+export function decode_int8List(c: InputVisitor, x: unknown, clean?: boolean): int8List {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_int8List(x, c.strict)) return x as int8List;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -163,7 +238,11 @@ export function decode_int8List(c: InputVisitor, x: unknown): int8List {
 }
 
 /** The encode walk of a list of `int8`. */
-export function encode_int8List(c: OutputVisitor, x: unknown): unknown {
+export function encode_int8List(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -177,7 +256,7 @@ export function encode_int8List(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `int8`. */
-export function clone_int8List(x: unknown): int8List {
+export function clone_int8List(x: unknown, clean: boolean = pristine()): int8List {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -190,8 +269,35 @@ export function clone_int8List(x: unknown): int8List {
   return out as int8List;
 }
 
+/** Whether decoding `x` as a list of `int8` would give back `x`. */
+export function check_int8List(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(
+      typeof v === 'number' &&
+      Number.isInteger(v) &&
+      v >= -128 &&
+      v <= 127 &&
+      !Object.is(v, -0)
+    ))
+      return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `int16`. */
-export function decode_int16List(c: InputVisitor, x: unknown): int16List {
+export function decode_int16List(c: InputVisitor, x: unknown, clean?: boolean): int16List {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_int16List(x, c.strict)) return x as int16List;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -205,7 +311,11 @@ export function decode_int16List(c: InputVisitor, x: unknown): int16List {
 }
 
 /** The encode walk of a list of `int16`. */
-export function encode_int16List(c: OutputVisitor, x: unknown): unknown {
+export function encode_int16List(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -219,7 +329,7 @@ export function encode_int16List(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `int16`. */
-export function clone_int16List(x: unknown): int16List {
+export function clone_int16List(x: unknown, clean: boolean = pristine()): int16List {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -232,8 +342,35 @@ export function clone_int16List(x: unknown): int16List {
   return out as int16List;
 }
 
+/** Whether decoding `x` as a list of `int16` would give back `x`. */
+export function check_int16List(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(
+      typeof v === 'number' &&
+      Number.isInteger(v) &&
+      v >= -32768 &&
+      v <= 32767 &&
+      !Object.is(v, -0)
+    ))
+      return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `int32`. */
-export function decode_int32List(c: InputVisitor, x: unknown): int32List {
+export function decode_int32List(c: InputVisitor, x: unknown, clean?: boolean): int32List {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_int32List(x, c.strict)) return x as int32List;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -247,7 +384,11 @@ export function decode_int32List(c: InputVisitor, x: unknown): int32List {
 }
 
 /** The encode walk of a list of `int32`. */
-export function encode_int32List(c: OutputVisitor, x: unknown): unknown {
+export function encode_int32List(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -261,7 +402,7 @@ export function encode_int32List(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `int32`. */
-export function clone_int32List(x: unknown): int32List {
+export function clone_int32List(x: unknown, clean: boolean = pristine()): int32List {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -274,8 +415,35 @@ export function clone_int32List(x: unknown): int32List {
   return out as int32List;
 }
 
+/** Whether decoding `x` as a list of `int32` would give back `x`. */
+export function check_int32List(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(
+      typeof v === 'number' &&
+      Number.isInteger(v) &&
+      v >= -2147483648 &&
+      v <= 2147483647 &&
+      !Object.is(v, -0)
+    ))
+      return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `int64`. */
-export function decode_int64List(c: InputVisitor, x: unknown): int64List {
+export function decode_int64List(c: InputVisitor, x: unknown, clean?: boolean): int64List {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_int64List(x, c.strict)) return x as int64List;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -289,7 +457,11 @@ export function decode_int64List(c: InputVisitor, x: unknown): int64List {
 }
 
 /** The encode walk of a list of `int64`. */
-export function encode_int64List(c: OutputVisitor, x: unknown): unknown {
+export function encode_int64List(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -303,7 +475,7 @@ export function encode_int64List(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `int64`. */
-export function clone_int64List(x: unknown): int64List {
+export function clone_int64List(x: unknown, clean: boolean = pristine()): int64List {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -316,8 +488,28 @@ export function clone_int64List(x: unknown): int64List {
   return out as int64List;
 }
 
+/** Whether decoding `x` as a list of `int64` would give back `x`. */
+export function check_int64List(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `uint8`. */
-export function decode_uint8List(c: InputVisitor, x: unknown): uint8List {
+export function decode_uint8List(c: InputVisitor, x: unknown, clean?: boolean): uint8List {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_uint8List(x, c.strict)) return x as uint8List;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -331,7 +523,11 @@ export function decode_uint8List(c: InputVisitor, x: unknown): uint8List {
 }
 
 /** The encode walk of a list of `uint8`. */
-export function encode_uint8List(c: OutputVisitor, x: unknown): unknown {
+export function encode_uint8List(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -345,7 +541,7 @@ export function encode_uint8List(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `uint8`. */
-export function clone_uint8List(x: unknown): uint8List {
+export function clone_uint8List(x: unknown, clean: boolean = pristine()): uint8List {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -358,8 +554,29 @@ export function clone_uint8List(x: unknown): uint8List {
   return out as uint8List;
 }
 
+/** Whether decoding `x` as a list of `uint8` would give back `x`. */
+export function check_uint8List(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255 && !Object.is(v, -0)))
+      return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `uint16`. */
-export function decode_uint16List(c: InputVisitor, x: unknown): uint16List {
+export function decode_uint16List(c: InputVisitor, x: unknown, clean?: boolean): uint16List {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_uint16List(x, c.strict)) return x as uint16List;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -373,7 +590,11 @@ export function decode_uint16List(c: InputVisitor, x: unknown): uint16List {
 }
 
 /** The encode walk of a list of `uint16`. */
-export function encode_uint16List(c: OutputVisitor, x: unknown): unknown {
+export function encode_uint16List(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -387,7 +608,7 @@ export function encode_uint16List(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `uint16`. */
-export function clone_uint16List(x: unknown): uint16List {
+export function clone_uint16List(x: unknown, clean: boolean = pristine()): uint16List {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -400,8 +621,35 @@ export function clone_uint16List(x: unknown): uint16List {
   return out as uint16List;
 }
 
+/** Whether decoding `x` as a list of `uint16` would give back `x`. */
+export function check_uint16List(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(
+      typeof v === 'number' &&
+      Number.isInteger(v) &&
+      v >= 0 &&
+      v <= 65535 &&
+      !Object.is(v, -0)
+    ))
+      return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `uint32`. */
-export function decode_uint32List(c: InputVisitor, x: unknown): uint32List {
+export function decode_uint32List(c: InputVisitor, x: unknown, clean?: boolean): uint32List {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_uint32List(x, c.strict)) return x as uint32List;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -415,7 +663,11 @@ export function decode_uint32List(c: InputVisitor, x: unknown): uint32List {
 }
 
 /** The encode walk of a list of `uint32`. */
-export function encode_uint32List(c: OutputVisitor, x: unknown): unknown {
+export function encode_uint32List(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -429,7 +681,7 @@ export function encode_uint32List(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `uint32`. */
-export function clone_uint32List(x: unknown): uint32List {
+export function clone_uint32List(x: unknown, clean: boolean = pristine()): uint32List {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -442,8 +694,35 @@ export function clone_uint32List(x: unknown): uint32List {
   return out as uint32List;
 }
 
+/** Whether decoding `x` as a list of `uint32` would give back `x`. */
+export function check_uint32List(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(
+      typeof v === 'number' &&
+      Number.isInteger(v) &&
+      v >= 0 &&
+      v <= 4294967295 &&
+      !Object.is(v, -0)
+    ))
+      return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `uint64`. */
-export function decode_uint64List(c: InputVisitor, x: unknown): uint64List {
+export function decode_uint64List(c: InputVisitor, x: unknown, clean?: boolean): uint64List {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_uint64List(x, c.strict)) return x as uint64List;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -457,7 +736,11 @@ export function decode_uint64List(c: InputVisitor, x: unknown): uint64List {
 }
 
 /** The encode walk of a list of `uint64`. */
-export function encode_uint64List(c: OutputVisitor, x: unknown): unknown {
+export function encode_uint64List(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -471,7 +754,7 @@ export function encode_uint64List(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `uint64`. */
-export function clone_uint64List(x: unknown): uint64List {
+export function clone_uint64List(x: unknown, clean: boolean = pristine()): uint64List {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -484,8 +767,29 @@ export function clone_uint64List(x: unknown): uint64List {
   return out as uint64List;
 }
 
+/** Whether decoding `x` as a list of `uint64` would give back `x`. */
+export function check_uint64List(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0)))
+      return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `size`. */
-export function decode_sizeList(c: InputVisitor, x: unknown): sizeList {
+export function decode_sizeList(c: InputVisitor, x: unknown, clean?: boolean): sizeList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_sizeList(x, c.strict)) return x as sizeList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -499,7 +803,11 @@ export function decode_sizeList(c: InputVisitor, x: unknown): sizeList {
 }
 
 /** The encode walk of a list of `size`. */
-export function encode_sizeList(c: OutputVisitor, x: unknown): unknown {
+export function encode_sizeList(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -513,7 +821,7 @@ export function encode_sizeList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `size`. */
-export function clone_sizeList(x: unknown): sizeList {
+export function clone_sizeList(x: unknown, clean: boolean = pristine()): sizeList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -526,8 +834,29 @@ export function clone_sizeList(x: unknown): sizeList {
   return out as sizeList;
 }
 
+/** Whether decoding `x` as a list of `size` would give back `x`. */
+export function check_sizeList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0)))
+      return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `bool`. */
-export function decode_boolList(c: InputVisitor, x: unknown): boolList {
+export function decode_boolList(c: InputVisitor, x: unknown, clean?: boolean): boolList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_boolList(x, c.strict)) return x as boolList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -541,7 +870,11 @@ export function decode_boolList(c: InputVisitor, x: unknown): boolList {
 }
 
 /** The encode walk of a list of `bool`. */
-export function encode_boolList(c: OutputVisitor, x: unknown): unknown {
+export function encode_boolList(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -555,7 +888,7 @@ export function encode_boolList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `bool`. */
-export function clone_boolList(x: unknown): boolList {
+export function clone_boolList(x: unknown, clean: boolean = pristine()): boolList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -568,8 +901,28 @@ export function clone_boolList(x: unknown): boolList {
   return out as boolList;
 }
 
+/** Whether decoding `x` as a list of `bool` would give back `x`. */
+export function check_boolList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(typeof v === 'boolean')) return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `any`. */
-export function decode_anyList(c: InputVisitor, x: unknown): anyList {
+export function decode_anyList(c: InputVisitor, x: unknown, clean?: boolean): anyList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_anyList(x, c.strict)) return x as anyList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -583,7 +936,7 @@ export function decode_anyList(c: InputVisitor, x: unknown): anyList {
 }
 
 /** The encode walk of a list of `any`. */
-export function encode_anyList(c: OutputVisitor, x: unknown): unknown {
+export function encode_anyList(c: OutputVisitor, x: unknown, clean: boolean = pristine()): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -597,7 +950,7 @@ export function encode_anyList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `any`. */
-export function clone_anyList(x: unknown): anyList {
+export function clone_anyList(x: unknown, clean: boolean = pristine()): anyList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -610,8 +963,28 @@ export function clone_anyList(x: unknown): anyList {
   return out as anyList;
 }
 
+/** Whether decoding `x` as a list of `any` would give back `x`. */
+export function check_anyList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!isJsonData(v)) return false;
+  }
+  return true;
+}
+
 /** The decode walk of a list of `null`. */
-export function decode_nullList(c: InputVisitor, x: unknown): nullList {
+export function decode_nullList(c: InputVisitor, x: unknown, clean?: boolean): nullList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (check_nullList(x, c.strict)) return x as nullList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -625,7 +998,11 @@ export function decode_nullList(c: InputVisitor, x: unknown): nullList {
 }
 
 /** The encode walk of a list of `null`. */
-export function encode_nullList(c: OutputVisitor, x: unknown): unknown {
+export function encode_nullList(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -639,7 +1016,7 @@ export function encode_nullList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `null`. */
-export function clone_nullList(x: unknown): nullList {
+export function clone_nullList(x: unknown, clean: boolean = pristine()): nullList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -650,4 +1027,14 @@ export function clone_nullList(x: unknown): nullList {
     throw addKey(e, i);
   }
   return out as nullList;
+}
+
+/** Whether decoding `x` as a list of `null` would give back `x`. */
+export function check_nullList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(v === null)) return false;
+  }
+  return true;
 }

@@ -9,7 +9,13 @@ import type {
 } from './events.js';
 import { enumInfoMachineRunState } from './machine.visit.js';
 import { enumInfoMigrationStatus } from './migration.visit.js';
-import { checkUnexpected, readsOwn } from './runtime/codec-support.js';
+import {
+  checkUnexpected,
+  keepUnexpected,
+  keyCount,
+  pristine,
+  readsOwn,
+} from './runtime/codec-support.js';
 import { addKey, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
@@ -20,11 +26,12 @@ export function decodeVmStateChangedDataMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['state'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'state') : hasOwn(src, 'state')))
       throw missingMember('state');
@@ -48,11 +55,26 @@ export function decodeVmStateChangedDataMembers(
 }
 
 /** The decode walk of `q_obj_VM_STATE_CHANGED-arg`. */
-export function decodeVmStateChangedData(c: InputVisitor, x: unknown): VmStateChangedData {
+export function decodeVmStateChangedData(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): VmStateChangedData {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkVmStateChangedData(x, c.strict)) return x as VmStateChangedData;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeVmStateChangedDataMembers(c, x, out);
+  const n = decodeVmStateChangedDataMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as VmStateChangedData;
 }
 
@@ -61,10 +83,11 @@ export function encodeVmStateChangedDataMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'state') ? src['state'] : undefined;
     if (x0 === undefined) throw missingMember('state');
     k = 'state';
@@ -82,16 +105,24 @@ export function encodeVmStateChangedDataMembers(
 }
 
 /** The encode walk of `q_obj_VM_STATE_CHANGED-arg`. */
-export function encodeVmStateChangedData(c: OutputVisitor, x: unknown): unknown {
+export function encodeVmStateChangedData(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeVmStateChangedDataMembers(c, x, out);
+  encodeVmStateChangedDataMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_VM_STATE_CHANGED-arg`, into `out`. */
-export function cloneVmStateChangedDataMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneVmStateChangedDataMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'state') ? src['state'] : undefined;
   if (x0 !== undefined) {
     out['state'] = x0;
@@ -103,9 +134,12 @@ export function cloneVmStateChangedDataMembers(src: PlainObject, out: PlainObjec
 }
 
 /** The clone walk of `q_obj_VM_STATE_CHANGED-arg`. */
-export function cloneVmStateChangedData(x: unknown): VmStateChangedData {
+export function cloneVmStateChangedData(
+  x: unknown,
+  clean: boolean = pristine(),
+): VmStateChangedData {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'state') ? x['state'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { state: p0 };
@@ -122,16 +156,48 @@ export function cloneVmStateChangedData(x: unknown): VmStateChangedData {
   return out as unknown as VmStateChangedData;
 }
 
+/** The fast check of the members of `q_obj_VM_STATE_CHANGED-arg`: how many `o` has, or -1. */
+export function checkVmStateChangedDataMembers(o: PlainObject, s: boolean): number {
+  let n = 1;
+  let v: unknown;
+  v = o['state'];
+  if (!(
+    v === 'created' ||
+    v === 'running' ||
+    v === 'paused' ||
+    v === 'suspended' ||
+    v === 'shutdown' ||
+    v === 'inmigrate' ||
+    v === 'colo'
+  ))
+    return -1;
+  v = o['reason'];
+  if (v !== undefined) {
+    if (!(typeof v === 'string')) return -1;
+    n++;
+  } else if ('reason' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_VM_STATE_CHANGED-arg` would give back `x` (`s`: strictly). */
+export function checkVmStateChangedData(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkVmStateChangedDataMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out`. */
 export function decodeVcpuHotpluggedDataMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['cpu-index'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'cpu-index') : hasOwn(src, 'cpu-index')))
       throw missingMember('cpu-index');
@@ -148,11 +214,26 @@ export function decodeVcpuHotpluggedDataMembers(
 }
 
 /** The decode walk of `q_obj_VCPU_HOTPLUGGED-arg`. */
-export function decodeVcpuHotpluggedData(c: InputVisitor, x: unknown): VcpuHotpluggedData {
+export function decodeVcpuHotpluggedData(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): VcpuHotpluggedData {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkVcpuHotpluggedData(x, c.strict)) return x as VcpuHotpluggedData;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeVcpuHotpluggedDataMembers(c, x, out);
+  const n = decodeVcpuHotpluggedDataMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as VcpuHotpluggedData;
 }
 
@@ -161,10 +242,11 @@ export function encodeVcpuHotpluggedDataMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
     k = 'cpu-index';
@@ -176,16 +258,24 @@ export function encodeVcpuHotpluggedDataMembers(
 }
 
 /** The encode walk of `q_obj_VCPU_HOTPLUGGED-arg`. */
-export function encodeVcpuHotpluggedData(c: OutputVisitor, x: unknown): unknown {
+export function encodeVcpuHotpluggedData(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeVcpuHotpluggedDataMembers(c, x, out);
+  encodeVcpuHotpluggedDataMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out`. */
-export function cloneVcpuHotpluggedDataMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneVcpuHotpluggedDataMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
   if (x0 !== undefined) {
     out['cpu-index'] = x0;
@@ -193,9 +283,12 @@ export function cloneVcpuHotpluggedDataMembers(src: PlainObject, out: PlainObjec
 }
 
 /** The clone walk of `q_obj_VCPU_HOTPLUGGED-arg`. */
-export function cloneVcpuHotpluggedData(x: unknown): VcpuHotpluggedData {
+export function cloneVcpuHotpluggedData(
+  x: unknown,
+  clean: boolean = pristine(),
+): VcpuHotpluggedData {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'cpu-index') ? x['cpu-index'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'cpu-index': p0 };
@@ -207,16 +300,41 @@ export function cloneVcpuHotpluggedData(x: unknown): VcpuHotpluggedData {
   return out as unknown as VcpuHotpluggedData;
 }
 
+/** The fast check of the members of `q_obj_VCPU_HOTPLUGGED-arg`: how many `o` has, or -1. */
+export function checkVcpuHotpluggedDataMembers(o: PlainObject, s: boolean): number {
+  let n = 1;
+  let v: unknown;
+  v = o['cpu-index'];
+  if (!(
+    typeof v === 'number' &&
+    Number.isInteger(v) &&
+    v >= 0 &&
+    v <= 4294967295 &&
+    !Object.is(v, -0)
+  ))
+    return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_VCPU_HOTPLUGGED-arg` would give back `x` (`s`: strictly). */
+export function checkVcpuHotpluggedData(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkVcpuHotpluggedDataMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `BlockIoErrorInfo`, into `out`. */
 export function decodeBlockIoErrorInfoMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['node-name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
       throw missingMember('node-name');
@@ -258,11 +376,26 @@ export function decodeBlockIoErrorInfoMembers(
 }
 
 /** The decode walk of `BlockIoErrorInfo`. */
-export function decodeBlockIoErrorInfo(c: InputVisitor, x: unknown): BlockIoErrorInfo {
+export function decodeBlockIoErrorInfo(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): BlockIoErrorInfo {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockIoErrorInfo(x, c.strict)) return x as BlockIoErrorInfo;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeBlockIoErrorInfoMembers(c, x, out);
+  const n = decodeBlockIoErrorInfoMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as BlockIoErrorInfo;
 }
 
@@ -271,10 +404,11 @@ export function encodeBlockIoErrorInfoMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -302,16 +436,24 @@ export function encodeBlockIoErrorInfoMembers(
 }
 
 /** The encode walk of `BlockIoErrorInfo`. */
-export function encodeBlockIoErrorInfo(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockIoErrorInfo(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeBlockIoErrorInfoMembers(c, x, out);
+  encodeBlockIoErrorInfoMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `BlockIoErrorInfo`, into `out`. */
-export function cloneBlockIoErrorInfoMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneBlockIoErrorInfoMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
   if (x0 !== undefined) {
     out['node-name'] = x0;
@@ -331,9 +473,9 @@ export function cloneBlockIoErrorInfoMembers(src: PlainObject, out: PlainObject)
 }
 
 /** The clone walk of `BlockIoErrorInfo`. */
-export function cloneBlockIoErrorInfo(x: unknown): BlockIoErrorInfo {
+export function cloneBlockIoErrorInfo(x: unknown, clean: boolean = pristine()): BlockIoErrorInfo {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
   const p1 = own || hasOwn(x, 'operation') ? x['operation'] : undefined;
   const p2 = own || hasOwn(x, 'errno') ? x['errno'] : undefined;
@@ -355,16 +497,50 @@ export function cloneBlockIoErrorInfo(x: unknown): BlockIoErrorInfo {
   return out as unknown as BlockIoErrorInfo;
 }
 
+/** The fast check of the members of `BlockIoErrorInfo`: how many `o` has, or -1. */
+export function checkBlockIoErrorInfoMembers(o: PlainObject, s: boolean): number {
+  let n = 3;
+  let v: unknown;
+  v = o['node-name'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['operation'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['errno'];
+  if (!(
+    typeof v === 'number' &&
+    Number.isInteger(v) &&
+    v >= -2147483648 &&
+    v <= 2147483647 &&
+    !Object.is(v, -0)
+  ))
+    return -1;
+  v = o['nospace'];
+  if (v !== undefined) {
+    if (!(typeof v === 'boolean')) return -1;
+    n++;
+  } else if ('nospace' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `BlockIoErrorInfo` would give back `x` (`s`: strictly). */
+export function checkBlockIoErrorInfo(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockIoErrorInfoMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out`. */
 export function decodeThrottleGroupSaturatedDataMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['group'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'group') : hasOwn(src, 'group')))
       throw missingMember('group');
@@ -384,11 +560,23 @@ export function decodeThrottleGroupSaturatedDataMembers(
 export function decodeThrottleGroupSaturatedData(
   c: InputVisitor,
   x: unknown,
+  clean?: boolean,
 ): ThrottleGroupSaturatedData {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkThrottleGroupSaturatedData(x, c.strict)) return x as ThrottleGroupSaturatedData;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeThrottleGroupSaturatedDataMembers(c, x, out);
+  const n = decodeThrottleGroupSaturatedDataMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as ThrottleGroupSaturatedData;
 }
 
@@ -397,10 +585,11 @@ export function encodeThrottleGroupSaturatedDataMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'group') ? src['group'] : undefined;
     if (x0 === undefined) throw missingMember('group');
     k = 'group';
@@ -412,16 +601,24 @@ export function encodeThrottleGroupSaturatedDataMembers(
 }
 
 /** The encode walk of `q_obj_THROTTLE_GROUP_SATURATED-arg`. */
-export function encodeThrottleGroupSaturatedData(c: OutputVisitor, x: unknown): unknown {
+export function encodeThrottleGroupSaturatedData(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeThrottleGroupSaturatedDataMembers(c, x, out);
+  encodeThrottleGroupSaturatedDataMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out`. */
-export function cloneThrottleGroupSaturatedDataMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneThrottleGroupSaturatedDataMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'group') ? src['group'] : undefined;
   if (x0 !== undefined) {
     out['group'] = x0;
@@ -429,9 +626,12 @@ export function cloneThrottleGroupSaturatedDataMembers(src: PlainObject, out: Pl
 }
 
 /** The clone walk of `q_obj_THROTTLE_GROUP_SATURATED-arg`. */
-export function cloneThrottleGroupSaturatedData(x: unknown): ThrottleGroupSaturatedData {
+export function cloneThrottleGroupSaturatedData(
+  x: unknown,
+  clean: boolean = pristine(),
+): ThrottleGroupSaturatedData {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'group') ? x['group'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { group: p0 };
@@ -443,16 +643,34 @@ export function cloneThrottleGroupSaturatedData(x: unknown): ThrottleGroupSatura
   return out as unknown as ThrottleGroupSaturatedData;
 }
 
+/** The fast check of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`: how many `o` has, or -1. */
+export function checkThrottleGroupSaturatedDataMembers(o: PlainObject, s: boolean): number {
+  let n = 1;
+  let v: unknown;
+  v = o['group'];
+  if (!(typeof v === 'string')) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_THROTTLE_GROUP_SATURATED-arg` would give back `x` (`s`: strictly). */
+export function checkThrottleGroupSaturatedData(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkThrottleGroupSaturatedDataMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `q_obj_MIGRATION_STATUS-arg`, into `out`. */
 export function decodeMigrationStatusDataMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['status'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'status') : hasOwn(src, 'status')))
       throw missingMember('status');
@@ -469,11 +687,26 @@ export function decodeMigrationStatusDataMembers(
 }
 
 /** The decode walk of `q_obj_MIGRATION_STATUS-arg`. */
-export function decodeMigrationStatusData(c: InputVisitor, x: unknown): MigrationStatusData {
+export function decodeMigrationStatusData(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): MigrationStatusData {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkMigrationStatusData(x, c.strict)) return x as MigrationStatusData;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeMigrationStatusDataMembers(c, x, out);
+  const n = decodeMigrationStatusDataMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as MigrationStatusData;
 }
 
@@ -482,10 +715,11 @@ export function encodeMigrationStatusDataMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'status') ? src['status'] : undefined;
     if (x0 === undefined) throw missingMember('status');
     k = 'status';
@@ -497,16 +731,24 @@ export function encodeMigrationStatusDataMembers(
 }
 
 /** The encode walk of `q_obj_MIGRATION_STATUS-arg`. */
-export function encodeMigrationStatusData(c: OutputVisitor, x: unknown): unknown {
+export function encodeMigrationStatusData(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeMigrationStatusDataMembers(c, x, out);
+  encodeMigrationStatusDataMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_MIGRATION_STATUS-arg`, into `out`. */
-export function cloneMigrationStatusDataMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneMigrationStatusDataMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'status') ? src['status'] : undefined;
   if (x0 !== undefined) {
     out['status'] = x0;
@@ -514,9 +756,12 @@ export function cloneMigrationStatusDataMembers(src: PlainObject, out: PlainObje
 }
 
 /** The clone walk of `q_obj_MIGRATION_STATUS-arg`. */
-export function cloneMigrationStatusData(x: unknown): MigrationStatusData {
+export function cloneMigrationStatusData(
+  x: unknown,
+  clean: boolean = pristine(),
+): MigrationStatusData {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'status') ? x['status'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { status: p0 };
@@ -526,4 +771,30 @@ export function cloneMigrationStatusData(x: unknown): MigrationStatusData {
   }
 
   return out as unknown as MigrationStatusData;
+}
+
+/** The fast check of the members of `q_obj_MIGRATION_STATUS-arg`: how many `o` has, or -1. */
+export function checkMigrationStatusDataMembers(o: PlainObject, s: boolean): number {
+  let n = 1;
+  let v: unknown;
+  v = o['status'];
+  if (!(
+    v === 'none' ||
+    v === 'setup' ||
+    v === 'active' ||
+    v === 'postcopy-active' ||
+    v === 'completed' ||
+    v === 'failed' ||
+    v === 'cancelled'
+  ))
+    return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_MIGRATION_STATUS-arg` would give back `x` (`s`: strictly). */
+export function checkMigrationStatusData(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkMigrationStatusDataMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
 }

@@ -16,7 +16,15 @@ import type {
 } from './machine.js';
 import { enumInfoCpuArch, enumInfoHostCpuFlag, visitVcpuInfo } from './machine.visit.js';
 import { cloneVisitor } from './runtime/clone-visitor.js';
-import { FALLBACK, checkUnexpected, readsOwn } from './runtime/codec-support.js';
+import {
+  FALLBACK,
+  checkUnexpected,
+  isJsonData,
+  keepUnexpected,
+  keyCount,
+  pristine,
+  readsOwn,
+} from './runtime/codec-support.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
@@ -27,11 +35,12 @@ export function decodeAcpiOemIdsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['OEM_ID'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'OEM_ID') : hasOwn(src, 'OEM_ID')))
       throw missingMember('OEM_ID');
@@ -66,11 +75,22 @@ export function decodeAcpiOemIdsMembers(
 }
 
 /** The decode walk of `AcpiOemIds`. */
-export function decodeAcpiOemIds(c: InputVisitor, x: unknown): AcpiOemIds {
+export function decodeAcpiOemIds(c: InputVisitor, x: unknown, clean?: boolean): AcpiOemIds {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkAcpiOemIds(x, c.strict)) return x as AcpiOemIds;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeAcpiOemIdsMembers(c, x, out);
+  const n = decodeAcpiOemIdsMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as AcpiOemIds;
 }
 
@@ -79,10 +99,11 @@ export function encodeAcpiOemIdsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
     if (x0 === undefined) throw missingMember('OEM_ID');
     k = 'OEM_ID';
@@ -105,16 +126,20 @@ export function encodeAcpiOemIdsMembers(
 }
 
 /** The encode walk of `AcpiOemIds`. */
-export function encodeAcpiOemIds(c: OutputVisitor, x: unknown): unknown {
+export function encodeAcpiOemIds(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeAcpiOemIdsMembers(c, x, out);
+  encodeAcpiOemIdsMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `AcpiOemIds`, into `out`. */
-export function cloneAcpiOemIdsMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneAcpiOemIdsMembers(src: PlainObject, out: PlainObject, clean: boolean): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
   if (x0 !== undefined) {
     out['OEM_ID'] = x0;
@@ -130,9 +155,9 @@ export function cloneAcpiOemIdsMembers(src: PlainObject, out: PlainObject): void
 }
 
 /** The clone walk of `AcpiOemIds`. */
-export function cloneAcpiOemIds(x: unknown): AcpiOemIds {
+export function cloneAcpiOemIds(x: unknown, clean: boolean = pristine()): AcpiOemIds {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'OEM_ID') ? x['OEM_ID'] : undefined;
   const p1 = own || hasOwn(x, 'OEM_TABLE_ID') ? x['OEM_TABLE_ID'] : undefined;
   let out: PlainObject;
@@ -151,16 +176,48 @@ export function cloneAcpiOemIds(x: unknown): AcpiOemIds {
   return out as unknown as AcpiOemIds;
 }
 
+/** The fast check of the members of `AcpiOemIds`: how many `o` has, or -1. */
+export function checkAcpiOemIdsMembers(o: PlainObject, s: boolean): number {
+  let n = 2;
+  let v: unknown;
+  v = o['OEM_ID'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['OEM_TABLE_ID'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['creator-revision'];
+  if (v !== undefined) {
+    if (!(
+      typeof v === 'number' &&
+      Number.isInteger(v) &&
+      v >= 0 &&
+      v <= 4294967295 &&
+      !Object.is(v, -0)
+    ))
+      return -1;
+    n++;
+  } else if ('creator-revision' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `AcpiOemIds` would give back `x` (`s`: strictly). */
+export function checkAcpiOemIds(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkAcpiOemIdsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `MachineInfo`, into `out`. */
 export function decodeMachineInfoMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'name') : hasOwn(src, 'name')))
       throw missingMember('name');
@@ -207,7 +264,7 @@ export function decodeMachineInfoMembers(
     const x5 = src['acpi'];
     if (x5 !== undefined ? own || hasOwn(src, 'acpi') : hasOwn(src, 'acpi')) {
       k = 'acpi';
-      out['acpi'] = decodeAcpiOemIds(c, x5);
+      out['acpi'] = decodeAcpiOemIds(c, x5, clean);
       k = null;
       n++;
     }
@@ -225,11 +282,22 @@ export function decodeMachineInfoMembers(
 }
 
 /** The decode walk of `MachineInfo`. */
-export function decodeMachineInfo(c: InputVisitor, x: unknown): MachineInfo {
+export function decodeMachineInfo(c: InputVisitor, x: unknown, clean?: boolean): MachineInfo {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkMachineInfo(x, c.strict)) return x as MachineInfo;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeMachineInfoMembers(c, x, out);
+  const n = decodeMachineInfoMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as MachineInfo;
 }
 
@@ -238,10 +306,11 @@ export function encodeMachineInfoMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'name') ? src['name'] : undefined;
     if (x0 === undefined) throw missingMember('name');
     k = 'name';
@@ -271,7 +340,7 @@ export function encodeMachineInfoMembers(
     const x5 = own || hasOwn(src, 'acpi') ? src['acpi'] : undefined;
     if (x5 !== undefined) {
       k = 'acpi';
-      out['acpi'] = encodeAcpiOemIds(c, x5);
+      out['acpi'] = encodeAcpiOemIds(c, x5, clean);
       k = null;
     }
     const x6 = own || hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
@@ -286,18 +355,22 @@ export function encodeMachineInfoMembers(
 }
 
 /** The encode walk of `MachineInfo`. */
-export function encodeMachineInfo(c: OutputVisitor, x: unknown): unknown {
+export function encodeMachineInfo(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeMachineInfoMembers(c, x, out);
+  encodeMachineInfoMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `MachineInfo`, into `out`. */
-export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject): void {
+export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject, clean: boolean): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'name') ? src['name'] : undefined;
     if (x0 !== undefined) {
       out['name'] = x0;
@@ -321,7 +394,7 @@ export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject): voi
     const x5 = own || hasOwn(src, 'acpi') ? src['acpi'] : undefined;
     if (x5 !== undefined) {
       k = 'acpi';
-      out['acpi'] = cloneAcpiOemIds(x5);
+      out['acpi'] = cloneAcpiOemIds(x5, clean);
       k = null;
     }
     const x6 = own || hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
@@ -334,9 +407,9 @@ export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject): voi
 }
 
 /** The clone walk of `MachineInfo`. */
-export function cloneMachineInfo(x: unknown): MachineInfo {
+export function cloneMachineInfo(x: unknown, clean: boolean = pristine()): MachineInfo {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'name') ? x['name'] : undefined;
   const p1 = own || hasOwn(x, 'arch') ? x['arch'] : undefined;
   let out: PlainObject;
@@ -368,7 +441,7 @@ export function cloneMachineInfo(x: unknown): MachineInfo {
     const x5 = own || hasOwn(x, 'acpi') ? x['acpi'] : undefined;
     if (x5 !== undefined) {
       try {
-        out['acpi'] = cloneAcpiOemIds(x5);
+        out['acpi'] = cloneAcpiOemIds(x5, clean);
       } catch (e) {
         throw addKey(e, 'acpi');
       }
@@ -383,14 +456,80 @@ export function cloneMachineInfo(x: unknown): MachineInfo {
   return out as unknown as MachineInfo;
 }
 
+/** The fast check of the members of `MachineInfo`: how many `o` has, or -1. */
+export function checkMachineInfoMembers(o: PlainObject, s: boolean): number {
+  let n = 4;
+  let v: unknown;
+  v = o['name'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['arch'];
+  if (!(v === 'x86-64' || v === 'aarch64' || v === 'riscv64' || v === 's390x')) return -1;
+  v = o['alias'];
+  if (v !== undefined) {
+    if (!(typeof v === 'string')) return -1;
+    n++;
+  } else if ('alias' in o) return -1;
+  v = o['is-default'];
+  if (!(typeof v === 'boolean')) return -1;
+  v = o['cpu-max'];
+  if (!(
+    typeof v === 'number' &&
+    Number.isInteger(v) &&
+    v >= 0 &&
+    v <= 4294967295 &&
+    !Object.is(v, -0)
+  ))
+    return -1;
+  v = o['acpi'];
+  if (v !== undefined) {
+    if (!checkAcpiOemIds(v, s)) return -1;
+    n++;
+  } else if ('acpi' in o) return -1;
+  v = o['numa-nodes'];
+  if (v !== undefined) {
+    if (!(
+      typeof v === 'number' &&
+      Number.isInteger(v) &&
+      v >= 0 &&
+      v <= 65535 &&
+      !Object.is(v, -0)
+    ))
+      return -1;
+    n++;
+  } else if ('numa-nodes' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `MachineInfo` would give back `x` (`s`: strictly). */
+export function checkMachineInfo(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkMachineInfoMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of a list of `MachineInfo`. */
-export function decodeMachineInfoList(c: InputVisitor, x: unknown): MachineInfoList {
+export function decodeMachineInfoList(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): MachineInfoList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkMachineInfoList(x, c.strict)) return x as MachineInfoList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(decodeMachineInfo(c, x[i]));
+    for (; i < n; i++) out.push(decodeMachineInfo(c, x[i], clean));
   } catch (e) {
     throw addKey(e, i);
   }
@@ -398,13 +537,17 @@ export function decodeMachineInfoList(c: InputVisitor, x: unknown): MachineInfoL
 }
 
 /** The encode walk of a list of `MachineInfo`. */
-export function encodeMachineInfoList(c: OutputVisitor, x: unknown): unknown {
+export function encodeMachineInfoList(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(encodeMachineInfo(c, x[i]));
+    for (; i < n; i++) out.push(encodeMachineInfo(c, x[i], clean));
   } catch (e) {
     throw addKey(e, i);
   }
@@ -412,17 +555,27 @@ export function encodeMachineInfoList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `MachineInfo`. */
-export function cloneMachineInfoList(x: unknown): MachineInfoList {
+export function cloneMachineInfoList(x: unknown, clean: boolean = pristine()): MachineInfoList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(cloneMachineInfo(x[i]));
+    for (; i < n; i++) out.push(cloneMachineInfo(x[i], clean));
   } catch (e) {
     throw addKey(e, i);
   }
   return out as MachineInfoList;
+}
+
+/** Whether decoding `x` as a list of `MachineInfo` would give back `x`. */
+export function checkMachineInfoList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!checkMachineInfo(v, s)) return false;
+  }
+  return true;
 }
 
 /** The decode walk of the members of `VcpuInfoBase`, into `out`. */
@@ -430,11 +583,12 @@ export function decodeVcpuInfoBaseMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['cpu-index'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'cpu-index') : hasOwn(src, 'cpu-index')))
       throw missingMember('cpu-index');
@@ -478,11 +632,22 @@ export function decodeVcpuInfoBaseMembers(
 }
 
 /** The decode walk of `VcpuInfoBase`. */
-export function decodeVcpuInfoBase(c: InputVisitor, x: unknown): VcpuInfoBase {
+export function decodeVcpuInfoBase(c: InputVisitor, x: unknown, clean?: boolean): VcpuInfoBase {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkVcpuInfoBase(x, c.strict)) return x as VcpuInfoBase;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeVcpuInfoBaseMembers(c, x, out);
+  const n = decodeVcpuInfoBaseMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as VcpuInfoBase;
 }
 
@@ -491,10 +656,11 @@ export function encodeVcpuInfoBaseMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
     k = 'cpu-index';
@@ -521,16 +687,20 @@ export function encodeVcpuInfoBaseMembers(
 }
 
 /** The encode walk of `VcpuInfoBase`. */
-export function encodeVcpuInfoBase(c: OutputVisitor, x: unknown): unknown {
+export function encodeVcpuInfoBase(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeVcpuInfoBaseMembers(c, x, out);
+  encodeVcpuInfoBaseMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `VcpuInfoBase`, into `out`. */
-export function cloneVcpuInfoBaseMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneVcpuInfoBaseMembers(src: PlainObject, out: PlainObject, clean: boolean): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
   if (x0 !== undefined) {
     out['cpu-index'] = x0;
@@ -550,9 +720,9 @@ export function cloneVcpuInfoBaseMembers(src: PlainObject, out: PlainObject): vo
 }
 
 /** The clone walk of `VcpuInfoBase`. */
-export function cloneVcpuInfoBase(x: unknown): VcpuInfoBase {
+export function cloneVcpuInfoBase(x: unknown, clean: boolean = pristine()): VcpuInfoBase {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'cpu-index') ? x['cpu-index'] : undefined;
   const p1 = own || hasOwn(x, 'qom-path') ? x['qom-path'] : undefined;
   const p2 = own || hasOwn(x, 'thread-id') ? x['thread-id'] : undefined;
@@ -571,8 +741,52 @@ export function cloneVcpuInfoBase(x: unknown): VcpuInfoBase {
   return out as unknown as VcpuInfoBase;
 }
 
+/** The fast check of the members of `VcpuInfoBase`: how many `o` has, or -1. */
+export function checkVcpuInfoBaseMembers(o: PlainObject, s: boolean): number {
+  let n = 4;
+  let v: unknown;
+  v = o['cpu-index'];
+  if (!(
+    typeof v === 'number' &&
+    Number.isInteger(v) &&
+    v >= 0 &&
+    v <= 4294967295 &&
+    !Object.is(v, -0)
+  ))
+    return -1;
+  v = o['qom-path'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['thread-id'];
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) return -1;
+  v = o['arch'];
+  if (!(v === 'x86-64' || v === 'aarch64' || v === 'riscv64' || v === 's390x')) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `VcpuInfoBase` would give back `x` (`s`: strictly). */
+export function checkVcpuInfoBase(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkVcpuInfoBaseMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of a list of `HostCpuFlag`. */
-export function decodeHostCpuFlagList(c: InputVisitor, x: unknown): HostCpuFlagList {
+export function decodeHostCpuFlagList(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): HostCpuFlagList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkHostCpuFlagList(x, c.strict)) return x as HostCpuFlagList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -586,7 +800,11 @@ export function decodeHostCpuFlagList(c: InputVisitor, x: unknown): HostCpuFlagL
 }
 
 /** The encode walk of a list of `HostCpuFlag`. */
-export function encodeHostCpuFlagList(c: OutputVisitor, x: unknown): unknown {
+export function encodeHostCpuFlagList(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -600,7 +818,7 @@ export function encodeHostCpuFlagList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `HostCpuFlag`. */
-export function cloneHostCpuFlagList(x: unknown): HostCpuFlagList {
+export function cloneHostCpuFlagList(x: unknown, clean: boolean = pristine()): HostCpuFlagList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -613,16 +831,35 @@ export function cloneHostCpuFlagList(x: unknown): HostCpuFlagList {
   return out as HostCpuFlagList;
 }
 
+/** Whether decoding `x` as a list of `HostCpuFlag` would give back `x`. */
+export function checkHostCpuFlagList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(
+      v === 'sse4-2' ||
+      v === 'avx2' ||
+      v === 'aes' ||
+      v === 'vmx' ||
+      v === 'svm' ||
+      v === 'pdpe1gb'
+    ))
+      return false;
+  }
+  return true;
+}
+
 /** The decode walk of the members of `VcpuInfoX86`, into `out`. */
 export function decodeVcpuInfoX86Members(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['apic-id'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'apic-id') : hasOwn(src, 'apic-id')))
       throw missingMember('apic-id');
@@ -637,7 +874,7 @@ export function decodeVcpuInfoX86Members(
       throw missingMember('flags');
     {
       k = 'flags';
-      out['flags'] = decodeHostCpuFlagList(c, x1);
+      out['flags'] = decodeHostCpuFlagList(c, x1, clean);
       k = null;
       n++;
     }
@@ -648,11 +885,22 @@ export function decodeVcpuInfoX86Members(
 }
 
 /** The decode walk of `VcpuInfoX86`. */
-export function decodeVcpuInfoX86(c: InputVisitor, x: unknown): VcpuInfoX86 {
+export function decodeVcpuInfoX86(c: InputVisitor, x: unknown, clean?: boolean): VcpuInfoX86 {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkVcpuInfoX86(x, c.strict)) return x as VcpuInfoX86;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeVcpuInfoX86Members(c, x, out);
+  const n = decodeVcpuInfoX86Members(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as VcpuInfoX86;
 }
 
@@ -661,10 +909,11 @@ export function encodeVcpuInfoX86Members(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
     if (x0 === undefined) throw missingMember('apic-id');
     k = 'apic-id';
@@ -673,7 +922,7 @@ export function encodeVcpuInfoX86Members(
     const x1 = own || hasOwn(src, 'flags') ? src['flags'] : undefined;
     if (x1 === undefined) throw missingMember('flags');
     k = 'flags';
-    out['flags'] = encodeHostCpuFlagList(c, x1);
+    out['flags'] = encodeHostCpuFlagList(c, x1, clean);
     k = null;
   } catch (e) {
     throw k === null ? e : addKey(e, k);
@@ -681,18 +930,22 @@ export function encodeVcpuInfoX86Members(
 }
 
 /** The encode walk of `VcpuInfoX86`. */
-export function encodeVcpuInfoX86(c: OutputVisitor, x: unknown): unknown {
+export function encodeVcpuInfoX86(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeVcpuInfoX86Members(c, x, out);
+  encodeVcpuInfoX86Members(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `VcpuInfoX86`, into `out`. */
-export function cloneVcpuInfoX86Members(src: PlainObject, out: PlainObject): void {
+export function cloneVcpuInfoX86Members(src: PlainObject, out: PlainObject, clean: boolean): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
     if (x0 !== undefined) {
       out['apic-id'] = x0;
@@ -700,7 +953,7 @@ export function cloneVcpuInfoX86Members(src: PlainObject, out: PlainObject): voi
     const x1 = own || hasOwn(src, 'flags') ? src['flags'] : undefined;
     if (x1 !== undefined) {
       k = 'flags';
-      out['flags'] = cloneHostCpuFlagList(x1);
+      out['flags'] = cloneHostCpuFlagList(x1, clean);
       k = null;
     }
   } catch (e) {
@@ -709,9 +962,9 @@ export function cloneVcpuInfoX86Members(src: PlainObject, out: PlainObject): voi
 }
 
 /** The clone walk of `VcpuInfoX86`. */
-export function cloneVcpuInfoX86(x: unknown): VcpuInfoX86 {
+export function cloneVcpuInfoX86(x: unknown, clean: boolean = pristine()): VcpuInfoX86 {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'apic-id') ? x['apic-id'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'apic-id': p0 };
@@ -723,7 +976,7 @@ export function cloneVcpuInfoX86(x: unknown): VcpuInfoX86 {
     const x1 = own || hasOwn(x, 'flags') ? x['flags'] : undefined;
     if (x1 !== undefined) {
       try {
-        out['flags'] = cloneHostCpuFlagList(x1);
+        out['flags'] = cloneHostCpuFlagList(x1, clean);
       } catch (e) {
         throw addKey(e, 'flags');
       }
@@ -732,13 +985,44 @@ export function cloneVcpuInfoX86(x: unknown): VcpuInfoX86 {
   return out as unknown as VcpuInfoX86;
 }
 
+/** The fast check of the members of `VcpuInfoX86`: how many `o` has, or -1. */
+export function checkVcpuInfoX86Members(o: PlainObject, s: boolean): number {
+  let n = 2;
+  let v: unknown;
+  v = o['apic-id'];
+  if (!(
+    typeof v === 'number' &&
+    Number.isInteger(v) &&
+    v >= 0 &&
+    v <= 4294967295 &&
+    !Object.is(v, -0)
+  ))
+    return -1;
+  v = o['flags'];
+  if (!checkHostCpuFlagList(v, s)) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `VcpuInfoX86` would give back `x` (`s`: strictly). */
+export function checkVcpuInfoX86(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkVcpuInfoX86Members(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `VcpuInfo`, into `out`. */
-export function decodeVcpuInfoMembers(c: InputVisitor, src: PlainObject, out: PlainObject): number {
+export function decodeVcpuInfoMembers(
+  c: InputVisitor,
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): number {
   let n = 0;
-  n += decodeVcpuInfoBaseMembers(c, src, out);
+  n += decodeVcpuInfoBaseMembers(c, src, out, clean);
   switch (out['arch']) {
     case 'x86-64':
-      n += decodeVcpuInfoX86Members(c, src, out);
+      n += decodeVcpuInfoX86Members(c, src, out, clean);
       break;
     case 'aarch64':
       break;
@@ -754,12 +1038,23 @@ export function decodeVcpuInfoMembers(c: InputVisitor, src: PlainObject, out: Pl
 }
 
 /** The decode walk of `VcpuInfo`. */
-export function decodeVcpuInfo(c: InputVisitor, x: unknown): VcpuInfo {
+export function decodeVcpuInfo(c: InputVisitor, x: unknown, clean?: boolean): VcpuInfo {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkVcpuInfo(x, c.strict)) return x as VcpuInfo;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   try {
-    const n = decodeVcpuInfoMembers(c, x, out);
+    const n = decodeVcpuInfoMembers(c, x, out, clean);
     if (c.strict) checkUnexpected(x, out, n);
+    else keepUnexpected(x, out, n);
   } catch (e) {
     if (e === FALLBACK) return visitVcpuInfo(c, null, x) as VcpuInfo;
     throw e;
@@ -768,11 +1063,16 @@ export function decodeVcpuInfo(c: InputVisitor, x: unknown): VcpuInfo {
 }
 
 /** The encode walk of the members of `VcpuInfo`, into `out`. */
-export function encodeVcpuInfoMembers(c: OutputVisitor, src: PlainObject, out: PlainObject): void {
-  encodeVcpuInfoBaseMembers(c, src, out);
+export function encodeVcpuInfoMembers(
+  c: OutputVisitor,
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  encodeVcpuInfoBaseMembers(c, src, out, clean);
   switch (hasOwn(src, 'arch') ? src['arch'] : undefined) {
     case 'x86-64':
-      encodeVcpuInfoX86Members(c, src, out);
+      encodeVcpuInfoX86Members(c, src, out, clean);
       break;
     case 'aarch64':
       break;
@@ -788,11 +1088,11 @@ export function encodeVcpuInfoMembers(c: OutputVisitor, src: PlainObject, out: P
 }
 
 /** The encode walk of `VcpuInfo`. */
-export function encodeVcpuInfo(c: OutputVisitor, x: unknown): unknown {
+export function encodeVcpuInfo(c: OutputVisitor, x: unknown, clean: boolean = pristine()): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   try {
-    encodeVcpuInfoMembers(c, x, out);
+    encodeVcpuInfoMembers(c, x, out, clean);
   } catch (e) {
     if (e === FALLBACK) return visitVcpuInfo(c, null, x);
     throw e;
@@ -801,11 +1101,11 @@ export function encodeVcpuInfo(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of the members of `VcpuInfo`, into `out`. */
-export function cloneVcpuInfoMembers(src: PlainObject, out: PlainObject): void {
-  cloneVcpuInfoBaseMembers(src, out);
+export function cloneVcpuInfoMembers(src: PlainObject, out: PlainObject, clean: boolean): void {
+  cloneVcpuInfoBaseMembers(src, out, clean);
   switch (hasOwn(src, 'arch') ? src['arch'] : undefined) {
     case 'x86-64':
-      cloneVcpuInfoX86Members(src, out);
+      cloneVcpuInfoX86Members(src, out, clean);
       break;
     case 'aarch64':
       break;
@@ -819,11 +1119,11 @@ export function cloneVcpuInfoMembers(src: PlainObject, out: PlainObject): void {
 }
 
 /** The clone walk of `VcpuInfo`. */
-export function cloneVcpuInfo(x: unknown): VcpuInfo {
+export function cloneVcpuInfo(x: unknown, clean: boolean = pristine()): VcpuInfo {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
   try {
-    cloneVcpuInfoMembers(x, out);
+    cloneVcpuInfoMembers(x, out, clean);
   } catch (e) {
     if (e === FALLBACK) return visitVcpuInfo(cloneVisitor, null, x) as VcpuInfo;
     throw e;
@@ -831,14 +1131,55 @@ export function cloneVcpuInfo(x: unknown): VcpuInfo {
   return out as unknown as VcpuInfo;
 }
 
+/** The fast check of the members of `VcpuInfo`: how many `o` has, or -1. */
+export function checkVcpuInfoMembers(o: PlainObject, s: boolean): number {
+  let n = checkVcpuInfoBaseMembers(o, s);
+  if (n < 0) return -1;
+  switch (o['arch']) {
+    case 'x86-64': {
+      const b = checkVcpuInfoX86Members(o, s);
+      if (b < 0) return -1;
+      n += b;
+      break;
+    }
+    case 'aarch64':
+      break;
+    case 'riscv64':
+      break;
+    case 's390x':
+      break;
+    default:
+      return -1;
+  }
+  return n;
+}
+
+/** Whether decoding `x` as `VcpuInfo` would give back `x` (`s`: strictly). */
+export function checkVcpuInfo(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkVcpuInfoMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of a list of `VcpuInfo`. */
-export function decodeVcpuInfoList(c: InputVisitor, x: unknown): VcpuInfoList {
+export function decodeVcpuInfoList(c: InputVisitor, x: unknown, clean?: boolean): VcpuInfoList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkVcpuInfoList(x, c.strict)) return x as VcpuInfoList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(decodeVcpuInfo(c, x[i]));
+    for (; i < n; i++) out.push(decodeVcpuInfo(c, x[i], clean));
   } catch (e) {
     throw addKey(e, i);
   }
@@ -846,13 +1187,17 @@ export function decodeVcpuInfoList(c: InputVisitor, x: unknown): VcpuInfoList {
 }
 
 /** The encode walk of a list of `VcpuInfo`. */
-export function encodeVcpuInfoList(c: OutputVisitor, x: unknown): unknown {
+export function encodeVcpuInfoList(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(encodeVcpuInfo(c, x[i]));
+    for (; i < n; i++) out.push(encodeVcpuInfo(c, x[i], clean));
   } catch (e) {
     throw addKey(e, i);
   }
@@ -860,17 +1205,27 @@ export function encodeVcpuInfoList(c: OutputVisitor, x: unknown): unknown {
 }
 
 /** The clone walk of a list of `VcpuInfo`. */
-export function cloneVcpuInfoList(x: unknown): VcpuInfoList {
+export function cloneVcpuInfoList(x: unknown, clean: boolean = pristine()): VcpuInfoList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
   let i = 0;
   try {
-    for (; i < n; i++) out.push(cloneVcpuInfo(x[i]));
+    for (; i < n; i++) out.push(cloneVcpuInfo(x[i], clean));
   } catch (e) {
     throw addKey(e, i);
   }
   return out as VcpuInfoList;
+}
+
+/** Whether decoding `x` as a list of `VcpuInfo` would give back `x`. */
+export function checkVcpuInfoList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!checkVcpuInfo(v, s)) return false;
+  }
+  return true;
 }
 
 /** The decode walk of the members of `q_obj_machine_reset-arg`, into `out`. */
@@ -878,11 +1233,12 @@ export function decodeMachineResetArgumentsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['hard'];
     if (x0 !== undefined ? own || hasOwn(src, 'hard') : hasOwn(src, 'hard')) {
       k = 'hard';
@@ -897,11 +1253,26 @@ export function decodeMachineResetArgumentsMembers(
 }
 
 /** The decode walk of `q_obj_machine_reset-arg`. */
-export function decodeMachineResetArguments(c: InputVisitor, x: unknown): MachineResetArguments {
+export function decodeMachineResetArguments(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): MachineResetArguments {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkMachineResetArguments(x, c.strict)) return x as MachineResetArguments;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeMachineResetArgumentsMembers(c, x, out);
+  const n = decodeMachineResetArgumentsMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as MachineResetArguments;
 }
 
@@ -910,10 +1281,11 @@ export function encodeMachineResetArgumentsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'hard') ? src['hard'] : undefined;
     if (x0 !== undefined) {
       k = 'hard';
@@ -926,16 +1298,24 @@ export function encodeMachineResetArgumentsMembers(
 }
 
 /** The encode walk of `q_obj_machine_reset-arg`. */
-export function encodeMachineResetArguments(c: OutputVisitor, x: unknown): unknown {
+export function encodeMachineResetArguments(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeMachineResetArgumentsMembers(c, x, out);
+  encodeMachineResetArgumentsMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_machine_reset-arg`, into `out`. */
-export function cloneMachineResetArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneMachineResetArgumentsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'hard') ? src['hard'] : undefined;
   if (x0 !== undefined) {
     out['hard'] = x0;
@@ -943,11 +1323,34 @@ export function cloneMachineResetArgumentsMembers(src: PlainObject, out: PlainOb
 }
 
 /** The clone walk of `q_obj_machine_reset-arg`. */
-export function cloneMachineResetArguments(x: unknown): MachineResetArguments {
+export function cloneMachineResetArguments(
+  x: unknown,
+  clean: boolean = pristine(),
+): MachineResetArguments {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  cloneMachineResetArgumentsMembers(x, out);
+  cloneMachineResetArgumentsMembers(x, out, clean);
   return out as unknown as MachineResetArguments;
+}
+
+/** The fast check of the members of `q_obj_machine_reset-arg`: how many `o` has, or -1. */
+export function checkMachineResetArgumentsMembers(o: PlainObject, s: boolean): number {
+  let n = 0;
+  let v: unknown;
+  v = o['hard'];
+  if (v !== undefined) {
+    if (!(typeof v === 'boolean')) return -1;
+    n++;
+  } else if ('hard' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_machine_reset-arg` would give back `x` (`s`: strictly). */
+export function checkMachineResetArguments(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkMachineResetArgumentsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
 }
 
 /** The decode walk of the members of `q_obj_device-attach-arg`, into `out`. */
@@ -955,11 +1358,12 @@ export function decodeDeviceAttachArgumentsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['driver'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'driver') : hasOwn(src, 'driver')))
       throw missingMember('driver');
@@ -990,11 +1394,26 @@ export function decodeDeviceAttachArgumentsMembers(
 }
 
 /** The decode walk of `q_obj_device-attach-arg`. */
-export function decodeDeviceAttachArguments(c: InputVisitor, x: unknown): DeviceAttachArguments {
+export function decodeDeviceAttachArguments(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): DeviceAttachArguments {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkDeviceAttachArguments(x, c.strict)) return x as DeviceAttachArguments;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeDeviceAttachArgumentsMembers(c, x, out);
+  const n = decodeDeviceAttachArgumentsMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as DeviceAttachArguments;
 }
 
@@ -1003,10 +1422,11 @@ export function encodeDeviceAttachArgumentsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'driver') ? src['driver'] : undefined;
     if (x0 === undefined) throw missingMember('driver');
     k = 'driver';
@@ -1030,16 +1450,24 @@ export function encodeDeviceAttachArgumentsMembers(
 }
 
 /** The encode walk of `q_obj_device-attach-arg`. */
-export function encodeDeviceAttachArguments(c: OutputVisitor, x: unknown): unknown {
+export function encodeDeviceAttachArguments(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeDeviceAttachArgumentsMembers(c, x, out);
+  encodeDeviceAttachArgumentsMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_device-attach-arg`, into `out`. */
-export function cloneDeviceAttachArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneDeviceAttachArgumentsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'driver') ? src['driver'] : undefined;
   if (x0 !== undefined) {
     out['driver'] = x0;
@@ -1055,9 +1483,12 @@ export function cloneDeviceAttachArgumentsMembers(src: PlainObject, out: PlainOb
 }
 
 /** The clone walk of `q_obj_device-attach-arg`. */
-export function cloneDeviceAttachArguments(x: unknown): DeviceAttachArguments {
+export function cloneDeviceAttachArguments(
+  x: unknown,
+  clean: boolean = pristine(),
+): DeviceAttachArguments {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'driver') ? x['driver'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { driver: p0 };
@@ -1080,16 +1511,44 @@ export function cloneDeviceAttachArguments(x: unknown): DeviceAttachArguments {
   return out as unknown as DeviceAttachArguments;
 }
 
+/** The fast check of the members of `q_obj_device-attach-arg`: how many `o` has, or -1. */
+export function checkDeviceAttachArgumentsMembers(o: PlainObject, s: boolean): number {
+  let n = 1;
+  let v: unknown;
+  v = o['driver'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['id'];
+  if (v !== undefined) {
+    if (!(typeof v === 'string')) return -1;
+    n++;
+  } else if ('id' in o) return -1;
+  v = o['bus'];
+  if (v !== undefined) {
+    if (!(typeof v === 'string')) return -1;
+    n++;
+  } else if ('bus' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_device-attach-arg` would give back `x` (`s`: strictly). */
+export function checkDeviceAttachArguments(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkDeviceAttachArgumentsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
+}
+
 /** The decode walk of the members of `MachineDiagnostics`, into `out`. */
 export function decodeMachineDiagnosticsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['hostname'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'hostname') : hasOwn(src, 'hostname')))
       throw missingMember('hostname');
@@ -1237,11 +1696,26 @@ export function decodeMachineDiagnosticsMembers(
 }
 
 /** The decode walk of `MachineDiagnostics`. */
-export function decodeMachineDiagnostics(c: InputVisitor, x: unknown): MachineDiagnostics {
+export function decodeMachineDiagnostics(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): MachineDiagnostics {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkMachineDiagnostics(x, c.strict)) return x as MachineDiagnostics;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeMachineDiagnosticsMembers(c, x, out);
+  const n = decodeMachineDiagnosticsMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as MachineDiagnostics;
 }
 
@@ -1250,10 +1724,11 @@ export function encodeMachineDiagnosticsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'hostname') ? src['hostname'] : undefined;
     if (x0 === undefined) throw missingMember('hostname');
     k = 'hostname';
@@ -1342,18 +1817,26 @@ export function encodeMachineDiagnosticsMembers(
 }
 
 /** The encode walk of `MachineDiagnostics`. */
-export function encodeMachineDiagnostics(c: OutputVisitor, x: unknown): unknown {
+export function encodeMachineDiagnostics(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeMachineDiagnosticsMembers(c, x, out);
+  encodeMachineDiagnosticsMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `MachineDiagnostics`, into `out`. */
-export function cloneMachineDiagnosticsMembers(src: PlainObject, out: PlainObject): void {
+export function cloneMachineDiagnosticsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'hostname') ? src['hostname'] : undefined;
     if (x0 !== undefined) {
       out['hostname'] = x0;
@@ -1426,9 +1909,12 @@ export function cloneMachineDiagnosticsMembers(src: PlainObject, out: PlainObjec
 }
 
 /** The clone walk of `MachineDiagnostics`. */
-export function cloneMachineDiagnostics(x: unknown): MachineDiagnostics {
+export function cloneMachineDiagnostics(
+  x: unknown,
+  clean: boolean = pristine(),
+): MachineDiagnostics {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'hostname') ? x['hostname'] : undefined;
   const p1 = own || hasOwn(x, 'load') ? x['load'] : undefined;
   const p2 = own || hasOwn(x, 'uptime-ns') ? x['uptime-ns'] : undefined;
@@ -1512,4 +1998,90 @@ export function cloneMachineDiagnostics(x: unknown): MachineDiagnostics {
     }
   }
   return out as unknown as MachineDiagnostics;
+}
+
+/** The fast check of the members of `MachineDiagnostics`: how many `o` has, or -1. */
+export function checkMachineDiagnosticsMembers(o: PlainObject, s: boolean): number {
+  let n = 14;
+  let v: unknown;
+  v = o['hostname'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['load'];
+  if (!(typeof v === 'number' && Number.isFinite(v))) return -1;
+  v = o['uptime-ns'];
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) return -1;
+  v = o['nice'];
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= -128 && v <= 127 && !Object.is(v, -0)))
+    return -1;
+  v = o['clock-skew-ms'];
+  if (!(
+    typeof v === 'number' &&
+    Number.isInteger(v) &&
+    v >= -32768 &&
+    v <= 32767 &&
+    !Object.is(v, -0)
+  ))
+    return -1;
+  v = o['last-exit-code'];
+  if (!(
+    typeof v === 'number' &&
+    Number.isInteger(v) &&
+    v >= -2147483648 &&
+    v <= 2147483647 &&
+    !Object.is(v, -0)
+  ))
+    return -1;
+  v = o['rtc-offset'];
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) return -1;
+  v = o['boot-index'];
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255 && !Object.is(v, -0)))
+    return -1;
+  v = o['monitor-port'];
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 && !Object.is(v, -0)))
+    return -1;
+  v = o['pid'];
+  if (!(
+    typeof v === 'number' &&
+    Number.isInteger(v) &&
+    v >= 0 &&
+    v <= 4294967295 &&
+    !Object.is(v, -0)
+  ))
+    return -1;
+  v = o['generation'];
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0))) return -1;
+  v = o['ram-size'];
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0))) return -1;
+  v = o['accelerated'];
+  if (!(typeof v === 'boolean')) return -1;
+  v = o['pending-reset'];
+  if (v !== undefined) {
+    if (!(v === null)) return -1;
+    n++;
+  } else if ('pending-reset' in o) return -1;
+  v = o['extra'];
+  if (v !== undefined) {
+    if (!isJsonData(v)) return -1;
+    n++;
+  } else if ('extra' in o) return -1;
+  v = o['extra-type'];
+  if (!(
+    v === 'none' ||
+    v === 'qnull' ||
+    v === 'qnum' ||
+    v === 'qstring' ||
+    v === 'qdict' ||
+    v === 'qlist' ||
+    v === 'qbool'
+  ))
+    return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `MachineDiagnostics` would give back `x` (`s`: strictly). */
+export function checkMachineDiagnostics(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkMachineDiagnosticsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
 }

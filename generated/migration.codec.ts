@@ -7,7 +7,13 @@ import type {
   MigrationParameters,
 } from './migration.js';
 import { enumInfoBackendTransfer } from './migration.visit.js';
-import { checkUnexpected, readsOwn } from './runtime/codec-support.js';
+import {
+  checkUnexpected,
+  keepUnexpected,
+  keyCount,
+  pristine,
+  readsOwn,
+} from './runtime/codec-support.js';
 import { inputRefusal, isHiddenByPolicy, policyError } from './runtime/compat.js';
 import { addKey, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
@@ -19,7 +25,21 @@ const F_DEPRECATED = Object.freeze({ deprecated: true });
 const F_UNSTABLE = Object.freeze({ unstable: true });
 
 /** The decode walk of a list of `BackendTransfer`. */
-export function decodeBackendTransferList(c: InputVisitor, x: unknown): BackendTransferList {
+export function decodeBackendTransferList(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): BackendTransferList {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBackendTransferList(x, c.strict)) return x as BackendTransferList;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -33,7 +53,11 @@ export function decodeBackendTransferList(c: InputVisitor, x: unknown): BackendT
 }
 
 /** The encode walk of a list of `BackendTransfer`. */
-export function encodeBackendTransferList(c: OutputVisitor, x: unknown): unknown {
+export function encodeBackendTransferList(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -47,7 +71,10 @@ export function encodeBackendTransferList(c: OutputVisitor, x: unknown): unknown
 }
 
 /** The clone walk of a list of `BackendTransfer`. */
-export function cloneBackendTransferList(x: unknown): BackendTransferList {
+export function cloneBackendTransferList(
+  x: unknown,
+  clean: boolean = pristine(),
+): BackendTransferList {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
   const out: unknown[] = [];
@@ -60,16 +87,27 @@ export function cloneBackendTransferList(x: unknown): BackendTransferList {
   return out as BackendTransferList;
 }
 
+/** Whether decoding `x` as a list of `BackendTransfer` would give back `x`. */
+export function checkBackendTransferList(x: unknown, s: boolean): boolean {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) {
+    const v: unknown = x[i];
+    if (!(v === 'virtio-net-tap')) return false;
+  }
+  return true;
+}
+
 /** The decode walk of the members of `MigrateSetParameters`, into `out`. */
 export function decodeMigrateSetParametersMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['max-bandwidth'];
     if (x0 !== undefined ? own || hasOwn(src, 'max-bandwidth') : hasOwn(src, 'max-bandwidth')) {
       k = 'max-bandwidth';
@@ -120,7 +158,7 @@ export function decodeMigrateSetParametersMembers(
         if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'backend-transfer');
       }
       k = 'backend-transfer';
-      out['backend-transfer'] = decodeBackendTransferList(c, x5);
+      out['backend-transfer'] = decodeBackendTransferList(c, x5, clean);
       k = null;
       n++;
     }
@@ -131,11 +169,26 @@ export function decodeMigrateSetParametersMembers(
 }
 
 /** The decode walk of `MigrateSetParameters`. */
-export function decodeMigrateSetParameters(c: InputVisitor, x: unknown): MigrateSetParameters {
+export function decodeMigrateSetParameters(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): MigrateSetParameters {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkMigrateSetParameters(x, c.strict)) return x as MigrateSetParameters;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeMigrateSetParametersMembers(c, x, out);
+  const n = decodeMigrateSetParametersMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as MigrateSetParameters;
 }
 
@@ -144,10 +197,11 @@ export function encodeMigrateSetParametersMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       k = 'max-bandwidth';
@@ -184,7 +238,7 @@ export function encodeMigrateSetParametersMembers(
     if (x5 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
         k = 'backend-transfer';
-        out['backend-transfer'] = encodeBackendTransferList(c, x5);
+        out['backend-transfer'] = encodeBackendTransferList(c, x5, clean);
         k = null;
       }
     }
@@ -194,18 +248,26 @@ export function encodeMigrateSetParametersMembers(
 }
 
 /** The encode walk of `MigrateSetParameters`. */
-export function encodeMigrateSetParameters(c: OutputVisitor, x: unknown): unknown {
+export function encodeMigrateSetParameters(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeMigrateSetParametersMembers(c, x, out);
+  encodeMigrateSetParametersMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `MigrateSetParameters`, into `out`. */
-export function cloneMigrateSetParametersMembers(src: PlainObject, out: PlainObject): void {
+export function cloneMigrateSetParametersMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       out['max-bandwidth'] = x0;
@@ -229,7 +291,7 @@ export function cloneMigrateSetParametersMembers(src: PlainObject, out: PlainObj
     const x5 = own || hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       k = 'backend-transfer';
-      out['backend-transfer'] = cloneBackendTransferList(x5);
+      out['backend-transfer'] = cloneBackendTransferList(x5, clean);
       k = null;
     }
   } catch (e) {
@@ -238,11 +300,63 @@ export function cloneMigrateSetParametersMembers(src: PlainObject, out: PlainObj
 }
 
 /** The clone walk of `MigrateSetParameters`. */
-export function cloneMigrateSetParameters(x: unknown): MigrateSetParameters {
+export function cloneMigrateSetParameters(
+  x: unknown,
+  clean: boolean = pristine(),
+): MigrateSetParameters {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  cloneMigrateSetParametersMembers(x, out);
+  cloneMigrateSetParametersMembers(x, out, clean);
   return out as unknown as MigrateSetParameters;
+}
+
+/** The fast check of the members of `MigrateSetParameters`: how many `o` has, or -1. */
+export function checkMigrateSetParametersMembers(o: PlainObject, s: boolean): number {
+  let n = 0;
+  let v: unknown;
+  v = o['max-bandwidth'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('max-bandwidth' in o) return -1;
+  v = o['downtime-limit'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('downtime-limit' in o) return -1;
+  v = o['multifd-channels'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('multifd-channels' in o) return -1;
+  v = o['tls-creds'];
+  if (v !== undefined) {
+    if (!(typeof v === 'string')) return -1;
+    n++;
+  } else if ('tls-creds' in o) return -1;
+  v = o['compress-level'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('compress-level' in o) return -1;
+  v = o['backend-transfer'];
+  if (v !== undefined) {
+    if (!checkBackendTransferList(v, s)) return -1;
+    n++;
+  } else if ('backend-transfer' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `MigrateSetParameters` would give back `x` (`s`: strictly). */
+export function checkMigrateSetParameters(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkMigrateSetParametersMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
 }
 
 /** The decode walk of the members of `MigrationParameters`, into `out`. */
@@ -250,11 +364,12 @@ export function decodeMigrationParametersMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['max-bandwidth'];
     if (x0 !== undefined ? own || hasOwn(src, 'max-bandwidth') : hasOwn(src, 'max-bandwidth')) {
       k = 'max-bandwidth';
@@ -305,7 +420,7 @@ export function decodeMigrationParametersMembers(
         if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'backend-transfer');
       }
       k = 'backend-transfer';
-      out['backend-transfer'] = decodeBackendTransferList(c, x5);
+      out['backend-transfer'] = decodeBackendTransferList(c, x5, clean);
       k = null;
       n++;
     }
@@ -316,11 +431,26 @@ export function decodeMigrationParametersMembers(
 }
 
 /** The decode walk of `MigrationParameters`. */
-export function decodeMigrationParameters(c: InputVisitor, x: unknown): MigrationParameters {
+export function decodeMigrationParameters(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): MigrationParameters {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkMigrationParameters(x, c.strict)) return x as MigrationParameters;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeMigrationParametersMembers(c, x, out);
+  const n = decodeMigrationParametersMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as MigrationParameters;
 }
 
@@ -329,10 +459,11 @@ export function encodeMigrationParametersMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       k = 'max-bandwidth';
@@ -369,7 +500,7 @@ export function encodeMigrationParametersMembers(
     if (x5 !== undefined) {
       if (!(c.hides && isHiddenByPolicy(F_UNSTABLE, c.compat))) {
         k = 'backend-transfer';
-        out['backend-transfer'] = encodeBackendTransferList(c, x5);
+        out['backend-transfer'] = encodeBackendTransferList(c, x5, clean);
         k = null;
       }
     }
@@ -379,18 +510,26 @@ export function encodeMigrationParametersMembers(
 }
 
 /** The encode walk of `MigrationParameters`. */
-export function encodeMigrationParameters(c: OutputVisitor, x: unknown): unknown {
+export function encodeMigrationParameters(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeMigrationParametersMembers(c, x, out);
+  encodeMigrationParametersMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `MigrationParameters`, into `out`. */
-export function cloneMigrationParametersMembers(src: PlainObject, out: PlainObject): void {
+export function cloneMigrationParametersMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       out['max-bandwidth'] = x0;
@@ -414,7 +553,7 @@ export function cloneMigrationParametersMembers(src: PlainObject, out: PlainObje
     const x5 = own || hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
     if (x5 !== undefined) {
       k = 'backend-transfer';
-      out['backend-transfer'] = cloneBackendTransferList(x5);
+      out['backend-transfer'] = cloneBackendTransferList(x5, clean);
       k = null;
     }
   } catch (e) {
@@ -423,11 +562,63 @@ export function cloneMigrationParametersMembers(src: PlainObject, out: PlainObje
 }
 
 /** The clone walk of `MigrationParameters`. */
-export function cloneMigrationParameters(x: unknown): MigrationParameters {
+export function cloneMigrationParameters(
+  x: unknown,
+  clean: boolean = pristine(),
+): MigrationParameters {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  cloneMigrationParametersMembers(x, out);
+  cloneMigrationParametersMembers(x, out, clean);
   return out as unknown as MigrationParameters;
+}
+
+/** The fast check of the members of `MigrationParameters`: how many `o` has, or -1. */
+export function checkMigrationParametersMembers(o: PlainObject, s: boolean): number {
+  let n = 0;
+  let v: unknown;
+  v = o['max-bandwidth'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('max-bandwidth' in o) return -1;
+  v = o['downtime-limit'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('downtime-limit' in o) return -1;
+  v = o['multifd-channels'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('multifd-channels' in o) return -1;
+  v = o['tls-creds'];
+  if (v !== undefined) {
+    if (!(typeof v === 'string')) return -1;
+    n++;
+  } else if ('tls-creds' in o) return -1;
+  v = o['compress-level'];
+  if (v !== undefined) {
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255 && !Object.is(v, -0)))
+      return -1;
+    n++;
+  } else if ('compress-level' in o) return -1;
+  v = o['backend-transfer'];
+  if (v !== undefined) {
+    if (!checkBackendTransferList(v, s)) return -1;
+    n++;
+  } else if ('backend-transfer' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `MigrationParameters` would give back `x` (`s`: strictly). */
+export function checkMigrationParameters(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkMigrationParametersMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
 }
 
 /** The decode walk of the members of `q_obj_migrate-arg`, into `out`. */
@@ -435,11 +626,12 @@ export function decodeMigrateArgumentsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['uri'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'uri') : hasOwn(src, 'uri')))
       throw missingMember('uri');
@@ -463,11 +655,26 @@ export function decodeMigrateArgumentsMembers(
 }
 
 /** The decode walk of `q_obj_migrate-arg`. */
-export function decodeMigrateArguments(c: InputVisitor, x: unknown): MigrateArguments {
+export function decodeMigrateArguments(
+  c: InputVisitor,
+  x: unknown,
+  clean?: boolean,
+): MigrateArguments {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkMigrateArguments(x, c.strict)) return x as MigrateArguments;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeMigrateArgumentsMembers(c, x, out);
+  const n = decodeMigrateArgumentsMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as MigrateArguments;
 }
 
@@ -476,10 +683,11 @@ export function encodeMigrateArgumentsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'uri') ? src['uri'] : undefined;
     if (x0 === undefined) throw missingMember('uri');
     k = 'uri';
@@ -497,16 +705,24 @@ export function encodeMigrateArgumentsMembers(
 }
 
 /** The encode walk of `q_obj_migrate-arg`. */
-export function encodeMigrateArguments(c: OutputVisitor, x: unknown): unknown {
+export function encodeMigrateArguments(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeMigrateArgumentsMembers(c, x, out);
+  encodeMigrateArgumentsMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_migrate-arg`, into `out`. */
-export function cloneMigrateArgumentsMembers(src: PlainObject, out: PlainObject): void {
-  const own = readsOwn(src);
+export function cloneMigrateArgumentsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
+  const own = readsOwn(src, clean);
   const x0 = own || hasOwn(src, 'uri') ? src['uri'] : undefined;
   if (x0 !== undefined) {
     out['uri'] = x0;
@@ -518,9 +734,9 @@ export function cloneMigrateArgumentsMembers(src: PlainObject, out: PlainObject)
 }
 
 /** The clone walk of `q_obj_migrate-arg`. */
-export function cloneMigrateArguments(x: unknown): MigrateArguments {
+export function cloneMigrateArguments(x: unknown, clean: boolean = pristine()): MigrateArguments {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'uri') ? x['uri'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { uri: p0 };
@@ -535,4 +751,26 @@ export function cloneMigrateArguments(x: unknown): MigrateArguments {
     }
   }
   return out as unknown as MigrateArguments;
+}
+
+/** The fast check of the members of `q_obj_migrate-arg`: how many `o` has, or -1. */
+export function checkMigrateArgumentsMembers(o: PlainObject, s: boolean): number {
+  let n = 1;
+  let v: unknown;
+  v = o['uri'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['resume'];
+  if (v !== undefined) {
+    if (!(typeof v === 'boolean')) return -1;
+    n++;
+  } else if ('resume' in o) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_migrate-arg` would give back `x` (`s`: strictly). */
+export function checkMigrateArguments(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkMigrateArgumentsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
 }

@@ -2,7 +2,13 @@
 
 import { visit_bool, visit_int } from '../builtin.visit.js';
 import { cloneVisitor } from '../runtime/clone-visitor.js';
-import { checkUnexpected, readsOwn } from '../runtime/codec-support.js';
+import {
+  checkUnexpected,
+  keepUnexpected,
+  keyCount,
+  pristine,
+  readsOwn,
+} from '../runtime/codec-support.js';
 import { addKey, missingMember, wrongType } from '../runtime/errors.js';
 import type { InputVisitor } from '../runtime/input-visitor.js';
 import type { OutputVisitor } from '../runtime/output-visitor.js';
@@ -14,34 +20,49 @@ import {
   hasOwn,
   isObject,
 } from '../runtime/visitor.js';
-import { cloneThrottleLimits, decodeThrottleLimits, encodeThrottleLimits } from './limits.codec.js';
+import {
+  checkThrottleLimits,
+  cloneThrottleLimits,
+  decodeThrottleLimits,
+  encodeThrottleLimits,
+} from './limits.codec.js';
 import { visitThrottlePreset } from './limits.visit.js';
 import type { BlockSetIoLimitsArguments, IoLimitSpec } from './throttle.js';
 
 function decodeAlternativesIoLimitSpec_3(v: Visitor, _key: Key, x: unknown): unknown {
-  return decodeThrottleLimits(v as InputVisitor, x);
+  return decodeThrottleLimits(v as InputVisitor, x, pristine());
 }
 
 /** The decode walk of `IoLimitSpec` (an alternate). */
-export function decodeIoLimitSpec(c: InputVisitor, x: unknown): IoLimitSpec {
+export function decodeIoLimitSpec(c: InputVisitor, x: unknown, clean?: boolean): IoLimitSpec {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkIoLimitSpec(x, c.strict)) return x as IoLimitSpec;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   return c.alternate(null, x, 'IoLimitSpec', decodeAlternativesIoLimitSpec) as IoLimitSpec;
 }
 
 function encodeAlternativesIoLimitSpec_3(v: Visitor, _key: Key, x: unknown): unknown {
-  return encodeThrottleLimits(v as OutputVisitor, x);
+  return encodeThrottleLimits(v as OutputVisitor, x, pristine());
 }
 
 /** The encode walk of `IoLimitSpec` (an alternate). */
-export function encodeIoLimitSpec(c: OutputVisitor, x: unknown): unknown {
+export function encodeIoLimitSpec(c: OutputVisitor, x: unknown, _clean?: boolean): unknown {
   return c.alternate(null, x, 'IoLimitSpec', encodeAlternativesIoLimitSpec);
 }
 
 function cloneAlternativesIoLimitSpec_3(_v: Visitor, _key: Key, x: unknown): unknown {
-  return cloneThrottleLimits(x);
+  return cloneThrottleLimits(x, pristine());
 }
 
 /** The clone walk of `IoLimitSpec` (an alternate). */
-export function cloneIoLimitSpec(x: unknown): IoLimitSpec {
+export function cloneIoLimitSpec(x: unknown, _clean?: boolean): IoLimitSpec {
   return cloneVisitor.alternate(
     null,
     x,
@@ -50,16 +71,36 @@ export function cloneIoLimitSpec(x: unknown): IoLimitSpec {
   ) as IoLimitSpec;
 }
 
+/** Whether decoding `x` as `IoLimitSpec` would give back `x`. */
+export function checkIoLimitSpec(x: unknown, s: boolean): boolean {
+  switch (typeof x) {
+    case 'string':
+      return x === 'low' || x === 'medium' || x === 'high';
+    case 'number':
+    case 'bigint':
+      return typeof x === 'number' && Number.isSafeInteger(x) && !Object.is(x, -0);
+    case 'boolean':
+      return true;
+    case 'object':
+      if (x === null) return false;
+      if (Array.isArray(x)) return false;
+      return checkThrottleLimits(x, s);
+    default:
+      return false;
+  }
+}
+
 /** The decode walk of the members of `q_obj_block-set-io-limits-arg`, into `out`. */
 export function decodeBlockSetIoLimitsArgumentsMembers(
   c: InputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): number {
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = src['node-name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
       throw missingMember('node-name');
@@ -74,7 +115,7 @@ export function decodeBlockSetIoLimitsArgumentsMembers(
       throw missingMember('limits');
     {
       k = 'limits';
-      out['limits'] = decodeIoLimitSpec(c, x1);
+      out['limits'] = decodeIoLimitSpec(c, x1, clean);
       k = null;
       n++;
     }
@@ -88,11 +129,23 @@ export function decodeBlockSetIoLimitsArgumentsMembers(
 export function decodeBlockSetIoLimitsArguments(
   c: InputVisitor,
   x: unknown,
+  clean?: boolean,
 ): BlockSetIoLimitsArguments {
+  if (clean === undefined) {
+    clean = pristine();
+    if (clean && c.fast && c.bigintMode === false) {
+      try {
+        if (checkBlockSetIoLimitsArguments(x, c.strict)) return x as BlockSetIoLimitsArguments;
+      } catch {
+        /* too deep for the check: the walk reports it */
+      }
+    }
+  }
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  const n = decodeBlockSetIoLimitsArgumentsMembers(c, x, out);
+  const n = decodeBlockSetIoLimitsArgumentsMembers(c, x, out, clean);
   if (c.strict) checkUnexpected(x, out, n);
+  else keepUnexpected(x, out, n);
   return out as unknown as BlockSetIoLimitsArguments;
 }
 
@@ -101,10 +154,11 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
   c: OutputVisitor,
   src: PlainObject,
   out: PlainObject,
+  clean: boolean,
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -113,7 +167,7 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
     const x1 = own || hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x1 === undefined) throw missingMember('limits');
     k = 'limits';
-    out['limits'] = encodeIoLimitSpec(c, x1);
+    out['limits'] = encodeIoLimitSpec(c, x1, clean);
     k = null;
   } catch (e) {
     throw k === null ? e : addKey(e, k);
@@ -121,18 +175,26 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
 }
 
 /** The encode walk of `q_obj_block-set-io-limits-arg`. */
-export function encodeBlockSetIoLimitsArguments(c: OutputVisitor, x: unknown): unknown {
+export function encodeBlockSetIoLimitsArguments(
+  c: OutputVisitor,
+  x: unknown,
+  clean: boolean = pristine(),
+): unknown {
   if (!isObject(x)) throw wrongType('object');
   const out: PlainObject = {};
-  encodeBlockSetIoLimitsArgumentsMembers(c, x, out);
+  encodeBlockSetIoLimitsArgumentsMembers(c, x, out, clean);
   return out;
 }
 
 /** The clone walk of the members of `q_obj_block-set-io-limits-arg`, into `out`. */
-export function cloneBlockSetIoLimitsArgumentsMembers(src: PlainObject, out: PlainObject): void {
+export function cloneBlockSetIoLimitsArgumentsMembers(
+  src: PlainObject,
+  out: PlainObject,
+  clean: boolean,
+): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src);
+    const own = readsOwn(src, clean);
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 !== undefined) {
       out['node-name'] = x0;
@@ -140,7 +202,7 @@ export function cloneBlockSetIoLimitsArgumentsMembers(src: PlainObject, out: Pla
     const x1 = own || hasOwn(src, 'limits') ? src['limits'] : undefined;
     if (x1 !== undefined) {
       k = 'limits';
-      out['limits'] = cloneIoLimitSpec(x1);
+      out['limits'] = cloneIoLimitSpec(x1, clean);
       k = null;
     }
   } catch (e) {
@@ -149,9 +211,12 @@ export function cloneBlockSetIoLimitsArgumentsMembers(src: PlainObject, out: Pla
 }
 
 /** The clone walk of `q_obj_block-set-io-limits-arg`. */
-export function cloneBlockSetIoLimitsArguments(x: unknown): BlockSetIoLimitsArguments {
+export function cloneBlockSetIoLimitsArguments(
+  x: unknown,
+  clean: boolean = pristine(),
+): BlockSetIoLimitsArguments {
   if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x);
+  const own = readsOwn(x, clean);
   const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
   let out: PlainObject;
   if (p0 !== undefined) out = { 'node-name': p0 };
@@ -163,13 +228,32 @@ export function cloneBlockSetIoLimitsArguments(x: unknown): BlockSetIoLimitsArgu
     const x1 = own || hasOwn(x, 'limits') ? x['limits'] : undefined;
     if (x1 !== undefined) {
       try {
-        out['limits'] = cloneIoLimitSpec(x1);
+        out['limits'] = cloneIoLimitSpec(x1, clean);
       } catch (e) {
         throw addKey(e, 'limits');
       }
     }
   }
   return out as unknown as BlockSetIoLimitsArguments;
+}
+
+/** The fast check of the members of `q_obj_block-set-io-limits-arg`: how many `o` has, or -1. */
+export function checkBlockSetIoLimitsArgumentsMembers(o: PlainObject, s: boolean): number {
+  let n = 2;
+  let v: unknown;
+  v = o['node-name'];
+  if (!(typeof v === 'string')) return -1;
+  v = o['limits'];
+  if (!checkIoLimitSpec(v, s)) return -1;
+  return n;
+}
+
+/** Whether decoding `x` as `q_obj_block-set-io-limits-arg` would give back `x` (`s`: strictly). */
+export function checkBlockSetIoLimitsArguments(x: unknown, s: boolean): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+    return false;
+  const n = checkBlockSetIoLimitsArgumentsMembers(x as PlainObject, s);
+  return n >= 0 && (!s || keyCount(x) === n);
 }
 
 const decodeAlternativesIoLimitSpec: readonly AlternateBranch[] = [

@@ -2,13 +2,17 @@
  * The input visitor: JSON value → typed value (QEMU's qobject-input-visitor).
  *
  * Input comes from the exact QMP reader: integers beyond 2^53 are `bigint`.
- * Every value is checked against its type, with QEMU's messages, and the
- * result is built from fresh plain objects (never the input's), so keys
- * such as `__proto__` are plain data and no prototype is ever touched.
+ * Every value is checked against its type, with QEMU's messages. This walk
+ * builds the result from fresh plain objects, so keys such as `__proto__`
+ * are plain data and no prototype is ever touched. (A generated
+ * `decodeFoo` may instead return its input, or parts of it, when a check
+ * shows that the walk would build an equal value: see codec-support.ts.)
  *
  * - Strict (command arguments): unknown members are rejected, as QEMU does.
  * - Lenient (replies, events; the QMP spec says clients must ignore unknown
- *   members): unknown members are dropped. Options keep unknown enum values
+ *   members): unknown members are kept as they were read, neither checked
+ *   nor copied, so nothing a newer QEMU sent is lost (the types don't show
+ *   them; encode and clone leave them out). Options keep unknown enum values
  *   (as the string) and unions whose tag names an unknown branch (their
  *   other members as JSON copies), so an older binding survives a newer
  *   QEMU. A union tag is an enum, so `keepUnknownBranches` needs
@@ -21,7 +25,7 @@
 import { type CompatPolicy, DEFAULT_COMPAT_POLICY, checksInput, inputRefusal, policyError } from './compat.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './errors.js';
 import { decodeInt } from './ints.js';
-import { ALL_CONSUMED, checkUnexpected } from './codec-support.js';
+import { ALL_CONSUMED, checkUnexpected, keepUnexpected } from './codec-support.js';
 import {
   type AlternateBranch,
   type EnumInfo,
@@ -45,7 +49,7 @@ import {
 } from './visitor.js';
 
 export interface InputVisitorOptions {
-  /** Reject unknown members (command arguments); false drops them (replies, events). */
+  /** Reject unknown members (command arguments); false keeps them as they are (replies, events). */
   readonly strict: boolean;
   /** How `int`, `int64`, `uint64` and `size` are held: as the generated code was (`--int64`). */
   readonly int64: 'number' | 'bigint';
@@ -66,6 +70,8 @@ export class InputVisitor implements Visitor {
   /** Read by generated codecs, which must behave exactly as this visitor. */
   readonly bigintMode: boolean;
   readonly checkPolicy: boolean;
+  /** Generated decoders may try their fast check (it knows no compat policy). */
+  readonly fast: boolean;
 
   constructor(options: InputVisitorOptions) {
     this.strict = options.strict;
@@ -75,6 +81,7 @@ export class InputVisitor implements Visitor {
     this.keepUnknownBranches = options.keepUnknownBranches ?? false;
     this.bigintMode = options.int64 === 'bigint';
     this.checkPolicy = checksInput(this.compat);
+    this.fast = !this.checkPolicy;
   }
 
   startStruct(_key: Key, value: unknown, typeName: string): StructScope {
@@ -121,9 +128,9 @@ export class InputVisitor implements Visitor {
   }
 
   checkStruct(scope: StructScope): void {
-    if (!this.strict) return;
     const s = scope as ObjectScope;
-    checkUnexpected(s.src, s.out, s.consumed);
+    if (this.strict) checkUnexpected(s.src, s.out, s.consumed);
+    else keepUnexpected(s.src, s.out, s.consumed);
   }
 
   endStruct(scope: StructScope): unknown {

@@ -5,6 +5,14 @@
  * the same checks in the same order and throw the same errors as the
  * generic walk through `visitFoo`, only without the indirection; leaf
  * values still go through the visitor's own methods.
+ *
+ * Decoding also gets `checkFoo(x, strict)`, a check that only answers
+ * whether the walk would give back a value equal to `x`; `decodeFoo`
+ * returns `x` when it says yes (codec-support.ts says why that is sound).
+ *
+ * Every codec takes `clean` last: whether Object.prototype is untouched,
+ * so that plain objects can be read without hasOwn. A call from outside
+ * leaves it out and the codec asks once; codecs pass it down.
  */
 import { StructureKind, type StatementStructures } from 'ts-morph';
 import {
@@ -32,6 +40,24 @@ const VISITOR_CLASS: Record<Exclude<CodecKind, 'clone'>, [string, string]> = {
 /** Names a plain object inherits from Object.prototype: reading them needs hasOwn. */
 const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 const INT_KINDS = new Set(['int', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'size']);
+/** Integer ranges for the fast check (ints.ts has the walk's): [min, max], as source text. */
+const INT_BOUNDS: Record<string, [string, string]> = {
+  int8: ['-128', '127'],
+  int16: ['-32768', '32767'],
+  int32: ['-2147483648', '2147483647'],
+  uint8: ['0', '255'],
+  uint16: ['0', '65535'],
+  uint32: ['0', '4294967295'],
+};
+const WIDE_BOUNDS: Record<string, [string, string]> = {
+  int64: ['-9223372036854775808n', '9223372036854775807n'],
+  uint64: ['0n', '18446744073709551615n'],
+  size: ['0n', '18446744073709551615n'],
+};
+/** Enums up to this many values are checked with a chain of `===`, larger ones with a Set. */
+const ENUM_CHAIN_MAX = 8;
+/** A fast check that can't fail on a deep value still might on a deep stack: the walk then reports it. */
+const CHECK_GUARD = `/* too deep for the check: the walk reports it */`;
 
 export function codecPath(typesPath: string): string {
   return typesPath.replace(/\.ts$/, '.codec.ts');
@@ -47,6 +73,11 @@ function featureFlags(features: readonly SchemaFeature[]): string | null {
   const u = features.some((f) => f.name === 'unstable');
   if (!d && !u) return null;
   return `{ ${[d ? 'deprecated: true' : '', u ? 'unstable: true' : ''].filter(Boolean).join(', ')} }`;
+}
+
+/** Name of a type's fast check: `checkFoo`, `check_strList`, … */
+export function checkName(ctx: EmitContext, t: SchemaType): string {
+  return visitName(ctx, t).replace(/^visit/, 'check');
 }
 
 /** Types that get codecs: everything but built-in scalars and the empty type. */
@@ -73,14 +104,14 @@ class CodecEmitter implements SchemaVisitor {
     return name;
   }
 
-  private codec(kind: CodecKind, t: SchemaType): string {
-    const name = codecName(this.ctx, kind, t);
+  private codec(kind: CodecKind | 'check', t: SchemaType): string {
+    const name = kind === 'check' ? checkName(this.ctx, t) : codecName(this.ctx, kind, t);
     if (t.module) this.file.use(codecPath(this.ctx.paths.of(t.module)), name, false);
     return name;
   }
 
-  private members(kind: CodecKind, t: SchemaObjectType): string {
-    const name = `${codecName(this.ctx, kind, t)}Members`;
+  private members(kind: CodecKind | 'check', t: SchemaObjectType): string {
+    const name = `${kind === 'check' ? checkName(this.ctx, t) : codecName(this.ctx, kind, t)}Members`;
     if (t.module) this.file.use(codecPath(this.ctx.paths.of(t.module)), name, false);
     return name;
   }
@@ -100,7 +131,7 @@ class CodecEmitter implements SchemaVisitor {
     return name;
   }
 
-  /** The expression that visits value `x` of type `t` with codec `kind` (`c` is the visitor). */
+  /** The expression that visits value `x` of type `t` with codec `kind` (`c` is the visitor, `clean` passed down). */
   private value(kind: CodecKind, t: SchemaType, x: string): string {
     if (t instanceof SchemaBuiltinType) {
       if (kind === 'clone') return t.name === 'any' ? `${this.rt('visitor.ts', 'copyJsonValue')}(${x}, false)` : x;
@@ -112,7 +143,48 @@ class CodecEmitter implements SchemaVisitor {
       return `c.${method}(null, ${x})`;
     }
     if (t instanceof SchemaEnumType) return kind === 'clone' ? x : `c.enumValue(null, ${x}, ${this.enumInfo(t)})`;
-    return kind === 'clone' ? `${this.codec(kind, t)}(${x})` : `${this.codec(kind, t)}(c, ${x})`;
+    return kind === 'clone' ? `${this.codec(kind, t)}(${x}, clean)` : `${this.codec(kind, t)}(c, ${x}, clean)`;
+  }
+
+  /**
+   * The fast check of value `v` (an identifier) of type `t`: true only if
+   * the input walk would accept it and give back an equal value. Written
+   * for the visitor's default options (no compat policy) and the
+   * generated `--int64` mode; decodeFoo asks only then.
+   */
+  private cond(t: SchemaType, v: string): string {
+    if (t instanceof SchemaBuiltinType) {
+      switch (t.name) {
+        case 'str':
+          return `typeof ${v} === 'string'`;
+        case 'bool':
+          return `typeof ${v} === 'boolean'`;
+        case 'null':
+          return `${v} === null`;
+        case 'number':
+          return `typeof ${v} === 'number' && Number.isFinite(${v})`;
+        case 'any':
+          return `${this.rt('codec-support.ts', 'isJsonData')}(${v})`;
+      }
+      const wide = WIDE_BOUNDS[t.name];
+      if (wide && this.ctx.options.int64 === 'bigint') return `typeof ${v} === 'bigint' && ${v} >= ${wide[0]} && ${v} <= ${wide[1]}`;
+      // -0 is a valid integer that the walk turns into 0: not the same value.
+      const bounds = INT_BOUNDS[t.name];
+      if (bounds) return `typeof ${v} === 'number' && Number.isInteger(${v}) && ${v} >= ${bounds[0]} && ${v} <= ${bounds[1]} && !Object.is(${v}, -0)`;
+      const unsigned = t.name === 'uint64' || t.name === 'size';
+      return `typeof ${v} === 'number' && Number.isSafeInteger(${v})${unsigned ? ` && ${v} >= 0` : ''} && !Object.is(${v}, -0)`;
+    }
+    if (t instanceof SchemaEnumType) {
+      const values = t.members.map((m) => m.name);
+      if (values.length === 0) return 'false';
+      if (values.length <= ENUM_CHAIN_MAX) return `(${values.map((x) => `${v} === ${quote(x)}`).join(' || ')})`;
+      const set = `VALUES_${this.ctx.names.of(t)}`;
+      // The values written out: enumInfo lives in the visit module, which imports this one.
+      this.file.consts.set(`${set}: ReadonlySet<unknown>`, `new Set([${values.map(quote).join(', ')}])`);
+      return `${set}.has(${v})`;
+    }
+    if (t instanceof SchemaObjectType && t.name === 'q_empty') return 'false';
+    return `${this.codec('check', t)}(${v}, s)`;
   }
 
   /** decode and clone return the type itself; encode returns JSON (unknown). */
@@ -130,6 +202,28 @@ class CodecEmitter implements SchemaVisitor {
     return `c: ${cls}, `;
   }
 
+  /**
+   * The last parameter of an entry codec: decode leaves `clean` open (a
+   * call from outside, which may take the fast path); the others default it.
+   */
+  private cleanParam(kind: CodecKind): string {
+    return kind === 'decode' ? 'clean?: boolean' : `clean: boolean = ${this.rt('codec-support.ts', 'pristine')}()`;
+  }
+
+  /** decodeFoo's first lines: a call from outside asks whether `x` is already a Foo. */
+  private decodeEntry(t: SchemaType): string {
+    const pristine = this.rt('codec-support.ts', 'pristine');
+    const mode = `c.bigintMode === ${this.ctx.options.int64 === 'bigint'}`;
+    return [
+      'if (clean === undefined) {',
+      `clean = ${pristine}();`,
+      `if (clean && c.fast && ${mode}) {`,
+      `try {\nif (${this.codec('check', t)}(x, c.strict)) return x as ${this.returnType('decode', t)};\n} catch {\n${CHECK_GUARD}\n}`,
+      '}',
+      '}',
+    ].join('\n');
+  }
+
   private fn(name: string, params: string, returnType: string, body: string, doc: string): void {
     this.file.statements.push({
       kind: StructureKind.Function,
@@ -139,8 +233,10 @@ class CodecEmitter implements SchemaVisitor {
         .split(', ')
         .filter(Boolean)
         .map((p) => {
-          const [n, ty] = p.split(': ');
-          return { name: n!, type: ty! };
+          const [decl, init] = p.split(' = ');
+          const [n, ty] = decl!.split(': ');
+          const optional = n!.endsWith('?');
+          return { name: optional ? n!.slice(0, -1) : n!, type: ty!, hasQuestionToken: optional, ...(init ? { initializer: init } : {}) };
         }),
       returnType,
       statements: body,
@@ -156,15 +252,24 @@ class CodecEmitter implements SchemaVisitor {
   visitArrayType(t: SchemaArrayType): void {
     for (const kind of KINDS) {
       const body = [
+        kind === 'decode' ? this.decodeEntry(t) : '',
         `if (!Array.isArray(x)) throw ${this.rt('errors.ts', 'wrongType')}('array');`,
         'const n = x.length;',
         'const out: unknown[] = [];',
         'let i = 0;',
         `try {\nfor (; i < n; i++) out.push(${this.value(kind, t.elementType, 'x[i]')});\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, i);\n}`,
         kind === 'encode' ? 'return out;' : `return out as ${this.returnType(kind, t)};`,
-      ].join('\n');
-      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown`, this.returnType(kind, t), body, `The ${kind} walk of a list of \`${t.elementType.name}\`.`);
+      ]
+        .filter(Boolean)
+        .join('\n');
+      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown, ${this.cleanParam(kind)}`, this.returnType(kind, t), body, `The ${kind} walk of a list of \`${t.elementType.name}\`.`);
     }
+    const check = [
+      'if (!Array.isArray(x)) return false;',
+      `for (let i = 0; i < x.length; i++) {\nconst v: unknown = x[i];\nif (!(${this.cond(t.elementType, 'v')})) return false;\n}`,
+      'return true;',
+    ].join('\n');
+    this.fn(checkName(this.ctx, t), 'x: unknown, s: boolean', 'boolean', check, `Whether decoding \`x\` as a list of \`${t.elementType.name}\` would give back \`x\`.`);
   }
 
   visitObjectType(t: SchemaObjectType): void {
@@ -173,28 +278,74 @@ class CodecEmitter implements SchemaVisitor {
     for (const kind of KINDS) {
       this.objectMembers(kind, t);
       const wrongType = this.rt('errors.ts', 'wrongType');
-      const lines = [`if (!${this.rt('visitor.ts', 'isObject')}(x)) throw ${wrongType}('object');`];
+      const lines = kind === 'decode' ? [this.decodeEntry(t)] : [];
+      lines.push(`if (!${this.rt('visitor.ts', 'isObject')}(x)) throw ${wrongType}('object');`);
       const literal = kind === 'clone' && !t.base && !t.branches ? this.cloneLiteralPrefix(t) : null;
       lines.push(literal ? literal.create : 'const out: PlainObject = {};');
-      const members = literal ? literal.rest : `${this.members(kind, t)}(${kind === 'clone' ? '' : 'c, '}x, out);`;
-      const call = kind === 'decode' ? `const n = ${this.members(kind, t)}(c, x, out);\nif (c.strict) ${this.rt('codec-support.ts', 'checkUnexpected')}(x, out, n);` : members;
+      const members = literal ? literal.rest : `${this.members(kind, t)}(${kind === 'clone' ? '' : 'c, '}x, out, clean);`;
+      const call =
+        kind === 'decode'
+          ? `const n = ${this.members(kind, t)}(c, x, out, clean);\nif (c.strict) ${this.rt('codec-support.ts', 'checkUnexpected')}(x, out, n);\nelse ${this.rt('codec-support.ts', 'keepUnexpected')}(x, out, n);`
+          : members;
       if (t.branches) {
         // Only a union can meet an unknown branch that the options keep; the generic walk handles that.
         const generic = visitName(this.ctx, t);
         if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
         const visitor = kind === 'clone' ? this.rt('clone-visitor.ts', 'cloneVisitor') : 'c';
-        lines.push(`try {\n${call}\n} catch (e) {\nif (e === ${this.rt('codec-support.ts', 'FALLBACK')}) return ${generic}(${visitor}, null, x);\nthrow e;\n}`);
+        const fallback = kind === 'encode' ? `${generic}(${visitor}, null, x)` : `${generic}(${visitor}, null, x) as ${this.returnType(kind, t)}`;
+        lines.push(`try {\n${call}\n} catch (e) {\nif (e === ${this.rt('codec-support.ts', 'FALLBACK')}) return ${fallback};\nthrow e;\n}`);
       } else {
         lines.push(call);
       }
       lines.push(kind === 'encode' ? 'return out;' : `return out as unknown as ${this.returnType(kind, t)};`);
-      if (t.branches) {
-        // The fallback returns the generic walk's `unknown`.
-        const i = lines.findIndex((l) => l.startsWith('try {'));
-        lines[i] = lines[i]!.replace(/return (\w+)\(([^)]*)\);/, kind === 'encode' ? 'return $1($2);' : `return $1($2) as ${this.returnType(kind, t)};`);
-      }
-      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown`, this.returnType(kind, t), lines.join('\n'), `The ${kind} walk of \`${t.name}\`.`);
+      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown, ${this.cleanParam(kind)}`, this.returnType(kind, t), lines.join('\n'), `The ${kind} walk of \`${t.name}\`.`);
     }
+    this.checkMembers(t);
+    const check = [
+      `if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false;`,
+      `const n = ${this.members('check', t)}(x as PlainObject, s);`,
+      `return n >= 0 && (!s || ${this.rt('codec-support.ts', 'keyCount')}(x) === n);`,
+    ].join('\n');
+    this.fn(checkName(this.ctx, t), 'x: unknown, s: boolean', 'boolean', check, `Whether decoding \`x\` as \`${t.name}\` would give back \`x\` (\`s\`: strictly).`);
+  }
+
+  /**
+   * The fast check of the members of a struct: how many members `o` has
+   * that the type knows, or -1 when the walk would not give them back as
+   * they are. Base first, then the local members, then the branch: the
+   * walk's order.
+   */
+  private checkMembers(t: SchemaObjectType): void {
+    const lines: string[] = [];
+    const required = t.localMembers.filter((m) => !m.optional).length;
+    if (t.base) lines.push(`let n = ${this.members('check', t.base)}(o, s);`, 'if (n < 0) return -1;', ...(required ? [`n += ${required};`] : []));
+    else lines.push(`let n = ${required};`);
+    if (t.localMembers.length) lines.push('let v: unknown;');
+    for (const m of t.localMembers) {
+      const key = quote(m.name);
+      const cond = this.cond(m.type, 'v');
+      if (INHERITED.has(m.name)) {
+        // A name Object.prototype has itself: only hasOwn tells whether it was sent.
+        const hasOwn = this.rt('visitor.ts', 'hasOwn');
+        lines.push(`if (${hasOwn}(o, ${key})) {\nv = o[${key}];\nif (!(${cond})) return -1;${m.optional ? '\nn++;' : ''}\n}${m.optional ? '' : ' else return -1;'}`);
+      } else if (m.optional) {
+        // An undefined value that is there all the same is the walk's error: not the fast path's business.
+        lines.push(`v = o[${key}];\nif (v !== undefined) {\nif (!(${cond})) return -1;\nn++;\n} else if (${key} in o) return -1;`);
+      } else {
+        lines.push(`v = o[${key}];\nif (!(${cond})) return -1;`);
+      }
+    }
+    if (t.branches) {
+      lines.push(`switch (o[${quote(t.branches.tagMember!.name)}]) {`);
+      for (const b of t.branches.variants) {
+        if (b.type.name === 'q_empty') lines.push(`case ${quote(b.name)}:\nbreak;`);
+        else lines.push(`case ${quote(b.name)}: {\nconst b = ${this.members('check', b.type as SchemaObjectType)}(o, s);\nif (b < 0) return -1;\nn += b;\nbreak;\n}`);
+      }
+      lines.push('default:\nreturn -1;\n}');
+    }
+    lines.push('return n;');
+    const body = lines.join('\n');
+    this.fn(`${checkName(this.ctx, t)}Members`, 'o: PlainObject, s: boolean', 'number', body, `The fast check of the members of \`${t.name}\`: how many \`o\` has, or -1.`);
   }
 
   /**
@@ -209,7 +360,7 @@ class CodecEmitter implements SchemaVisitor {
     if (k === 0) return null;
     const prefix = t.localMembers.slice(0, k);
     const hasOwn = this.rt('visitor.ts', 'hasOwn');
-    const fetch = [`const own = ${this.rt('codec-support.ts', 'readsOwn')}(x);`]
+    const fetch = [`const own = ${this.rt('codec-support.ts', 'readsOwn')}(x, clean);`]
       .concat(
         prefix.map((m, i) =>
           INHERITED.has(m.name)
@@ -249,7 +400,7 @@ class CodecEmitter implements SchemaVisitor {
     const addKey = this.rt('errors.ts', 'addKey');
     const missing = (key: string): string => `throw ${this.rt('errors.ts', 'missingMember')}(${key});`;
     const lines: string[] = [];
-    if (t.base) lines.push(`${kind === 'decode' ? 'n += ' : ''}${this.members(kind, t.base)}(${kind === 'clone' ? '' : 'c, '}src, out);`);
+    if (t.base) lines.push(`${kind === 'decode' ? 'n += ' : ''}${this.members(kind, t.base)}(${kind === 'clone' ? '' : 'c, '}src, out, clean);`);
     for (const [i, m] of t.localMembers.entries()) {
       const key = quote(m.name);
       const v = `x${i}`;
@@ -288,7 +439,7 @@ class CodecEmitter implements SchemaVisitor {
       lines.push(`switch (${tagValue}) {`);
       for (const b of t.branches.variants) {
         if (b.type.name === 'q_empty') lines.push(`case ${quote(b.name)}:\nbreak;`);
-        else lines.push(`case ${quote(b.name)}:\n${kind === 'decode' ? 'n += ' : ''}${this.members(kind, b.type as SchemaObjectType)}(${kind === 'clone' ? '' : 'c, '}src, out);\nbreak;`);
+        else lines.push(`case ${quote(b.name)}:\n${kind === 'decode' ? 'n += ' : ''}${this.members(kind, b.type as SchemaObjectType)}(${kind === 'clone' ? '' : 'c, '}src, out, clean);\nbreak;`);
       }
       const fallback = this.rt('codec-support.ts', 'FALLBACK');
       const unknown =
@@ -297,7 +448,7 @@ class CodecEmitter implements SchemaVisitor {
           : `if (!c.keepUnknownBranches) throw ${addKey}(${this.rt('errors.ts', 'badEnumValue')}(String(${tagValue})), ${tag});\nthrow ${fallback};`;
       lines.push(`default:\n${unknown}\n}`);
     }
-    if (lines.some((l) => l.includes('own ||'))) lines.unshift(`const own = ${this.rt('codec-support.ts', 'readsOwn')}(src);`);
+    if (lines.some((l) => l.includes('own ||'))) lines.unshift(`const own = ${this.rt('codec-support.ts', 'readsOwn')}(src, clean);`);
     const usesKey = lines.some((l) => l.includes('k = '));
     const body = usesKey ? [`let k: string | null = null;`, `try {\n${lines.join('\n')}\n} catch (e) {\nthrow k === null ? e : ${addKey}(e, k);\n}`] : lines;
     if (kind === 'decode') {
@@ -306,7 +457,7 @@ class CodecEmitter implements SchemaVisitor {
     }
     this.fn(
       `${codecName(this.ctx, kind, t)}Members`,
-      `${this.param(kind)}src: PlainObject, out: PlainObject`,
+      `${this.param(kind)}src: PlainObject, out: PlainObject, clean: boolean`,
       kind === 'decode' ? 'number' : 'void',
       body.join('\n'),
       `The ${kind} walk of the members of \`${t.name}\`, into \`out\`.`,
@@ -322,7 +473,8 @@ class CodecEmitter implements SchemaVisitor {
         const enumValues = type instanceof SchemaEnumType ? `, enumValues: [${type.members.map((m) => quote(m.name)).join(', ')}]` : '';
         let visit: string;
         if (hasCodec(type)) {
-          // The visitor reaching here is the one this codec is for.
+          // The visitor reaching here is the one this codec is for. The branch is no call
+          // from outside (no second fast check), but it can't know `clean`: it asks.
           visit = `${arrayName}_${i}`;
           this.rt('visitor.ts', 'Visitor', true);
           this.rt('visitor.ts', 'Key', true);
@@ -337,7 +489,7 @@ class CodecEmitter implements SchemaVisitor {
               { name: 'x', type: 'unknown' },
             ],
             returnType: 'unknown',
-            statements: `return ${this.codec(kind, type)}(${cast}x);`,
+            statements: `return ${this.codec(kind, type)}(${cast}x, ${this.rt('codec-support.ts', 'pristine')}());`,
           });
         } else {
           visit = visitName(this.ctx, type);
@@ -347,14 +499,45 @@ class CodecEmitter implements SchemaVisitor {
       });
       this.file.consts.set(`${arrayName}: readonly AlternateBranch[]`, `[${branches.join(',\n')}]`);
       const visitor = kind === 'clone' ? this.rt('clone-visitor.ts', 'cloneVisitor') : 'c';
+      const walk = `return ${visitor}.alternate(null, x, ${quote(t.name)}, ${arrayName})${kind === 'encode' ? '' : ` as ${this.returnType(kind, t)}`};`;
       this.fn(
         codecName(this.ctx, kind, t),
-        `${this.param(kind)}x: unknown`,
+        `${this.param(kind)}x: unknown, ${kind === 'decode' ? 'clean?: boolean' : '_clean?: boolean'}`,
         this.returnType(kind, t),
-        `return ${visitor}.alternate(null, x, ${quote(t.name)}, ${arrayName})${kind === 'encode' ? '' : ` as ${this.returnType(kind, t)}`};`,
+        kind === 'decode' ? `${this.decodeEntry(t)}\n${walk}` : walk,
         `The ${kind} walk of \`${t.name}\` (an alternate).`,
       );
     }
+    this.fn(checkName(this.ctx, t), 'x: unknown, s: boolean', 'boolean', this.alternateCheck(t), `Whether decoding \`x\` as \`${t.name}\` would give back \`x\`.`);
+  }
+
+  /**
+   * The fast check of an alternate mirrors pickBranch: the value's JSON
+   * type picks the branch; a string suits an enum branch that has it or a
+   * `str` branch.
+   */
+  private alternateCheck(t: SchemaAlternateType): string {
+    const byJson = new Map<string, SchemaType[]>();
+    for (const b of t.alternatives.variants) {
+      const j = b.type.alternateJsonType()!;
+      byJson.set(j, [...(byJson.get(j) ?? []), b.type]);
+    }
+    const first = (j: string): SchemaType | undefined => byJson.get(j)?.[0];
+    const strings = byJson.get('string') ?? [];
+    const stringCond = strings.some((ty) => !(ty instanceof SchemaEnumType)) ? 'true' : strings.length ? strings.map((ty) => this.cond(ty, 'x')).join(' || ') : 'false';
+    const one = (j: string): string => {
+      const ty = first(j);
+      return ty ? this.cond(ty, 'x') : 'false';
+    };
+    return [
+      'switch (typeof x) {',
+      `case 'string':\nreturn ${stringCond};`,
+      `case 'number':\ncase 'bigint':\nreturn ${one('number')};`,
+      `case 'boolean':\nreturn ${byJson.has('boolean') ? 'true' : 'false'};`,
+      `case 'object':\nif (x === null) return ${byJson.has('null') ? 'true' : 'false'};\nif (Array.isArray(x)) return ${one('array')};\nreturn ${one('object')};`,
+      'default:\nreturn false;',
+      '}',
+    ].join('\n');
   }
 }
 

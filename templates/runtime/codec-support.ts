@@ -5,12 +5,19 @@
  * generic walk. It must give exactly the generic walk's results and errors;
  * a property test holds it to that.
  *
+ * Decoding has a faster path still: a generated `checkFoo(x, strict)` that
+ * only answers whether the walk would give back a value deep-equal to `x`
+ * (every member valid, nothing to convert, in strict mode nothing unknown).
+ * When it says yes, `decodeFoo` returns `x` itself, as a JSON Schema
+ * validator would leave it; when it says no, the walk runs and finds the
+ * error. The check is sound, not complete: a "no" only costs time.
+ *
  * Depends on ECMAScript built-ins only: this file is copied into generated
  * output.
  */
 
 import { unexpectedMember } from './errors.js';
-import { hasOwn, type PlainObject } from './visitor.js';
+import { MAX_ANY_DEPTH, hasOwn, setOwn, type PlainObject } from './visitor.js';
 
 /**
  * Thrown by a codec that meets a union with an unknown branch that the
@@ -22,26 +29,90 @@ export const FALLBACK: unique symbol = Symbol('qapi-ts codec fallback');
 /** Members counted as consumed once an unknown branch kept them all. */
 export const ALL_CONSUMED = Number.MAX_SAFE_INTEGER;
 
+const OBJECT_PROTO: object = Object.prototype;
+
+/** How many enumerable keys `src` has (own, and inherited from a polluted prototype). */
+export function keyCount(src: object): number {
+  let n = 0;
+  for (const _ in src) n++;
+  return n;
+}
+
 /** Strict input: the first member of `src`, in key order, that the walk did not consume. */
 export function checkUnexpected(src: PlainObject, out: PlainObject, consumed: number): void {
   if (consumed === ALL_CONSUMED) return;
-  let n = 0;
-  for (const _ in src) n++;
-  if (n === consumed) return;
+  if (keyCount(src) === consumed) return;
   for (const k of Object.keys(src)) {
     if (!hasOwn(out, k)) throw unexpectedMember(k);
   }
 }
 
 /**
- * Whether a codec may read `src[name]` directly, without hasOwn, for a
- * member name that Object.prototype does not have itself: `src` is a plain
- * object and nothing was added (enumerably) to Object.prototype, so a read
- * finds an own member or nothing. Otherwise the codec asks hasOwn, as the
- * visitors always do.
+ * Lenient input: the members of `src` the walk did not consume are kept in
+ * `out` as they were read, neither checked nor copied (the QMP spec says a
+ * client ignores what it does not know; ignoring is not deleting). Keys
+ * such as `__proto__` stay plain own data.
  */
-export function readsOwn(src: object): boolean {
-  if (Object.getPrototypeOf(src) !== Object.prototype) return false;
-  for (const _ in Object.prototype) return false;
+export function keepUnexpected(src: PlainObject, out: PlainObject, consumed: number): void {
+  if (consumed === ALL_CONSUMED || keyCount(src) === consumed) return;
+  for (const k of Object.keys(src)) {
+    if (!hasOwn(out, k)) setOwn(out, k, src[k]);
+  }
+}
+
+/**
+ * Whether Object.prototype is as the language made it, as far as a
+ * for-in can tell (nothing enumerable added). Codecs ask once per call and
+ * pass the answer down as `clean`.
+ */
+export function pristine(): boolean {
+  for (const _ in OBJECT_PROTO) return false;
+  return true;
+}
+
+/**
+ * Whether a codec may read `src[name]` directly, without hasOwn, for a
+ * member name that Object.prototype does not have itself: `clean` (from
+ * {@link pristine}) and `src` is a plain object, so a read finds an own
+ * member or nothing. Otherwise the codec asks hasOwn, as the visitors
+ * always do.
+ */
+export function readsOwn(src: object, clean: boolean): boolean {
+  return clean && Object.getPrototypeOf(src) === OBJECT_PROTO;
+}
+
+/**
+ * The fast check of an `any` value: whether the input visitor's checked
+ * copy of `x` would succeed and be deep-equal to it. Plain JSON data:
+ * strings, finite numbers, bigints, booleans, null, arrays without holes,
+ * objects with Object.prototype and no undefined values, nested no deeper
+ * than the copy allows.
+ */
+export function isJsonData(x: unknown, depth = 0): boolean {
+  switch (typeof x) {
+    case 'string':
+    case 'boolean':
+    case 'bigint':
+      return true;
+    case 'number':
+      return Number.isFinite(x);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (x === null) return true;
+  if (depth >= MAX_ANY_DEPTH) return false;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      if (!(i in x) || !isJsonData(x[i], depth + 1)) return false;
+    }
+    return true;
+  }
+  if (Object.getPrototypeOf(x) !== OBJECT_PROTO) return false;
+  for (const k of Object.keys(x)) {
+    const v = (x as PlainObject)[k];
+    if (v === undefined || !isJsonData(v, depth + 1)) return false;
+  }
   return true;
 }

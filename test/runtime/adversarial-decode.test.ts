@@ -150,7 +150,7 @@ function writersOfDiag(): [string, (x: unknown) => unknown][] {
 // ---------------------------------------------------------------------------
 
 describe('__proto__ and constructor', () => {
-  it('as unknown members: strict rejects with the path, lenient ignores, nothing leaks', () => {
+  it('as unknown members: strict rejects with the path, lenient keeps them as own data, nothing leaks', () => {
     for (const key of ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString']) {
       const text = `{"uri": "u", "${key}": {"polluted": "yes", "prototype": {"polluted": "yes"}}}`;
       const e = cleanError(() => index.decodeArguments('migrate', J(text)));
@@ -161,12 +161,13 @@ describe('__proto__ and constructor', () => {
 
       const reply = J(`{"max-bandwidth": 1, "${key}": {"polluted": "yes"}}`);
       const v = cleanValue(() => index.decodeReturn('query-migrate-parameters', reply));
-      expect(v).toEqual({ 'max-bandwidth': 1 });
+      expect(v['max-bandwidth']).toBe(1);
       expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
-      expect(Object.prototype.hasOwnProperty.call(v, key)).toBe(false);
+      expect(Object.getOwnPropertyDescriptor(v, key)!.value).toEqual(J('{"polluted": "yes"}'));
       expect(v.polluted).toBeUndefined();
       const viaVisitor = cleanValue(() => rt.decodeValue(index.visitMigrationParameters, reply, index.int64Mode, { strict: false }));
-      expect(viaVisitor).toEqual({ 'max-bandwidth': 1 });
+      expect(Object.getPrototypeOf(viaVisitor)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(viaVisitor, key)!.value).toEqual(J('{"polluted": "yes"}'));
       expect(viaVisitor.polluted).toBeUndefined();
     }
   });

@@ -4,9 +4,10 @@
  * (`visitFoo` with an InputVisitor, OutputVisitor or cloneVisitor), for
  * every type with a codec in the full 10.2.2-backend-transfer schema:
  * exactly the same results (same keys in the same order, same scalars,
- * bigint vs number, -0) or exactly the same errors (same class, message and
- * path), on valid values, on values with one invalid change, on values
- * scrambled anywhere and on garbage, under every combination of strict or
+ * bigint vs number, -0; for decode, which may return its input, keys in
+ * any order) or exactly the same errors (same class, message and path),
+ * on valid values, on values with one invalid change, on values scrambled
+ * anywhere and on garbage, under every combination of strict or
  * lenient input, kept unknown enum values and branches, compat policies and
  * both int64 modes.
  */
@@ -19,7 +20,7 @@ import { SchemaAlternateType, SchemaArrayType, SchemaEnumType, SchemaObjectType,
 import { loadSchema, type QapiSchema } from '../../generator/model/schema.js';
 import { EmitContext } from '../../generator/emit/types.js';
 import { visitName } from '../../generator/emit/visit.js';
-import { codecName } from '../../generator/emit/codec.js';
+import { checkName, codecName } from '../../generator/emit/codec.js';
 import type * as rt from '../../templates/runtime/index.js';
 import { describeFixture, sharedPath } from '../helpers/fixtures.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -32,8 +33,12 @@ const RUNS = 10;
 type Runtime = typeof rt;
 type Fn = (...args: unknown[]) => unknown;
 
-/** A result or error, rendered so that any difference shows: key order, -0, bigint, holes, prototypes. */
-export function canon(x: unknown): string {
+/**
+ * A result or error, rendered so that any difference shows: key order, -0,
+ * bigint, holes, prototypes. `anyOrder` sorts keys: a decoder may return
+ * its input (the fast check), whose keys are in the sender's order.
+ */
+export function canon(x: unknown, anyOrder = false): string {
   switch (typeof x) {
     case 'undefined':
       return 'undefined';
@@ -55,20 +60,22 @@ export function canon(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) {
     const parts: string[] = [];
-    for (let i = 0; i < x.length; i++) parts.push(i in x ? canon(x[i]) : '<hole>');
+    for (let i = 0; i < x.length; i++) parts.push(i in x ? canon(x[i], anyOrder) : '<hole>');
     return `[${parts.join(',')}]`;
   }
   const proto: unknown = Object.getPrototypeOf(x);
   const tag = proto === Object.prototype ? '' : proto === null ? '<null-proto>' : `<${(proto as { constructor?: { name?: string } }).constructor?.name ?? '?'}>`;
   const o = x as Record<string, unknown>;
-  return `${tag}{${Object.keys(o)
-    .map((k) => `${JSON.stringify(k)}:${canon(o[k])}`)
+  const keys = Object.keys(o);
+  if (anyOrder) keys.sort();
+  return `${tag}{${keys
+    .map((k) => `${JSON.stringify(k)}:${canon(o[k], anyOrder)}`)
     .join(',')}}`;
 }
 
-function outcome(f: () => unknown): string {
+function outcome(f: () => unknown, anyOrder = false): string {
   try {
-    return `ok ${canon(f())}`;
+    return `ok ${canon(f(), anyOrder)}`;
   } catch (e) {
     if (e instanceof Error) {
       const path = 'path' in e ? ` @${String((e as { path: unknown }).path)}` : '';
@@ -103,6 +110,9 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
   let schema: QapiSchema;
   let types: SchemaType[];
   let dir: string;
+  /** The generated code per --int64 mode (the fast checks differ; the walks don't). */
+  const gen: Partial<Record<'number' | 'bigint', Record<string, unknown>>> = {};
+  const runtimes: Partial<Record<'number' | 'bigint', Runtime>> = {};
   let g: Record<string, unknown>;
   let grt: Runtime;
   let ctx: EmitContext;
@@ -116,10 +126,14 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
     );
     mkdirSync(join(REPO_ROOT, 'tmp'), { recursive: true });
     dir = mkdtempSync(join(REPO_ROOT, 'tmp', 'codec-eq-'));
-    // The visit and codec files do not depend on --int64 (the visitors' options do), so one generation serves both modes.
-    await generate({ schema: file, out: dir, lenientDocs: true, int64: 'number' });
-    g = (await import(join(dir, 'index.ts'))) as Record<string, unknown>;
-    grt = (await import(join(dir, 'runtime', 'index.ts'))) as Runtime;
+    // The walks do not depend on --int64 (the visitors' options do), but the fast checks of decode do.
+    for (const int64 of ['number', 'bigint'] as const) {
+      await generate({ schema: file, out: join(dir, int64), lenientDocs: true, int64 });
+      gen[int64] = (await import(join(dir, int64, 'index.ts'))) as Record<string, unknown>;
+      runtimes[int64] = (await import(join(dir, int64, 'runtime', 'index.ts'))) as Runtime;
+    }
+    g = gen.number!;
+    grt = runtimes.number!;
     ctx = new EmitContext(schema, { int64: 'number' });
   }, 300_000);
 
@@ -127,9 +141,9 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  function fns(t: SchemaType): { visit: Fn; decode: Fn; encode: Fn; clone: Fn } {
+  function fns(t: SchemaType, int64: 'number' | 'bigint' = 'number'): { visit: Fn; decode: Fn; encode: Fn; clone: Fn; check: Fn } {
     const get = (name: string): Fn => {
-      const f = g[name];
+      const f = gen[int64]![name];
       if (typeof f !== 'function') throw new Error(`generated code has no ${name} (${t.describe()})`);
       return f as Fn;
     };
@@ -138,6 +152,7 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
       decode: get(codecName(ctx, 'decode', t)),
       encode: get(codecName(ctx, 'encode', t)),
       clone: get(codecName(ctx, 'clone', t)),
+      check: get(checkName(ctx, t)),
     };
   }
 
@@ -158,10 +173,12 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
     stats: Stats,
   ): void {
     const what = (kind: string, opts: object): string => `${t.name} ${kind} (int64 ${int64}, ${show(opts)}) of ${show(x)}`;
+    // Each generation has its own runtime (error classes included): use the one of the code under test.
+    const grt = runtimes[int64]!;
     // decode
     const iv = new grt.InputVisitor({ ...inOpts, int64 });
-    const dWalk = outcome(() => f.visit(iv, null, x));
-    const dCodec = outcome(() => f.decode(new grt.InputVisitor({ ...inOpts, int64 }), x));
+    const dWalk = outcome(() => f.visit(iv, null, x), true);
+    const dCodec = outcome(() => f.decode(new grt.InputVisitor({ ...inOpts, int64 }), x), true);
     expect(dCodec, what('decode', inOpts)).toBe(dWalk);
     // encode
     const ov = new grt.OutputVisitor({ ...outOpts, int64 });
@@ -203,7 +220,7 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
       const arbs = new ValueArbitraries(types, { int64 });
       for (const t of types) {
         if (int64 === 'number') counts[t.meta as keyof typeof counts]++;
-        const f = fns(t);
+        const f = fns(t, int64);
         const input = fc.oneof(
           { weight: 3, arbitrary: arbs.value(t) },
           { weight: 2, arbitrary: mutationArbitrary(t, { int64, strict: true, shallow: true }, arbs).map((m) => m.value) },
@@ -227,6 +244,68 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
     expect(stats.keptUnknown).toBeGreaterThan(0);
   }, 180_000);
 
+  it('the fast check of decode is sound (yes only where the walk gives back an equal value) and says yes to valid values', () => {
+    // decode returns its input when checkFoo says yes: that must be exactly when the walk would
+    // succeed with an equal value. A check that said no to everything would be sound and useless,
+    // so valid values (in their JSON form, as the reader gives them) must pass it too.
+    const stats = { checked: 0, yes: 0, valid: 0, validYes: 0 };
+    const misses: string[] = [];
+    for (const int64 of ['number', 'bigint'] as const) {
+      const arbs = new ValueArbitraries(types, { int64 });
+      for (const t of types) {
+        const f = fns(t, int64);
+        const input = fc.oneof(
+          { weight: 3, arbitrary: arbs.value(t).map((value) => ({ value, valid: true })) },
+          { weight: 2, arbitrary: mutationArbitrary(t, { int64, strict: true, shallow: false }, arbs).map((m) => ({ value: m.value, valid: false })) },
+          { weight: 2, arbitrary: scrambleArbitrary(t, arbs, true).map((value) => ({ value, valid: false })) },
+          { weight: 1, arbitrary: garbageArbitrary().map((value) => ({ value, valid: false })) },
+        );
+        fc.assert(
+          fc.property(input, fc.boolean(), ({ value: x, valid }, strict) => {
+            stats.checked++;
+            const yes = f.check(x, strict) as boolean;
+            if (valid) {
+              stats.valid++;
+              if (yes) stats.validYes++;
+              else if (misses.length < 5) misses.push(`${t.name} (int64 ${int64}): ${show(x)}`);
+            }
+            if (!yes) return;
+            stats.yes++;
+            const walked = outcome(() => f.visit(new runtimes[int64]!.InputVisitor({ strict, int64 }), null, x), true);
+            expect(walked, `${t.name} check said yes (int64 ${int64}, strict ${strict}) to ${show(x)}`).toBe(`ok ${canon(x, true)}`);
+          }),
+          { numRuns: RUNS },
+        );
+      }
+    }
+    console.log(`fast check: ${stats.checked} inputs, ${stats.yes} said yes (each confirmed by the walk); valid values: ${stats.validYes}/${stats.valid} said yes`);
+    if (misses.length) console.log(`valid values the fast check refused, e.g.\n${misses.join('\n')}`);
+    expect(stats.validYes).toBe(stats.valid);
+    expect(stats.yes).toBeGreaterThan(stats.valid / 2);
+  }, 180_000);
+
+  it('decode returns its input for a valid value under the default options, and never under a compat policy that checks', () => {
+    const arbs = new ValueArbitraries(types, { int64: 'number' });
+    for (const t of types) {
+      const f = fns(t);
+      for (const v of fc.sample(arbs.value(t), { numRuns: 2, seed: 5 })) {
+        if (typeof v !== 'object' || v === null) continue;
+        expect(f.decode(new grt.InputVisitor({ strict: true, int64: 'number' }), v), t.name).toBe(v);
+        expect(f.decode(new grt.InputVisitor({ strict: false, int64: 'number' }), v), t.name).toBe(v);
+        // Under a policy that checks, or a visitor whose int64 mode is not the generated one, the walk decides.
+        for (const opts of [{ int64: 'number', compat: { unstableInput: 'reject' } }, { int64: 'bigint' }] as const) {
+          let r: unknown;
+          try {
+            r = f.decode(new grt.InputVisitor({ strict: true, ...opts }), v);
+          } catch {
+            r = undefined;
+          }
+          expect(r, t.name).not.toBe(v);
+        }
+      }
+    }
+  });
+
   it('every member of every type: deleted, undefined, wrong, unknown enum value; unknown members added', () => {
     // Systematic rather than random, so that each member's own code in each codec is reached.
     const inCombos: Omit<rt.InputVisitorOptions, 'int64'>[] = [];
@@ -243,7 +322,7 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
     for (const int64 of ['number', 'bigint'] as const) {
       const arbs = new ValueArbitraries(types, { int64 });
       for (const t of types) {
-        const f = fns(t);
+        const f = fns(t, int64);
         for (const v of fc.sample(arbs.value(t), { numRuns: 1, seed: int64 === 'number' ? 42 : 43 })) {
           const inputs: unknown[] = [];
           if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
@@ -329,7 +408,7 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
       fc.assert(
         fc.property(withUnknownTag(garbageArbitrary()), inputOptions, outputOptions, fc.constantFrom('number' as const, 'bigint' as const), (x, io, oo, int64) => {
           const stats: Stats = { compared: 0, errors: 0, keptUnknown: 0 };
-          compareAll(t, f, x, int64, io, oo, stats);
+          compareAll(t, fns(t, int64), x, int64, io, oo, stats);
           kept += stats.keptUnknown;
         }),
         { numRuns: 6 },
@@ -355,8 +434,8 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
       fc.assert(
         fc.property(mutationArbitrary(t, { int64: 'number', strict: false }, arbs), inputOptions, (m, io) => {
           const iv = { ...io, int64: 'number' as const };
-          expect(outcome(() => f.decode(new grt.InputVisitor(iv), m.value)), `${t.name}: ${m.description}`).toBe(
-            outcome(() => f.visit(new grt.InputVisitor(iv), null, m.value)),
+          expect(outcome(() => f.decode(new grt.InputVisitor(iv), m.value), true), `${t.name}: ${m.description}`).toBe(
+            outcome(() => f.visit(new grt.InputVisitor(iv), null, m.value), true),
           );
         }),
         { numRuns: 5 },

@@ -215,9 +215,15 @@ describe('strict input: QEMU messages and paths', () => {
 // ---------------------------------------------------------------------------
 
 describe('lenient input', () => {
-  it('drops unknown members, at every depth', () => {
-    const r = visitN(lenient, null, J('{"type": "w", "new": 1, "u": {"kind": "p", "a": 1, "c": 2, "zz": {"deep": 1}}}'));
-    expect(r).toStrictEqual({ type: 'w', u: { kind: 'p', a: 1, c: 2 } });
+  it('keeps unknown members as they were read, at every depth (not checked, not copied)', () => {
+    const src = J('{"type": "w", "new": 1, "u": {"kind": "p", "a": 1, "c": 2, "zz": {"deep": 1}}}') as Record<string, any>;
+    const r = visitN(lenient, null, src) as Record<string, any>;
+    expect(r).toStrictEqual({ type: 'w', new: 1, u: { kind: 'p', a: 1, c: 2, zz: { deep: 1 } } });
+    expect(r.u).not.toBe(src.u);
+    expect(r.u.zz).toBe(src.u.zz);
+    // Not checked: anything goes where the schema says nothing.
+    const odd = { kind: 'p', a: 1, c: 2, zz: undefined, fn: Math.max };
+    expect(visitU(lenient, null, odd)).toStrictEqual({ kind: 'p', a: 1, c: 2, zz: undefined, fn: Math.max });
   });
 
   it('still checks types, ranges, enums and required members', () => {
@@ -243,8 +249,9 @@ describe('lenient input', () => {
     expect(r.extra).not.toBe(src.extra);
     expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    // Known branches still checked and cleaned.
-    expect(visitU(v, null, { kind: 'p', a: 1, c: 0, zz: 1 })).toStrictEqual({ kind: 'p', a: 1, c: 0 });
+    // Known branches still checked; their unknown members kept as they are.
+    expect(visitU(v, null, { kind: 'p', a: 1, c: 0, zz: 1 })).toStrictEqual({ kind: 'p', a: 1, c: 0, zz: 1 });
+    expect(decodeError(visitU, { kind: 'p', a: 'x', c: 0 }, v).message).toBe("Invalid parameter type for 'a', expected: integer");
     // Also works under strict (unknown members of a kept branch are the branch's).
     const sv = new InputVisitor({ strict: true, int64: 'number', keepUnknownEnumValues: true, keepUnknownBranches: true });
     expect(visitU(sv, null, { kind: 'r', x: 1 })).toStrictEqual({ kind: 'r', x: 1 });
@@ -640,9 +647,14 @@ describe('prototype safety', () => {
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('unknown members named __proto__ / constructor are dropped (lenient) or rejected (strict), never followed', () => {
+  it('unknown members named __proto__ / constructor are kept as own data (lenient) or rejected (strict), never followed', () => {
     const src = parseQmpJson('{"__proto__": {"a": 5}, "constructor": 1, "c": 0, "a": 2}');
-    expect(visitS(lenient, null, src)).toStrictEqual({ a: 2, c: 0 });
+    const r = visitS(lenient, null, src) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
+    expect(Object.keys(r)).toEqual(['a', 'c', '__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(r, '__proto__')!.value).toStrictEqual(J('{"a": 5}'));
+    expect(r.constructor).toBe(1);
+    expect(({} as Record<string, unknown>).a).toBeUndefined();
     expect(decodeError(visitS, src).message).toBe("Parameter '__proto__' is unexpected");
     // A missing member is not found on the prototype.
     expect(decodeError(visitS, parseQmpJson('{"__proto__": {"a": 5, "c": 1}}'), lenient).message).toBe("Parameter 'a' is missing");
