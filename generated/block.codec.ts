@@ -18,21 +18,37 @@ import {
   enumInfoBlockAioBackend,
   enumInfoBlockFormat,
   enumInfoQcow2EncryptionFormat,
+  visitBlockLuksOptions,
+  visitBlockLuksSecret,
+  visitBlockNodeInfo,
+  visitBlockNodeInfoList,
   visitBlockNodeOptions,
+  visitBlockNodeOptionsBase,
+  visitBlockNodeRef,
+  visitBlockQcow2Base,
   visitBlockQcow2Options,
+  visitBlockResizeArguments,
+  visitBlockZeroOptions,
+  visitQueryBlockNodesArguments,
 } from './block.visit.js';
 import {
   checkIoLimitSpec,
-  cloneIoLimitSpec,
   decodeIoLimitSpec,
   encodeIoLimitSpec,
+  fastCloneIoLimitSpec,
 } from './block/throttle.codec.js';
-import { check_strList, clone_strList, decode_strList, encode_strList } from './builtin.codec.js';
+import {
+  check_strList,
+  decode_strList,
+  encode_strList,
+  fastClone_strList,
+} from './builtin.codec.js';
 import { visit_null, visit_str } from './builtin.visit.js';
 import { enumInfoIoPriority } from './common.visit.js';
 import { cloneVisitor } from './runtime/clone-visitor.js';
 import {
   FALLBACK,
+  GIVE_UP,
   checkUnexpected,
   keepUnexpected,
   keyCount,
@@ -188,84 +204,6 @@ export function encodeBlockQcow2Base(
   return out;
 }
 
-/** The clone walk of the members of `BlockQcow2Base`, into `out`. */
-export function cloneBlockQcow2BaseMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  let k: string | null = null;
-  try {
-    const own = readsOwn(src, clean);
-    const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
-    if (x0 !== undefined) {
-      out['file'] = x0;
-    }
-    const x1 = own || hasOwn(src, 'lazy-refcounts') ? src['lazy-refcounts'] : undefined;
-    if (x1 !== undefined) {
-      out['lazy-refcounts'] = x1;
-    }
-    const x2 = own || hasOwn(src, 'cache-size') ? src['cache-size'] : undefined;
-    if (x2 !== undefined) {
-      out['cache-size'] = x2;
-    }
-    const x3 = own || hasOwn(src, 'backing') ? src['backing'] : undefined;
-    if (x3 !== undefined) {
-      k = 'backing';
-      out['backing'] = cloneBlockNodeRef(x3, clean);
-      k = null;
-    }
-    const x4 = own || hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined;
-    if (x4 !== undefined) {
-      out['encrypt-format'] = x4;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-}
-
-/** The clone walk of `BlockQcow2Base`. */
-export function cloneBlockQcow2Base(x: unknown, clean: boolean = pristine()): BlockQcow2Base {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'file') ? x['file'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined) out = { file: p0 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['file'] = p0;
-  }
-  {
-    const x1 = own || hasOwn(x, 'lazy-refcounts') ? x['lazy-refcounts'] : undefined;
-    if (x1 !== undefined) {
-      out['lazy-refcounts'] = x1;
-    }
-  }
-  {
-    const x2 = own || hasOwn(x, 'cache-size') ? x['cache-size'] : undefined;
-    if (x2 !== undefined) {
-      out['cache-size'] = x2;
-    }
-  }
-  {
-    const x3 = own || hasOwn(x, 'backing') ? x['backing'] : undefined;
-    if (x3 !== undefined) {
-      try {
-        out['backing'] = cloneBlockNodeRef(x3, clean);
-      } catch (e) {
-        throw addKey(e, 'backing');
-      }
-    }
-  }
-  {
-    const x4 = own || hasOwn(x, 'encrypt-format') ? x['encrypt-format'] : undefined;
-    if (x4 !== undefined) {
-      out['encrypt-format'] = x4;
-    }
-  }
-  return out as unknown as BlockQcow2Base;
-}
-
 /** The fast check of the members of `BlockQcow2Base`: how many `o` has, or -1. */
 export function checkBlockQcow2BaseMembers(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -295,10 +233,67 @@ export function checkBlockQcow2BaseMembers(o: PlainObject, s: boolean): number {
 
 /** Whether decoding `x` as `BlockQcow2Base` would give back `x` (`s`: strictly). */
 export function checkBlockQcow2Base(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockQcow2BaseMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `BlockQcow2Base`: a deep copy that shares no object with `x`. */
+export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
+  if (pristine()) {
+    try {
+      return fastCloneBlockQcow2Base(x) as unknown as BlockQcow2Base;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockQcow2Base(cloneVisitor, null, x) as BlockQcow2Base;
+}
+
+/** The fast clone of `BlockQcow2Base` (see cloneFoo). */
+export function fastCloneBlockQcow2Base(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['file'];
+  if (v0 === undefined) throw GIVE_UP;
+  const out: PlainObject = { file: v0 };
+  const v1 = o['lazy-refcounts'];
+  if (v1 !== undefined) out['lazy-refcounts'] = v1;
+  const v2 = o['cache-size'];
+  if (v2 !== undefined) out['cache-size'] = v2;
+  const v3 = o['backing'];
+  if (v3 !== undefined) out['backing'] = fastCloneBlockNodeRef(v3);
+  const v4 = o['encrypt-format'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['encrypt-format'] = v4;
+  return out;
+}
+
+/** The fast clone of the members of `BlockQcow2Base`, into `out` (for a union with this branch). */
+export function fastCloneBlockQcow2BaseMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['file'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['file'] = v0;
+  const v1 = o['lazy-refcounts'];
+  if (v1 !== undefined) out['lazy-refcounts'] = v1;
+  const v2 = o['cache-size'];
+  if (v2 !== undefined) out['cache-size'] = v2;
+  const v3 = o['backing'];
+  if (v3 !== undefined) out['backing'] = fastCloneBlockNodeRef(v3);
+  const v4 = o['encrypt-format'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['encrypt-format'] = v4;
 }
 
 /** The decode walk of the members of `BlockLuksSecret`, into `out`. */
@@ -396,43 +391,6 @@ export function encodeBlockLuksSecret(
   return out;
 }
 
-/** The clone walk of the members of `BlockLuksSecret`, into `out`. */
-export function cloneBlockLuksSecretMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
-  if (x0 !== undefined) {
-    out['key-secret'] = x0;
-  }
-  const x1 = own || hasOwn(src, 'slot') ? src['slot'] : undefined;
-  if (x1 !== undefined) {
-    out['slot'] = x1;
-  }
-}
-
-/** The clone walk of `BlockLuksSecret`. */
-export function cloneBlockLuksSecret(x: unknown, clean: boolean = pristine()): BlockLuksSecret {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'key-secret') ? x['key-secret'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined) out = { 'key-secret': p0 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['key-secret'] = p0;
-  }
-  {
-    const x1 = own || hasOwn(x, 'slot') ? x['slot'] : undefined;
-    if (x1 !== undefined) {
-      out['slot'] = x1;
-    }
-  }
-  return out as unknown as BlockLuksSecret;
-}
-
 /** The fast check of the members of `BlockLuksSecret`: how many `o` has, or -1. */
 export function checkBlockLuksSecretMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -450,10 +408,53 @@ export function checkBlockLuksSecretMembers(o: PlainObject, s: boolean): number 
 
 /** Whether decoding `x` as `BlockLuksSecret` would give back `x` (`s`: strictly). */
 export function checkBlockLuksSecret(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockLuksSecretMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `BlockLuksSecret`: a deep copy that shares no object with `x`. */
+export function cloneBlockLuksSecret(x: unknown): BlockLuksSecret {
+  if (pristine()) {
+    try {
+      return fastCloneBlockLuksSecret(x) as unknown as BlockLuksSecret;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockLuksSecret(cloneVisitor, null, x) as BlockLuksSecret;
+}
+
+/** The fast clone of `BlockLuksSecret` (see cloneFoo). */
+export function fastCloneBlockLuksSecret(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['key-secret'];
+  if (v0 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'key-secret': v0 };
+  const v1 = o['slot'];
+  if (v1 !== undefined) out['slot'] = v1;
+  return out;
+}
+
+/** The fast clone of the members of `BlockLuksSecret`, into `out` (for a union with this branch). */
+export function fastCloneBlockLuksSecretMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['key-secret'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['key-secret'] = v0;
+  const v1 = o['slot'];
+  if (v1 !== undefined) out['slot'] = v1;
 }
 
 /** The decode walk of the members of `BlockQcow2Options`, into `out`. */
@@ -549,37 +550,6 @@ export function encodeBlockQcow2Options(
   return out;
 }
 
-/** The clone walk of the members of `BlockQcow2Options`, into `out`. */
-export function cloneBlockQcow2OptionsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  cloneBlockQcow2BaseMembers(src, out, clean);
-  switch (hasOwn(src, 'encrypt-format') ? src['encrypt-format'] : undefined) {
-    case 'luks':
-      cloneBlockLuksSecretMembers(src, out, clean);
-      break;
-    case 'none':
-      break;
-    default:
-      throw FALLBACK;
-  }
-}
-
-/** The clone walk of `BlockQcow2Options`. */
-export function cloneBlockQcow2Options(x: unknown, clean: boolean = pristine()): BlockQcow2Options {
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    cloneBlockQcow2OptionsMembers(x, out, clean);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockQcow2Options(cloneVisitor, null, x) as BlockQcow2Options;
-    throw e;
-  }
-  return out as unknown as BlockQcow2Options;
-}
-
 /** The fast check of the members of `BlockQcow2Options`: how many `o` has, or -1. */
 export function checkBlockQcow2OptionsMembers(o: PlainObject, s: boolean): number {
   let n = checkBlockQcow2BaseMembers(o, s);
@@ -601,10 +571,85 @@ export function checkBlockQcow2OptionsMembers(o: PlainObject, s: boolean): numbe
 
 /** Whether decoding `x` as `BlockQcow2Options` would give back `x` (`s`: strictly). */
 export function checkBlockQcow2Options(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockQcow2OptionsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `BlockQcow2Options`: a deep copy that shares no object with `x`. */
+export function cloneBlockQcow2Options(x: unknown): BlockQcow2Options {
+  if (pristine()) {
+    try {
+      return fastCloneBlockQcow2Options(x) as unknown as BlockQcow2Options;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockQcow2Options(cloneVisitor, null, x) as BlockQcow2Options;
+}
+
+/** The fast clone of `BlockQcow2Options` (see cloneFoo). */
+export function fastCloneBlockQcow2Options(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['file'];
+  if (v0 === undefined) throw GIVE_UP;
+  const out: PlainObject = { file: v0 };
+  const v1 = o['lazy-refcounts'];
+  if (v1 !== undefined) out['lazy-refcounts'] = v1;
+  const v2 = o['cache-size'];
+  if (v2 !== undefined) out['cache-size'] = v2;
+  const v3 = o['backing'];
+  if (v3 !== undefined) out['backing'] = fastCloneBlockNodeRef(v3);
+  const v4 = o['encrypt-format'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['encrypt-format'] = v4;
+  switch (o['encrypt-format']) {
+    case 'luks':
+      fastCloneBlockLuksSecretMembers(o, out);
+      break;
+    case 'none':
+      break;
+    default:
+      throw GIVE_UP;
+  }
+  return out;
+}
+
+/** The fast clone of the members of `BlockQcow2Options`, into `out` (for a union with this branch). */
+export function fastCloneBlockQcow2OptionsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['file'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['file'] = v0;
+  const v1 = o['lazy-refcounts'];
+  if (v1 !== undefined) out['lazy-refcounts'] = v1;
+  const v2 = o['cache-size'];
+  if (v2 !== undefined) out['cache-size'] = v2;
+  const v3 = o['backing'];
+  if (v3 !== undefined) out['backing'] = fastCloneBlockNodeRef(v3);
+  const v4 = o['encrypt-format'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['encrypt-format'] = v4;
+  switch (o['encrypt-format']) {
+    case 'luks':
+      fastCloneBlockLuksSecretMembers(o, out);
+      break;
+    case 'none':
+      break;
+    default:
+      throw GIVE_UP;
+  }
 }
 
 /** The decode walk of the members of `BlockLuksOptions`, into `out`. */
@@ -691,28 +736,6 @@ export function encodeBlockLuksOptions(
   return out;
 }
 
-/** The clone walk of the members of `BlockLuksOptions`, into `out`. */
-export function cloneBlockLuksOptionsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  cloneBlockLuksSecretMembers(src, out, clean);
-  const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
-  if (x0 !== undefined) {
-    out['file'] = x0;
-  }
-}
-
-/** The clone walk of `BlockLuksOptions`. */
-export function cloneBlockLuksOptions(x: unknown, clean: boolean = pristine()): BlockLuksOptions {
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  cloneBlockLuksOptionsMembers(x, out, clean);
-  return out as unknown as BlockLuksOptions;
-}
-
 /** The fast check of the members of `BlockLuksOptions`: how many `o` has, or -1. */
 export function checkBlockLuksOptionsMembers(o: PlainObject, s: boolean): number {
   let n = checkBlockLuksSecretMembers(o, s);
@@ -726,10 +749,59 @@ export function checkBlockLuksOptionsMembers(o: PlainObject, s: boolean): number
 
 /** Whether decoding `x` as `BlockLuksOptions` would give back `x` (`s`: strictly). */
 export function checkBlockLuksOptions(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockLuksOptionsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `BlockLuksOptions`: a deep copy that shares no object with `x`. */
+export function cloneBlockLuksOptions(x: unknown): BlockLuksOptions {
+  if (pristine()) {
+    try {
+      return fastCloneBlockLuksOptions(x) as unknown as BlockLuksOptions;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockLuksOptions(cloneVisitor, null, x) as BlockLuksOptions;
+}
+
+/** The fast clone of `BlockLuksOptions` (see cloneFoo). */
+export function fastCloneBlockLuksOptions(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['key-secret'];
+  if (v0 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'key-secret': v0 };
+  const v1 = o['slot'];
+  if (v1 !== undefined) out['slot'] = v1;
+  const v2 = o['file'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['file'] = v2;
+  return out;
+}
+
+/** The fast clone of the members of `BlockLuksOptions`, into `out` (for a union with this branch). */
+export function fastCloneBlockLuksOptionsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['key-secret'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['key-secret'] = v0;
+  const v1 = o['slot'];
+  if (v1 !== undefined) out['slot'] = v1;
+  const v2 = o['file'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['file'] = v2;
 }
 
 /** The decode walk of the members of `BlockZeroOptions`, into `out`. */
@@ -787,21 +859,6 @@ export function encodeBlockZeroOptions(
   return out;
 }
 
-/** The clone walk of the members of `BlockZeroOptions`, into `out`. */
-export function cloneBlockZeroOptionsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {}
-
-/** The clone walk of `BlockZeroOptions`. */
-export function cloneBlockZeroOptions(x: unknown, clean: boolean = pristine()): BlockZeroOptions {
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  cloneBlockZeroOptionsMembers(x, out, clean);
-  return out as unknown as BlockZeroOptions;
-}
-
 /** The fast check of the members of `BlockZeroOptions`: how many `o` has, or -1. */
 export function checkBlockZeroOptionsMembers(o: PlainObject, s: boolean): number {
   let n = 0;
@@ -810,11 +867,44 @@ export function checkBlockZeroOptionsMembers(o: PlainObject, s: boolean): number
 
 /** Whether decoding `x` as `BlockZeroOptions` would give back `x` (`s`: strictly). */
 export function checkBlockZeroOptions(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockZeroOptionsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
 }
+
+/** The clone (QAPI_CLONE) of `BlockZeroOptions`: a deep copy that shares no object with `x`. */
+export function cloneBlockZeroOptions(x: unknown): BlockZeroOptions {
+  if (pristine()) {
+    try {
+      return fastCloneBlockZeroOptions(x) as unknown as BlockZeroOptions;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockZeroOptions(cloneVisitor, null, x) as BlockZeroOptions;
+}
+
+/** The fast clone of `BlockZeroOptions` (see cloneFoo). */
+export function fastCloneBlockZeroOptions(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const out: PlainObject = {};
+  return out;
+}
+
+/** The fast clone of the members of `BlockZeroOptions`, into `out` (for a union with this branch). */
+export function fastCloneBlockZeroOptionsMembers(o: PlainObject, out: PlainObject): void {}
 
 /** The decode walk of the members of `q_obj_BlockNodeOptions-base`, into `out`. */
 export function decodeBlockNodeOptionsBaseMembers(
@@ -964,93 +1054,6 @@ export function encodeBlockNodeOptionsBase(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_BlockNodeOptions-base`, into `out`. */
-export function cloneBlockNodeOptionsBaseMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  let k: string | null = null;
-  try {
-    const own = readsOwn(src, clean);
-    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
-    if (x0 !== undefined) {
-      out['node-name'] = x0;
-    }
-    const x1 = own || hasOwn(src, 'format') ? src['format'] : undefined;
-    if (x1 !== undefined) {
-      out['format'] = x1;
-    }
-    const x2 = own || hasOwn(src, 'read-only') ? src['read-only'] : undefined;
-    if (x2 !== undefined) {
-      out['read-only'] = x2;
-    }
-    const x3 = own || hasOwn(src, 'aio') ? src['aio'] : undefined;
-    if (x3 !== undefined) {
-      out['aio'] = x3;
-    }
-    const x4 = own || hasOwn(src, 'io-priority') ? src['io-priority'] : undefined;
-    if (x4 !== undefined) {
-      out['io-priority'] = x4;
-    }
-    const x5 = own || hasOwn(src, 'limits') ? src['limits'] : undefined;
-    if (x5 !== undefined) {
-      k = 'limits';
-      out['limits'] = cloneIoLimitSpec(x5, clean);
-      k = null;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-}
-
-/** The clone walk of `q_obj_BlockNodeOptions-base`. */
-export function cloneBlockNodeOptionsBase(
-  x: unknown,
-  clean: boolean = pristine(),
-): BlockNodeOptionsBase {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
-  const p1 = own || hasOwn(x, 'format') ? x['format'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined && p1 !== undefined) out = { 'node-name': p0, format: p1 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['node-name'] = p0;
-    if (p1 !== undefined) out['format'] = p1;
-  }
-  {
-    const x2 = own || hasOwn(x, 'read-only') ? x['read-only'] : undefined;
-    if (x2 !== undefined) {
-      out['read-only'] = x2;
-    }
-  }
-  {
-    const x3 = own || hasOwn(x, 'aio') ? x['aio'] : undefined;
-    if (x3 !== undefined) {
-      out['aio'] = x3;
-    }
-  }
-  {
-    const x4 = own || hasOwn(x, 'io-priority') ? x['io-priority'] : undefined;
-    if (x4 !== undefined) {
-      out['io-priority'] = x4;
-    }
-  }
-  {
-    const x5 = own || hasOwn(x, 'limits') ? x['limits'] : undefined;
-    if (x5 !== undefined) {
-      try {
-        out['limits'] = cloneIoLimitSpec(x5, clean);
-      } catch (e) {
-        throw addKey(e, 'limits');
-      }
-    }
-  }
-  return out as unknown as BlockNodeOptionsBase;
-}
-
 /** The fast check of the members of `q_obj_BlockNodeOptions-base`: how many `o` has, or -1. */
 export function checkBlockNodeOptionsBaseMembers(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -1092,10 +1095,69 @@ export function checkBlockNodeOptionsBaseMembers(o: PlainObject, s: boolean): nu
 
 /** Whether decoding `x` as `q_obj_BlockNodeOptions-base` would give back `x` (`s`: strictly). */
 export function checkBlockNodeOptionsBase(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockNodeOptionsBaseMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_BlockNodeOptions-base`: a deep copy that shares no object with `x`. */
+export function cloneBlockNodeOptionsBase(x: unknown): BlockNodeOptionsBase {
+  if (pristine()) {
+    try {
+      return fastCloneBlockNodeOptionsBase(x) as unknown as BlockNodeOptionsBase;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockNodeOptionsBase(cloneVisitor, null, x) as BlockNodeOptionsBase;
+}
+
+/** The fast clone of `q_obj_BlockNodeOptions-base` (see cloneFoo). */
+export function fastCloneBlockNodeOptionsBase(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['node-name'];
+  const v1 = o['format'];
+  if (v0 === undefined || v1 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'node-name': v0, format: v1 };
+  const v2 = o['read-only'];
+  if (v2 !== undefined) out['read-only'] = v2;
+  const v3 = o['aio'];
+  if (v3 !== undefined) out['aio'] = v3;
+  const v4 = o['io-priority'];
+  if (v4 !== undefined) out['io-priority'] = v4;
+  const v5 = o['limits'];
+  if (v5 !== undefined) out['limits'] = fastCloneIoLimitSpec(v5);
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_BlockNodeOptions-base`, into `out` (for a union with this branch). */
+export function fastCloneBlockNodeOptionsBaseMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['format'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['format'] = v1;
+  const v2 = o['read-only'];
+  if (v2 !== undefined) out['read-only'] = v2;
+  const v3 = o['aio'];
+  if (v3 !== undefined) out['aio'] = v3;
+  const v4 = o['io-priority'];
+  if (v4 !== undefined) out['io-priority'] = v4;
+  const v5 = o['limits'];
+  if (v5 !== undefined) out['limits'] = fastCloneIoLimitSpec(v5);
 }
 
 /** The decode walk of the members of `BlockNodeOptions`, into `out`. */
@@ -1210,47 +1272,6 @@ export function encodeBlockNodeOptions(
   return out;
 }
 
-/** The clone walk of the members of `BlockNodeOptions`, into `out`. */
-export function cloneBlockNodeOptionsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  cloneBlockNodeOptionsBaseMembers(src, out, clean);
-  switch (hasOwn(src, 'format') ? src['format'] : undefined) {
-    case 'qcow2':
-      cloneBlockQcow2OptionsMembers(src, out, clean);
-      break;
-    case 'luks':
-      cloneBlockLuksOptionsMembers(src, out, clean);
-      break;
-    case 'zero':
-      cloneBlockZeroOptionsMembers(src, out, clean);
-      break;
-    case 'raw':
-      break;
-    case 'vmdk':
-      break;
-    case 'vdi':
-      break;
-    default:
-      throw FALLBACK;
-  }
-}
-
-/** The clone walk of `BlockNodeOptions`. */
-export function cloneBlockNodeOptions(x: unknown, clean: boolean = pristine()): BlockNodeOptions {
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    cloneBlockNodeOptionsMembers(x, out, clean);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockNodeOptions(cloneVisitor, null, x) as BlockNodeOptions;
-    throw e;
-  }
-  return out as unknown as BlockNodeOptions;
-}
-
 /** The fast check of the members of `BlockNodeOptions`: how many `o` has, or -1. */
 export function checkBlockNodeOptionsMembers(o: PlainObject, s: boolean): number {
   let n = checkBlockNodeOptionsBaseMembers(o, s);
@@ -1288,10 +1309,107 @@ export function checkBlockNodeOptionsMembers(o: PlainObject, s: boolean): number
 
 /** Whether decoding `x` as `BlockNodeOptions` would give back `x` (`s`: strictly). */
 export function checkBlockNodeOptions(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockNodeOptionsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `BlockNodeOptions`: a deep copy that shares no object with `x`. */
+export function cloneBlockNodeOptions(x: unknown): BlockNodeOptions {
+  if (pristine()) {
+    try {
+      return fastCloneBlockNodeOptions(x) as unknown as BlockNodeOptions;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockNodeOptions(cloneVisitor, null, x) as BlockNodeOptions;
+}
+
+/** The fast clone of `BlockNodeOptions` (see cloneFoo). */
+export function fastCloneBlockNodeOptions(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['node-name'];
+  const v1 = o['format'];
+  if (v0 === undefined || v1 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'node-name': v0, format: v1 };
+  const v2 = o['read-only'];
+  if (v2 !== undefined) out['read-only'] = v2;
+  const v3 = o['aio'];
+  if (v3 !== undefined) out['aio'] = v3;
+  const v4 = o['io-priority'];
+  if (v4 !== undefined) out['io-priority'] = v4;
+  const v5 = o['limits'];
+  if (v5 !== undefined) out['limits'] = fastCloneIoLimitSpec(v5);
+  switch (o['format']) {
+    case 'qcow2':
+      fastCloneBlockQcow2OptionsMembers(o, out);
+      break;
+    case 'luks':
+      fastCloneBlockLuksOptionsMembers(o, out);
+      break;
+    case 'zero':
+      fastCloneBlockZeroOptionsMembers(o, out);
+      break;
+    case 'raw':
+      break;
+    case 'vmdk':
+      break;
+    case 'vdi':
+      break;
+    default:
+      throw GIVE_UP;
+  }
+  return out;
+}
+
+/** The fast clone of the members of `BlockNodeOptions`, into `out` (for a union with this branch). */
+export function fastCloneBlockNodeOptionsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['format'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['format'] = v1;
+  const v2 = o['read-only'];
+  if (v2 !== undefined) out['read-only'] = v2;
+  const v3 = o['aio'];
+  if (v3 !== undefined) out['aio'] = v3;
+  const v4 = o['io-priority'];
+  if (v4 !== undefined) out['io-priority'] = v4;
+  const v5 = o['limits'];
+  if (v5 !== undefined) out['limits'] = fastCloneIoLimitSpec(v5);
+  switch (o['format']) {
+    case 'qcow2':
+      fastCloneBlockQcow2OptionsMembers(o, out);
+      break;
+    case 'luks':
+      fastCloneBlockLuksOptionsMembers(o, out);
+      break;
+    case 'zero':
+      fastCloneBlockZeroOptionsMembers(o, out);
+      break;
+    case 'raw':
+      break;
+    case 'vmdk':
+      break;
+    case 'vdi':
+      break;
+    default:
+      throw GIVE_UP;
+  }
 }
 
 function decodeAlternativesBlockNodeRef_0(v: Visitor, _key: Key, x: unknown): unknown {
@@ -1322,20 +1440,6 @@ export function encodeBlockNodeRef(c: OutputVisitor, x: unknown, _clean?: boolea
   return c.alternate(null, x, 'BlockNodeRef', encodeAlternativesBlockNodeRef);
 }
 
-function cloneAlternativesBlockNodeRef_0(_v: Visitor, _key: Key, x: unknown): unknown {
-  return cloneBlockNodeOptions(x, pristine());
-}
-
-/** The clone walk of `BlockNodeRef` (an alternate). */
-export function cloneBlockNodeRef(x: unknown, _clean?: boolean): BlockNodeRef {
-  return cloneVisitor.alternate(
-    null,
-    x,
-    'BlockNodeRef',
-    cloneAlternativesBlockNodeRef,
-  ) as BlockNodeRef;
-}
-
 /** Whether decoding `x` as `BlockNodeRef` would give back `x`. */
 export function checkBlockNodeRef(x: unknown, s: boolean): boolean {
   switch (typeof x) {
@@ -1352,6 +1456,41 @@ export function checkBlockNodeRef(x: unknown, s: boolean): boolean {
       return checkBlockNodeOptions(x, s);
     default:
       return false;
+  }
+}
+
+/** The clone (QAPI_CLONE) of `BlockNodeRef` (an alternate): a deep copy that shares no object with `x`. */
+export function cloneBlockNodeRef(x: unknown): BlockNodeRef {
+  if (pristine()) {
+    try {
+      return fastCloneBlockNodeRef(x) as unknown as BlockNodeRef;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockNodeRef(cloneVisitor, null, x) as BlockNodeRef;
+}
+
+/** The fast clone of `BlockNodeRef` (see cloneFoo). */
+export function fastCloneBlockNodeRef(x: unknown): unknown {
+  switch (typeof x) {
+    case 'string':
+      return x;
+    case 'number':
+    case 'bigint':
+      throw GIVE_UP;
+    case 'boolean':
+      throw GIVE_UP;
+    case 'object':
+      if (x === null) {
+        return x;
+      }
+      if (Array.isArray(x)) {
+        throw GIVE_UP;
+      }
+      return fastCloneBlockNodeOptions(x);
+    default:
+      throw GIVE_UP;
   }
 }
 
@@ -1552,113 +1691,6 @@ export function encodeBlockNodeInfo(
   return out;
 }
 
-/** The clone walk of the members of `BlockNodeInfo`, into `out`. */
-export function cloneBlockNodeInfoMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  let k: string | null = null;
-  try {
-    const own = readsOwn(src, clean);
-    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
-    if (x0 !== undefined) {
-      out['node-name'] = x0;
-    }
-    const x1 = own || hasOwn(src, 'format') ? src['format'] : undefined;
-    if (x1 !== undefined) {
-      out['format'] = x1;
-    }
-    const x2 = own || hasOwn(src, 'read-only') ? src['read-only'] : undefined;
-    if (x2 !== undefined) {
-      out['read-only'] = x2;
-    }
-    const x3 = own || hasOwn(src, 'virtual-size') ? src['virtual-size'] : undefined;
-    if (x3 !== undefined) {
-      out['virtual-size'] = x3;
-    }
-    const x4 = own || hasOwn(src, 'actual-size') ? src['actual-size'] : undefined;
-    if (x4 !== undefined) {
-      out['actual-size'] = x4;
-    }
-    const x5 = own || hasOwn(src, 'children') ? src['children'] : undefined;
-    if (x5 !== undefined) {
-      k = 'children';
-      out['children'] = clone_strList(x5, clean);
-      k = null;
-    }
-    const x6 = own || hasOwn(src, 'encrypted') ? src['encrypted'] : undefined;
-    if (x6 !== undefined) {
-      out['encrypted'] = x6;
-    }
-    const x7 = own || hasOwn(src, 'drive-id') ? src['drive-id'] : undefined;
-    if (x7 !== undefined) {
-      out['drive-id'] = x7;
-    }
-    const x8 = own || hasOwn(src, 'zone-count') ? src['zone-count'] : undefined;
-    if (x8 !== undefined) {
-      out['zone-count'] = x8;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-}
-
-/** The clone walk of `BlockNodeInfo`. */
-export function cloneBlockNodeInfo(x: unknown, clean: boolean = pristine()): BlockNodeInfo {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
-  const p1 = own || hasOwn(x, 'format') ? x['format'] : undefined;
-  const p2 = own || hasOwn(x, 'read-only') ? x['read-only'] : undefined;
-  const p3 = own || hasOwn(x, 'virtual-size') ? x['virtual-size'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined && p1 !== undefined && p2 !== undefined && p3 !== undefined)
-    out = { 'node-name': p0, format: p1, 'read-only': p2, 'virtual-size': p3 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['node-name'] = p0;
-    if (p1 !== undefined) out['format'] = p1;
-    if (p2 !== undefined) out['read-only'] = p2;
-    if (p3 !== undefined) out['virtual-size'] = p3;
-  }
-  {
-    const x4 = own || hasOwn(x, 'actual-size') ? x['actual-size'] : undefined;
-    if (x4 !== undefined) {
-      out['actual-size'] = x4;
-    }
-  }
-  {
-    const x5 = own || hasOwn(x, 'children') ? x['children'] : undefined;
-    if (x5 !== undefined) {
-      try {
-        out['children'] = clone_strList(x5, clean);
-      } catch (e) {
-        throw addKey(e, 'children');
-      }
-    }
-  }
-  {
-    const x6 = own || hasOwn(x, 'encrypted') ? x['encrypted'] : undefined;
-    if (x6 !== undefined) {
-      out['encrypted'] = x6;
-    }
-  }
-  {
-    const x7 = own || hasOwn(x, 'drive-id') ? x['drive-id'] : undefined;
-    if (x7 !== undefined) {
-      out['drive-id'] = x7;
-    }
-  }
-  {
-    const x8 = own || hasOwn(x, 'zone-count') ? x['zone-count'] : undefined;
-    if (x8 !== undefined) {
-      out['zone-count'] = x8;
-    }
-  }
-  return out as unknown as BlockNodeInfo;
-}
-
 /** The fast check of the members of `BlockNodeInfo`: how many `o` has, or -1. */
 export function checkBlockNodeInfoMembers(o: PlainObject, s: boolean): number {
   let n = 4;
@@ -1717,10 +1749,81 @@ export function checkBlockNodeInfoMembers(o: PlainObject, s: boolean): number {
 
 /** Whether decoding `x` as `BlockNodeInfo` would give back `x` (`s`: strictly). */
 export function checkBlockNodeInfo(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockNodeInfoMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `BlockNodeInfo`: a deep copy that shares no object with `x`. */
+export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
+  if (pristine()) {
+    try {
+      return fastCloneBlockNodeInfo(x) as unknown as BlockNodeInfo;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockNodeInfo(cloneVisitor, null, x) as BlockNodeInfo;
+}
+
+/** The fast clone of `BlockNodeInfo` (see cloneFoo). */
+export function fastCloneBlockNodeInfo(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['node-name'];
+  const v1 = o['format'];
+  const v2 = o['read-only'];
+  const v3 = o['virtual-size'];
+  if (v0 === undefined || v1 === undefined || v2 === undefined || v3 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'node-name': v0, format: v1, 'read-only': v2, 'virtual-size': v3 };
+  const v4 = o['actual-size'];
+  if (v4 !== undefined) out['actual-size'] = v4;
+  const v5 = o['children'];
+  if (v5 !== undefined) out['children'] = fastClone_strList(v5);
+  const v6 = o['encrypted'];
+  if (v6 !== undefined) out['encrypted'] = v6;
+  const v7 = o['drive-id'];
+  if (v7 !== undefined) out['drive-id'] = v7;
+  const v8 = o['zone-count'];
+  if (v8 !== undefined) out['zone-count'] = v8;
+  return out;
+}
+
+/** The fast clone of the members of `BlockNodeInfo`, into `out` (for a union with this branch). */
+export function fastCloneBlockNodeInfoMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['format'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['format'] = v1;
+  const v2 = o['read-only'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['read-only'] = v2;
+  const v3 = o['virtual-size'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['virtual-size'] = v3;
+  const v4 = o['actual-size'];
+  if (v4 !== undefined) out['actual-size'] = v4;
+  const v5 = o['children'];
+  if (v5 !== undefined) out['children'] = fastClone_strList(v5);
+  const v6 = o['encrypted'];
+  if (v6 !== undefined) out['encrypted'] = v6;
+  const v7 = o['drive-id'];
+  if (v7 !== undefined) out['drive-id'] = v7;
+  const v8 = o['zone-count'];
+  if (v8 !== undefined) out['zone-count'] = v8;
 }
 
 /** The decode walk of the members of `q_obj_query-block-nodes-arg`, into `out`. */
@@ -1804,30 +1907,6 @@ export function encodeQueryBlockNodesArguments(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_query-block-nodes-arg`, into `out`. */
-export function cloneQueryBlockNodesArgumentsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'flat') ? src['flat'] : undefined;
-  if (x0 !== undefined) {
-    out['flat'] = x0;
-  }
-}
-
-/** The clone walk of `q_obj_query-block-nodes-arg`. */
-export function cloneQueryBlockNodesArguments(
-  x: unknown,
-  clean: boolean = pristine(),
-): QueryBlockNodesArguments {
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  cloneQueryBlockNodesArgumentsMembers(x, out, clean);
-  return out as unknown as QueryBlockNodesArguments;
-}
-
 /** The fast check of the members of `q_obj_query-block-nodes-arg`: how many `o` has, or -1. */
 export function checkQueryBlockNodesArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 0;
@@ -1842,10 +1921,48 @@ export function checkQueryBlockNodesArgumentsMembers(o: PlainObject, s: boolean)
 
 /** Whether decoding `x` as `q_obj_query-block-nodes-arg` would give back `x` (`s`: strictly). */
 export function checkQueryBlockNodesArguments(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkQueryBlockNodesArgumentsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_query-block-nodes-arg`: a deep copy that shares no object with `x`. */
+export function cloneQueryBlockNodesArguments(x: unknown): QueryBlockNodesArguments {
+  if (pristine()) {
+    try {
+      return fastCloneQueryBlockNodesArguments(x) as unknown as QueryBlockNodesArguments;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitQueryBlockNodesArguments(cloneVisitor, null, x) as QueryBlockNodesArguments;
+}
+
+/** The fast clone of `q_obj_query-block-nodes-arg` (see cloneFoo). */
+export function fastCloneQueryBlockNodesArguments(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const out: PlainObject = {};
+  const v0 = o['flat'];
+  if (v0 !== undefined) out['flat'] = v0;
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_query-block-nodes-arg`, into `out` (for a union with this branch). */
+export function fastCloneQueryBlockNodesArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['flat'];
+  if (v0 !== undefined) out['flat'] = v0;
 }
 
 /** The decode walk of a list of `BlockNodeInfo`. */
@@ -1866,10 +1983,10 @@ export function decodeBlockNodeInfoList(
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(decodeBlockNodeInfo(c, x[i], clean));
+    for (; i < n; i++) out[i] = decodeBlockNodeInfo(c, x[i], clean);
   } catch (e) {
     throw addKey(e, i);
   }
@@ -1884,28 +2001,14 @@ export function encodeBlockNodeInfoList(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(encodeBlockNodeInfo(c, x[i], clean));
+    for (; i < n; i++) out[i] = encodeBlockNodeInfo(c, x[i], clean);
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `BlockNodeInfo`. */
-export function cloneBlockNodeInfoList(x: unknown, clean: boolean = pristine()): BlockNodeInfoList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(cloneBlockNodeInfo(x[i], clean));
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as BlockNodeInfoList;
 }
 
 /** Whether decoding `x` as a list of `BlockNodeInfo` would give back `x`. */
@@ -1916,6 +2019,27 @@ export function checkBlockNodeInfoList(x: unknown, s: boolean): boolean {
     if (!checkBlockNodeInfo(v, s)) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `BlockNodeInfo`: a deep copy that shares no object with `x`. */
+export function cloneBlockNodeInfoList(x: unknown): BlockNodeInfoList {
+  if (pristine()) {
+    try {
+      return fastCloneBlockNodeInfoList(x) as unknown as BlockNodeInfoList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockNodeInfoList(cloneVisitor, null, x) as BlockNodeInfoList;
+}
+
+/** The fast clone of a list of `BlockNodeInfo` (see cloneFoo). */
+export function fastCloneBlockNodeInfoList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = fastCloneBlockNodeInfo(x[i]);
+  return out;
 }
 
 /** The decode walk of the members of `q_obj_block-resize-arg`, into `out`. */
@@ -2014,43 +2138,6 @@ export function encodeBlockResizeArguments(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_block-resize-arg`, into `out`. */
-export function cloneBlockResizeArgumentsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
-  if (x0 !== undefined) {
-    out['node-name'] = x0;
-  }
-  const x1 = own || hasOwn(src, 'size') ? src['size'] : undefined;
-  if (x1 !== undefined) {
-    out['size'] = x1;
-  }
-}
-
-/** The clone walk of `q_obj_block-resize-arg`. */
-export function cloneBlockResizeArguments(
-  x: unknown,
-  clean: boolean = pristine(),
-): BlockResizeArguments {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
-  const p1 = own || hasOwn(x, 'size') ? x['size'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined && p1 !== undefined) out = { 'node-name': p0, size: p1 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['node-name'] = p0;
-    if (p1 !== undefined) out['size'] = p1;
-  }
-
-  return out as unknown as BlockResizeArguments;
-}
-
 /** The fast check of the members of `q_obj_block-resize-arg`: how many `o` has, or -1. */
 export function checkBlockResizeArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -2064,10 +2151,53 @@ export function checkBlockResizeArgumentsMembers(o: PlainObject, s: boolean): nu
 
 /** Whether decoding `x` as `q_obj_block-resize-arg` would give back `x` (`s`: strictly). */
 export function checkBlockResizeArguments(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockResizeArgumentsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_block-resize-arg`: a deep copy that shares no object with `x`. */
+export function cloneBlockResizeArguments(x: unknown): BlockResizeArguments {
+  if (pristine()) {
+    try {
+      return fastCloneBlockResizeArguments(x) as unknown as BlockResizeArguments;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockResizeArguments(cloneVisitor, null, x) as BlockResizeArguments;
+}
+
+/** The fast clone of `q_obj_block-resize-arg` (see cloneFoo). */
+export function fastCloneBlockResizeArguments(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['node-name'];
+  const v1 = o['size'];
+  if (v0 === undefined || v1 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'node-name': v0, size: v1 };
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_block-resize-arg`, into `out` (for a union with this branch). */
+export function fastCloneBlockResizeArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['size'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['size'] = v1;
 }
 
 const decodeAlternativesBlockNodeRef: readonly AlternateBranch[] = [
@@ -2078,12 +2208,6 @@ const decodeAlternativesBlockNodeRef: readonly AlternateBranch[] = [
 
 const encodeAlternativesBlockNodeRef: readonly AlternateBranch[] = [
   { name: 'definition', jsonType: 'object', visit: encodeAlternativesBlockNodeRef_0 },
-  { name: 'reference', jsonType: 'string', visit: visit_str },
-  { name: 'none', jsonType: 'null', visit: visit_null },
-];
-
-const cloneAlternativesBlockNodeRef: readonly AlternateBranch[] = [
-  { name: 'definition', jsonType: 'object', visit: cloneAlternativesBlockNodeRef_0 },
   { name: 'reference', jsonType: 'string', visit: visit_str },
   { name: 'none', jsonType: 'null', visit: visit_null },
 ];

@@ -17,7 +17,25 @@ import type {
   uint64List,
   uint8List,
 } from './builtin.js';
-import { isJsonData, pristine } from './runtime/codec-support.js';
+import {
+  visit_anyList,
+  visit_boolList,
+  visit_int16List,
+  visit_int32List,
+  visit_int64List,
+  visit_int8List,
+  visit_intList,
+  visit_nullList,
+  visit_numberList,
+  visit_sizeList,
+  visit_strList,
+  visit_uint16List,
+  visit_uint32List,
+  visit_uint64List,
+  visit_uint8List,
+} from './builtin.visit.js';
+import { cloneVisitor } from './runtime/clone-visitor.js';
+import { GIVE_UP, isJsonData, pristine } from './runtime/codec-support.js';
 import { addKey, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
@@ -37,10 +55,10 @@ export function decode_strList(c: InputVisitor, x: unknown, clean?: boolean): st
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(typeof x[i] === 'string' ? x[i] : c.str(null, x[i]));
+    for (; i < n; i++) out[i] = typeof x[i] === 'string' ? x[i] : c.str(null, x[i]);
   } catch (e) {
     throw addKey(e, i);
   }
@@ -51,28 +69,14 @@ export function decode_strList(c: InputVisitor, x: unknown, clean?: boolean): st
 export function encode_strList(c: OutputVisitor, x: unknown, clean: boolean = pristine()): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(typeof x[i] === 'string' ? x[i] : c.str(null, x[i]));
+    for (; i < n; i++) out[i] = typeof x[i] === 'string' ? x[i] : c.str(null, x[i]);
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `str`. */
-export function clone_strList(x: unknown, clean: boolean = pristine()): strList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as strList;
 }
 
 /** Whether decoding `x` as a list of `str` would give back `x`. */
@@ -83,6 +87,27 @@ export function check_strList(x: unknown, s: boolean): boolean {
     if (!(typeof v === 'string')) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `str`: a deep copy that shares no object with `x`. */
+export function clone_strList(x: unknown): strList {
+  if (pristine()) {
+    try {
+      return fastClone_strList(x) as unknown as strList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_strList(cloneVisitor, null, x) as strList;
+}
+
+/** The fast clone of a list of `str` (see cloneFoo). */
+export function fastClone_strList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }
 
 /** The decode walk of a list of `number`. */
@@ -99,10 +124,10 @@ export function decode_numberList(c: InputVisitor, x: unknown, clean?: boolean):
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.number(null, x[i]));
+    for (; i < n; i++) out[i] = c.number(null, x[i]);
   } catch (e) {
     throw addKey(e, i);
   }
@@ -117,28 +142,14 @@ export function encode_numberList(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.number(null, x[i]));
+    for (; i < n; i++) out[i] = c.number(null, x[i]);
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `number`. */
-export function clone_numberList(x: unknown, clean: boolean = pristine()): numberList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as numberList;
 }
 
 /** Whether decoding `x` as a list of `number` would give back `x`. */
@@ -149,6 +160,27 @@ export function check_numberList(x: unknown, s: boolean): boolean {
     if (!(typeof v === 'number' && Number.isFinite(v))) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `number`: a deep copy that shares no object with `x`. */
+export function clone_numberList(x: unknown): numberList {
+  if (pristine()) {
+    try {
+      return fastClone_numberList(x) as unknown as numberList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_numberList(cloneVisitor, null, x) as numberList;
+}
+
+/** The fast clone of a list of `number` (see cloneFoo). */
+export function fastClone_numberList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }
 
 /** The decode walk of a list of `int`. */
@@ -165,10 +197,10 @@ export function decode_intList(c: InputVisitor, x: unknown, clean?: boolean): in
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'int'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'int');
   } catch (e) {
     throw addKey(e, i);
   }
@@ -179,28 +211,14 @@ export function decode_intList(c: InputVisitor, x: unknown, clean?: boolean): in
 export function encode_intList(c: OutputVisitor, x: unknown, clean: boolean = pristine()): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'int'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'int');
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `int`. */
-export function clone_intList(x: unknown, clean: boolean = pristine()): intList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as intList;
 }
 
 /** Whether decoding `x` as a list of `int` would give back `x`. */
@@ -211,6 +229,27 @@ export function check_intList(x: unknown, s: boolean): boolean {
     if (!(typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `int`: a deep copy that shares no object with `x`. */
+export function clone_intList(x: unknown): intList {
+  if (pristine()) {
+    try {
+      return fastClone_intList(x) as unknown as intList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_intList(cloneVisitor, null, x) as intList;
+}
+
+/** The fast clone of a list of `int` (see cloneFoo). */
+export function fastClone_intList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }
 
 /** The decode walk of a list of `int8`. */
@@ -227,10 +266,10 @@ export function decode_int8List(c: InputVisitor, x: unknown, clean?: boolean): i
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'int8'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'int8');
   } catch (e) {
     throw addKey(e, i);
   }
@@ -245,28 +284,14 @@ export function encode_int8List(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'int8'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'int8');
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `int8`. */
-export function clone_int8List(x: unknown, clean: boolean = pristine()): int8List {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as int8List;
 }
 
 /** Whether decoding `x` as a list of `int8` would give back `x`. */
@@ -286,6 +311,27 @@ export function check_int8List(x: unknown, s: boolean): boolean {
   return true;
 }
 
+/** The clone (QAPI_CLONE) of a list of `int8`: a deep copy that shares no object with `x`. */
+export function clone_int8List(x: unknown): int8List {
+  if (pristine()) {
+    try {
+      return fastClone_int8List(x) as unknown as int8List;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_int8List(cloneVisitor, null, x) as int8List;
+}
+
+/** The fast clone of a list of `int8` (see cloneFoo). */
+export function fastClone_int8List(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
+}
+
 /** The decode walk of a list of `int16`. */
 export function decode_int16List(c: InputVisitor, x: unknown, clean?: boolean): int16List {
   if (clean === undefined) {
@@ -300,10 +346,10 @@ export function decode_int16List(c: InputVisitor, x: unknown, clean?: boolean): 
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'int16'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'int16');
   } catch (e) {
     throw addKey(e, i);
   }
@@ -318,28 +364,14 @@ export function encode_int16List(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'int16'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'int16');
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `int16`. */
-export function clone_int16List(x: unknown, clean: boolean = pristine()): int16List {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as int16List;
 }
 
 /** Whether decoding `x` as a list of `int16` would give back `x`. */
@@ -359,6 +391,27 @@ export function check_int16List(x: unknown, s: boolean): boolean {
   return true;
 }
 
+/** The clone (QAPI_CLONE) of a list of `int16`: a deep copy that shares no object with `x`. */
+export function clone_int16List(x: unknown): int16List {
+  if (pristine()) {
+    try {
+      return fastClone_int16List(x) as unknown as int16List;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_int16List(cloneVisitor, null, x) as int16List;
+}
+
+/** The fast clone of a list of `int16` (see cloneFoo). */
+export function fastClone_int16List(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
+}
+
 /** The decode walk of a list of `int32`. */
 export function decode_int32List(c: InputVisitor, x: unknown, clean?: boolean): int32List {
   if (clean === undefined) {
@@ -373,10 +426,10 @@ export function decode_int32List(c: InputVisitor, x: unknown, clean?: boolean): 
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'int32'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'int32');
   } catch (e) {
     throw addKey(e, i);
   }
@@ -391,28 +444,14 @@ export function encode_int32List(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'int32'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'int32');
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `int32`. */
-export function clone_int32List(x: unknown, clean: boolean = pristine()): int32List {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as int32List;
 }
 
 /** Whether decoding `x` as a list of `int32` would give back `x`. */
@@ -432,6 +471,27 @@ export function check_int32List(x: unknown, s: boolean): boolean {
   return true;
 }
 
+/** The clone (QAPI_CLONE) of a list of `int32`: a deep copy that shares no object with `x`. */
+export function clone_int32List(x: unknown): int32List {
+  if (pristine()) {
+    try {
+      return fastClone_int32List(x) as unknown as int32List;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_int32List(cloneVisitor, null, x) as int32List;
+}
+
+/** The fast clone of a list of `int32` (see cloneFoo). */
+export function fastClone_int32List(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
+}
+
 /** The decode walk of a list of `int64`. */
 export function decode_int64List(c: InputVisitor, x: unknown, clean?: boolean): int64List {
   if (clean === undefined) {
@@ -446,10 +506,10 @@ export function decode_int64List(c: InputVisitor, x: unknown, clean?: boolean): 
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'int64'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'int64');
   } catch (e) {
     throw addKey(e, i);
   }
@@ -464,28 +524,14 @@ export function encode_int64List(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'int64'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'int64');
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `int64`. */
-export function clone_int64List(x: unknown, clean: boolean = pristine()): int64List {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as int64List;
 }
 
 /** Whether decoding `x` as a list of `int64` would give back `x`. */
@@ -496,6 +542,27 @@ export function check_int64List(x: unknown, s: boolean): boolean {
     if (!(typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `int64`: a deep copy that shares no object with `x`. */
+export function clone_int64List(x: unknown): int64List {
+  if (pristine()) {
+    try {
+      return fastClone_int64List(x) as unknown as int64List;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_int64List(cloneVisitor, null, x) as int64List;
+}
+
+/** The fast clone of a list of `int64` (see cloneFoo). */
+export function fastClone_int64List(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }
 
 /** The decode walk of a list of `uint8`. */
@@ -512,10 +579,10 @@ export function decode_uint8List(c: InputVisitor, x: unknown, clean?: boolean): 
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'uint8'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint8');
   } catch (e) {
     throw addKey(e, i);
   }
@@ -530,28 +597,14 @@ export function encode_uint8List(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'uint8'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint8');
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `uint8`. */
-export function clone_uint8List(x: unknown, clean: boolean = pristine()): uint8List {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as uint8List;
 }
 
 /** Whether decoding `x` as a list of `uint8` would give back `x`. */
@@ -563,6 +616,27 @@ export function check_uint8List(x: unknown, s: boolean): boolean {
       return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `uint8`: a deep copy that shares no object with `x`. */
+export function clone_uint8List(x: unknown): uint8List {
+  if (pristine()) {
+    try {
+      return fastClone_uint8List(x) as unknown as uint8List;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_uint8List(cloneVisitor, null, x) as uint8List;
+}
+
+/** The fast clone of a list of `uint8` (see cloneFoo). */
+export function fastClone_uint8List(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }
 
 /** The decode walk of a list of `uint16`. */
@@ -579,10 +653,10 @@ export function decode_uint16List(c: InputVisitor, x: unknown, clean?: boolean):
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'uint16'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint16');
   } catch (e) {
     throw addKey(e, i);
   }
@@ -597,28 +671,14 @@ export function encode_uint16List(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'uint16'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint16');
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `uint16`. */
-export function clone_uint16List(x: unknown, clean: boolean = pristine()): uint16List {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as uint16List;
 }
 
 /** Whether decoding `x` as a list of `uint16` would give back `x`. */
@@ -638,6 +698,27 @@ export function check_uint16List(x: unknown, s: boolean): boolean {
   return true;
 }
 
+/** The clone (QAPI_CLONE) of a list of `uint16`: a deep copy that shares no object with `x`. */
+export function clone_uint16List(x: unknown): uint16List {
+  if (pristine()) {
+    try {
+      return fastClone_uint16List(x) as unknown as uint16List;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_uint16List(cloneVisitor, null, x) as uint16List;
+}
+
+/** The fast clone of a list of `uint16` (see cloneFoo). */
+export function fastClone_uint16List(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
+}
+
 /** The decode walk of a list of `uint32`. */
 export function decode_uint32List(c: InputVisitor, x: unknown, clean?: boolean): uint32List {
   if (clean === undefined) {
@@ -652,10 +733,10 @@ export function decode_uint32List(c: InputVisitor, x: unknown, clean?: boolean):
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'uint32'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint32');
   } catch (e) {
     throw addKey(e, i);
   }
@@ -670,28 +751,14 @@ export function encode_uint32List(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'uint32'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint32');
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `uint32`. */
-export function clone_uint32List(x: unknown, clean: boolean = pristine()): uint32List {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as uint32List;
 }
 
 /** Whether decoding `x` as a list of `uint32` would give back `x`. */
@@ -711,6 +778,27 @@ export function check_uint32List(x: unknown, s: boolean): boolean {
   return true;
 }
 
+/** The clone (QAPI_CLONE) of a list of `uint32`: a deep copy that shares no object with `x`. */
+export function clone_uint32List(x: unknown): uint32List {
+  if (pristine()) {
+    try {
+      return fastClone_uint32List(x) as unknown as uint32List;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_uint32List(cloneVisitor, null, x) as uint32List;
+}
+
+/** The fast clone of a list of `uint32` (see cloneFoo). */
+export function fastClone_uint32List(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
+}
+
 /** The decode walk of a list of `uint64`. */
 export function decode_uint64List(c: InputVisitor, x: unknown, clean?: boolean): uint64List {
   if (clean === undefined) {
@@ -725,10 +813,10 @@ export function decode_uint64List(c: InputVisitor, x: unknown, clean?: boolean):
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'uint64'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint64');
   } catch (e) {
     throw addKey(e, i);
   }
@@ -743,28 +831,14 @@ export function encode_uint64List(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'uint64'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint64');
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `uint64`. */
-export function clone_uint64List(x: unknown, clean: boolean = pristine()): uint64List {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as uint64List;
 }
 
 /** Whether decoding `x` as a list of `uint64` would give back `x`. */
@@ -776,6 +850,27 @@ export function check_uint64List(x: unknown, s: boolean): boolean {
       return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `uint64`: a deep copy that shares no object with `x`. */
+export function clone_uint64List(x: unknown): uint64List {
+  if (pristine()) {
+    try {
+      return fastClone_uint64List(x) as unknown as uint64List;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_uint64List(cloneVisitor, null, x) as uint64List;
+}
+
+/** The fast clone of a list of `uint64` (see cloneFoo). */
+export function fastClone_uint64List(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }
 
 /** The decode walk of a list of `size`. */
@@ -792,10 +887,10 @@ export function decode_sizeList(c: InputVisitor, x: unknown, clean?: boolean): s
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'size'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'size');
   } catch (e) {
     throw addKey(e, i);
   }
@@ -810,28 +905,14 @@ export function encode_sizeList(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.int(null, x[i], 'size'));
+    for (; i < n; i++) out[i] = c.int(null, x[i], 'size');
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `size`. */
-export function clone_sizeList(x: unknown, clean: boolean = pristine()): sizeList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as sizeList;
 }
 
 /** Whether decoding `x` as a list of `size` would give back `x`. */
@@ -843,6 +924,27 @@ export function check_sizeList(x: unknown, s: boolean): boolean {
       return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `size`: a deep copy that shares no object with `x`. */
+export function clone_sizeList(x: unknown): sizeList {
+  if (pristine()) {
+    try {
+      return fastClone_sizeList(x) as unknown as sizeList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_sizeList(cloneVisitor, null, x) as sizeList;
+}
+
+/** The fast clone of a list of `size` (see cloneFoo). */
+export function fastClone_sizeList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }
 
 /** The decode walk of a list of `bool`. */
@@ -859,10 +961,10 @@ export function decode_boolList(c: InputVisitor, x: unknown, clean?: boolean): b
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(typeof x[i] === 'boolean' ? x[i] : c.bool(null, x[i]));
+    for (; i < n; i++) out[i] = typeof x[i] === 'boolean' ? x[i] : c.bool(null, x[i]);
   } catch (e) {
     throw addKey(e, i);
   }
@@ -877,28 +979,14 @@ export function encode_boolList(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(typeof x[i] === 'boolean' ? x[i] : c.bool(null, x[i]));
+    for (; i < n; i++) out[i] = typeof x[i] === 'boolean' ? x[i] : c.bool(null, x[i]);
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `bool`. */
-export function clone_boolList(x: unknown, clean: boolean = pristine()): boolList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as boolList;
 }
 
 /** Whether decoding `x` as a list of `bool` would give back `x`. */
@@ -909,6 +997,27 @@ export function check_boolList(x: unknown, s: boolean): boolean {
     if (!(typeof v === 'boolean')) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `bool`: a deep copy that shares no object with `x`. */
+export function clone_boolList(x: unknown): boolList {
+  if (pristine()) {
+    try {
+      return fastClone_boolList(x) as unknown as boolList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_boolList(cloneVisitor, null, x) as boolList;
+}
+
+/** The fast clone of a list of `bool` (see cloneFoo). */
+export function fastClone_boolList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }
 
 /** The decode walk of a list of `any`. */
@@ -925,10 +1034,10 @@ export function decode_anyList(c: InputVisitor, x: unknown, clean?: boolean): an
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.any(null, x[i]));
+    for (; i < n; i++) out[i] = c.any(null, x[i]);
   } catch (e) {
     throw addKey(e, i);
   }
@@ -939,28 +1048,14 @@ export function decode_anyList(c: InputVisitor, x: unknown, clean?: boolean): an
 export function encode_anyList(c: OutputVisitor, x: unknown, clean: boolean = pristine()): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.any(null, x[i]));
+    for (; i < n; i++) out[i] = c.any(null, x[i]);
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `any`. */
-export function clone_anyList(x: unknown, clean: boolean = pristine()): anyList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(copyJsonValue(x[i], false));
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as anyList;
 }
 
 /** Whether decoding `x` as a list of `any` would give back `x`. */
@@ -971,6 +1066,27 @@ export function check_anyList(x: unknown, s: boolean): boolean {
     if (!isJsonData(v)) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `any`: a deep copy that shares no object with `x`. */
+export function clone_anyList(x: unknown): anyList {
+  if (pristine()) {
+    try {
+      return fastClone_anyList(x) as unknown as anyList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_anyList(cloneVisitor, null, x) as anyList;
+}
+
+/** The fast clone of a list of `any` (see cloneFoo). */
+export function fastClone_anyList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = copyJsonValue(x[i], false);
+  return out;
 }
 
 /** The decode walk of a list of `null`. */
@@ -987,10 +1103,10 @@ export function decode_nullList(c: InputVisitor, x: unknown, clean?: boolean): n
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.null(null, x[i]));
+    for (; i < n; i++) out[i] = c.null(null, x[i]);
   } catch (e) {
     throw addKey(e, i);
   }
@@ -1005,28 +1121,14 @@ export function encode_nullList(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.null(null, x[i]));
+    for (; i < n; i++) out[i] = c.null(null, x[i]);
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `null`. */
-export function clone_nullList(x: unknown, clean: boolean = pristine()): nullList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as nullList;
 }
 
 /** Whether decoding `x` as a list of `null` would give back `x`. */
@@ -1037,4 +1139,25 @@ export function check_nullList(x: unknown, s: boolean): boolean {
     if (!(v === null)) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `null`: a deep copy that shares no object with `x`. */
+export function clone_nullList(x: unknown): nullList {
+  if (pristine()) {
+    try {
+      return fastClone_nullList(x) as unknown as nullList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visit_nullList(cloneVisitor, null, x) as nullList;
+}
+
+/** The fast clone of a list of `null` (see cloneFoo). */
+export function fastClone_nullList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }

@@ -7,9 +7,18 @@ import type {
   VcpuHotpluggedData,
   VmStateChangedData,
 } from './events.js';
+import {
+  visitBlockIoErrorInfo,
+  visitMigrationStatusData,
+  visitThrottleGroupSaturatedData,
+  visitVcpuHotpluggedData,
+  visitVmStateChangedData,
+} from './events.visit.js';
 import { enumInfoMachineRunState } from './machine.visit.js';
 import { enumInfoMigrationStatus } from './migration.visit.js';
+import { cloneVisitor } from './runtime/clone-visitor.js';
 import {
+  GIVE_UP,
   checkUnexpected,
   keepUnexpected,
   keyCount,
@@ -116,46 +125,6 @@ export function encodeVmStateChangedData(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_VM_STATE_CHANGED-arg`, into `out`. */
-export function cloneVmStateChangedDataMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'state') ? src['state'] : undefined;
-  if (x0 !== undefined) {
-    out['state'] = x0;
-  }
-  const x1 = own || hasOwn(src, 'reason') ? src['reason'] : undefined;
-  if (x1 !== undefined) {
-    out['reason'] = x1;
-  }
-}
-
-/** The clone walk of `q_obj_VM_STATE_CHANGED-arg`. */
-export function cloneVmStateChangedData(
-  x: unknown,
-  clean: boolean = pristine(),
-): VmStateChangedData {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'state') ? x['state'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined) out = { state: p0 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['state'] = p0;
-  }
-  {
-    const x1 = own || hasOwn(x, 'reason') ? x['reason'] : undefined;
-    if (x1 !== undefined) {
-      out['reason'] = x1;
-    }
-  }
-  return out as unknown as VmStateChangedData;
-}
-
 /** The fast check of the members of `q_obj_VM_STATE_CHANGED-arg`: how many `o` has, or -1. */
 export function checkVmStateChangedDataMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -181,10 +150,53 @@ export function checkVmStateChangedDataMembers(o: PlainObject, s: boolean): numb
 
 /** Whether decoding `x` as `q_obj_VM_STATE_CHANGED-arg` would give back `x` (`s`: strictly). */
 export function checkVmStateChangedData(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkVmStateChangedDataMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_VM_STATE_CHANGED-arg`: a deep copy that shares no object with `x`. */
+export function cloneVmStateChangedData(x: unknown): VmStateChangedData {
+  if (pristine()) {
+    try {
+      return fastCloneVmStateChangedData(x) as unknown as VmStateChangedData;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitVmStateChangedData(cloneVisitor, null, x) as VmStateChangedData;
+}
+
+/** The fast clone of `q_obj_VM_STATE_CHANGED-arg` (see cloneFoo). */
+export function fastCloneVmStateChangedData(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['state'];
+  if (v0 === undefined) throw GIVE_UP;
+  const out: PlainObject = { state: v0 };
+  const v1 = o['reason'];
+  if (v1 !== undefined) out['reason'] = v1;
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_VM_STATE_CHANGED-arg`, into `out` (for a union with this branch). */
+export function fastCloneVmStateChangedDataMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['state'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['state'] = v0;
+  const v1 = o['reason'];
+  if (v1 !== undefined) out['reason'] = v1;
 }
 
 /** The decode walk of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out`. */
@@ -269,37 +281,6 @@ export function encodeVcpuHotpluggedData(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out`. */
-export function cloneVcpuHotpluggedDataMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
-  if (x0 !== undefined) {
-    out['cpu-index'] = x0;
-  }
-}
-
-/** The clone walk of `q_obj_VCPU_HOTPLUGGED-arg`. */
-export function cloneVcpuHotpluggedData(
-  x: unknown,
-  clean: boolean = pristine(),
-): VcpuHotpluggedData {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'cpu-index') ? x['cpu-index'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined) out = { 'cpu-index': p0 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['cpu-index'] = p0;
-  }
-
-  return out as unknown as VcpuHotpluggedData;
-}
-
 /** The fast check of the members of `q_obj_VCPU_HOTPLUGGED-arg`: how many `o` has, or -1. */
 export function checkVcpuHotpluggedDataMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -318,10 +299,49 @@ export function checkVcpuHotpluggedDataMembers(o: PlainObject, s: boolean): numb
 
 /** Whether decoding `x` as `q_obj_VCPU_HOTPLUGGED-arg` would give back `x` (`s`: strictly). */
 export function checkVcpuHotpluggedData(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkVcpuHotpluggedDataMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_VCPU_HOTPLUGGED-arg`: a deep copy that shares no object with `x`. */
+export function cloneVcpuHotpluggedData(x: unknown): VcpuHotpluggedData {
+  if (pristine()) {
+    try {
+      return fastCloneVcpuHotpluggedData(x) as unknown as VcpuHotpluggedData;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitVcpuHotpluggedData(cloneVisitor, null, x) as VcpuHotpluggedData;
+}
+
+/** The fast clone of `q_obj_VCPU_HOTPLUGGED-arg` (see cloneFoo). */
+export function fastCloneVcpuHotpluggedData(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['cpu-index'];
+  if (v0 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'cpu-index': v0 };
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out` (for a union with this branch). */
+export function fastCloneVcpuHotpluggedDataMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['cpu-index'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['cpu-index'] = v0;
 }
 
 /** The decode walk of the members of `BlockIoErrorInfo`, into `out`. */
@@ -447,56 +467,6 @@ export function encodeBlockIoErrorInfo(
   return out;
 }
 
-/** The clone walk of the members of `BlockIoErrorInfo`, into `out`. */
-export function cloneBlockIoErrorInfoMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
-  if (x0 !== undefined) {
-    out['node-name'] = x0;
-  }
-  const x1 = own || hasOwn(src, 'operation') ? src['operation'] : undefined;
-  if (x1 !== undefined) {
-    out['operation'] = x1;
-  }
-  const x2 = own || hasOwn(src, 'errno') ? src['errno'] : undefined;
-  if (x2 !== undefined) {
-    out['errno'] = x2;
-  }
-  const x3 = own || hasOwn(src, 'nospace') ? src['nospace'] : undefined;
-  if (x3 !== undefined) {
-    out['nospace'] = x3;
-  }
-}
-
-/** The clone walk of `BlockIoErrorInfo`. */
-export function cloneBlockIoErrorInfo(x: unknown, clean: boolean = pristine()): BlockIoErrorInfo {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
-  const p1 = own || hasOwn(x, 'operation') ? x['operation'] : undefined;
-  const p2 = own || hasOwn(x, 'errno') ? x['errno'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined && p1 !== undefined && p2 !== undefined)
-    out = { 'node-name': p0, operation: p1, errno: p2 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['node-name'] = p0;
-    if (p1 !== undefined) out['operation'] = p1;
-    if (p2 !== undefined) out['errno'] = p2;
-  }
-  {
-    const x3 = own || hasOwn(x, 'nospace') ? x['nospace'] : undefined;
-    if (x3 !== undefined) {
-      out['nospace'] = x3;
-    }
-  }
-  return out as unknown as BlockIoErrorInfo;
-}
-
 /** The fast check of the members of `BlockIoErrorInfo`: how many `o` has, or -1. */
 export function checkBlockIoErrorInfoMembers(o: PlainObject, s: boolean): number {
   let n = 3;
@@ -524,10 +494,61 @@ export function checkBlockIoErrorInfoMembers(o: PlainObject, s: boolean): number
 
 /** Whether decoding `x` as `BlockIoErrorInfo` would give back `x` (`s`: strictly). */
 export function checkBlockIoErrorInfo(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockIoErrorInfoMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `BlockIoErrorInfo`: a deep copy that shares no object with `x`. */
+export function cloneBlockIoErrorInfo(x: unknown): BlockIoErrorInfo {
+  if (pristine()) {
+    try {
+      return fastCloneBlockIoErrorInfo(x) as unknown as BlockIoErrorInfo;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockIoErrorInfo(cloneVisitor, null, x) as BlockIoErrorInfo;
+}
+
+/** The fast clone of `BlockIoErrorInfo` (see cloneFoo). */
+export function fastCloneBlockIoErrorInfo(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['node-name'];
+  const v1 = o['operation'];
+  const v2 = o['errno'];
+  if (v0 === undefined || v1 === undefined || v2 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'node-name': v0, operation: v1, errno: v2 };
+  const v3 = o['nospace'];
+  if (v3 !== undefined) out['nospace'] = v3;
+  return out;
+}
+
+/** The fast clone of the members of `BlockIoErrorInfo`, into `out` (for a union with this branch). */
+export function fastCloneBlockIoErrorInfoMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['operation'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['operation'] = v1;
+  const v2 = o['errno'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['errno'] = v2;
+  const v3 = o['nospace'];
+  if (v3 !== undefined) out['nospace'] = v3;
 }
 
 /** The decode walk of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out`. */
@@ -612,37 +633,6 @@ export function encodeThrottleGroupSaturatedData(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out`. */
-export function cloneThrottleGroupSaturatedDataMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'group') ? src['group'] : undefined;
-  if (x0 !== undefined) {
-    out['group'] = x0;
-  }
-}
-
-/** The clone walk of `q_obj_THROTTLE_GROUP_SATURATED-arg`. */
-export function cloneThrottleGroupSaturatedData(
-  x: unknown,
-  clean: boolean = pristine(),
-): ThrottleGroupSaturatedData {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'group') ? x['group'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined) out = { group: p0 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['group'] = p0;
-  }
-
-  return out as unknown as ThrottleGroupSaturatedData;
-}
-
 /** The fast check of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`: how many `o` has, or -1. */
 export function checkThrottleGroupSaturatedDataMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -654,10 +644,49 @@ export function checkThrottleGroupSaturatedDataMembers(o: PlainObject, s: boolea
 
 /** Whether decoding `x` as `q_obj_THROTTLE_GROUP_SATURATED-arg` would give back `x` (`s`: strictly). */
 export function checkThrottleGroupSaturatedData(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkThrottleGroupSaturatedDataMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_THROTTLE_GROUP_SATURATED-arg`: a deep copy that shares no object with `x`. */
+export function cloneThrottleGroupSaturatedData(x: unknown): ThrottleGroupSaturatedData {
+  if (pristine()) {
+    try {
+      return fastCloneThrottleGroupSaturatedData(x) as unknown as ThrottleGroupSaturatedData;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitThrottleGroupSaturatedData(cloneVisitor, null, x) as ThrottleGroupSaturatedData;
+}
+
+/** The fast clone of `q_obj_THROTTLE_GROUP_SATURATED-arg` (see cloneFoo). */
+export function fastCloneThrottleGroupSaturatedData(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['group'];
+  if (v0 === undefined) throw GIVE_UP;
+  const out: PlainObject = { group: v0 };
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out` (for a union with this branch). */
+export function fastCloneThrottleGroupSaturatedDataMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['group'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['group'] = v0;
 }
 
 /** The decode walk of the members of `q_obj_MIGRATION_STATUS-arg`, into `out`. */
@@ -742,37 +771,6 @@ export function encodeMigrationStatusData(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_MIGRATION_STATUS-arg`, into `out`. */
-export function cloneMigrationStatusDataMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'status') ? src['status'] : undefined;
-  if (x0 !== undefined) {
-    out['status'] = x0;
-  }
-}
-
-/** The clone walk of `q_obj_MIGRATION_STATUS-arg`. */
-export function cloneMigrationStatusData(
-  x: unknown,
-  clean: boolean = pristine(),
-): MigrationStatusData {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'status') ? x['status'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined) out = { status: p0 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['status'] = p0;
-  }
-
-  return out as unknown as MigrationStatusData;
-}
-
 /** The fast check of the members of `q_obj_MIGRATION_STATUS-arg`: how many `o` has, or -1. */
 export function checkMigrationStatusDataMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -793,8 +791,47 @@ export function checkMigrationStatusDataMembers(o: PlainObject, s: boolean): num
 
 /** Whether decoding `x` as `q_obj_MIGRATION_STATUS-arg` would give back `x` (`s`: strictly). */
 export function checkMigrationStatusData(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkMigrationStatusDataMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_MIGRATION_STATUS-arg`: a deep copy that shares no object with `x`. */
+export function cloneMigrationStatusData(x: unknown): MigrationStatusData {
+  if (pristine()) {
+    try {
+      return fastCloneMigrationStatusData(x) as unknown as MigrationStatusData;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitMigrationStatusData(cloneVisitor, null, x) as MigrationStatusData;
+}
+
+/** The fast clone of `q_obj_MIGRATION_STATUS-arg` (see cloneFoo). */
+export function fastCloneMigrationStatusData(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['status'];
+  if (v0 === undefined) throw GIVE_UP;
+  const out: PlainObject = { status: v0 };
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_MIGRATION_STATUS-arg`, into `out` (for a union with this branch). */
+export function fastCloneMigrationStatusDataMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['status'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['status'] = v0;
 }

@@ -14,10 +14,25 @@ import type {
   VcpuInfoList,
   VcpuInfoX86,
 } from './machine.js';
-import { enumInfoCpuArch, enumInfoHostCpuFlag, visitVcpuInfo } from './machine.visit.js';
+import {
+  enumInfoCpuArch,
+  enumInfoHostCpuFlag,
+  visitAcpiOemIds,
+  visitDeviceAttachArguments,
+  visitHostCpuFlagList,
+  visitMachineDiagnostics,
+  visitMachineInfo,
+  visitMachineInfoList,
+  visitMachineResetArguments,
+  visitVcpuInfo,
+  visitVcpuInfoBase,
+  visitVcpuInfoList,
+  visitVcpuInfoX86,
+} from './machine.visit.js';
 import { cloneVisitor } from './runtime/clone-visitor.js';
 import {
   FALLBACK,
+  GIVE_UP,
   checkUnexpected,
   isJsonData,
   keepUnexpected,
@@ -137,45 +152,6 @@ export function encodeAcpiOemIds(
   return out;
 }
 
-/** The clone walk of the members of `AcpiOemIds`, into `out`. */
-export function cloneAcpiOemIdsMembers(src: PlainObject, out: PlainObject, clean: boolean): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
-  if (x0 !== undefined) {
-    out['OEM_ID'] = x0;
-  }
-  const x1 = own || hasOwn(src, 'OEM_TABLE_ID') ? src['OEM_TABLE_ID'] : undefined;
-  if (x1 !== undefined) {
-    out['OEM_TABLE_ID'] = x1;
-  }
-  const x2 = own || hasOwn(src, 'creator-revision') ? src['creator-revision'] : undefined;
-  if (x2 !== undefined) {
-    out['creator-revision'] = x2;
-  }
-}
-
-/** The clone walk of `AcpiOemIds`. */
-export function cloneAcpiOemIds(x: unknown, clean: boolean = pristine()): AcpiOemIds {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'OEM_ID') ? x['OEM_ID'] : undefined;
-  const p1 = own || hasOwn(x, 'OEM_TABLE_ID') ? x['OEM_TABLE_ID'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined && p1 !== undefined) out = { OEM_ID: p0, OEM_TABLE_ID: p1 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['OEM_ID'] = p0;
-    if (p1 !== undefined) out['OEM_TABLE_ID'] = p1;
-  }
-  {
-    const x2 = own || hasOwn(x, 'creator-revision') ? x['creator-revision'] : undefined;
-    if (x2 !== undefined) {
-      out['creator-revision'] = x2;
-    }
-  }
-  return out as unknown as AcpiOemIds;
-}
-
 /** The fast check of the members of `AcpiOemIds`: how many `o` has, or -1. */
 export function checkAcpiOemIdsMembers(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -201,10 +177,57 @@ export function checkAcpiOemIdsMembers(o: PlainObject, s: boolean): number {
 
 /** Whether decoding `x` as `AcpiOemIds` would give back `x` (`s`: strictly). */
 export function checkAcpiOemIds(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkAcpiOemIdsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `AcpiOemIds`: a deep copy that shares no object with `x`. */
+export function cloneAcpiOemIds(x: unknown): AcpiOemIds {
+  if (pristine()) {
+    try {
+      return fastCloneAcpiOemIds(x) as unknown as AcpiOemIds;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitAcpiOemIds(cloneVisitor, null, x) as AcpiOemIds;
+}
+
+/** The fast clone of `AcpiOemIds` (see cloneFoo). */
+export function fastCloneAcpiOemIds(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['OEM_ID'];
+  const v1 = o['OEM_TABLE_ID'];
+  if (v0 === undefined || v1 === undefined) throw GIVE_UP;
+  const out: PlainObject = { OEM_ID: v0, OEM_TABLE_ID: v1 };
+  const v2 = o['creator-revision'];
+  if (v2 !== undefined) out['creator-revision'] = v2;
+  return out;
+}
+
+/** The fast clone of the members of `AcpiOemIds`, into `out` (for a union with this branch). */
+export function fastCloneAcpiOemIdsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['OEM_ID'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['OEM_ID'] = v0;
+  const v1 = o['OEM_TABLE_ID'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['OEM_TABLE_ID'] = v1;
+  const v2 = o['creator-revision'];
+  if (v2 !== undefined) out['creator-revision'] = v2;
 }
 
 /** The decode walk of the members of `MachineInfo`, into `out`. */
@@ -366,96 +389,6 @@ export function encodeMachineInfo(
   return out;
 }
 
-/** The clone walk of the members of `MachineInfo`, into `out`. */
-export function cloneMachineInfoMembers(src: PlainObject, out: PlainObject, clean: boolean): void {
-  let k: string | null = null;
-  try {
-    const own = readsOwn(src, clean);
-    const x0 = own || hasOwn(src, 'name') ? src['name'] : undefined;
-    if (x0 !== undefined) {
-      out['name'] = x0;
-    }
-    const x1 = own || hasOwn(src, 'arch') ? src['arch'] : undefined;
-    if (x1 !== undefined) {
-      out['arch'] = x1;
-    }
-    const x2 = own || hasOwn(src, 'alias') ? src['alias'] : undefined;
-    if (x2 !== undefined) {
-      out['alias'] = x2;
-    }
-    const x3 = own || hasOwn(src, 'is-default') ? src['is-default'] : undefined;
-    if (x3 !== undefined) {
-      out['is-default'] = x3;
-    }
-    const x4 = own || hasOwn(src, 'cpu-max') ? src['cpu-max'] : undefined;
-    if (x4 !== undefined) {
-      out['cpu-max'] = x4;
-    }
-    const x5 = own || hasOwn(src, 'acpi') ? src['acpi'] : undefined;
-    if (x5 !== undefined) {
-      k = 'acpi';
-      out['acpi'] = cloneAcpiOemIds(x5, clean);
-      k = null;
-    }
-    const x6 = own || hasOwn(src, 'numa-nodes') ? src['numa-nodes'] : undefined;
-    if (x6 !== undefined) {
-      out['numa-nodes'] = x6;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-}
-
-/** The clone walk of `MachineInfo`. */
-export function cloneMachineInfo(x: unknown, clean: boolean = pristine()): MachineInfo {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'name') ? x['name'] : undefined;
-  const p1 = own || hasOwn(x, 'arch') ? x['arch'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined && p1 !== undefined) out = { name: p0, arch: p1 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['name'] = p0;
-    if (p1 !== undefined) out['arch'] = p1;
-  }
-  {
-    const x2 = own || hasOwn(x, 'alias') ? x['alias'] : undefined;
-    if (x2 !== undefined) {
-      out['alias'] = x2;
-    }
-  }
-  {
-    const x3 = own || hasOwn(x, 'is-default') ? x['is-default'] : undefined;
-    if (x3 !== undefined) {
-      out['is-default'] = x3;
-    }
-  }
-  {
-    const x4 = own || hasOwn(x, 'cpu-max') ? x['cpu-max'] : undefined;
-    if (x4 !== undefined) {
-      out['cpu-max'] = x4;
-    }
-  }
-  {
-    const x5 = own || hasOwn(x, 'acpi') ? x['acpi'] : undefined;
-    if (x5 !== undefined) {
-      try {
-        out['acpi'] = cloneAcpiOemIds(x5, clean);
-      } catch (e) {
-        throw addKey(e, 'acpi');
-      }
-    }
-  }
-  {
-    const x6 = own || hasOwn(x, 'numa-nodes') ? x['numa-nodes'] : undefined;
-    if (x6 !== undefined) {
-      out['numa-nodes'] = x6;
-    }
-  }
-  return out as unknown as MachineInfo;
-}
-
 /** The fast check of the members of `MachineInfo`: how many `o` has, or -1. */
 export function checkMachineInfoMembers(o: PlainObject, s: boolean): number {
   let n = 4;
@@ -502,10 +435,77 @@ export function checkMachineInfoMembers(o: PlainObject, s: boolean): number {
 
 /** Whether decoding `x` as `MachineInfo` would give back `x` (`s`: strictly). */
 export function checkMachineInfo(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkMachineInfoMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `MachineInfo`: a deep copy that shares no object with `x`. */
+export function cloneMachineInfo(x: unknown): MachineInfo {
+  if (pristine()) {
+    try {
+      return fastCloneMachineInfo(x) as unknown as MachineInfo;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitMachineInfo(cloneVisitor, null, x) as MachineInfo;
+}
+
+/** The fast clone of `MachineInfo` (see cloneFoo). */
+export function fastCloneMachineInfo(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['name'];
+  const v1 = o['arch'];
+  if (v0 === undefined || v1 === undefined) throw GIVE_UP;
+  const out: PlainObject = { name: v0, arch: v1 };
+  const v2 = o['alias'];
+  if (v2 !== undefined) out['alias'] = v2;
+  const v3 = o['is-default'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['is-default'] = v3;
+  const v4 = o['cpu-max'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['cpu-max'] = v4;
+  const v5 = o['acpi'];
+  if (v5 !== undefined) out['acpi'] = fastCloneAcpiOemIds(v5);
+  const v6 = o['numa-nodes'];
+  if (v6 !== undefined) out['numa-nodes'] = v6;
+  return out;
+}
+
+/** The fast clone of the members of `MachineInfo`, into `out` (for a union with this branch). */
+export function fastCloneMachineInfoMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['name'] = v0;
+  const v1 = o['arch'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['arch'] = v1;
+  const v2 = o['alias'];
+  if (v2 !== undefined) out['alias'] = v2;
+  const v3 = o['is-default'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['is-default'] = v3;
+  const v4 = o['cpu-max'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['cpu-max'] = v4;
+  const v5 = o['acpi'];
+  if (v5 !== undefined) out['acpi'] = fastCloneAcpiOemIds(v5);
+  const v6 = o['numa-nodes'];
+  if (v6 !== undefined) out['numa-nodes'] = v6;
 }
 
 /** The decode walk of a list of `MachineInfo`. */
@@ -526,10 +526,10 @@ export function decodeMachineInfoList(
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(decodeMachineInfo(c, x[i], clean));
+    for (; i < n; i++) out[i] = decodeMachineInfo(c, x[i], clean);
   } catch (e) {
     throw addKey(e, i);
   }
@@ -544,28 +544,14 @@ export function encodeMachineInfoList(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(encodeMachineInfo(c, x[i], clean));
+    for (; i < n; i++) out[i] = encodeMachineInfo(c, x[i], clean);
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `MachineInfo`. */
-export function cloneMachineInfoList(x: unknown, clean: boolean = pristine()): MachineInfoList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(cloneMachineInfo(x[i], clean));
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as MachineInfoList;
 }
 
 /** Whether decoding `x` as a list of `MachineInfo` would give back `x`. */
@@ -576,6 +562,27 @@ export function checkMachineInfoList(x: unknown, s: boolean): boolean {
     if (!checkMachineInfo(v, s)) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `MachineInfo`: a deep copy that shares no object with `x`. */
+export function cloneMachineInfoList(x: unknown): MachineInfoList {
+  if (pristine()) {
+    try {
+      return fastCloneMachineInfoList(x) as unknown as MachineInfoList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitMachineInfoList(cloneVisitor, null, x) as MachineInfoList;
+}
+
+/** The fast clone of a list of `MachineInfo` (see cloneFoo). */
+export function fastCloneMachineInfoList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = fastCloneMachineInfo(x[i]);
+  return out;
 }
 
 /** The decode walk of the members of `VcpuInfoBase`, into `out`. */
@@ -698,49 +705,6 @@ export function encodeVcpuInfoBase(
   return out;
 }
 
-/** The clone walk of the members of `VcpuInfoBase`, into `out`. */
-export function cloneVcpuInfoBaseMembers(src: PlainObject, out: PlainObject, clean: boolean): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
-  if (x0 !== undefined) {
-    out['cpu-index'] = x0;
-  }
-  const x1 = own || hasOwn(src, 'qom-path') ? src['qom-path'] : undefined;
-  if (x1 !== undefined) {
-    out['qom-path'] = x1;
-  }
-  const x2 = own || hasOwn(src, 'thread-id') ? src['thread-id'] : undefined;
-  if (x2 !== undefined) {
-    out['thread-id'] = x2;
-  }
-  const x3 = own || hasOwn(src, 'arch') ? src['arch'] : undefined;
-  if (x3 !== undefined) {
-    out['arch'] = x3;
-  }
-}
-
-/** The clone walk of `VcpuInfoBase`. */
-export function cloneVcpuInfoBase(x: unknown, clean: boolean = pristine()): VcpuInfoBase {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'cpu-index') ? x['cpu-index'] : undefined;
-  const p1 = own || hasOwn(x, 'qom-path') ? x['qom-path'] : undefined;
-  const p2 = own || hasOwn(x, 'thread-id') ? x['thread-id'] : undefined;
-  const p3 = own || hasOwn(x, 'arch') ? x['arch'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined && p1 !== undefined && p2 !== undefined && p3 !== undefined)
-    out = { 'cpu-index': p0, 'qom-path': p1, 'thread-id': p2, arch: p3 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['cpu-index'] = p0;
-    if (p1 !== undefined) out['qom-path'] = p1;
-    if (p2 !== undefined) out['thread-id'] = p2;
-    if (p3 !== undefined) out['arch'] = p3;
-  }
-
-  return out as unknown as VcpuInfoBase;
-}
-
 /** The fast check of the members of `VcpuInfoBase`: how many `o` has, or -1. */
 export function checkVcpuInfoBaseMembers(o: PlainObject, s: boolean): number {
   let n = 4;
@@ -765,10 +729,61 @@ export function checkVcpuInfoBaseMembers(o: PlainObject, s: boolean): number {
 
 /** Whether decoding `x` as `VcpuInfoBase` would give back `x` (`s`: strictly). */
 export function checkVcpuInfoBase(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkVcpuInfoBaseMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `VcpuInfoBase`: a deep copy that shares no object with `x`. */
+export function cloneVcpuInfoBase(x: unknown): VcpuInfoBase {
+  if (pristine()) {
+    try {
+      return fastCloneVcpuInfoBase(x) as unknown as VcpuInfoBase;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitVcpuInfoBase(cloneVisitor, null, x) as VcpuInfoBase;
+}
+
+/** The fast clone of `VcpuInfoBase` (see cloneFoo). */
+export function fastCloneVcpuInfoBase(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['cpu-index'];
+  const v1 = o['qom-path'];
+  const v2 = o['thread-id'];
+  const v3 = o['arch'];
+  if (v0 === undefined || v1 === undefined || v2 === undefined || v3 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'cpu-index': v0, 'qom-path': v1, 'thread-id': v2, arch: v3 };
+  return out;
+}
+
+/** The fast clone of the members of `VcpuInfoBase`, into `out` (for a union with this branch). */
+export function fastCloneVcpuInfoBaseMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['cpu-index'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['cpu-index'] = v0;
+  const v1 = o['qom-path'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['qom-path'] = v1;
+  const v2 = o['thread-id'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['thread-id'] = v2;
+  const v3 = o['arch'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['arch'] = v3;
 }
 
 /** The decode walk of a list of `HostCpuFlag`. */
@@ -789,10 +804,10 @@ export function decodeHostCpuFlagList(
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.enumValue(null, x[i], enumInfoHostCpuFlag));
+    for (; i < n; i++) out[i] = c.enumValue(null, x[i], enumInfoHostCpuFlag);
   } catch (e) {
     throw addKey(e, i);
   }
@@ -807,28 +822,14 @@ export function encodeHostCpuFlagList(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.enumValue(null, x[i], enumInfoHostCpuFlag));
+    for (; i < n; i++) out[i] = c.enumValue(null, x[i], enumInfoHostCpuFlag);
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `HostCpuFlag`. */
-export function cloneHostCpuFlagList(x: unknown, clean: boolean = pristine()): HostCpuFlagList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as HostCpuFlagList;
 }
 
 /** Whether decoding `x` as a list of `HostCpuFlag` would give back `x`. */
@@ -847,6 +848,27 @@ export function checkHostCpuFlagList(x: unknown, s: boolean): boolean {
       return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `HostCpuFlag`: a deep copy that shares no object with `x`. */
+export function cloneHostCpuFlagList(x: unknown): HostCpuFlagList {
+  if (pristine()) {
+    try {
+      return fastCloneHostCpuFlagList(x) as unknown as HostCpuFlagList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitHostCpuFlagList(cloneVisitor, null, x) as HostCpuFlagList;
+}
+
+/** The fast clone of a list of `HostCpuFlag` (see cloneFoo). */
+export function fastCloneHostCpuFlagList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }
 
 /** The decode walk of the members of `VcpuInfoX86`, into `out`. */
@@ -941,50 +963,6 @@ export function encodeVcpuInfoX86(
   return out;
 }
 
-/** The clone walk of the members of `VcpuInfoX86`, into `out`. */
-export function cloneVcpuInfoX86Members(src: PlainObject, out: PlainObject, clean: boolean): void {
-  let k: string | null = null;
-  try {
-    const own = readsOwn(src, clean);
-    const x0 = own || hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
-    if (x0 !== undefined) {
-      out['apic-id'] = x0;
-    }
-    const x1 = own || hasOwn(src, 'flags') ? src['flags'] : undefined;
-    if (x1 !== undefined) {
-      k = 'flags';
-      out['flags'] = cloneHostCpuFlagList(x1, clean);
-      k = null;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-}
-
-/** The clone walk of `VcpuInfoX86`. */
-export function cloneVcpuInfoX86(x: unknown, clean: boolean = pristine()): VcpuInfoX86 {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'apic-id') ? x['apic-id'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined) out = { 'apic-id': p0 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['apic-id'] = p0;
-  }
-  {
-    const x1 = own || hasOwn(x, 'flags') ? x['flags'] : undefined;
-    if (x1 !== undefined) {
-      try {
-        out['flags'] = cloneHostCpuFlagList(x1, clean);
-      } catch (e) {
-        throw addKey(e, 'flags');
-      }
-    }
-  }
-  return out as unknown as VcpuInfoX86;
-}
-
 /** The fast check of the members of `VcpuInfoX86`: how many `o` has, or -1. */
 export function checkVcpuInfoX86Members(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -1005,10 +983,53 @@ export function checkVcpuInfoX86Members(o: PlainObject, s: boolean): number {
 
 /** Whether decoding `x` as `VcpuInfoX86` would give back `x` (`s`: strictly). */
 export function checkVcpuInfoX86(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkVcpuInfoX86Members(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `VcpuInfoX86`: a deep copy that shares no object with `x`. */
+export function cloneVcpuInfoX86(x: unknown): VcpuInfoX86 {
+  if (pristine()) {
+    try {
+      return fastCloneVcpuInfoX86(x) as unknown as VcpuInfoX86;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitVcpuInfoX86(cloneVisitor, null, x) as VcpuInfoX86;
+}
+
+/** The fast clone of `VcpuInfoX86` (see cloneFoo). */
+export function fastCloneVcpuInfoX86(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['apic-id'];
+  const v1 = o['flags'];
+  if (v0 === undefined || v1 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'apic-id': v0, flags: fastCloneHostCpuFlagList(v1) };
+  return out;
+}
+
+/** The fast clone of the members of `VcpuInfoX86`, into `out` (for a union with this branch). */
+export function fastCloneVcpuInfoX86Members(o: PlainObject, out: PlainObject): void {
+  const v0 = o['apic-id'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['apic-id'] = v0;
+  const v1 = o['flags'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['flags'] = fastCloneHostCpuFlagList(v1);
 }
 
 /** The decode walk of the members of `VcpuInfo`, into `out`. */
@@ -1100,37 +1121,6 @@ export function encodeVcpuInfo(c: OutputVisitor, x: unknown, clean: boolean = pr
   return out;
 }
 
-/** The clone walk of the members of `VcpuInfo`, into `out`. */
-export function cloneVcpuInfoMembers(src: PlainObject, out: PlainObject, clean: boolean): void {
-  cloneVcpuInfoBaseMembers(src, out, clean);
-  switch (hasOwn(src, 'arch') ? src['arch'] : undefined) {
-    case 'x86-64':
-      cloneVcpuInfoX86Members(src, out, clean);
-      break;
-    case 'aarch64':
-      break;
-    case 'riscv64':
-      break;
-    case 's390x':
-      break;
-    default:
-      throw FALLBACK;
-  }
-}
-
-/** The clone walk of `VcpuInfo`. */
-export function cloneVcpuInfo(x: unknown, clean: boolean = pristine()): VcpuInfo {
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    cloneVcpuInfoMembers(x, out, clean);
-  } catch (e) {
-    if (e === FALLBACK) return visitVcpuInfo(cloneVisitor, null, x) as VcpuInfo;
-    throw e;
-  }
-  return out as unknown as VcpuInfo;
-}
-
 /** The fast check of the members of `VcpuInfo`: how many `o` has, or -1. */
 export function checkVcpuInfoMembers(o: PlainObject, s: boolean): number {
   let n = checkVcpuInfoBaseMembers(o, s);
@@ -1156,10 +1146,87 @@ export function checkVcpuInfoMembers(o: PlainObject, s: boolean): number {
 
 /** Whether decoding `x` as `VcpuInfo` would give back `x` (`s`: strictly). */
 export function checkVcpuInfo(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkVcpuInfoMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `VcpuInfo`: a deep copy that shares no object with `x`. */
+export function cloneVcpuInfo(x: unknown): VcpuInfo {
+  if (pristine()) {
+    try {
+      return fastCloneVcpuInfo(x) as unknown as VcpuInfo;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitVcpuInfo(cloneVisitor, null, x) as VcpuInfo;
+}
+
+/** The fast clone of `VcpuInfo` (see cloneFoo). */
+export function fastCloneVcpuInfo(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['cpu-index'];
+  const v1 = o['qom-path'];
+  const v2 = o['thread-id'];
+  const v3 = o['arch'];
+  if (v0 === undefined || v1 === undefined || v2 === undefined || v3 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'cpu-index': v0, 'qom-path': v1, 'thread-id': v2, arch: v3 };
+  switch (o['arch']) {
+    case 'x86-64':
+      fastCloneVcpuInfoX86Members(o, out);
+      break;
+    case 'aarch64':
+      break;
+    case 'riscv64':
+      break;
+    case 's390x':
+      break;
+    default:
+      throw GIVE_UP;
+  }
+  return out;
+}
+
+/** The fast clone of the members of `VcpuInfo`, into `out` (for a union with this branch). */
+export function fastCloneVcpuInfoMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['cpu-index'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['cpu-index'] = v0;
+  const v1 = o['qom-path'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['qom-path'] = v1;
+  const v2 = o['thread-id'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['thread-id'] = v2;
+  const v3 = o['arch'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['arch'] = v3;
+  switch (o['arch']) {
+    case 'x86-64':
+      fastCloneVcpuInfoX86Members(o, out);
+      break;
+    case 'aarch64':
+      break;
+    case 'riscv64':
+      break;
+    case 's390x':
+      break;
+    default:
+      throw GIVE_UP;
+  }
 }
 
 /** The decode walk of a list of `VcpuInfo`. */
@@ -1176,10 +1243,10 @@ export function decodeVcpuInfoList(c: InputVisitor, x: unknown, clean?: boolean)
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(decodeVcpuInfo(c, x[i], clean));
+    for (; i < n; i++) out[i] = decodeVcpuInfo(c, x[i], clean);
   } catch (e) {
     throw addKey(e, i);
   }
@@ -1194,28 +1261,14 @@ export function encodeVcpuInfoList(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(encodeVcpuInfo(c, x[i], clean));
+    for (; i < n; i++) out[i] = encodeVcpuInfo(c, x[i], clean);
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `VcpuInfo`. */
-export function cloneVcpuInfoList(x: unknown, clean: boolean = pristine()): VcpuInfoList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(cloneVcpuInfo(x[i], clean));
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as VcpuInfoList;
 }
 
 /** Whether decoding `x` as a list of `VcpuInfo` would give back `x`. */
@@ -1226,6 +1279,27 @@ export function checkVcpuInfoList(x: unknown, s: boolean): boolean {
     if (!checkVcpuInfo(v, s)) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `VcpuInfo`: a deep copy that shares no object with `x`. */
+export function cloneVcpuInfoList(x: unknown): VcpuInfoList {
+  if (pristine()) {
+    try {
+      return fastCloneVcpuInfoList(x) as unknown as VcpuInfoList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitVcpuInfoList(cloneVisitor, null, x) as VcpuInfoList;
+}
+
+/** The fast clone of a list of `VcpuInfo` (see cloneFoo). */
+export function fastCloneVcpuInfoList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = fastCloneVcpuInfo(x[i]);
+  return out;
 }
 
 /** The decode walk of the members of `q_obj_machine_reset-arg`, into `out`. */
@@ -1309,30 +1383,6 @@ export function encodeMachineResetArguments(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_machine_reset-arg`, into `out`. */
-export function cloneMachineResetArgumentsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'hard') ? src['hard'] : undefined;
-  if (x0 !== undefined) {
-    out['hard'] = x0;
-  }
-}
-
-/** The clone walk of `q_obj_machine_reset-arg`. */
-export function cloneMachineResetArguments(
-  x: unknown,
-  clean: boolean = pristine(),
-): MachineResetArguments {
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  cloneMachineResetArgumentsMembers(x, out, clean);
-  return out as unknown as MachineResetArguments;
-}
-
 /** The fast check of the members of `q_obj_machine_reset-arg`: how many `o` has, or -1. */
 export function checkMachineResetArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 0;
@@ -1347,10 +1397,48 @@ export function checkMachineResetArgumentsMembers(o: PlainObject, s: boolean): n
 
 /** Whether decoding `x` as `q_obj_machine_reset-arg` would give back `x` (`s`: strictly). */
 export function checkMachineResetArguments(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkMachineResetArgumentsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_machine_reset-arg`: a deep copy that shares no object with `x`. */
+export function cloneMachineResetArguments(x: unknown): MachineResetArguments {
+  if (pristine()) {
+    try {
+      return fastCloneMachineResetArguments(x) as unknown as MachineResetArguments;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitMachineResetArguments(cloneVisitor, null, x) as MachineResetArguments;
+}
+
+/** The fast clone of `q_obj_machine_reset-arg` (see cloneFoo). */
+export function fastCloneMachineResetArguments(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const out: PlainObject = {};
+  const v0 = o['hard'];
+  if (v0 !== undefined) out['hard'] = v0;
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_machine_reset-arg`, into `out` (for a union with this branch). */
+export function fastCloneMachineResetArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['hard'];
+  if (v0 !== undefined) out['hard'] = v0;
 }
 
 /** The decode walk of the members of `q_obj_device-attach-arg`, into `out`. */
@@ -1461,56 +1549,6 @@ export function encodeDeviceAttachArguments(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_device-attach-arg`, into `out`. */
-export function cloneDeviceAttachArgumentsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'driver') ? src['driver'] : undefined;
-  if (x0 !== undefined) {
-    out['driver'] = x0;
-  }
-  const x1 = own || hasOwn(src, 'id') ? src['id'] : undefined;
-  if (x1 !== undefined) {
-    out['id'] = x1;
-  }
-  const x2 = own || hasOwn(src, 'bus') ? src['bus'] : undefined;
-  if (x2 !== undefined) {
-    out['bus'] = x2;
-  }
-}
-
-/** The clone walk of `q_obj_device-attach-arg`. */
-export function cloneDeviceAttachArguments(
-  x: unknown,
-  clean: boolean = pristine(),
-): DeviceAttachArguments {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'driver') ? x['driver'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined) out = { driver: p0 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['driver'] = p0;
-  }
-  {
-    const x1 = own || hasOwn(x, 'id') ? x['id'] : undefined;
-    if (x1 !== undefined) {
-      out['id'] = x1;
-    }
-  }
-  {
-    const x2 = own || hasOwn(x, 'bus') ? x['bus'] : undefined;
-    if (x2 !== undefined) {
-      out['bus'] = x2;
-    }
-  }
-  return out as unknown as DeviceAttachArguments;
-}
-
 /** The fast check of the members of `q_obj_device-attach-arg`: how many `o` has, or -1. */
 export function checkDeviceAttachArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -1532,10 +1570,57 @@ export function checkDeviceAttachArgumentsMembers(o: PlainObject, s: boolean): n
 
 /** Whether decoding `x` as `q_obj_device-attach-arg` would give back `x` (`s`: strictly). */
 export function checkDeviceAttachArguments(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkDeviceAttachArgumentsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_device-attach-arg`: a deep copy that shares no object with `x`. */
+export function cloneDeviceAttachArguments(x: unknown): DeviceAttachArguments {
+  if (pristine()) {
+    try {
+      return fastCloneDeviceAttachArguments(x) as unknown as DeviceAttachArguments;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitDeviceAttachArguments(cloneVisitor, null, x) as DeviceAttachArguments;
+}
+
+/** The fast clone of `q_obj_device-attach-arg` (see cloneFoo). */
+export function fastCloneDeviceAttachArguments(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['driver'];
+  if (v0 === undefined) throw GIVE_UP;
+  const out: PlainObject = { driver: v0 };
+  const v1 = o['id'];
+  if (v1 !== undefined) out['id'] = v1;
+  const v2 = o['bus'];
+  if (v2 !== undefined) out['bus'] = v2;
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_device-attach-arg`, into `out` (for a union with this branch). */
+export function fastCloneDeviceAttachArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['driver'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['driver'] = v0;
+  const v1 = o['id'];
+  if (v1 !== undefined) out['id'] = v1;
+  const v2 = o['bus'];
+  if (v2 !== undefined) out['bus'] = v2;
 }
 
 /** The decode walk of the members of `MachineDiagnostics`, into `out`. */
@@ -1828,178 +1913,6 @@ export function encodeMachineDiagnostics(
   return out;
 }
 
-/** The clone walk of the members of `MachineDiagnostics`, into `out`. */
-export function cloneMachineDiagnosticsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  let k: string | null = null;
-  try {
-    const own = readsOwn(src, clean);
-    const x0 = own || hasOwn(src, 'hostname') ? src['hostname'] : undefined;
-    if (x0 !== undefined) {
-      out['hostname'] = x0;
-    }
-    const x1 = own || hasOwn(src, 'load') ? src['load'] : undefined;
-    if (x1 !== undefined) {
-      out['load'] = x1;
-    }
-    const x2 = own || hasOwn(src, 'uptime-ns') ? src['uptime-ns'] : undefined;
-    if (x2 !== undefined) {
-      out['uptime-ns'] = x2;
-    }
-    const x3 = own || hasOwn(src, 'nice') ? src['nice'] : undefined;
-    if (x3 !== undefined) {
-      out['nice'] = x3;
-    }
-    const x4 = own || hasOwn(src, 'clock-skew-ms') ? src['clock-skew-ms'] : undefined;
-    if (x4 !== undefined) {
-      out['clock-skew-ms'] = x4;
-    }
-    const x5 = own || hasOwn(src, 'last-exit-code') ? src['last-exit-code'] : undefined;
-    if (x5 !== undefined) {
-      out['last-exit-code'] = x5;
-    }
-    const x6 = own || hasOwn(src, 'rtc-offset') ? src['rtc-offset'] : undefined;
-    if (x6 !== undefined) {
-      out['rtc-offset'] = x6;
-    }
-    const x7 = own || hasOwn(src, 'boot-index') ? src['boot-index'] : undefined;
-    if (x7 !== undefined) {
-      out['boot-index'] = x7;
-    }
-    const x8 = own || hasOwn(src, 'monitor-port') ? src['monitor-port'] : undefined;
-    if (x8 !== undefined) {
-      out['monitor-port'] = x8;
-    }
-    const x9 = own || hasOwn(src, 'pid') ? src['pid'] : undefined;
-    if (x9 !== undefined) {
-      out['pid'] = x9;
-    }
-    const x10 = own || hasOwn(src, 'generation') ? src['generation'] : undefined;
-    if (x10 !== undefined) {
-      out['generation'] = x10;
-    }
-    const x11 = own || hasOwn(src, 'ram-size') ? src['ram-size'] : undefined;
-    if (x11 !== undefined) {
-      out['ram-size'] = x11;
-    }
-    const x12 = own || hasOwn(src, 'accelerated') ? src['accelerated'] : undefined;
-    if (x12 !== undefined) {
-      out['accelerated'] = x12;
-    }
-    const x13 = own || hasOwn(src, 'pending-reset') ? src['pending-reset'] : undefined;
-    if (x13 !== undefined) {
-      out['pending-reset'] = x13;
-    }
-    const x14 = own || hasOwn(src, 'extra') ? src['extra'] : undefined;
-    if (x14 !== undefined) {
-      k = 'extra';
-      out['extra'] = copyJsonValue(x14, false);
-      k = null;
-    }
-    const x15 = own || hasOwn(src, 'extra-type') ? src['extra-type'] : undefined;
-    if (x15 !== undefined) {
-      out['extra-type'] = x15;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-}
-
-/** The clone walk of `MachineDiagnostics`. */
-export function cloneMachineDiagnostics(
-  x: unknown,
-  clean: boolean = pristine(),
-): MachineDiagnostics {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'hostname') ? x['hostname'] : undefined;
-  const p1 = own || hasOwn(x, 'load') ? x['load'] : undefined;
-  const p2 = own || hasOwn(x, 'uptime-ns') ? x['uptime-ns'] : undefined;
-  const p3 = own || hasOwn(x, 'nice') ? x['nice'] : undefined;
-  const p4 = own || hasOwn(x, 'clock-skew-ms') ? x['clock-skew-ms'] : undefined;
-  const p5 = own || hasOwn(x, 'last-exit-code') ? x['last-exit-code'] : undefined;
-  const p6 = own || hasOwn(x, 'rtc-offset') ? x['rtc-offset'] : undefined;
-  const p7 = own || hasOwn(x, 'boot-index') ? x['boot-index'] : undefined;
-  const p8 = own || hasOwn(x, 'monitor-port') ? x['monitor-port'] : undefined;
-  const p9 = own || hasOwn(x, 'pid') ? x['pid'] : undefined;
-  const p10 = own || hasOwn(x, 'generation') ? x['generation'] : undefined;
-  const p11 = own || hasOwn(x, 'ram-size') ? x['ram-size'] : undefined;
-  const p12 = own || hasOwn(x, 'accelerated') ? x['accelerated'] : undefined;
-  let out: PlainObject;
-  if (
-    p0 !== undefined &&
-    p1 !== undefined &&
-    p2 !== undefined &&
-    p3 !== undefined &&
-    p4 !== undefined &&
-    p5 !== undefined &&
-    p6 !== undefined &&
-    p7 !== undefined &&
-    p8 !== undefined &&
-    p9 !== undefined &&
-    p10 !== undefined &&
-    p11 !== undefined &&
-    p12 !== undefined
-  )
-    out = {
-      hostname: p0,
-      load: p1,
-      'uptime-ns': p2,
-      nice: p3,
-      'clock-skew-ms': p4,
-      'last-exit-code': p5,
-      'rtc-offset': p6,
-      'boot-index': p7,
-      'monitor-port': p8,
-      pid: p9,
-      generation: p10,
-      'ram-size': p11,
-      accelerated: p12,
-    };
-  else {
-    out = {};
-    if (p0 !== undefined) out['hostname'] = p0;
-    if (p1 !== undefined) out['load'] = p1;
-    if (p2 !== undefined) out['uptime-ns'] = p2;
-    if (p3 !== undefined) out['nice'] = p3;
-    if (p4 !== undefined) out['clock-skew-ms'] = p4;
-    if (p5 !== undefined) out['last-exit-code'] = p5;
-    if (p6 !== undefined) out['rtc-offset'] = p6;
-    if (p7 !== undefined) out['boot-index'] = p7;
-    if (p8 !== undefined) out['monitor-port'] = p8;
-    if (p9 !== undefined) out['pid'] = p9;
-    if (p10 !== undefined) out['generation'] = p10;
-    if (p11 !== undefined) out['ram-size'] = p11;
-    if (p12 !== undefined) out['accelerated'] = p12;
-  }
-  {
-    const x13 = own || hasOwn(x, 'pending-reset') ? x['pending-reset'] : undefined;
-    if (x13 !== undefined) {
-      out['pending-reset'] = x13;
-    }
-  }
-  {
-    const x14 = own || hasOwn(x, 'extra') ? x['extra'] : undefined;
-    if (x14 !== undefined) {
-      try {
-        out['extra'] = copyJsonValue(x14, false);
-      } catch (e) {
-        throw addKey(e, 'extra');
-      }
-    }
-  }
-  {
-    const x15 = own || hasOwn(x, 'extra-type') ? x['extra-type'] : undefined;
-    if (x15 !== undefined) {
-      out['extra-type'] = x15;
-    }
-  }
-  return out as unknown as MachineDiagnostics;
-}
-
 /** The fast check of the members of `MachineDiagnostics`: how many `o` has, or -1. */
 export function checkMachineDiagnosticsMembers(o: PlainObject, s: boolean): number {
   let n = 14;
@@ -2080,8 +1993,138 @@ export function checkMachineDiagnosticsMembers(o: PlainObject, s: boolean): numb
 
 /** Whether decoding `x` as `MachineDiagnostics` would give back `x` (`s`: strictly). */
 export function checkMachineDiagnostics(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkMachineDiagnosticsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `MachineDiagnostics`: a deep copy that shares no object with `x`. */
+export function cloneMachineDiagnostics(x: unknown): MachineDiagnostics {
+  if (pristine()) {
+    try {
+      return fastCloneMachineDiagnostics(x) as unknown as MachineDiagnostics;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitMachineDiagnostics(cloneVisitor, null, x) as MachineDiagnostics;
+}
+
+/** The fast clone of `MachineDiagnostics` (see cloneFoo). */
+export function fastCloneMachineDiagnostics(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['hostname'];
+  const v1 = o['load'];
+  const v2 = o['uptime-ns'];
+  const v3 = o['nice'];
+  const v4 = o['clock-skew-ms'];
+  const v5 = o['last-exit-code'];
+  const v6 = o['rtc-offset'];
+  const v7 = o['boot-index'];
+  const v8 = o['monitor-port'];
+  const v9 = o['pid'];
+  const v10 = o['generation'];
+  const v11 = o['ram-size'];
+  const v12 = o['accelerated'];
+  if (
+    v0 === undefined ||
+    v1 === undefined ||
+    v2 === undefined ||
+    v3 === undefined ||
+    v4 === undefined ||
+    v5 === undefined ||
+    v6 === undefined ||
+    v7 === undefined ||
+    v8 === undefined ||
+    v9 === undefined ||
+    v10 === undefined ||
+    v11 === undefined ||
+    v12 === undefined
+  )
+    throw GIVE_UP;
+  const out: PlainObject = {
+    hostname: v0,
+    load: v1,
+    'uptime-ns': v2,
+    nice: v3,
+    'clock-skew-ms': v4,
+    'last-exit-code': v5,
+    'rtc-offset': v6,
+    'boot-index': v7,
+    'monitor-port': v8,
+    pid: v9,
+    generation: v10,
+    'ram-size': v11,
+    accelerated: v12,
+  };
+  const v13 = o['pending-reset'];
+  if (v13 !== undefined) out['pending-reset'] = v13;
+  const v14 = o['extra'];
+  if (v14 !== undefined) out['extra'] = copyJsonValue(v14, false);
+  const v15 = o['extra-type'];
+  if (v15 === undefined) throw GIVE_UP;
+  out['extra-type'] = v15;
+  return out;
+}
+
+/** The fast clone of the members of `MachineDiagnostics`, into `out` (for a union with this branch). */
+export function fastCloneMachineDiagnosticsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['hostname'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['hostname'] = v0;
+  const v1 = o['load'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['load'] = v1;
+  const v2 = o['uptime-ns'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['uptime-ns'] = v2;
+  const v3 = o['nice'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['nice'] = v3;
+  const v4 = o['clock-skew-ms'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['clock-skew-ms'] = v4;
+  const v5 = o['last-exit-code'];
+  if (v5 === undefined) throw GIVE_UP;
+  out['last-exit-code'] = v5;
+  const v6 = o['rtc-offset'];
+  if (v6 === undefined) throw GIVE_UP;
+  out['rtc-offset'] = v6;
+  const v7 = o['boot-index'];
+  if (v7 === undefined) throw GIVE_UP;
+  out['boot-index'] = v7;
+  const v8 = o['monitor-port'];
+  if (v8 === undefined) throw GIVE_UP;
+  out['monitor-port'] = v8;
+  const v9 = o['pid'];
+  if (v9 === undefined) throw GIVE_UP;
+  out['pid'] = v9;
+  const v10 = o['generation'];
+  if (v10 === undefined) throw GIVE_UP;
+  out['generation'] = v10;
+  const v11 = o['ram-size'];
+  if (v11 === undefined) throw GIVE_UP;
+  out['ram-size'] = v11;
+  const v12 = o['accelerated'];
+  if (v12 === undefined) throw GIVE_UP;
+  out['accelerated'] = v12;
+  const v13 = o['pending-reset'];
+  if (v13 !== undefined) out['pending-reset'] = v13;
+  const v14 = o['extra'];
+  if (v14 !== undefined) out['extra'] = copyJsonValue(v14, false);
+  const v15 = o['extra-type'];
+  if (v15 === undefined) throw GIVE_UP;
+  out['extra-type'] = v15;
 }

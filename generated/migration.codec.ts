@@ -6,8 +6,16 @@ import type {
   MigrateSetParameters,
   MigrationParameters,
 } from './migration.js';
-import { enumInfoBackendTransfer } from './migration.visit.js';
 import {
+  enumInfoBackendTransfer,
+  visitBackendTransferList,
+  visitMigrateArguments,
+  visitMigrateSetParameters,
+  visitMigrationParameters,
+} from './migration.visit.js';
+import { cloneVisitor } from './runtime/clone-visitor.js';
+import {
+  GIVE_UP,
   checkUnexpected,
   keepUnexpected,
   keyCount,
@@ -42,10 +50,10 @@ export function decodeBackendTransferList(
   }
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.enumValue(null, x[i], enumInfoBackendTransfer));
+    for (; i < n; i++) out[i] = c.enumValue(null, x[i], enumInfoBackendTransfer);
   } catch (e) {
     throw addKey(e, i);
   }
@@ -60,31 +68,14 @@ export function encodeBackendTransferList(
 ): unknown {
   if (!Array.isArray(x)) throw wrongType('array');
   const n = x.length;
-  const out: unknown[] = [];
+  const out: unknown[] = new Array(n);
   let i = 0;
   try {
-    for (; i < n; i++) out.push(c.enumValue(null, x[i], enumInfoBackendTransfer));
+    for (; i < n; i++) out[i] = c.enumValue(null, x[i], enumInfoBackendTransfer);
   } catch (e) {
     throw addKey(e, i);
   }
   return out;
-}
-
-/** The clone walk of a list of `BackendTransfer`. */
-export function cloneBackendTransferList(
-  x: unknown,
-  clean: boolean = pristine(),
-): BackendTransferList {
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = [];
-  let i = 0;
-  try {
-    for (; i < n; i++) out.push(x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as BackendTransferList;
 }
 
 /** Whether decoding `x` as a list of `BackendTransfer` would give back `x`. */
@@ -95,6 +86,27 @@ export function checkBackendTransferList(x: unknown, s: boolean): boolean {
     if (!(v === 'virtio-net-tap')) return false;
   }
   return true;
+}
+
+/** The clone (QAPI_CLONE) of a list of `BackendTransfer`: a deep copy that shares no object with `x`. */
+export function cloneBackendTransferList(x: unknown): BackendTransferList {
+  if (pristine()) {
+    try {
+      return fastCloneBackendTransferList(x) as unknown as BackendTransferList;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBackendTransferList(cloneVisitor, null, x) as BackendTransferList;
+}
+
+/** The fast clone of a list of `BackendTransfer` (see cloneFoo). */
+export function fastCloneBackendTransferList(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw GIVE_UP;
+  const n = x.length;
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = x[i];
+  return out;
 }
 
 /** The decode walk of the members of `MigrateSetParameters`, into `out`. */
@@ -259,57 +271,6 @@ export function encodeMigrateSetParameters(
   return out;
 }
 
-/** The clone walk of the members of `MigrateSetParameters`, into `out`. */
-export function cloneMigrateSetParametersMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  let k: string | null = null;
-  try {
-    const own = readsOwn(src, clean);
-    const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
-    if (x0 !== undefined) {
-      out['max-bandwidth'] = x0;
-    }
-    const x1 = own || hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
-    if (x1 !== undefined) {
-      out['downtime-limit'] = x1;
-    }
-    const x2 = own || hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
-    if (x2 !== undefined) {
-      out['multifd-channels'] = x2;
-    }
-    const x3 = own || hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
-    if (x3 !== undefined) {
-      out['tls-creds'] = x3;
-    }
-    const x4 = own || hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
-    if (x4 !== undefined) {
-      out['compress-level'] = x4;
-    }
-    const x5 = own || hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
-    if (x5 !== undefined) {
-      k = 'backend-transfer';
-      out['backend-transfer'] = cloneBackendTransferList(x5, clean);
-      k = null;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-}
-
-/** The clone walk of `MigrateSetParameters`. */
-export function cloneMigrateSetParameters(
-  x: unknown,
-  clean: boolean = pristine(),
-): MigrateSetParameters {
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  cloneMigrateSetParametersMembers(x, out, clean);
-  return out as unknown as MigrateSetParameters;
-}
-
 /** The fast check of the members of `MigrateSetParameters`: how many `o` has, or -1. */
 export function checkMigrateSetParametersMembers(o: PlainObject, s: boolean): number {
   let n = 0;
@@ -353,10 +314,68 @@ export function checkMigrateSetParametersMembers(o: PlainObject, s: boolean): nu
 
 /** Whether decoding `x` as `MigrateSetParameters` would give back `x` (`s`: strictly). */
 export function checkMigrateSetParameters(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkMigrateSetParametersMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `MigrateSetParameters`: a deep copy that shares no object with `x`. */
+export function cloneMigrateSetParameters(x: unknown): MigrateSetParameters {
+  if (pristine()) {
+    try {
+      return fastCloneMigrateSetParameters(x) as unknown as MigrateSetParameters;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitMigrateSetParameters(cloneVisitor, null, x) as MigrateSetParameters;
+}
+
+/** The fast clone of `MigrateSetParameters` (see cloneFoo). */
+export function fastCloneMigrateSetParameters(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const out: PlainObject = {};
+  const v0 = o['max-bandwidth'];
+  if (v0 !== undefined) out['max-bandwidth'] = v0;
+  const v1 = o['downtime-limit'];
+  if (v1 !== undefined) out['downtime-limit'] = v1;
+  const v2 = o['multifd-channels'];
+  if (v2 !== undefined) out['multifd-channels'] = v2;
+  const v3 = o['tls-creds'];
+  if (v3 !== undefined) out['tls-creds'] = v3;
+  const v4 = o['compress-level'];
+  if (v4 !== undefined) out['compress-level'] = v4;
+  const v5 = o['backend-transfer'];
+  if (v5 !== undefined) out['backend-transfer'] = fastCloneBackendTransferList(v5);
+  return out;
+}
+
+/** The fast clone of the members of `MigrateSetParameters`, into `out` (for a union with this branch). */
+export function fastCloneMigrateSetParametersMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['max-bandwidth'];
+  if (v0 !== undefined) out['max-bandwidth'] = v0;
+  const v1 = o['downtime-limit'];
+  if (v1 !== undefined) out['downtime-limit'] = v1;
+  const v2 = o['multifd-channels'];
+  if (v2 !== undefined) out['multifd-channels'] = v2;
+  const v3 = o['tls-creds'];
+  if (v3 !== undefined) out['tls-creds'] = v3;
+  const v4 = o['compress-level'];
+  if (v4 !== undefined) out['compress-level'] = v4;
+  const v5 = o['backend-transfer'];
+  if (v5 !== undefined) out['backend-transfer'] = fastCloneBackendTransferList(v5);
 }
 
 /** The decode walk of the members of `MigrationParameters`, into `out`. */
@@ -521,57 +540,6 @@ export function encodeMigrationParameters(
   return out;
 }
 
-/** The clone walk of the members of `MigrationParameters`, into `out`. */
-export function cloneMigrationParametersMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  let k: string | null = null;
-  try {
-    const own = readsOwn(src, clean);
-    const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
-    if (x0 !== undefined) {
-      out['max-bandwidth'] = x0;
-    }
-    const x1 = own || hasOwn(src, 'downtime-limit') ? src['downtime-limit'] : undefined;
-    if (x1 !== undefined) {
-      out['downtime-limit'] = x1;
-    }
-    const x2 = own || hasOwn(src, 'multifd-channels') ? src['multifd-channels'] : undefined;
-    if (x2 !== undefined) {
-      out['multifd-channels'] = x2;
-    }
-    const x3 = own || hasOwn(src, 'tls-creds') ? src['tls-creds'] : undefined;
-    if (x3 !== undefined) {
-      out['tls-creds'] = x3;
-    }
-    const x4 = own || hasOwn(src, 'compress-level') ? src['compress-level'] : undefined;
-    if (x4 !== undefined) {
-      out['compress-level'] = x4;
-    }
-    const x5 = own || hasOwn(src, 'backend-transfer') ? src['backend-transfer'] : undefined;
-    if (x5 !== undefined) {
-      k = 'backend-transfer';
-      out['backend-transfer'] = cloneBackendTransferList(x5, clean);
-      k = null;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-}
-
-/** The clone walk of `MigrationParameters`. */
-export function cloneMigrationParameters(
-  x: unknown,
-  clean: boolean = pristine(),
-): MigrationParameters {
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  cloneMigrationParametersMembers(x, out, clean);
-  return out as unknown as MigrationParameters;
-}
-
 /** The fast check of the members of `MigrationParameters`: how many `o` has, or -1. */
 export function checkMigrationParametersMembers(o: PlainObject, s: boolean): number {
   let n = 0;
@@ -615,10 +583,68 @@ export function checkMigrationParametersMembers(o: PlainObject, s: boolean): num
 
 /** Whether decoding `x` as `MigrationParameters` would give back `x` (`s`: strictly). */
 export function checkMigrationParameters(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkMigrationParametersMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `MigrationParameters`: a deep copy that shares no object with `x`. */
+export function cloneMigrationParameters(x: unknown): MigrationParameters {
+  if (pristine()) {
+    try {
+      return fastCloneMigrationParameters(x) as unknown as MigrationParameters;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitMigrationParameters(cloneVisitor, null, x) as MigrationParameters;
+}
+
+/** The fast clone of `MigrationParameters` (see cloneFoo). */
+export function fastCloneMigrationParameters(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const out: PlainObject = {};
+  const v0 = o['max-bandwidth'];
+  if (v0 !== undefined) out['max-bandwidth'] = v0;
+  const v1 = o['downtime-limit'];
+  if (v1 !== undefined) out['downtime-limit'] = v1;
+  const v2 = o['multifd-channels'];
+  if (v2 !== undefined) out['multifd-channels'] = v2;
+  const v3 = o['tls-creds'];
+  if (v3 !== undefined) out['tls-creds'] = v3;
+  const v4 = o['compress-level'];
+  if (v4 !== undefined) out['compress-level'] = v4;
+  const v5 = o['backend-transfer'];
+  if (v5 !== undefined) out['backend-transfer'] = fastCloneBackendTransferList(v5);
+  return out;
+}
+
+/** The fast clone of the members of `MigrationParameters`, into `out` (for a union with this branch). */
+export function fastCloneMigrationParametersMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['max-bandwidth'];
+  if (v0 !== undefined) out['max-bandwidth'] = v0;
+  const v1 = o['downtime-limit'];
+  if (v1 !== undefined) out['downtime-limit'] = v1;
+  const v2 = o['multifd-channels'];
+  if (v2 !== undefined) out['multifd-channels'] = v2;
+  const v3 = o['tls-creds'];
+  if (v3 !== undefined) out['tls-creds'] = v3;
+  const v4 = o['compress-level'];
+  if (v4 !== undefined) out['compress-level'] = v4;
+  const v5 = o['backend-transfer'];
+  if (v5 !== undefined) out['backend-transfer'] = fastCloneBackendTransferList(v5);
 }
 
 /** The decode walk of the members of `q_obj_migrate-arg`, into `out`. */
@@ -716,43 +742,6 @@ export function encodeMigrateArguments(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_migrate-arg`, into `out`. */
-export function cloneMigrateArgumentsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  const own = readsOwn(src, clean);
-  const x0 = own || hasOwn(src, 'uri') ? src['uri'] : undefined;
-  if (x0 !== undefined) {
-    out['uri'] = x0;
-  }
-  const x1 = own || hasOwn(src, 'resume') ? src['resume'] : undefined;
-  if (x1 !== undefined) {
-    out['resume'] = x1;
-  }
-}
-
-/** The clone walk of `q_obj_migrate-arg`. */
-export function cloneMigrateArguments(x: unknown, clean: boolean = pristine()): MigrateArguments {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'uri') ? x['uri'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined) out = { uri: p0 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['uri'] = p0;
-  }
-  {
-    const x1 = own || hasOwn(x, 'resume') ? x['resume'] : undefined;
-    if (x1 !== undefined) {
-      out['resume'] = x1;
-    }
-  }
-  return out as unknown as MigrateArguments;
-}
-
 /** The fast check of the members of `q_obj_migrate-arg`: how many `o` has, or -1. */
 export function checkMigrateArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -769,8 +758,51 @@ export function checkMigrateArgumentsMembers(o: PlainObject, s: boolean): number
 
 /** Whether decoding `x` as `q_obj_migrate-arg` would give back `x` (`s`: strictly). */
 export function checkMigrateArguments(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkMigrateArgumentsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_migrate-arg`: a deep copy that shares no object with `x`. */
+export function cloneMigrateArguments(x: unknown): MigrateArguments {
+  if (pristine()) {
+    try {
+      return fastCloneMigrateArguments(x) as unknown as MigrateArguments;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitMigrateArguments(cloneVisitor, null, x) as MigrateArguments;
+}
+
+/** The fast clone of `q_obj_migrate-arg` (see cloneFoo). */
+export function fastCloneMigrateArguments(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['uri'];
+  if (v0 === undefined) throw GIVE_UP;
+  const out: PlainObject = { uri: v0 };
+  const v1 = o['resume'];
+  if (v1 !== undefined) out['resume'] = v1;
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_migrate-arg`, into `out` (for a union with this branch). */
+export function fastCloneMigrateArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['uri'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['uri'] = v0;
+  const v1 = o['resume'];
+  if (v1 !== undefined) out['resume'] = v1;
 }

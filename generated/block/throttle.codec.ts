@@ -3,6 +3,7 @@
 import { visit_bool, visit_int } from '../builtin.visit.js';
 import { cloneVisitor } from '../runtime/clone-visitor.js';
 import {
+  GIVE_UP,
   checkUnexpected,
   keepUnexpected,
   keyCount,
@@ -22,12 +23,13 @@ import {
 } from '../runtime/visitor.js';
 import {
   checkThrottleLimits,
-  cloneThrottleLimits,
   decodeThrottleLimits,
   encodeThrottleLimits,
+  fastCloneThrottleLimits,
 } from './limits.codec.js';
 import { visitThrottlePreset } from './limits.visit.js';
 import type { BlockSetIoLimitsArguments, IoLimitSpec } from './throttle.js';
+import { visitBlockSetIoLimitsArguments, visitIoLimitSpec } from './throttle.visit.js';
 
 function decodeAlternativesIoLimitSpec_3(v: Visitor, _key: Key, x: unknown): unknown {
   return decodeThrottleLimits(v as InputVisitor, x, pristine());
@@ -57,20 +59,6 @@ export function encodeIoLimitSpec(c: OutputVisitor, x: unknown, _clean?: boolean
   return c.alternate(null, x, 'IoLimitSpec', encodeAlternativesIoLimitSpec);
 }
 
-function cloneAlternativesIoLimitSpec_3(_v: Visitor, _key: Key, x: unknown): unknown {
-  return cloneThrottleLimits(x, pristine());
-}
-
-/** The clone walk of `IoLimitSpec` (an alternate). */
-export function cloneIoLimitSpec(x: unknown, _clean?: boolean): IoLimitSpec {
-  return cloneVisitor.alternate(
-    null,
-    x,
-    'IoLimitSpec',
-    cloneAlternativesIoLimitSpec,
-  ) as IoLimitSpec;
-}
-
 /** Whether decoding `x` as `IoLimitSpec` would give back `x`. */
 export function checkIoLimitSpec(x: unknown, s: boolean): boolean {
   switch (typeof x) {
@@ -87,6 +75,41 @@ export function checkIoLimitSpec(x: unknown, s: boolean): boolean {
       return checkThrottleLimits(x, s);
     default:
       return false;
+  }
+}
+
+/** The clone (QAPI_CLONE) of `IoLimitSpec` (an alternate): a deep copy that shares no object with `x`. */
+export function cloneIoLimitSpec(x: unknown): IoLimitSpec {
+  if (pristine()) {
+    try {
+      return fastCloneIoLimitSpec(x) as unknown as IoLimitSpec;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitIoLimitSpec(cloneVisitor, null, x) as IoLimitSpec;
+}
+
+/** The fast clone of `IoLimitSpec` (see cloneFoo). */
+export function fastCloneIoLimitSpec(x: unknown): unknown {
+  switch (typeof x) {
+    case 'string':
+      return x;
+    case 'number':
+    case 'bigint':
+      return x;
+    case 'boolean':
+      return x;
+    case 'object':
+      if (x === null) {
+        throw GIVE_UP;
+      }
+      if (Array.isArray(x)) {
+        throw GIVE_UP;
+      }
+      return fastCloneThrottleLimits(x);
+    default:
+      throw GIVE_UP;
   }
 }
 
@@ -186,57 +209,6 @@ export function encodeBlockSetIoLimitsArguments(
   return out;
 }
 
-/** The clone walk of the members of `q_obj_block-set-io-limits-arg`, into `out`. */
-export function cloneBlockSetIoLimitsArgumentsMembers(
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): void {
-  let k: string | null = null;
-  try {
-    const own = readsOwn(src, clean);
-    const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
-    if (x0 !== undefined) {
-      out['node-name'] = x0;
-    }
-    const x1 = own || hasOwn(src, 'limits') ? src['limits'] : undefined;
-    if (x1 !== undefined) {
-      k = 'limits';
-      out['limits'] = cloneIoLimitSpec(x1, clean);
-      k = null;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-}
-
-/** The clone walk of `q_obj_block-set-io-limits-arg`. */
-export function cloneBlockSetIoLimitsArguments(
-  x: unknown,
-  clean: boolean = pristine(),
-): BlockSetIoLimitsArguments {
-  if (!isObject(x)) throw wrongType('object');
-  const own = readsOwn(x, clean);
-  const p0 = own || hasOwn(x, 'node-name') ? x['node-name'] : undefined;
-  let out: PlainObject;
-  if (p0 !== undefined) out = { 'node-name': p0 };
-  else {
-    out = {};
-    if (p0 !== undefined) out['node-name'] = p0;
-  }
-  {
-    const x1 = own || hasOwn(x, 'limits') ? x['limits'] : undefined;
-    if (x1 !== undefined) {
-      try {
-        out['limits'] = cloneIoLimitSpec(x1, clean);
-      } catch (e) {
-        throw addKey(e, 'limits');
-      }
-    }
-  }
-  return out as unknown as BlockSetIoLimitsArguments;
-}
-
 /** The fast check of the members of `q_obj_block-set-io-limits-arg`: how many `o` has, or -1. */
 export function checkBlockSetIoLimitsArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -250,10 +222,53 @@ export function checkBlockSetIoLimitsArgumentsMembers(o: PlainObject, s: boolean
 
 /** Whether decoding `x` as `q_obj_block-set-io-limits-arg` would give back `x` (`s`: strictly). */
 export function checkBlockSetIoLimitsArguments(x: unknown, s: boolean): boolean {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype)
+  if (
+    typeof x !== 'object' ||
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
     return false;
   const n = checkBlockSetIoLimitsArgumentsMembers(x as PlainObject, s);
   return n >= 0 && (!s || keyCount(x) === n);
+}
+
+/** The clone (QAPI_CLONE) of `q_obj_block-set-io-limits-arg`: a deep copy that shares no object with `x`. */
+export function cloneBlockSetIoLimitsArguments(x: unknown): BlockSetIoLimitsArguments {
+  if (pristine()) {
+    try {
+      return fastCloneBlockSetIoLimitsArguments(x) as unknown as BlockSetIoLimitsArguments;
+    } catch {
+      /* not what the fast clone expects: the walk decides */
+    }
+  }
+  return visitBlockSetIoLimitsArguments(cloneVisitor, null, x) as BlockSetIoLimitsArguments;
+}
+
+/** The fast clone of `q_obj_block-set-io-limits-arg` (see cloneFoo). */
+export function fastCloneBlockSetIoLimitsArguments(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
+  const v0 = o['node-name'];
+  const v1 = o['limits'];
+  if (v0 === undefined || v1 === undefined) throw GIVE_UP;
+  const out: PlainObject = { 'node-name': v0, limits: fastCloneIoLimitSpec(v1) };
+  return out;
+}
+
+/** The fast clone of the members of `q_obj_block-set-io-limits-arg`, into `out` (for a union with this branch). */
+export function fastCloneBlockSetIoLimitsArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['limits'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['limits'] = fastCloneIoLimitSpec(v1);
 }
 
 const decodeAlternativesIoLimitSpec: readonly AlternateBranch[] = [
@@ -278,16 +293,4 @@ const encodeAlternativesIoLimitSpec: readonly AlternateBranch[] = [
     visit: visitThrottlePreset,
   },
   { name: 'custom', jsonType: 'object', visit: encodeAlternativesIoLimitSpec_3 },
-];
-
-const cloneAlternativesIoLimitSpec: readonly AlternateBranch[] = [
-  { name: 'iops', jsonType: 'number', visit: visit_int },
-  { name: 'enabled', jsonType: 'boolean', visit: visit_bool },
-  {
-    name: 'preset',
-    jsonType: 'string',
-    enumValues: ['low', 'medium', 'high'],
-    visit: visitThrottlePreset,
-  },
-  { name: 'custom', jsonType: 'object', visit: cloneAlternativesIoLimitSpec_3 },
 ];

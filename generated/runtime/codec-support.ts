@@ -116,3 +116,9 @@ export function isJsonData(x: unknown, depth = 0): boolean {
   }
   return true;
 }
+
+/**
+ * Thrown by a fast clone that meets what it does not expect; cloneFoo
+ * then lets the generic walk decide (see the generated code).
+ */
+export const GIVE_UP: unique symbol = Symbol('qapi-ts fast clone gave up');

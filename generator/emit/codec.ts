@@ -32,8 +32,10 @@ import type { EmitContext } from './types.js';
 import { RUNTIME_DIR, visitName, visitPath } from './visit.js';
 
 export type CodecKind = 'decode' | 'encode' | 'clone';
-const KINDS: CodecKind[] = ['decode', 'encode', 'clone'];
-const VISITOR_CLASS: Record<Exclude<CodecKind, 'clone'>, [string, string]> = {
+/** The codecs that walk with a visitor object (`c`); clone has its own shape. */
+type WalkKind = Exclude<CodecKind, 'clone'>;
+const KINDS: WalkKind[] = ['decode', 'encode'];
+const VISITOR_CLASS: Record<WalkKind, [string, string]> = {
   decode: ['InputVisitor', 'input-visitor.ts'],
   encode: ['OutputVisitor', 'output-visitor.ts'],
 };
@@ -54,6 +56,15 @@ const WIDE_BOUNDS: Record<string, [string, string]> = {
   uint64: ['0n', '18446744073709551615n'],
   size: ['0n', '18446744073709551615n'],
 };
+/**
+ * Whether `x` is not a plain object (Object.prototype its prototype), as the
+ * fast paths test it. Reading `constructor` first is the cheap filter, and
+ * it gives V8 the maps that make Object.getPrototypeOf cheap (a third of a
+ * clone's time without it); the prototype test is the exact one.
+ */
+function notPlain(x: string): string {
+  return `${x} === null || (${x} as PlainObject).constructor !== Object || Object.getPrototypeOf(${x} as object) !== Object.prototype`;
+}
 /** Enums up to this many values are checked with a chain of `===`, larger ones with a Set. */
 const ENUM_CHAIN_MAX = 8;
 /** A fast check that can't fail on a deep value still might on a deep stack: the walk then reports it. */
@@ -80,6 +91,11 @@ export function checkName(ctx: EmitContext, t: SchemaType): string {
   return visitName(ctx, t).replace(/^visit/, 'check');
 }
 
+/** Name of a type's fast clone, which cloneFoo tries first: `fastCloneFoo`, … */
+export function fastCloneName(ctx: EmitContext, t: SchemaType): string {
+  return visitName(ctx, t).replace(/^visit/, 'fastClone');
+}
+
 /** Types that get codecs: everything but built-in scalars and the empty type. */
 function hasCodec(t: SchemaType): boolean {
   return t instanceof SchemaArrayType || t instanceof SchemaObjectType || t instanceof SchemaAlternateType;
@@ -104,14 +120,15 @@ class CodecEmitter implements SchemaVisitor {
     return name;
   }
 
-  private codec(kind: CodecKind | 'check', t: SchemaType): string {
+  private codec(kind: WalkKind | 'check', t: SchemaType): string {
     const name = kind === 'check' ? checkName(this.ctx, t) : codecName(this.ctx, kind, t);
     if (t.module) this.file.use(codecPath(this.ctx.paths.of(t.module)), name, false);
     return name;
   }
 
-  private members(kind: CodecKind | 'check', t: SchemaObjectType): string {
-    const name = `${kind === 'check' ? checkName(this.ctx, t) : codecName(this.ctx, kind, t)}Members`;
+  private members(kind: WalkKind | 'check' | 'fastClone', t: SchemaObjectType): string {
+    const prefix = kind === 'check' ? checkName(this.ctx, t) : kind === 'fastClone' ? fastCloneName(this.ctx, t) : codecName(this.ctx, kind, t);
+    const name = `${prefix}Members`;
     if (t.module) this.file.use(codecPath(this.ctx.paths.of(t.module)), name, false);
     return name;
   }
@@ -132,9 +149,8 @@ class CodecEmitter implements SchemaVisitor {
   }
 
   /** The expression that visits value `x` of type `t` with codec `kind` (`c` is the visitor, `clean` passed down). */
-  private value(kind: CodecKind, t: SchemaType, x: string): string {
+  private value(kind: WalkKind, t: SchemaType, x: string): string {
     if (t instanceof SchemaBuiltinType) {
-      if (kind === 'clone') return t.name === 'any' ? `${this.rt('visitor.ts', 'copyJsonValue')}(${x}, false)` : x;
       if (INT_KINDS.has(t.name)) return `c.int(null, ${x}, ${quote(t.name)})`;
       const method = { str: 'str', bool: 'bool', number: 'number', null: 'null', any: 'any' }[t.name];
       // The common case is checked inline; anything else goes to the visitor, for its exact error.
@@ -142,8 +158,44 @@ class CodecEmitter implements SchemaVisitor {
       if (t.name === 'bool') return `typeof ${x} === 'boolean' ? ${x} : c.bool(null, ${x})`;
       return `c.${method}(null, ${x})`;
     }
-    if (t instanceof SchemaEnumType) return kind === 'clone' ? x : `c.enumValue(null, ${x}, ${this.enumInfo(t)})`;
-    return kind === 'clone' ? `${this.codec(kind, t)}(${x}, clean)` : `${this.codec(kind, t)}(c, ${x}, clean)`;
+    if (t instanceof SchemaEnumType) return `c.enumValue(null, ${x}, ${this.enumInfo(t)})`;
+    return `${this.codec(kind, t)}(c, ${x}, clean)`;
+  }
+
+  /**
+   * The fast clone of value `x` of type `t`: scalars and enums as they are
+   * (the clone visitor checks nothing), `any` as a JSON copy, the rest by
+   * its fast clone.
+   */
+  private cloneValue(t: SchemaType, x: string): string {
+    if (t instanceof SchemaBuiltinType) return t.name === 'any' ? `${this.rt('visitor.ts', 'copyJsonValue')}(${x}, false)` : x;
+    if (t instanceof SchemaEnumType) return x;
+    return `${this.fastClone(t)}(${x})`;
+  }
+
+  private fastClone(t: SchemaType): string {
+    const name = fastCloneName(this.ctx, t);
+    if (t.module) this.file.use(codecPath(this.ctx.paths.of(t.module)), name, false);
+    return name;
+  }
+
+  /**
+   * cloneFoo: the fast clone when Object.prototype is untouched; anything
+   * it does not expect (a missing member, an unknown branch, an object
+   * that is not plain, a stack too deep) and it gives up, and the generic
+   * walk decides, errors included.
+   */
+  private cloneEntry(t: SchemaType, what: string): void {
+    const generic = visitName(this.ctx, t);
+    if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
+    const type = this.returnType('clone', t);
+    const body = [
+      `if (${this.rt('codec-support.ts', 'pristine')}()) {`,
+      `try {\nreturn ${this.fastClone(t)}(x) as unknown as ${type};\n} catch {\n/* not what the fast clone expects: the walk decides */\n}`,
+      '}',
+      `return ${generic}(${this.rt('clone-visitor.ts', 'cloneVisitor')}, null, x) as ${type};`,
+    ].join('\n');
+    this.fn(codecName(this.ctx, 'clone', t), 'x: unknown', type, body, `The clone (QAPI_CLONE) of ${what}: a deep copy that shares no object with \`x\`.`);
   }
 
   /**
@@ -195,8 +247,7 @@ class CodecEmitter implements SchemaVisitor {
     return name;
   }
 
-  private param(kind: CodecKind): string {
-    if (kind === 'clone') return '';
+  private param(kind: WalkKind): string {
     const [cls, file] = VISITOR_CLASS[kind];
     this.rt(file, cls, true);
     return `c: ${cls}, `;
@@ -206,7 +257,7 @@ class CodecEmitter implements SchemaVisitor {
    * The last parameter of an entry codec: decode leaves `clean` open (a
    * call from outside, which may take the fast path); the others default it.
    */
-  private cleanParam(kind: CodecKind): string {
+  private cleanParam(kind: WalkKind): string {
     return kind === 'decode' ? 'clean?: boolean' : `clean: boolean = ${this.rt('codec-support.ts', 'pristine')}()`;
   }
 
@@ -255,9 +306,10 @@ class CodecEmitter implements SchemaVisitor {
         kind === 'decode' ? this.decodeEntry(t) : '',
         `if (!Array.isArray(x)) throw ${this.rt('errors.ts', 'wrongType')}('array');`,
         'const n = x.length;',
-        'const out: unknown[] = [];',
+        // Allocated at its length, then filled: faster than growing it push by push.
+        'const out: unknown[] = new Array(n);',
         'let i = 0;',
-        `try {\nfor (; i < n; i++) out.push(${this.value(kind, t.elementType, 'x[i]')});\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, i);\n}`,
+        `try {\nfor (; i < n; i++) out[i] = ${this.value(kind, t.elementType, 'x[i]')};\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, i);\n}`,
         kind === 'encode' ? 'return out;' : `return out as ${this.returnType(kind, t)};`,
       ]
         .filter(Boolean)
@@ -270,6 +322,15 @@ class CodecEmitter implements SchemaVisitor {
       'return true;',
     ].join('\n');
     this.fn(checkName(this.ctx, t), 'x: unknown, s: boolean', 'boolean', check, `Whether decoding \`x\` as a list of \`${t.elementType.name}\` would give back \`x\`.`);
+    this.cloneEntry(t, `a list of \`${t.elementType.name}\``);
+    const fast = [
+      `if (!Array.isArray(x)) throw ${this.rt('codec-support.ts', 'GIVE_UP')};`,
+      'const n = x.length;',
+      'const out: unknown[] = new Array(n);',
+      `for (let i = 0; i < n; i++) out[i] = ${this.cloneValue(t.elementType, 'x[i]')};`,
+      'return out;',
+    ].join('\n');
+    this.fn(fastCloneName(this.ctx, t), 'x: unknown', 'unknown[]', fast, `The fast clone of a list of \`${t.elementType.name}\` (see cloneFoo).`);
   }
 
   visitObjectType(t: SchemaObjectType): void {
@@ -280,9 +341,8 @@ class CodecEmitter implements SchemaVisitor {
       const wrongType = this.rt('errors.ts', 'wrongType');
       const lines = kind === 'decode' ? [this.decodeEntry(t)] : [];
       lines.push(`if (!${this.rt('visitor.ts', 'isObject')}(x)) throw ${wrongType}('object');`);
-      const literal = kind === 'clone' && !t.base && !t.branches ? this.cloneLiteralPrefix(t) : null;
-      lines.push(literal ? literal.create : 'const out: PlainObject = {};');
-      const members = literal ? literal.rest : `${this.members(kind, t)}(${kind === 'clone' ? '' : 'c, '}x, out, clean);`;
+      lines.push('const out: PlainObject = {};');
+      const members = `${this.members(kind, t)}(c, x, out, clean);`;
       const call =
         kind === 'decode'
           ? `const n = ${this.members(kind, t)}(c, x, out, clean);\nif (c.strict) ${this.rt('codec-support.ts', 'checkUnexpected')}(x, out, n);\nelse ${this.rt('codec-support.ts', 'keepUnexpected')}(x, out, n);`
@@ -291,8 +351,7 @@ class CodecEmitter implements SchemaVisitor {
         // Only a union can meet an unknown branch that the options keep; the generic walk handles that.
         const generic = visitName(this.ctx, t);
         if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
-        const visitor = kind === 'clone' ? this.rt('clone-visitor.ts', 'cloneVisitor') : 'c';
-        const fallback = kind === 'encode' ? `${generic}(${visitor}, null, x)` : `${generic}(${visitor}, null, x) as ${this.returnType(kind, t)}`;
+        const fallback = kind === 'encode' ? `${generic}(c, null, x)` : `${generic}(c, null, x) as ${this.returnType(kind, t)}`;
         lines.push(`try {\n${call}\n} catch (e) {\nif (e === ${this.rt('codec-support.ts', 'FALLBACK')}) return ${fallback};\nthrow e;\n}`);
       } else {
         lines.push(call);
@@ -302,11 +361,65 @@ class CodecEmitter implements SchemaVisitor {
     }
     this.checkMembers(t);
     const check = [
-      `if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false;`,
+      `if (typeof x !== 'object' || ${notPlain('x')}) return false;`,
       `const n = ${this.members('check', t)}(x as PlainObject, s);`,
       `return n >= 0 && (!s || ${this.rt('codec-support.ts', 'keyCount')}(x) === n);`,
     ].join('\n');
     this.fn(checkName(this.ctx, t), 'x: unknown, s: boolean', 'boolean', check, `Whether decoding \`x\` as \`${t.name}\` would give back \`x\` (\`s\`: strictly).`);
+    this.cloneEntry(t, `\`${t.name}\``);
+    this.fastCloneObject(t);
+  }
+
+  /**
+   * The fast clone of a struct or union: the object built in one literal
+   * from the leading members that are there, the others added in the
+   * walk's order (all members, base first, then the branch's). A member
+   * that is required but missing, an unknown branch, an object that is not
+   * plain: it gives up (the walk then copies what is there).
+   * `fastCloneFooMembers` adds the members of Foo to an object, for the
+   * unions that have Foo as a branch.
+   */
+  private fastCloneObject(t: SchemaObjectType): void {
+    const giveUp = this.rt('codec-support.ts', 'GIVE_UP');
+    const hasOwn = this.rt('visitor.ts', 'hasOwn');
+    const members = t.members ?? [];
+    const read = (m: (typeof members)[number], v: string, decl: string): string =>
+      INHERITED.has(m.name) ? `${decl}${v} = ${hasOwn}(o, ${quote(m.name)}) ? o[${quote(m.name)}] : undefined;` : `${decl}${v} = o[${quote(m.name)}];`;
+    const rest = (ms: typeof members, first: number): string[] =>
+      ms.map((m, i) => {
+        const v = `v${first + i}`;
+        const assign = `out[${quote(m.name)}] = ${this.cloneValue(m.type, v)};`;
+        return m.optional ? `${read(m, v, 'const ')}\nif (${v} !== undefined) ${assign}` : `${read(m, v, 'const ')}\nif (${v} === undefined) throw ${giveUp};\n${assign}`;
+      });
+    // The literal: the leading required members (a missing one gives up: the walk leaves it out).
+    let k = 0;
+    while (k < members.length && !members[k]!.optional) k++;
+    const lines = [`if (${notPlain('x')}) throw ${giveUp};`, 'const o = x as PlainObject;'];
+    const prefix = members.slice(0, k);
+    for (const [i, m] of prefix.entries()) lines.push(read(m, `v${i}`, 'const '));
+    if (prefix.length) lines.push(`if (${prefix.map((_, i) => `v${i} === undefined`).join(' || ')}) throw ${giveUp};`);
+    lines.push(`const out: PlainObject = { ${prefix.map((m, i) => `${quote(m.name)}: ${this.cloneValue(m.type, `v${i}`)}`).join(', ')} };`);
+    // A branch may be a union itself: its members function has its own switch.
+    const branch: string[] = [];
+    if (t.branches) {
+      const tag = t.branches.tagMember!.name;
+      branch.push(`switch (o[${quote(tag)}]) {`);
+      for (const b of t.branches.variants) {
+        if (b.type.name === 'q_empty') branch.push(`case ${quote(b.name)}:\nbreak;`);
+        else branch.push(`case ${quote(b.name)}:\n${this.members('fastClone', b.type as SchemaObjectType)}(o, out);\nbreak;`);
+      }
+      branch.push(`default:\nthrow ${giveUp};\n}`);
+    }
+    lines.push(...rest(members.slice(k), k), ...branch, 'return out;');
+    this.fn(fastCloneName(this.ctx, t), 'x: unknown', 'PlainObject', lines.join('\n'), `The fast clone of \`${t.name}\` (see cloneFoo).`);
+    const into = [...rest(members, 0), ...branch];
+    this.fn(
+      `${fastCloneName(this.ctx, t)}Members`,
+      'o: PlainObject, out: PlainObject',
+      'void',
+      into.join('\n'),
+      `The fast clone of the members of \`${t.name}\`, into \`out\` (for a union with this branch).`,
+    );
   }
 
   /**
@@ -349,64 +462,22 @@ class CodecEmitter implements SchemaVisitor {
   }
 
   /**
-   * A clone builds its object in one literal where it can: the leading
-   * required members that are copied as they are. Same keys, same order,
-   * only faster than adding them one by one.
-   */
-  private cloneLiteralPrefix(t: SchemaObjectType): { create: string; rest: string } | null {
-    const isLeaf = (ty: SchemaType): boolean => (ty instanceof SchemaBuiltinType && ty.name !== 'any') || ty instanceof SchemaEnumType;
-    let k = 0;
-    while (k < t.localMembers.length && !t.localMembers[k]!.optional && isLeaf(t.localMembers[k]!.type)) k++;
-    if (k === 0) return null;
-    const prefix = t.localMembers.slice(0, k);
-    const hasOwn = this.rt('visitor.ts', 'hasOwn');
-    const fetch = [`const own = ${this.rt('codec-support.ts', 'readsOwn')}(x, clean);`]
-      .concat(
-        prefix.map((m, i) =>
-          INHERITED.has(m.name)
-            ? `const p${i} = ${hasOwn}(x, ${quote(m.name)}) ? x[${quote(m.name)}] : undefined;`
-            : `const p${i} = own || ${hasOwn}(x, ${quote(m.name)}) ? x[${quote(m.name)}] : undefined;`,
-        ),
-      )
-      .join('\n');
-    const all = prefix.map((_, i) => `p${i} !== undefined`).join(' && ');
-    const literal = `{ ${prefix.map((m, i) => `${quote(m.name)}: p${i}`).join(', ')} }`;
-    const oneByOne = prefix.map((m, i) => `if (p${i} !== undefined) out[${quote(m.name)}] = p${i};`).join('\n');
-    const create = `${fetch}\nlet out: PlainObject;\nif (${all}) out = ${literal};\nelse {\nout = {};\n${oneByOne}\n}`;
-    const rest = t.localMembers.slice(k).map((m, i) => this.cloneMember(m, k + i)).join('\n');
-    return { create, rest };
-  }
-
-  private cloneMember(m: SchemaObjectType['localMembers'][number], i: number): string {
-    const key = quote(m.name);
-    const v = `x${i}`;
-    const fetch = INHERITED.has(m.name)
-      ? `const ${v} = ${this.rt('visitor.ts', 'hasOwn')}(x, ${key}) ? x[${key}] : undefined;`
-      : `const ${v} = own || ${this.rt('visitor.ts', 'hasOwn')}(x, ${key}) ? x[${key}] : undefined;`;
-    const assign = `out[${key}] = ${this.value('clone', m.type, v)};`;
-    const leaf = m.type instanceof SchemaBuiltinType ? m.type.name !== 'any' : m.type instanceof SchemaEnumType;
-    const body = leaf ? assign : `try {\n${assign}\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, ${key});\n}`;
-    return `{\n${fetch}\nif (${v} !== undefined) {\n${body}\n}\n}`;
-  }
-
-  /**
    * The members walk. One try block per function: `k` names the member
    * whose value is being visited, so that an error from below gets its key
    * (QEMU's path), while errors about the struct itself (a missing member,
    * an unknown branch) pass through as they are.
    */
-  private objectMembers(kind: CodecKind, t: SchemaObjectType): void {
+  private objectMembers(kind: WalkKind, t: SchemaObjectType): void {
     const hasOwn = this.rt('visitor.ts', 'hasOwn');
     const addKey = this.rt('errors.ts', 'addKey');
     const missing = (key: string): string => `throw ${this.rt('errors.ts', 'missingMember')}(${key});`;
     const lines: string[] = [];
-    if (t.base) lines.push(`${kind === 'decode' ? 'n += ' : ''}${this.members(kind, t.base)}(${kind === 'clone' ? '' : 'c, '}src, out, clean);`);
+    if (t.base) lines.push(`${kind === 'decode' ? 'n += ' : ''}${this.members(kind, t.base)}(c, src, out, clean);`);
     for (const [i, m] of t.localMembers.entries()) {
       const key = quote(m.name);
       const v = `x${i}`;
       const features = this.featuresConst(m.features);
-      const leaf = m.type instanceof SchemaBuiltinType ? m.type.name !== 'any' : m.type instanceof SchemaEnumType;
-      const assign = kind === 'clone' && leaf ? `out[${key}] = ${v};` : `k = ${key};\nout[${key}] = ${this.value(kind, m.type, v)};\nk = null;`;
+      const assign = `k = ${key};\nout[${key}] = ${this.value(kind, m.type, v)};\nk = null;`;
       if (kind === 'decode') {
         // Own members only: a value inherited (say, from a polluted Object.prototype) was not sent.
         const policy = features
@@ -429,7 +500,7 @@ class CodecEmitter implements SchemaVisitor {
         // The output policy leaves hidden members out (after the missing-member check, as the visitor does).
         const guarded =
           kind === 'encode' && features ? `if (!(c.hides && ${this.rt('compat.ts', 'isHiddenByPolicy')}(${features}, c.compat))) {\n${assign}\n}` : assign;
-        if (kind === 'clone' || m.optional) lines.push(`${fetch}\nif (${v} !== undefined) {\n${guarded}\n}`);
+        if (m.optional) lines.push(`${fetch}\nif (${v} !== undefined) {\n${guarded}\n}`);
         else lines.push(`${fetch}\nif (${v} === undefined) ${missing(key)}\n${guarded}`);
       }
     }
@@ -439,13 +510,10 @@ class CodecEmitter implements SchemaVisitor {
       lines.push(`switch (${tagValue}) {`);
       for (const b of t.branches.variants) {
         if (b.type.name === 'q_empty') lines.push(`case ${quote(b.name)}:\nbreak;`);
-        else lines.push(`case ${quote(b.name)}:\n${kind === 'decode' ? 'n += ' : ''}${this.members(kind, b.type as SchemaObjectType)}(${kind === 'clone' ? '' : 'c, '}src, out, clean);\nbreak;`);
+        else lines.push(`case ${quote(b.name)}:\n${kind === 'decode' ? 'n += ' : ''}${this.members(kind, b.type as SchemaObjectType)}(c, src, out, clean);\nbreak;`);
       }
       const fallback = this.rt('codec-support.ts', 'FALLBACK');
-      const unknown =
-        kind === 'clone'
-          ? `throw ${fallback};`
-          : `if (!c.keepUnknownBranches) throw ${addKey}(${this.rt('errors.ts', 'badEnumValue')}(String(${tagValue})), ${tag});\nthrow ${fallback};`;
+      const unknown = `if (!c.keepUnknownBranches) throw ${addKey}(${this.rt('errors.ts', 'badEnumValue')}(String(${tagValue})), ${tag});\nthrow ${fallback};`;
       lines.push(`default:\n${unknown}\n}`);
     }
     if (lines.some((l) => l.includes('own ||'))) lines.unshift(`const own = ${this.rt('codec-support.ts', 'readsOwn')}(src, clean);`);
@@ -478,18 +546,17 @@ class CodecEmitter implements SchemaVisitor {
           visit = `${arrayName}_${i}`;
           this.rt('visitor.ts', 'Visitor', true);
           this.rt('visitor.ts', 'Key', true);
-          const cast = kind === 'clone' ? '' : `v as ${VISITOR_CLASS[kind][0]}, `;
-          if (kind !== 'clone') this.rt(VISITOR_CLASS[kind][1], VISITOR_CLASS[kind][0], true);
+          this.rt(VISITOR_CLASS[kind][1], VISITOR_CLASS[kind][0], true);
           this.file.statements.push({
             kind: StructureKind.Function,
             name: visit,
             parameters: [
-              { name: kind === 'clone' ? '_v' : 'v', type: 'Visitor' },
+              { name: 'v', type: 'Visitor' },
               { name: '_key', type: 'Key' },
               { name: 'x', type: 'unknown' },
             ],
             returnType: 'unknown',
-            statements: `return ${this.codec(kind, type)}(${cast}x, ${this.rt('codec-support.ts', 'pristine')}());`,
+            statements: `return ${this.codec(kind, type)}(v as ${VISITOR_CLASS[kind][0]}, x, ${this.rt('codec-support.ts', 'pristine')}());`,
           });
         } else {
           visit = visitName(this.ctx, type);
@@ -498,8 +565,7 @@ class CodecEmitter implements SchemaVisitor {
         return `{ name: ${quote(b.name)}, jsonType: ${quote(type.alternateJsonType()!)}${enumValues}, visit: ${visit} }`;
       });
       this.file.consts.set(`${arrayName}: readonly AlternateBranch[]`, `[${branches.join(',\n')}]`);
-      const visitor = kind === 'clone' ? this.rt('clone-visitor.ts', 'cloneVisitor') : 'c';
-      const walk = `return ${visitor}.alternate(null, x, ${quote(t.name)}, ${arrayName})${kind === 'encode' ? '' : ` as ${this.returnType(kind, t)}`};`;
+      const walk = `return c.alternate(null, x, ${quote(t.name)}, ${arrayName})${kind === 'encode' ? '' : ` as ${this.returnType(kind, t)}`};`;
       this.fn(
         codecName(this.ctx, kind, t),
         `${this.param(kind)}x: unknown, ${kind === 'decode' ? 'clean?: boolean' : '_clean?: boolean'}`,
@@ -509,6 +575,28 @@ class CodecEmitter implements SchemaVisitor {
       );
     }
     this.fn(checkName(this.ctx, t), 'x: unknown, s: boolean', 'boolean', this.alternateCheck(t), `Whether decoding \`x\` as \`${t.name}\` would give back \`x\`.`);
+    this.cloneEntry(t, `\`${t.name}\` (an alternate)`);
+    this.fn(fastCloneName(this.ctx, t), 'x: unknown', 'unknown', this.alternateFastClone(t), `The fast clone of \`${t.name}\` (see cloneFoo).`);
+  }
+
+  /** The fast clone of an alternate: the branch for the value's JSON type (the clone visitor checks no scalar). */
+  private alternateFastClone(t: SchemaAlternateType): string {
+    const giveUp = this.rt('codec-support.ts', 'GIVE_UP');
+    const branch = (j: string): SchemaType | undefined => t.alternatives.variants.find((b) => b.type.alternateJsonType() === j)?.type;
+    const scalar = (j: string): string => (branch(j) ? 'return x;' : `throw ${giveUp};`);
+    const container = (j: string): string => {
+      const ty = branch(j);
+      return ty ? `return ${this.cloneValue(ty, 'x')};` : `throw ${giveUp};`;
+    };
+    return [
+      'switch (typeof x) {',
+      `case 'string':\n${scalar('string')}`,
+      `case 'number':\ncase 'bigint':\n${scalar('number')}`,
+      `case 'boolean':\n${scalar('boolean')}`,
+      `case 'object':\nif (x === null) {\n${scalar('null')}\n}\nif (Array.isArray(x)) {\n${container('array')}\n}\n${container('object')}`,
+      `default:\nthrow ${giveUp};`,
+      '}',
+    ].join('\n');
   }
 
   /**

@@ -20,7 +20,7 @@ import { SchemaAlternateType, SchemaArrayType, SchemaEnumType, SchemaObjectType,
 import { loadSchema, type QapiSchema } from '../../generator/model/schema.js';
 import { EmitContext } from '../../generator/emit/types.js';
 import { visitName } from '../../generator/emit/visit.js';
-import { checkName, codecName } from '../../generator/emit/codec.js';
+import { checkName, codecName, fastCloneName } from '../../generator/emit/codec.js';
 import type * as rt from '../../templates/runtime/index.js';
 import { describeFixture, sharedPath } from '../helpers/fixtures.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -141,7 +141,7 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  function fns(t: SchemaType, int64: 'number' | 'bigint' = 'number'): { visit: Fn; decode: Fn; encode: Fn; clone: Fn; check: Fn } {
+  function fns(t: SchemaType, int64: 'number' | 'bigint' = 'number'): { visit: Fn; decode: Fn; encode: Fn; clone: Fn; check: Fn; fastClone: Fn } {
     const get = (name: string): Fn => {
       const f = gen[int64]![name];
       if (typeof f !== 'function') throw new Error(`generated code has no ${name} (${t.describe()})`);
@@ -153,6 +153,7 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
       encode: get(codecName(ctx, 'encode', t)),
       clone: get(codecName(ctx, 'clone', t)),
       check: get(checkName(ctx, t)),
+      fastClone: get(fastCloneName(ctx, t)),
     };
   }
 
@@ -283,6 +284,23 @@ describeFixture(SCHEMA_REL, 'specialized codecs behave exactly as the visitor wa
     expect(stats.validYes).toBe(stats.valid);
     expect(stats.yes).toBeGreaterThan(stats.valid / 2);
   }, 180_000);
+
+  it('clone takes its fast path on valid values: the fast clone does not give up, and copies as the walk does', () => {
+    // cloneFoo falls back to the walk whenever the fast clone gives up, so the equivalence
+    // above would hold even if it always gave up: here it must not, on valid values.
+    let n = 0;
+    for (const int64 of ['number', 'bigint'] as const) {
+      const arbs = new ValueArbitraries(types, { int64 });
+      for (const t of types) {
+        const f = fns(t, int64);
+        for (const v of fc.sample(arbs.value(t), { numRuns: 3, seed: 11 })) {
+          n++;
+          expect(canon(f.fastClone(v)), `${t.name}: ${show(v)}`).toBe(canon(f.visit(runtimes[int64]!.cloneVisitor, null, v)));
+        }
+      }
+    }
+    expect(n).toBe(types.length * 3 * 2);
+  }, 120_000);
 
   it('decode returns its input for a valid value under the default options, and never under a compat policy that checks', () => {
     const arbs = new ValueArbitraries(types, { int64: 'number' });
