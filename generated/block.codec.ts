@@ -53,7 +53,6 @@ import {
   keepUnexpected,
   keyCount,
   pristine,
-  readsOwn,
 } from './runtime/codec-support.js';
 import { inputRefusal, isHiddenByPolicy, policyError } from './runtime/compat.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './runtime/errors.js';
@@ -83,7 +82,13 @@ export function decodeBlockQcow2BaseMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['file'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'file') : hasOwn(src, 'file')))
       throw missingMember('file');
@@ -158,7 +163,13 @@ export function encodeBlockQcow2BaseMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
     k = 'file';
@@ -306,7 +317,13 @@ export function decodeBlockLuksSecretMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['key-secret'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'key-secret') : hasOwn(src, 'key-secret')))
       throw missingMember('key-secret');
@@ -362,7 +379,13 @@ export function encodeBlockLuksSecretMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
     if (x0 === undefined) throw missingMember('key-secret');
     k = 'key-secret';
@@ -662,7 +685,13 @@ export function decodeBlockLuksOptionsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     n += decodeBlockLuksSecretMembers(c, src, out, clean);
     const x0 = src['file'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'file') : hasOwn(src, 'file')))
@@ -712,7 +741,13 @@ export function encodeBlockLuksOptionsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     encodeBlockLuksSecretMembers(c, src, out, clean);
     const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
@@ -916,7 +951,13 @@ export function decodeBlockNodeOptionsBaseMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['node-name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
       throw missingMember('node-name');
@@ -1002,7 +1043,13 @@ export function encodeBlockNodeOptionsBaseMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -1504,7 +1551,13 @@ export function decodeBlockNodeInfoMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['node-name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
       throw missingMember('node-name');
@@ -1619,7 +1672,13 @@ export function encodeBlockNodeInfoMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -1836,7 +1895,13 @@ export function decodeQueryBlockNodesArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['flat'];
     if (x0 !== undefined ? own || hasOwn(src, 'flat') : hasOwn(src, 'flat')) {
       k = 'flat';
@@ -1883,7 +1948,13 @@ export function encodeQueryBlockNodesArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'flat') ? src['flat'] : undefined;
     if (x0 !== undefined) {
       k = 'flat';
@@ -2052,7 +2123,13 @@ export function decodeBlockResizeArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['node-name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
       throw missingMember('node-name');
@@ -2110,7 +2187,13 @@ export function encodeBlockResizeArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';

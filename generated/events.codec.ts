@@ -23,7 +23,6 @@ import {
   keepUnexpected,
   keyCount,
   pristine,
-  readsOwn,
 } from './runtime/codec-support.js';
 import { addKey, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
@@ -40,7 +39,13 @@ export function decodeVmStateChangedDataMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['state'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'state') : hasOwn(src, 'state')))
       throw missingMember('state');
@@ -96,7 +101,13 @@ export function encodeVmStateChangedDataMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'state') ? src['state'] : undefined;
     if (x0 === undefined) throw missingMember('state');
     k = 'state';
@@ -209,7 +220,13 @@ export function decodeVcpuHotpluggedDataMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['cpu-index'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'cpu-index') : hasOwn(src, 'cpu-index')))
       throw missingMember('cpu-index');
@@ -258,7 +275,13 @@ export function encodeVcpuHotpluggedDataMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
     k = 'cpu-index';
@@ -354,7 +377,13 @@ export function decodeBlockIoErrorInfoMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['node-name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
       throw missingMember('node-name');
@@ -428,7 +457,13 @@ export function encodeBlockIoErrorInfoMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -561,7 +596,13 @@ export function decodeThrottleGroupSaturatedDataMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['group'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'group') : hasOwn(src, 'group')))
       throw missingMember('group');
@@ -610,7 +651,13 @@ export function encodeThrottleGroupSaturatedDataMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'group') ? src['group'] : undefined;
     if (x0 === undefined) throw missingMember('group');
     k = 'group';
@@ -699,7 +746,13 @@ export function decodeMigrationStatusDataMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['status'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'status') : hasOwn(src, 'status')))
       throw missingMember('status');
@@ -748,7 +801,13 @@ export function encodeMigrationStatusDataMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'status') ? src['status'] : undefined;
     if (x0 === undefined) throw missingMember('status');
     k = 'status';

@@ -38,7 +38,6 @@ import {
   keepUnexpected,
   keyCount,
   pristine,
-  readsOwn,
 } from './runtime/codec-support.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
@@ -55,7 +54,13 @@ export function decodeAcpiOemIdsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['OEM_ID'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'OEM_ID') : hasOwn(src, 'OEM_ID')))
       throw missingMember('OEM_ID');
@@ -118,7 +123,13 @@ export function encodeAcpiOemIdsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
     if (x0 === undefined) throw missingMember('OEM_ID');
     k = 'OEM_ID';
@@ -240,7 +251,13 @@ export function decodeMachineInfoMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'name') : hasOwn(src, 'name')))
       throw missingMember('name');
@@ -333,7 +350,13 @@ export function encodeMachineInfoMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'name') ? src['name'] : undefined;
     if (x0 === undefined) throw missingMember('name');
     k = 'name';
@@ -595,7 +618,13 @@ export function decodeVcpuInfoBaseMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['cpu-index'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'cpu-index') : hasOwn(src, 'cpu-index')))
       throw missingMember('cpu-index');
@@ -667,7 +696,13 @@ export function encodeVcpuInfoBaseMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
     k = 'cpu-index';
@@ -881,7 +916,13 @@ export function decodeVcpuInfoX86Members(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['apic-id'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'apic-id') : hasOwn(src, 'apic-id')))
       throw missingMember('apic-id');
@@ -935,7 +976,13 @@ export function encodeVcpuInfoX86Members(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
     if (x0 === undefined) throw missingMember('apic-id');
     k = 'apic-id';
@@ -1312,7 +1359,13 @@ export function decodeMachineResetArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['hard'];
     if (x0 !== undefined ? own || hasOwn(src, 'hard') : hasOwn(src, 'hard')) {
       k = 'hard';
@@ -1359,7 +1412,13 @@ export function encodeMachineResetArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'hard') ? src['hard'] : undefined;
     if (x0 !== undefined) {
       k = 'hard';
@@ -1451,7 +1510,13 @@ export function decodeDeviceAttachArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['driver'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'driver') : hasOwn(src, 'driver')))
       throw missingMember('driver');
@@ -1514,7 +1579,13 @@ export function encodeDeviceAttachArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'driver') ? src['driver'] : undefined;
     if (x0 === undefined) throw missingMember('driver');
     k = 'driver';
@@ -1633,7 +1704,13 @@ export function decodeMachineDiagnosticsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['hostname'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'hostname') : hasOwn(src, 'hostname')))
       throw missingMember('hostname');
@@ -1813,7 +1890,13 @@ export function encodeMachineDiagnosticsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'hostname') ? src['hostname'] : undefined;
     if (x0 === undefined) throw missingMember('hostname');
     k = 'hostname';

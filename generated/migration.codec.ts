@@ -20,7 +20,6 @@ import {
   keepUnexpected,
   keyCount,
   pristine,
-  readsOwn,
 } from './runtime/codec-support.js';
 import { inputRefusal, isHiddenByPolicy, policyError } from './runtime/compat.js';
 import { addKey, missingMember, wrongType } from './runtime/errors.js';
@@ -119,7 +118,13 @@ export function decodeMigrateSetParametersMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['max-bandwidth'];
     if (x0 !== undefined ? own || hasOwn(src, 'max-bandwidth') : hasOwn(src, 'max-bandwidth')) {
       k = 'max-bandwidth';
@@ -213,7 +218,13 @@ export function encodeMigrateSetParametersMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       k = 'max-bandwidth';
@@ -388,7 +399,13 @@ export function decodeMigrationParametersMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['max-bandwidth'];
     if (x0 !== undefined ? own || hasOwn(src, 'max-bandwidth') : hasOwn(src, 'max-bandwidth')) {
       k = 'max-bandwidth';
@@ -482,7 +499,13 @@ export function encodeMigrationParametersMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       k = 'max-bandwidth';
@@ -657,7 +680,13 @@ export function decodeMigrateArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['uri'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'uri') : hasOwn(src, 'uri')))
       throw missingMember('uri');
@@ -713,7 +742,13 @@ export function encodeMigrateArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'uri') ? src['uri'] : undefined;
     if (x0 === undefined) throw missingMember('uri');
     k = 'uri';

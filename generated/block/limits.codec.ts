@@ -7,7 +7,6 @@ import {
   keepUnexpected,
   keyCount,
   pristine,
-  readsOwn,
 } from '../runtime/codec-support.js';
 import { addKey, wrongType } from '../runtime/errors.js';
 import type { InputVisitor } from '../runtime/input-visitor.js';
@@ -26,7 +25,13 @@ export function decodeThrottleLimitsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['iops-total'];
     if (x0 !== undefined ? own || hasOwn(src, 'iops-total') : hasOwn(src, 'iops-total')) {
       k = 'iops-total';
@@ -111,7 +116,13 @@ export function encodeThrottleLimitsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'iops-total') ? src['iops-total'] : undefined;
     if (x0 !== undefined) {
       k = 'iops-total';

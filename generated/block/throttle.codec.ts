@@ -8,7 +8,6 @@ import {
   keepUnexpected,
   keyCount,
   pristine,
-  readsOwn,
 } from '../runtime/codec-support.js';
 import { addKey, missingMember, wrongType } from '../runtime/errors.js';
 import type { InputVisitor } from '../runtime/input-visitor.js';
@@ -123,7 +122,13 @@ export function decodeBlockSetIoLimitsArgumentsMembers(
   let n = 0;
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = src['node-name'];
     if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
       throw missingMember('node-name');
@@ -181,7 +186,13 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
 ): void {
   let k: string | null = null;
   try {
-    const own = readsOwn(src, clean);
+    const own =
+      clean &&
+      !(
+        src === null ||
+        (src as PlainObject).constructor !== Object ||
+        Object.getPrototypeOf(src as object) !== Object.prototype
+      );
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';

@@ -516,7 +516,8 @@ class CodecEmitter implements SchemaVisitor {
       const unknown = `if (!c.keepUnknownBranches) throw ${addKey}(${this.rt('errors.ts', 'badEnumValue')}(String(${tagValue})), ${tag});\nthrow ${fallback};`;
       lines.push(`default:\n${unknown}\n}`);
     }
-    if (lines.some((l) => l.includes('own ||'))) lines.unshift(`const own = ${this.rt('codec-support.ts', 'readsOwn')}(src, clean);`);
+    // readsOwn, inline: here the maps of `src` are known, which makes the prototype test cheap.
+    if (lines.some((l) => l.includes('own ||'))) lines.unshift(`const own = clean && !(${notPlain('src')});`);
     const usesKey = lines.some((l) => l.includes('k = '));
     const body = usesKey ? [`let k: string | null = null;`, `try {\n${lines.join('\n')}\n} catch (e) {\nthrow k === null ? e : ${addKey}(e, k);\n}`] : lines;
     if (kind === 'decode') {

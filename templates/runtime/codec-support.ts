@@ -63,22 +63,14 @@ export function keepUnexpected(src: PlainObject, out: PlainObject, consumed: num
 /**
  * Whether Object.prototype is as the language made it, as far as a
  * for-in can tell (nothing enumerable added). Codecs ask once per call and
- * pass the answer down as `clean`.
+ * pass the answer down as `clean`: with it, and a plain object (its
+ * prototype Object.prototype), reading `src[name]` finds an own member or
+ * nothing, for any name Object.prototype does not have itself, so the
+ * codec can skip hasOwn as the visitors can't.
  */
 export function pristine(): boolean {
   for (const _ in OBJECT_PROTO) return false;
   return true;
-}
-
-/**
- * Whether a codec may read `src[name]` directly, without hasOwn, for a
- * member name that Object.prototype does not have itself: `clean` (from
- * {@link pristine}) and `src` is a plain object, so a read finds an own
- * member or nothing. Otherwise the codec asks hasOwn, as the visitors
- * always do.
- */
-export function readsOwn(src: object, clean: boolean): boolean {
-  return clean && Object.getPrototypeOf(src) === OBJECT_PROTO;
 }
 
 /**
