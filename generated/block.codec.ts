@@ -60,7 +60,6 @@ import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
 import {
   type AlternateBranch,
-  type Features,
   type Key,
   type PlainObject,
   type Visitor,
@@ -933,7 +932,6 @@ export function fastCloneBlockZeroOptions(x: unknown): PlainObject {
     Object.getPrototypeOf(x as object) !== Object.prototype
   )
     throw GIVE_UP;
-  const o = x as PlainObject;
   const out: PlainObject = {};
   return out;
 }

@@ -25,7 +25,7 @@ import { inputRefusal, isHiddenByPolicy, policyError } from './runtime/compat.js
 import { addKey, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
-import { type Features, type PlainObject, hasOwn, isObject } from './runtime/visitor.js';
+import { type PlainObject, hasOwn, isObject } from './runtime/visitor.js';
 
 const F_DEPRECATED = Object.freeze({ deprecated: true });
 

@@ -12,7 +12,6 @@
 
 import {
   BackendTransfer,
-  type BackendTransferList,
   type MigrateSetParameters,
   type MigrationParameters,
   cloneBackendTransferList,
@@ -74,7 +73,7 @@ export function migrateVirtioNetTapIncludes(
  */
 export function qmpQueryMigrateParameters(): MigrationParameters {
   const s = migrateGetCurrent();
-  return cloneMigrationParameters(s.parameters) as MigrationParameters;
+  return cloneMigrationParameters(s.parameters);
 }
 
 /**
@@ -104,8 +103,6 @@ export function migrateParamsApply(params: MigrateSetParameters): void {
   if (params['backend-transfer'] !== undefined) {
     // qapi_free_BackendTransferList(s->parameters.backend_transfer): the old
     // list is simply dropped.
-    dest['backend-transfer'] = cloneBackendTransferList(
-      params['backend-transfer'],
-    ) as BackendTransferList;
+    dest['backend-transfer'] = cloneBackendTransferList(params['backend-transfer']);
   }
 }

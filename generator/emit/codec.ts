@@ -144,7 +144,6 @@ class CodecEmitter implements SchemaVisitor {
     if (flags === null) return null;
     const name = `F_${flags.includes('deprecated') ? 'DEPRECATED' : ''}${flags.includes('deprecated') && flags.includes('unstable') ? '_' : ''}${flags.includes('unstable') ? 'UNSTABLE' : ''}`;
     this.file.consts.set(name, `Object.freeze(${flags})`);
-    this.rt('visitor.ts', 'Features', true);
     return name;
   }
 
@@ -394,7 +393,8 @@ class CodecEmitter implements SchemaVisitor {
     // The literal: the leading required members (a missing one gives up: the walk leaves it out).
     let k = 0;
     while (k < members.length && !members[k]!.optional) k++;
-    const lines = [`if (${notPlain('x')}) throw ${giveUp};`, 'const o = x as PlainObject;'];
+    const lines = [`if (${notPlain('x')}) throw ${giveUp};`];
+    if (members.length || t.branches) lines.push('const o = x as PlainObject;');
     const prefix = members.slice(0, k);
     for (const [i, m] of prefix.entries()) lines.push(read(m, `v${i}`, 'const '));
     if (prefix.length) lines.push(`if (${prefix.map((_, i) => `v${i} === undefined`).join(' || ')}) throw ${giveUp};`);
