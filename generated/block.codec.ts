@@ -33,28 +33,21 @@ import {
 } from './block.visit.js';
 import {
   checkIoLimitSpec,
-  decodeIoLimitSpec,
   encodeIoLimitSpec,
   fastCloneIoLimitSpec,
 } from './block/throttle.codec.js';
-import {
-  check_strList,
-  decode_strList,
-  encode_strList,
-  fastClone_strList,
-} from './builtin.codec.js';
+import { check_strList, encode_strList, fastClone_strList } from './builtin.codec.js';
 import { visit_null, visit_str } from './builtin.visit.js';
 import { enumInfoIoPriority } from './common.visit.js';
-import { cloneVisitor } from './runtime/clone-visitor.js';
 import {
   FALLBACK,
   GIVE_UP,
-  checkUnexpected,
-  keepUnexpected,
+  cloneFast,
+  decodeFast,
   keyCount,
   pristine,
 } from './runtime/codec-support.js';
-import { inputRefusal, isHiddenByPolicy, policyError } from './runtime/compat.js';
+import { isHiddenByPolicy } from './runtime/compat.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
@@ -70,88 +63,6 @@ import {
 const F_DEPRECATED = Object.freeze({ deprecated: true });
 
 const F_UNSTABLE = Object.freeze({ unstable: true });
-
-/** The decode walk of the members of `BlockQcow2Base`, into `out`. */
-export function decodeBlockQcow2BaseMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['file'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'file') : hasOwn(src, 'file')))
-      throw missingMember('file');
-    {
-      k = 'file';
-      out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['lazy-refcounts'];
-    if (x1 !== undefined ? own || hasOwn(src, 'lazy-refcounts') : hasOwn(src, 'lazy-refcounts')) {
-      k = 'lazy-refcounts';
-      out['lazy-refcounts'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
-      k = null;
-      n++;
-    }
-    const x2 = src['cache-size'];
-    if (x2 !== undefined ? own || hasOwn(src, 'cache-size') : hasOwn(src, 'cache-size')) {
-      k = 'cache-size';
-      out['cache-size'] = c.int(null, x2, 'size');
-      k = null;
-      n++;
-    }
-    const x3 = src['backing'];
-    if (x3 !== undefined ? own || hasOwn(src, 'backing') : hasOwn(src, 'backing')) {
-      k = 'backing';
-      out['backing'] = decodeBlockNodeRef(c, x3, clean);
-      k = null;
-      n++;
-    }
-    const x4 = src['encrypt-format'];
-    if (!(x4 !== undefined ? own || hasOwn(src, 'encrypt-format') : hasOwn(src, 'encrypt-format')))
-      throw missingMember('encrypt-format');
-    {
-      k = 'encrypt-format';
-      out['encrypt-format'] = c.enumValue(null, x4, enumInfoQcow2EncryptionFormat);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `BlockQcow2Base`. */
-export function decodeBlockQcow2Base(c: InputVisitor, x: unknown, clean?: boolean): BlockQcow2Base {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockQcow2Base(x, c.strict)) return x as BlockQcow2Base;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeBlockQcow2BaseMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as BlockQcow2Base;
-}
 
 /** The encode walk of the members of `BlockQcow2Base`, into `out`. */
 export function encodeBlockQcow2BaseMembers(
@@ -214,6 +125,11 @@ export function encodeBlockQcow2Base(
   return out;
 }
 
+/** Decodes `BlockQcow2Base` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockQcow2Base(c: InputVisitor, x: unknown): BlockQcow2Base {
+  return decodeFast(c, x, checkBlockQcow2Base, visitBlockQcow2Base, false) as BlockQcow2Base;
+}
+
 /** The fast check of the members of `BlockQcow2Base`: how many `o` has, or -1. */
 export function checkBlockQcow2BaseMembers(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -256,14 +172,28 @@ export function checkBlockQcow2Base(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `BlockQcow2Base`: a deep copy that shares no object with `x`. */
 export function cloneBlockQcow2Base(x: unknown): BlockQcow2Base {
-  if (pristine()) {
-    try {
-      return fastCloneBlockQcow2Base(x) as unknown as BlockQcow2Base;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBlockQcow2Base(cloneVisitor, null, x) as BlockQcow2Base;
+  return cloneFast(x, fastCloneBlockQcow2Base, visitBlockQcow2Base) as BlockQcow2Base;
+}
+
+/** What follows the first optional member of `BlockQcow2Base`. */
+function fastCloneBlockQcow2BaseRest(o: PlainObject, out: PlainObject): void {
+  const v1 = o['lazy-refcounts'];
+  if (v1 !== undefined) out['lazy-refcounts'] = v1;
+  const v2 = o['cache-size'];
+  if (v2 !== undefined) out['cache-size'] = v2;
+  const v3 = o['backing'];
+  if (v3 !== undefined) out['backing'] = fastCloneBlockNodeRef(v3);
+  const v4 = o['encrypt-format'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['encrypt-format'] = v4;
+}
+
+/** The fast clone of the members of `BlockQcow2Base`, into `out` (for a union with this branch). */
+export function fastCloneBlockQcow2BaseMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['file'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['file'] = v0;
+  fastCloneBlockQcow2BaseRest(o, out);
 }
 
 /** The fast clone of `BlockQcow2Base` (see cloneFoo). */
@@ -278,95 +208,8 @@ export function fastCloneBlockQcow2Base(x: unknown): PlainObject {
   const v0 = o['file'];
   if (v0 === undefined) throw GIVE_UP;
   const out: PlainObject = { file: v0 };
-  const v1 = o['lazy-refcounts'];
-  if (v1 !== undefined) out['lazy-refcounts'] = v1;
-  const v2 = o['cache-size'];
-  if (v2 !== undefined) out['cache-size'] = v2;
-  const v3 = o['backing'];
-  if (v3 !== undefined) out['backing'] = fastCloneBlockNodeRef(v3);
-  const v4 = o['encrypt-format'];
-  if (v4 === undefined) throw GIVE_UP;
-  out['encrypt-format'] = v4;
+  fastCloneBlockQcow2BaseRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `BlockQcow2Base`, into `out` (for a union with this branch). */
-export function fastCloneBlockQcow2BaseMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['file'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['file'] = v0;
-  const v1 = o['lazy-refcounts'];
-  if (v1 !== undefined) out['lazy-refcounts'] = v1;
-  const v2 = o['cache-size'];
-  if (v2 !== undefined) out['cache-size'] = v2;
-  const v3 = o['backing'];
-  if (v3 !== undefined) out['backing'] = fastCloneBlockNodeRef(v3);
-  const v4 = o['encrypt-format'];
-  if (v4 === undefined) throw GIVE_UP;
-  out['encrypt-format'] = v4;
-}
-
-/** The decode walk of the members of `BlockLuksSecret`, into `out`. */
-export function decodeBlockLuksSecretMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['key-secret'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'key-secret') : hasOwn(src, 'key-secret')))
-      throw missingMember('key-secret');
-    {
-      k = 'key-secret';
-      out['key-secret'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['slot'];
-    if (x1 !== undefined ? own || hasOwn(src, 'slot') : hasOwn(src, 'slot')) {
-      k = 'slot';
-      out['slot'] = c.int(null, x1, 'uint8');
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `BlockLuksSecret`. */
-export function decodeBlockLuksSecret(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): BlockLuksSecret {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockLuksSecret(x, c.strict)) return x as BlockLuksSecret;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeBlockLuksSecretMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as BlockLuksSecret;
 }
 
 /** The encode walk of the members of `BlockLuksSecret`, into `out`. */
@@ -413,6 +256,11 @@ export function encodeBlockLuksSecret(
   return out;
 }
 
+/** Decodes `BlockLuksSecret` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockLuksSecret(c: InputVisitor, x: unknown): BlockLuksSecret {
+  return decodeFast(c, x, checkBlockLuksSecret, visitBlockLuksSecret, false) as BlockLuksSecret;
+}
+
 /** The fast check of the members of `BlockLuksSecret`: how many `o` has, or -1. */
 export function checkBlockLuksSecretMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -443,14 +291,21 @@ export function checkBlockLuksSecret(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `BlockLuksSecret`: a deep copy that shares no object with `x`. */
 export function cloneBlockLuksSecret(x: unknown): BlockLuksSecret {
-  if (pristine()) {
-    try {
-      return fastCloneBlockLuksSecret(x) as unknown as BlockLuksSecret;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBlockLuksSecret(cloneVisitor, null, x) as BlockLuksSecret;
+  return cloneFast(x, fastCloneBlockLuksSecret, visitBlockLuksSecret) as BlockLuksSecret;
+}
+
+/** What follows the first optional member of `BlockLuksSecret`. */
+function fastCloneBlockLuksSecretRest(o: PlainObject, out: PlainObject): void {
+  const v1 = o['slot'];
+  if (v1 !== undefined) out['slot'] = v1;
+}
+
+/** The fast clone of the members of `BlockLuksSecret`, into `out` (for a union with this branch). */
+export function fastCloneBlockLuksSecretMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['key-secret'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['key-secret'] = v0;
+  fastCloneBlockLuksSecretRest(o, out);
 }
 
 /** The fast clone of `BlockLuksSecret` (see cloneFoo). */
@@ -465,70 +320,8 @@ export function fastCloneBlockLuksSecret(x: unknown): PlainObject {
   const v0 = o['key-secret'];
   if (v0 === undefined) throw GIVE_UP;
   const out: PlainObject = { 'key-secret': v0 };
-  const v1 = o['slot'];
-  if (v1 !== undefined) out['slot'] = v1;
+  fastCloneBlockLuksSecretRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `BlockLuksSecret`, into `out` (for a union with this branch). */
-export function fastCloneBlockLuksSecretMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['key-secret'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['key-secret'] = v0;
-  const v1 = o['slot'];
-  if (v1 !== undefined) out['slot'] = v1;
-}
-
-/** The decode walk of the members of `BlockQcow2Options`, into `out`. */
-export function decodeBlockQcow2OptionsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  n += decodeBlockQcow2BaseMembers(c, src, out, clean);
-  switch (out['encrypt-format']) {
-    case 'luks':
-      n += decodeBlockLuksSecretMembers(c, src, out, clean);
-      break;
-    case 'none':
-      break;
-    default:
-      if (!c.keepUnknownBranches)
-        throw addKey(badEnumValue(String(out['encrypt-format'])), 'encrypt-format');
-      throw FALLBACK;
-  }
-  return n;
-}
-
-/** The decode walk of `BlockQcow2Options`. */
-export function decodeBlockQcow2Options(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): BlockQcow2Options {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockQcow2Options(x, c.strict)) return x as BlockQcow2Options;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    const n = decodeBlockQcow2OptionsMembers(c, x, out, clean);
-    if (c.strict) checkUnexpected(x, out, n);
-    else keepUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockQcow2Options(c, null, x) as BlockQcow2Options;
-    throw e;
-  }
-  return out as unknown as BlockQcow2Options;
 }
 
 /** The encode walk of the members of `BlockQcow2Options`, into `out`. */
@@ -572,6 +365,17 @@ export function encodeBlockQcow2Options(
   return out;
 }
 
+/** Decodes `BlockQcow2Options` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockQcow2Options(c: InputVisitor, x: unknown): BlockQcow2Options {
+  return decodeFast(
+    c,
+    x,
+    checkBlockQcow2Options,
+    visitBlockQcow2Options,
+    false,
+  ) as BlockQcow2Options;
+}
+
 /** The fast check of the members of `BlockQcow2Options`: how many `o` has, or -1. */
 export function checkBlockQcow2OptionsMembers(o: PlainObject, s: boolean): number {
   let n = checkBlockQcow2BaseMembers(o, s);
@@ -606,14 +410,37 @@ export function checkBlockQcow2Options(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `BlockQcow2Options`: a deep copy that shares no object with `x`. */
 export function cloneBlockQcow2Options(x: unknown): BlockQcow2Options {
-  if (pristine()) {
-    try {
-      return fastCloneBlockQcow2Options(x) as unknown as BlockQcow2Options;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
+  return cloneFast(x, fastCloneBlockQcow2Options, visitBlockQcow2Options) as BlockQcow2Options;
+}
+
+/** What follows the first optional member of `BlockQcow2Options`. */
+function fastCloneBlockQcow2OptionsRest(o: PlainObject, out: PlainObject): void {
+  const v1 = o['lazy-refcounts'];
+  if (v1 !== undefined) out['lazy-refcounts'] = v1;
+  const v2 = o['cache-size'];
+  if (v2 !== undefined) out['cache-size'] = v2;
+  const v3 = o['backing'];
+  if (v3 !== undefined) out['backing'] = fastCloneBlockNodeRef(v3);
+  const v4 = o['encrypt-format'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['encrypt-format'] = v4;
+  switch (o['encrypt-format']) {
+    case 'luks':
+      fastCloneBlockLuksSecretMembers(o, out);
+      break;
+    case 'none':
+      break;
+    default:
+      throw GIVE_UP;
   }
-  return visitBlockQcow2Options(cloneVisitor, null, x) as BlockQcow2Options;
+}
+
+/** The fast clone of the members of `BlockQcow2Options`, into `out` (for a union with this branch). */
+export function fastCloneBlockQcow2OptionsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['file'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['file'] = v0;
+  fastCloneBlockQcow2OptionsRest(o, out);
 }
 
 /** The fast clone of `BlockQcow2Options` (see cloneFoo). */
@@ -628,107 +455,8 @@ export function fastCloneBlockQcow2Options(x: unknown): PlainObject {
   const v0 = o['file'];
   if (v0 === undefined) throw GIVE_UP;
   const out: PlainObject = { file: v0 };
-  const v1 = o['lazy-refcounts'];
-  if (v1 !== undefined) out['lazy-refcounts'] = v1;
-  const v2 = o['cache-size'];
-  if (v2 !== undefined) out['cache-size'] = v2;
-  const v3 = o['backing'];
-  if (v3 !== undefined) out['backing'] = fastCloneBlockNodeRef(v3);
-  const v4 = o['encrypt-format'];
-  if (v4 === undefined) throw GIVE_UP;
-  out['encrypt-format'] = v4;
-  switch (o['encrypt-format']) {
-    case 'luks':
-      fastCloneBlockLuksSecretMembers(o, out);
-      break;
-    case 'none':
-      break;
-    default:
-      throw GIVE_UP;
-  }
+  fastCloneBlockQcow2OptionsRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `BlockQcow2Options`, into `out` (for a union with this branch). */
-export function fastCloneBlockQcow2OptionsMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['file'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['file'] = v0;
-  const v1 = o['lazy-refcounts'];
-  if (v1 !== undefined) out['lazy-refcounts'] = v1;
-  const v2 = o['cache-size'];
-  if (v2 !== undefined) out['cache-size'] = v2;
-  const v3 = o['backing'];
-  if (v3 !== undefined) out['backing'] = fastCloneBlockNodeRef(v3);
-  const v4 = o['encrypt-format'];
-  if (v4 === undefined) throw GIVE_UP;
-  out['encrypt-format'] = v4;
-  switch (o['encrypt-format']) {
-    case 'luks':
-      fastCloneBlockLuksSecretMembers(o, out);
-      break;
-    case 'none':
-      break;
-    default:
-      throw GIVE_UP;
-  }
-}
-
-/** The decode walk of the members of `BlockLuksOptions`, into `out`. */
-export function decodeBlockLuksOptionsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    n += decodeBlockLuksSecretMembers(c, src, out, clean);
-    const x0 = src['file'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'file') : hasOwn(src, 'file')))
-      throw missingMember('file');
-    {
-      k = 'file';
-      out['file'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `BlockLuksOptions`. */
-export function decodeBlockLuksOptions(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): BlockLuksOptions {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockLuksOptions(x, c.strict)) return x as BlockLuksOptions;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeBlockLuksOptionsMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as BlockLuksOptions;
 }
 
 /** The encode walk of the members of `BlockLuksOptions`, into `out`. */
@@ -770,6 +498,11 @@ export function encodeBlockLuksOptions(
   return out;
 }
 
+/** Decodes `BlockLuksOptions` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockLuksOptions(c: InputVisitor, x: unknown): BlockLuksOptions {
+  return decodeFast(c, x, checkBlockLuksOptions, visitBlockLuksOptions, false) as BlockLuksOptions;
+}
+
 /** The fast check of the members of `BlockLuksOptions`: how many `o` has, or -1. */
 export function checkBlockLuksOptionsMembers(o: PlainObject, s: boolean): number {
   let n = checkBlockLuksSecretMembers(o, s);
@@ -796,14 +529,24 @@ export function checkBlockLuksOptions(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `BlockLuksOptions`: a deep copy that shares no object with `x`. */
 export function cloneBlockLuksOptions(x: unknown): BlockLuksOptions {
-  if (pristine()) {
-    try {
-      return fastCloneBlockLuksOptions(x) as unknown as BlockLuksOptions;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBlockLuksOptions(cloneVisitor, null, x) as BlockLuksOptions;
+  return cloneFast(x, fastCloneBlockLuksOptions, visitBlockLuksOptions) as BlockLuksOptions;
+}
+
+/** What follows the first optional member of `BlockLuksOptions`. */
+function fastCloneBlockLuksOptionsRest(o: PlainObject, out: PlainObject): void {
+  const v1 = o['slot'];
+  if (v1 !== undefined) out['slot'] = v1;
+  const v2 = o['file'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['file'] = v2;
+}
+
+/** The fast clone of the members of `BlockLuksOptions`, into `out` (for a union with this branch). */
+export function fastCloneBlockLuksOptionsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['key-secret'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['key-secret'] = v0;
+  fastCloneBlockLuksOptionsRest(o, out);
 }
 
 /** The fast clone of `BlockLuksOptions` (see cloneFoo). */
@@ -818,59 +561,8 @@ export function fastCloneBlockLuksOptions(x: unknown): PlainObject {
   const v0 = o['key-secret'];
   if (v0 === undefined) throw GIVE_UP;
   const out: PlainObject = { 'key-secret': v0 };
-  const v1 = o['slot'];
-  if (v1 !== undefined) out['slot'] = v1;
-  const v2 = o['file'];
-  if (v2 === undefined) throw GIVE_UP;
-  out['file'] = v2;
+  fastCloneBlockLuksOptionsRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `BlockLuksOptions`, into `out` (for a union with this branch). */
-export function fastCloneBlockLuksOptionsMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['key-secret'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['key-secret'] = v0;
-  const v1 = o['slot'];
-  if (v1 !== undefined) out['slot'] = v1;
-  const v2 = o['file'];
-  if (v2 === undefined) throw GIVE_UP;
-  out['file'] = v2;
-}
-
-/** The decode walk of the members of `BlockZeroOptions`, into `out`. */
-export function decodeBlockZeroOptionsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  return n;
-}
-
-/** The decode walk of `BlockZeroOptions`. */
-export function decodeBlockZeroOptions(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): BlockZeroOptions {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockZeroOptions(x, c.strict)) return x as BlockZeroOptions;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeBlockZeroOptionsMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as BlockZeroOptions;
 }
 
 /** The encode walk of the members of `BlockZeroOptions`, into `out`. */
@@ -891,6 +583,11 @@ export function encodeBlockZeroOptions(
   const out: PlainObject = {};
   encodeBlockZeroOptionsMembers(c, x, out, clean);
   return out;
+}
+
+/** Decodes `BlockZeroOptions` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockZeroOptions(c: InputVisitor, x: unknown): BlockZeroOptions {
+  return decodeFast(c, x, checkBlockZeroOptions, visitBlockZeroOptions, false) as BlockZeroOptions;
 }
 
 /** The fast check of the members of `BlockZeroOptions`: how many `o` has, or -1. */
@@ -914,15 +611,11 @@ export function checkBlockZeroOptions(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `BlockZeroOptions`: a deep copy that shares no object with `x`. */
 export function cloneBlockZeroOptions(x: unknown): BlockZeroOptions {
-  if (pristine()) {
-    try {
-      return fastCloneBlockZeroOptions(x) as unknown as BlockZeroOptions;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBlockZeroOptions(cloneVisitor, null, x) as BlockZeroOptions;
+  return cloneFast(x, fastCloneBlockZeroOptions, visitBlockZeroOptions) as BlockZeroOptions;
 }
+
+/** The fast clone of the members of `BlockZeroOptions`, into `out` (for a union with this branch). */
+export function fastCloneBlockZeroOptionsMembers(o: PlainObject, out: PlainObject): void {}
 
 /** The fast clone of `BlockZeroOptions` (see cloneFoo). */
 export function fastCloneBlockZeroOptions(x: unknown): PlainObject {
@@ -934,102 +627,6 @@ export function fastCloneBlockZeroOptions(x: unknown): PlainObject {
     throw GIVE_UP;
   const out: PlainObject = {};
   return out;
-}
-
-/** The fast clone of the members of `BlockZeroOptions`, into `out` (for a union with this branch). */
-export function fastCloneBlockZeroOptionsMembers(o: PlainObject, out: PlainObject): void {}
-
-/** The decode walk of the members of `q_obj_BlockNodeOptions-base`, into `out`. */
-export function decodeBlockNodeOptionsBaseMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['node-name'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
-      throw missingMember('node-name');
-    {
-      k = 'node-name';
-      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['format'];
-    if (!(x1 !== undefined ? own || hasOwn(src, 'format') : hasOwn(src, 'format')))
-      throw missingMember('format');
-    {
-      k = 'format';
-      out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
-      k = null;
-      n++;
-    }
-    const x2 = src['read-only'];
-    if (x2 !== undefined ? own || hasOwn(src, 'read-only') : hasOwn(src, 'read-only')) {
-      k = 'read-only';
-      out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
-      k = null;
-      n++;
-    }
-    const x3 = src['aio'];
-    if (x3 !== undefined ? own || hasOwn(src, 'aio') : hasOwn(src, 'aio')) {
-      k = 'aio';
-      out['aio'] = c.enumValue(null, x3, enumInfoBlockAioBackend);
-      k = null;
-      n++;
-    }
-    const x4 = src['io-priority'];
-    if (x4 !== undefined ? own || hasOwn(src, 'io-priority') : hasOwn(src, 'io-priority')) {
-      k = 'io-priority';
-      out['io-priority'] = c.enumValue(null, x4, enumInfoIoPriority);
-      k = null;
-      n++;
-    }
-    const x5 = src['limits'];
-    if (x5 !== undefined ? own || hasOwn(src, 'limits') : hasOwn(src, 'limits')) {
-      k = 'limits';
-      out['limits'] = decodeIoLimitSpec(c, x5, clean);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `q_obj_BlockNodeOptions-base`. */
-export function decodeBlockNodeOptionsBase(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): BlockNodeOptionsBase {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockNodeOptionsBase(x, c.strict)) return x as BlockNodeOptionsBase;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeBlockNodeOptionsBaseMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as BlockNodeOptionsBase;
 }
 
 /** The encode walk of the members of `q_obj_BlockNodeOptions-base`, into `out`. */
@@ -1099,6 +696,17 @@ export function encodeBlockNodeOptionsBase(
   return out;
 }
 
+/** Decodes `q_obj_BlockNodeOptions-base` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockNodeOptionsBase(c: InputVisitor, x: unknown): BlockNodeOptionsBase {
+  return decodeFast(
+    c,
+    x,
+    checkBlockNodeOptionsBase,
+    visitBlockNodeOptionsBase,
+    false,
+  ) as BlockNodeOptionsBase;
+}
+
 /** The fast check of the members of `q_obj_BlockNodeOptions-base`: how many `o` has, or -1. */
 export function checkBlockNodeOptionsBaseMembers(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -1153,14 +761,34 @@ export function checkBlockNodeOptionsBase(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `q_obj_BlockNodeOptions-base`: a deep copy that shares no object with `x`. */
 export function cloneBlockNodeOptionsBase(x: unknown): BlockNodeOptionsBase {
-  if (pristine()) {
-    try {
-      return fastCloneBlockNodeOptionsBase(x) as unknown as BlockNodeOptionsBase;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBlockNodeOptionsBase(cloneVisitor, null, x) as BlockNodeOptionsBase;
+  return cloneFast(
+    x,
+    fastCloneBlockNodeOptionsBase,
+    visitBlockNodeOptionsBase,
+  ) as BlockNodeOptionsBase;
+}
+
+/** What follows the first optional member of `q_obj_BlockNodeOptions-base`. */
+function fastCloneBlockNodeOptionsBaseRest(o: PlainObject, out: PlainObject): void {
+  const v2 = o['read-only'];
+  if (v2 !== undefined) out['read-only'] = v2;
+  const v3 = o['aio'];
+  if (v3 !== undefined) out['aio'] = v3;
+  const v4 = o['io-priority'];
+  if (v4 !== undefined) out['io-priority'] = v4;
+  const v5 = o['limits'];
+  if (v5 !== undefined) out['limits'] = fastCloneIoLimitSpec(v5);
+}
+
+/** The fast clone of the members of `q_obj_BlockNodeOptions-base`, into `out` (for a union with this branch). */
+export function fastCloneBlockNodeOptionsBaseMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['format'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['format'] = v1;
+  fastCloneBlockNodeOptionsBaseRest(o, out);
 }
 
 /** The fast clone of `q_obj_BlockNodeOptions-base` (see cloneFoo). */
@@ -1176,94 +804,8 @@ export function fastCloneBlockNodeOptionsBase(x: unknown): PlainObject {
   const v1 = o['format'];
   if (v0 === undefined || v1 === undefined) throw GIVE_UP;
   const out: PlainObject = { 'node-name': v0, format: v1 };
-  const v2 = o['read-only'];
-  if (v2 !== undefined) out['read-only'] = v2;
-  const v3 = o['aio'];
-  if (v3 !== undefined) out['aio'] = v3;
-  const v4 = o['io-priority'];
-  if (v4 !== undefined) out['io-priority'] = v4;
-  const v5 = o['limits'];
-  if (v5 !== undefined) out['limits'] = fastCloneIoLimitSpec(v5);
+  fastCloneBlockNodeOptionsBaseRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `q_obj_BlockNodeOptions-base`, into `out` (for a union with this branch). */
-export function fastCloneBlockNodeOptionsBaseMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['node-name'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['node-name'] = v0;
-  const v1 = o['format'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['format'] = v1;
-  const v2 = o['read-only'];
-  if (v2 !== undefined) out['read-only'] = v2;
-  const v3 = o['aio'];
-  if (v3 !== undefined) out['aio'] = v3;
-  const v4 = o['io-priority'];
-  if (v4 !== undefined) out['io-priority'] = v4;
-  const v5 = o['limits'];
-  if (v5 !== undefined) out['limits'] = fastCloneIoLimitSpec(v5);
-}
-
-/** The decode walk of the members of `BlockNodeOptions`, into `out`. */
-export function decodeBlockNodeOptionsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  n += decodeBlockNodeOptionsBaseMembers(c, src, out, clean);
-  switch (out['format']) {
-    case 'qcow2':
-      n += decodeBlockQcow2OptionsMembers(c, src, out, clean);
-      break;
-    case 'luks':
-      n += decodeBlockLuksOptionsMembers(c, src, out, clean);
-      break;
-    case 'zero':
-      n += decodeBlockZeroOptionsMembers(c, src, out, clean);
-      break;
-    case 'raw':
-      break;
-    case 'vmdk':
-      break;
-    case 'vdi':
-      break;
-    default:
-      if (!c.keepUnknownBranches) throw addKey(badEnumValue(String(out['format'])), 'format');
-      throw FALLBACK;
-  }
-  return n;
-}
-
-/** The decode walk of `BlockNodeOptions`. */
-export function decodeBlockNodeOptions(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): BlockNodeOptions {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockNodeOptions(x, c.strict)) return x as BlockNodeOptions;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    const n = decodeBlockNodeOptionsMembers(c, x, out, clean);
-    if (c.strict) checkUnexpected(x, out, n);
-    else keepUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitBlockNodeOptions(c, null, x) as BlockNodeOptions;
-    throw e;
-  }
-  return out as unknown as BlockNodeOptions;
 }
 
 /** The encode walk of the members of `BlockNodeOptions`, into `out`. */
@@ -1317,6 +859,11 @@ export function encodeBlockNodeOptions(
   return out;
 }
 
+/** Decodes `BlockNodeOptions` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockNodeOptions(c: InputVisitor, x: unknown): BlockNodeOptions {
+  return decodeFast(c, x, checkBlockNodeOptions, visitBlockNodeOptions, false) as BlockNodeOptions;
+}
+
 /** The fast check of the members of `BlockNodeOptions`: how many `o` has, or -1. */
 export function checkBlockNodeOptionsMembers(o: PlainObject, s: boolean): number {
   let n = checkBlockNodeOptionsBaseMembers(o, s);
@@ -1367,14 +914,49 @@ export function checkBlockNodeOptions(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `BlockNodeOptions`: a deep copy that shares no object with `x`. */
 export function cloneBlockNodeOptions(x: unknown): BlockNodeOptions {
-  if (pristine()) {
-    try {
-      return fastCloneBlockNodeOptions(x) as unknown as BlockNodeOptions;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
+  return cloneFast(x, fastCloneBlockNodeOptions, visitBlockNodeOptions) as BlockNodeOptions;
+}
+
+/** What follows the first optional member of `BlockNodeOptions`. */
+function fastCloneBlockNodeOptionsRest(o: PlainObject, out: PlainObject): void {
+  const v2 = o['read-only'];
+  if (v2 !== undefined) out['read-only'] = v2;
+  const v3 = o['aio'];
+  if (v3 !== undefined) out['aio'] = v3;
+  const v4 = o['io-priority'];
+  if (v4 !== undefined) out['io-priority'] = v4;
+  const v5 = o['limits'];
+  if (v5 !== undefined) out['limits'] = fastCloneIoLimitSpec(v5);
+  switch (o['format']) {
+    case 'qcow2':
+      fastCloneBlockQcow2OptionsMembers(o, out);
+      break;
+    case 'luks':
+      fastCloneBlockLuksOptionsMembers(o, out);
+      break;
+    case 'zero':
+      fastCloneBlockZeroOptionsMembers(o, out);
+      break;
+    case 'raw':
+      break;
+    case 'vmdk':
+      break;
+    case 'vdi':
+      break;
+    default:
+      throw GIVE_UP;
   }
-  return visitBlockNodeOptions(cloneVisitor, null, x) as BlockNodeOptions;
+}
+
+/** The fast clone of the members of `BlockNodeOptions`, into `out` (for a union with this branch). */
+export function fastCloneBlockNodeOptionsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['format'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['format'] = v1;
+  fastCloneBlockNodeOptionsRest(o, out);
 }
 
 /** The fast clone of `BlockNodeOptions` (see cloneFoo). */
@@ -1390,90 +972,8 @@ export function fastCloneBlockNodeOptions(x: unknown): PlainObject {
   const v1 = o['format'];
   if (v0 === undefined || v1 === undefined) throw GIVE_UP;
   const out: PlainObject = { 'node-name': v0, format: v1 };
-  const v2 = o['read-only'];
-  if (v2 !== undefined) out['read-only'] = v2;
-  const v3 = o['aio'];
-  if (v3 !== undefined) out['aio'] = v3;
-  const v4 = o['io-priority'];
-  if (v4 !== undefined) out['io-priority'] = v4;
-  const v5 = o['limits'];
-  if (v5 !== undefined) out['limits'] = fastCloneIoLimitSpec(v5);
-  switch (o['format']) {
-    case 'qcow2':
-      fastCloneBlockQcow2OptionsMembers(o, out);
-      break;
-    case 'luks':
-      fastCloneBlockLuksOptionsMembers(o, out);
-      break;
-    case 'zero':
-      fastCloneBlockZeroOptionsMembers(o, out);
-      break;
-    case 'raw':
-      break;
-    case 'vmdk':
-      break;
-    case 'vdi':
-      break;
-    default:
-      throw GIVE_UP;
-  }
+  fastCloneBlockNodeOptionsRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `BlockNodeOptions`, into `out` (for a union with this branch). */
-export function fastCloneBlockNodeOptionsMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['node-name'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['node-name'] = v0;
-  const v1 = o['format'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['format'] = v1;
-  const v2 = o['read-only'];
-  if (v2 !== undefined) out['read-only'] = v2;
-  const v3 = o['aio'];
-  if (v3 !== undefined) out['aio'] = v3;
-  const v4 = o['io-priority'];
-  if (v4 !== undefined) out['io-priority'] = v4;
-  const v5 = o['limits'];
-  if (v5 !== undefined) out['limits'] = fastCloneIoLimitSpec(v5);
-  switch (o['format']) {
-    case 'qcow2':
-      fastCloneBlockQcow2OptionsMembers(o, out);
-      break;
-    case 'luks':
-      fastCloneBlockLuksOptionsMembers(o, out);
-      break;
-    case 'zero':
-      fastCloneBlockZeroOptionsMembers(o, out);
-      break;
-    case 'raw':
-      break;
-    case 'vmdk':
-      break;
-    case 'vdi':
-      break;
-    default:
-      throw GIVE_UP;
-  }
-}
-
-function decodeAlternativesBlockNodeRef_0(v: Visitor, _key: Key, x: unknown): unknown {
-  return decodeBlockNodeOptions(v as InputVisitor, x, pristine());
-}
-
-/** The decode walk of `BlockNodeRef` (an alternate). */
-export function decodeBlockNodeRef(c: InputVisitor, x: unknown, clean?: boolean): BlockNodeRef {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockNodeRef(x, c.strict)) return x as BlockNodeRef;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  return c.alternate(null, x, 'BlockNodeRef', decodeAlternativesBlockNodeRef) as BlockNodeRef;
 }
 
 function encodeAlternativesBlockNodeRef_0(v: Visitor, _key: Key, x: unknown): unknown {
@@ -1483,6 +983,11 @@ function encodeAlternativesBlockNodeRef_0(v: Visitor, _key: Key, x: unknown): un
 /** The encode walk of `BlockNodeRef` (an alternate). */
 export function encodeBlockNodeRef(c: OutputVisitor, x: unknown, _clean?: boolean): unknown {
   return c.alternate(null, x, 'BlockNodeRef', encodeAlternativesBlockNodeRef);
+}
+
+/** Decodes `BlockNodeRef` (an alternate) with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockNodeRef(c: InputVisitor, x: unknown): BlockNodeRef {
+  return decodeFast(c, x, checkBlockNodeRef, visitBlockNodeRef, false) as BlockNodeRef;
 }
 
 /** Whether decoding `x` as `BlockNodeRef` would give back `x`. */
@@ -1506,14 +1011,7 @@ export function checkBlockNodeRef(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `BlockNodeRef` (an alternate): a deep copy that shares no object with `x`. */
 export function cloneBlockNodeRef(x: unknown): BlockNodeRef {
-  if (pristine()) {
-    try {
-      return fastCloneBlockNodeRef(x) as unknown as BlockNodeRef;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBlockNodeRef(cloneVisitor, null, x) as BlockNodeRef;
+  return cloneFast(x, fastCloneBlockNodeRef, visitBlockNodeRef) as BlockNodeRef;
 }
 
 /** The fast clone of `BlockNodeRef` (see cloneFoo). */
@@ -1537,128 +1035,6 @@ export function fastCloneBlockNodeRef(x: unknown): unknown {
     default:
       throw GIVE_UP;
   }
-}
-
-/** The decode walk of the members of `BlockNodeInfo`, into `out`. */
-export function decodeBlockNodeInfoMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['node-name'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
-      throw missingMember('node-name');
-    {
-      k = 'node-name';
-      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['format'];
-    if (!(x1 !== undefined ? own || hasOwn(src, 'format') : hasOwn(src, 'format')))
-      throw missingMember('format');
-    {
-      k = 'format';
-      out['format'] = c.enumValue(null, x1, enumInfoBlockFormat);
-      k = null;
-      n++;
-    }
-    const x2 = src['read-only'];
-    if (!(x2 !== undefined ? own || hasOwn(src, 'read-only') : hasOwn(src, 'read-only')))
-      throw missingMember('read-only');
-    {
-      k = 'read-only';
-      out['read-only'] = typeof x2 === 'boolean' ? x2 : c.bool(null, x2);
-      k = null;
-      n++;
-    }
-    const x3 = src['virtual-size'];
-    if (!(x3 !== undefined ? own || hasOwn(src, 'virtual-size') : hasOwn(src, 'virtual-size')))
-      throw missingMember('virtual-size');
-    {
-      k = 'virtual-size';
-      out['virtual-size'] = c.int(null, x3, 'size');
-      k = null;
-      n++;
-    }
-    const x4 = src['actual-size'];
-    if (x4 !== undefined ? own || hasOwn(src, 'actual-size') : hasOwn(src, 'actual-size')) {
-      k = 'actual-size';
-      out['actual-size'] = c.int(null, x4, 'size');
-      k = null;
-      n++;
-    }
-    const x5 = src['children'];
-    if (x5 !== undefined ? own || hasOwn(src, 'children') : hasOwn(src, 'children')) {
-      k = 'children';
-      out['children'] = decode_strList(c, x5, clean);
-      k = null;
-      n++;
-    }
-    const x6 = src['encrypted'];
-    if (x6 !== undefined ? own || hasOwn(src, 'encrypted') : hasOwn(src, 'encrypted')) {
-      k = 'encrypted';
-      out['encrypted'] = typeof x6 === 'boolean' ? x6 : c.bool(null, x6);
-      k = null;
-      n++;
-    }
-    const x7 = src['drive-id'];
-    if (x7 !== undefined ? own || hasOwn(src, 'drive-id') : hasOwn(src, 'drive-id')) {
-      if (c.checkPolicy) {
-        const r = inputRefusal(F_DEPRECATED, c.compat);
-        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'drive-id');
-      }
-      k = 'drive-id';
-      out['drive-id'] = typeof x7 === 'string' ? x7 : c.str(null, x7);
-      k = null;
-      n++;
-    }
-    const x8 = src['zone-count'];
-    if (x8 !== undefined ? own || hasOwn(src, 'zone-count') : hasOwn(src, 'zone-count')) {
-      if (c.checkPolicy) {
-        const r = inputRefusal(F_UNSTABLE, c.compat);
-        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'zone-count');
-      }
-      k = 'zone-count';
-      out['zone-count'] = c.int(null, x8, 'uint32');
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `BlockNodeInfo`. */
-export function decodeBlockNodeInfo(c: InputVisitor, x: unknown, clean?: boolean): BlockNodeInfo {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockNodeInfo(x, c.strict)) return x as BlockNodeInfo;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeBlockNodeInfoMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as BlockNodeInfo;
 }
 
 /** The encode walk of the members of `BlockNodeInfo`, into `out`. */
@@ -1748,6 +1124,11 @@ export function encodeBlockNodeInfo(
   return out;
 }
 
+/** Decodes `BlockNodeInfo` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockNodeInfo(c: InputVisitor, x: unknown): BlockNodeInfo {
+  return decodeFast(c, x, checkBlockNodeInfo, visitBlockNodeInfo, false) as BlockNodeInfo;
+}
+
 /** The fast check of the members of `BlockNodeInfo`: how many `o` has, or -1. */
 export function checkBlockNodeInfoMembers(o: PlainObject, s: boolean): number {
   let n = 4;
@@ -1819,14 +1200,38 @@ export function checkBlockNodeInfo(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `BlockNodeInfo`: a deep copy that shares no object with `x`. */
 export function cloneBlockNodeInfo(x: unknown): BlockNodeInfo {
-  if (pristine()) {
-    try {
-      return fastCloneBlockNodeInfo(x) as unknown as BlockNodeInfo;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBlockNodeInfo(cloneVisitor, null, x) as BlockNodeInfo;
+  return cloneFast(x, fastCloneBlockNodeInfo, visitBlockNodeInfo) as BlockNodeInfo;
+}
+
+/** What follows the first optional member of `BlockNodeInfo`. */
+function fastCloneBlockNodeInfoRest(o: PlainObject, out: PlainObject): void {
+  const v4 = o['actual-size'];
+  if (v4 !== undefined) out['actual-size'] = v4;
+  const v5 = o['children'];
+  if (v5 !== undefined) out['children'] = fastClone_strList(v5);
+  const v6 = o['encrypted'];
+  if (v6 !== undefined) out['encrypted'] = v6;
+  const v7 = o['drive-id'];
+  if (v7 !== undefined) out['drive-id'] = v7;
+  const v8 = o['zone-count'];
+  if (v8 !== undefined) out['zone-count'] = v8;
+}
+
+/** The fast clone of the members of `BlockNodeInfo`, into `out` (for a union with this branch). */
+export function fastCloneBlockNodeInfoMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['format'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['format'] = v1;
+  const v2 = o['read-only'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['read-only'] = v2;
+  const v3 = o['virtual-size'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['virtual-size'] = v3;
+  fastCloneBlockNodeInfoRest(o, out);
 }
 
 /** The fast clone of `BlockNodeInfo` (see cloneFoo). */
@@ -1844,97 +1249,8 @@ export function fastCloneBlockNodeInfo(x: unknown): PlainObject {
   const v3 = o['virtual-size'];
   if (v0 === undefined || v1 === undefined || v2 === undefined || v3 === undefined) throw GIVE_UP;
   const out: PlainObject = { 'node-name': v0, format: v1, 'read-only': v2, 'virtual-size': v3 };
-  const v4 = o['actual-size'];
-  if (v4 !== undefined) out['actual-size'] = v4;
-  const v5 = o['children'];
-  if (v5 !== undefined) out['children'] = fastClone_strList(v5);
-  const v6 = o['encrypted'];
-  if (v6 !== undefined) out['encrypted'] = v6;
-  const v7 = o['drive-id'];
-  if (v7 !== undefined) out['drive-id'] = v7;
-  const v8 = o['zone-count'];
-  if (v8 !== undefined) out['zone-count'] = v8;
+  fastCloneBlockNodeInfoRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `BlockNodeInfo`, into `out` (for a union with this branch). */
-export function fastCloneBlockNodeInfoMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['node-name'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['node-name'] = v0;
-  const v1 = o['format'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['format'] = v1;
-  const v2 = o['read-only'];
-  if (v2 === undefined) throw GIVE_UP;
-  out['read-only'] = v2;
-  const v3 = o['virtual-size'];
-  if (v3 === undefined) throw GIVE_UP;
-  out['virtual-size'] = v3;
-  const v4 = o['actual-size'];
-  if (v4 !== undefined) out['actual-size'] = v4;
-  const v5 = o['children'];
-  if (v5 !== undefined) out['children'] = fastClone_strList(v5);
-  const v6 = o['encrypted'];
-  if (v6 !== undefined) out['encrypted'] = v6;
-  const v7 = o['drive-id'];
-  if (v7 !== undefined) out['drive-id'] = v7;
-  const v8 = o['zone-count'];
-  if (v8 !== undefined) out['zone-count'] = v8;
-}
-
-/** The decode walk of the members of `q_obj_query-block-nodes-arg`, into `out`. */
-export function decodeQueryBlockNodesArgumentsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['flat'];
-    if (x0 !== undefined ? own || hasOwn(src, 'flat') : hasOwn(src, 'flat')) {
-      k = 'flat';
-      out['flat'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `q_obj_query-block-nodes-arg`. */
-export function decodeQueryBlockNodesArguments(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): QueryBlockNodesArguments {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkQueryBlockNodesArguments(x, c.strict)) return x as QueryBlockNodesArguments;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeQueryBlockNodesArgumentsMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as QueryBlockNodesArguments;
 }
 
 /** The encode walk of the members of `q_obj_query-block-nodes-arg`, into `out`. */
@@ -1976,6 +1292,20 @@ export function encodeQueryBlockNodesArguments(
   return out;
 }
 
+/** Decodes `q_obj_query-block-nodes-arg` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeQueryBlockNodesArguments(
+  c: InputVisitor,
+  x: unknown,
+): QueryBlockNodesArguments {
+  return decodeFast(
+    c,
+    x,
+    checkQueryBlockNodesArguments,
+    visitQueryBlockNodesArguments,
+    false,
+  ) as QueryBlockNodesArguments;
+}
+
 /** The fast check of the members of `q_obj_query-block-nodes-arg`: how many `o` has, or -1. */
 export function checkQueryBlockNodesArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 0;
@@ -2003,14 +1333,17 @@ export function checkQueryBlockNodesArguments(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `q_obj_query-block-nodes-arg`: a deep copy that shares no object with `x`. */
 export function cloneQueryBlockNodesArguments(x: unknown): QueryBlockNodesArguments {
-  if (pristine()) {
-    try {
-      return fastCloneQueryBlockNodesArguments(x) as unknown as QueryBlockNodesArguments;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitQueryBlockNodesArguments(cloneVisitor, null, x) as QueryBlockNodesArguments;
+  return cloneFast(
+    x,
+    fastCloneQueryBlockNodesArguments,
+    visitQueryBlockNodesArguments,
+  ) as QueryBlockNodesArguments;
+}
+
+/** The fast clone of the members of `q_obj_query-block-nodes-arg`, into `out` (for a union with this branch). */
+export function fastCloneQueryBlockNodesArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['flat'];
+  if (v0 !== undefined) out['flat'] = v0;
 }
 
 /** The fast clone of `q_obj_query-block-nodes-arg` (see cloneFoo). */
@@ -2023,43 +1356,8 @@ export function fastCloneQueryBlockNodesArguments(x: unknown): PlainObject {
     throw GIVE_UP;
   const o = x as PlainObject;
   const out: PlainObject = {};
-  const v0 = o['flat'];
-  if (v0 !== undefined) out['flat'] = v0;
+  fastCloneQueryBlockNodesArgumentsMembers(o, out);
   return out;
-}
-
-/** The fast clone of the members of `q_obj_query-block-nodes-arg`, into `out` (for a union with this branch). */
-export function fastCloneQueryBlockNodesArgumentsMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['flat'];
-  if (v0 !== undefined) out['flat'] = v0;
-}
-
-/** The decode walk of a list of `BlockNodeInfo`. */
-export function decodeBlockNodeInfoList(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): BlockNodeInfoList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockNodeInfoList(x, c.strict)) return x as BlockNodeInfoList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = decodeBlockNodeInfo(c, x[i], clean);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as BlockNodeInfoList;
 }
 
 /** The encode walk of a list of `BlockNodeInfo`. */
@@ -2080,6 +1378,17 @@ export function encodeBlockNodeInfoList(
   return out;
 }
 
+/** Decodes a list of `BlockNodeInfo` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockNodeInfoList(c: InputVisitor, x: unknown): BlockNodeInfoList {
+  return decodeFast(
+    c,
+    x,
+    checkBlockNodeInfoList,
+    visitBlockNodeInfoList,
+    false,
+  ) as BlockNodeInfoList;
+}
+
 /** Whether decoding `x` as a list of `BlockNodeInfo` would give back `x`. */
 export function checkBlockNodeInfoList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -2092,14 +1401,7 @@ export function checkBlockNodeInfoList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `BlockNodeInfo`: a deep copy that shares no object with `x`. */
 export function cloneBlockNodeInfoList(x: unknown): BlockNodeInfoList {
-  if (pristine()) {
-    try {
-      return fastCloneBlockNodeInfoList(x) as unknown as BlockNodeInfoList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBlockNodeInfoList(cloneVisitor, null, x) as BlockNodeInfoList;
+  return cloneFast(x, fastCloneBlockNodeInfoList, visitBlockNodeInfoList) as BlockNodeInfoList;
 }
 
 /** The fast clone of a list of `BlockNodeInfo` (see cloneFoo). */
@@ -2109,71 +1411,6 @@ export function fastCloneBlockNodeInfoList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = fastCloneBlockNodeInfo(x[i]);
   return out;
-}
-
-/** The decode walk of the members of `q_obj_block-resize-arg`, into `out`. */
-export function decodeBlockResizeArgumentsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['node-name'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
-      throw missingMember('node-name');
-    {
-      k = 'node-name';
-      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['size'];
-    if (!(x1 !== undefined ? own || hasOwn(src, 'size') : hasOwn(src, 'size')))
-      throw missingMember('size');
-    {
-      k = 'size';
-      out['size'] = c.int(null, x1, 'size');
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `q_obj_block-resize-arg`. */
-export function decodeBlockResizeArguments(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): BlockResizeArguments {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockResizeArguments(x, c.strict)) return x as BlockResizeArguments;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeBlockResizeArgumentsMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as BlockResizeArguments;
 }
 
 /** The encode walk of the members of `q_obj_block-resize-arg`, into `out`. */
@@ -2219,6 +1456,17 @@ export function encodeBlockResizeArguments(
   return out;
 }
 
+/** Decodes `q_obj_block-resize-arg` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockResizeArguments(c: InputVisitor, x: unknown): BlockResizeArguments {
+  return decodeFast(
+    c,
+    x,
+    checkBlockResizeArguments,
+    visitBlockResizeArguments,
+    false,
+  ) as BlockResizeArguments;
+}
+
 /** The fast check of the members of `q_obj_block-resize-arg`: how many `o` has, or -1. */
 export function checkBlockResizeArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -2245,14 +1493,21 @@ export function checkBlockResizeArguments(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `q_obj_block-resize-arg`: a deep copy that shares no object with `x`. */
 export function cloneBlockResizeArguments(x: unknown): BlockResizeArguments {
-  if (pristine()) {
-    try {
-      return fastCloneBlockResizeArguments(x) as unknown as BlockResizeArguments;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBlockResizeArguments(cloneVisitor, null, x) as BlockResizeArguments;
+  return cloneFast(
+    x,
+    fastCloneBlockResizeArguments,
+    visitBlockResizeArguments,
+  ) as BlockResizeArguments;
+}
+
+/** The fast clone of the members of `q_obj_block-resize-arg`, into `out` (for a union with this branch). */
+export function fastCloneBlockResizeArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['size'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['size'] = v1;
 }
 
 /** The fast clone of `q_obj_block-resize-arg` (see cloneFoo). */
@@ -2270,22 +1525,6 @@ export function fastCloneBlockResizeArguments(x: unknown): PlainObject {
   const out: PlainObject = { 'node-name': v0, size: v1 };
   return out;
 }
-
-/** The fast clone of the members of `q_obj_block-resize-arg`, into `out` (for a union with this branch). */
-export function fastCloneBlockResizeArgumentsMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['node-name'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['node-name'] = v0;
-  const v1 = o['size'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['size'] = v1;
-}
-
-const decodeAlternativesBlockNodeRef: readonly AlternateBranch[] = [
-  { name: 'definition', jsonType: 'object', visit: decodeAlternativesBlockNodeRef_0 },
-  { name: 'reference', jsonType: 'string', visit: visit_str },
-  { name: 'none', jsonType: 'null', visit: visit_null },
-];
 
 const encodeAlternativesBlockNodeRef: readonly AlternateBranch[] = [
   { name: 'definition', jsonType: 'object', visit: encodeAlternativesBlockNodeRef_0 },

@@ -34,36 +34,11 @@ import {
   visit_uint64List,
   visit_uint8List,
 } from './builtin.visit.js';
-import { cloneVisitor } from './runtime/clone-visitor.js';
-import { GIVE_UP, isJsonData, pristine } from './runtime/codec-support.js';
+import { GIVE_UP, cloneFast, decodeFast, isJsonData, pristine } from './runtime/codec-support.js';
 import { addKey, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
 import { copyJsonValue } from './runtime/visitor.js';
-
-/** The decode walk of a list of `str`. */
-export function decode_strList(c: InputVisitor, x: unknown, clean?: boolean): strList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_strList(x, c.strict)) return x as strList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = typeof x[i] === 'string' ? x[i] : c.str(null, x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as strList;
-}
 
 /** The encode walk of a list of `str`. */
 export function encode_strList(c: OutputVisitor, x: unknown, clean: boolean = pristine()): unknown {
@@ -79,6 +54,11 @@ export function encode_strList(c: OutputVisitor, x: unknown, clean: boolean = pr
   return out;
 }
 
+/** Decodes a list of `str` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_strList(c: InputVisitor, x: unknown): strList {
+  return decodeFast(c, x, check_strList, visit_strList, false) as strList;
+}
+
 /** Whether decoding `x` as a list of `str` would give back `x`. */
 export function check_strList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -91,14 +71,7 @@ export function check_strList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `str`: a deep copy that shares no object with `x`. */
 export function clone_strList(x: unknown): strList {
-  if (pristine()) {
-    try {
-      return fastClone_strList(x) as unknown as strList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_strList(cloneVisitor, null, x) as strList;
+  return cloneFast(x, fastClone_strList, visit_strList) as strList;
 }
 
 /** The fast clone of a list of `str` (see cloneFoo). */
@@ -108,30 +81,6 @@ export function fastClone_strList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `number`. */
-export function decode_numberList(c: InputVisitor, x: unknown, clean?: boolean): numberList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_numberList(x, c.strict)) return x as numberList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.number(null, x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as numberList;
 }
 
 /** The encode walk of a list of `number`. */
@@ -152,6 +101,11 @@ export function encode_numberList(
   return out;
 }
 
+/** Decodes a list of `number` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_numberList(c: InputVisitor, x: unknown): numberList {
+  return decodeFast(c, x, check_numberList, visit_numberList, false) as numberList;
+}
+
 /** Whether decoding `x` as a list of `number` would give back `x`. */
 export function check_numberList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -164,14 +118,7 @@ export function check_numberList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `number`: a deep copy that shares no object with `x`. */
 export function clone_numberList(x: unknown): numberList {
-  if (pristine()) {
-    try {
-      return fastClone_numberList(x) as unknown as numberList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_numberList(cloneVisitor, null, x) as numberList;
+  return cloneFast(x, fastClone_numberList, visit_numberList) as numberList;
 }
 
 /** The fast clone of a list of `number` (see cloneFoo). */
@@ -181,30 +128,6 @@ export function fastClone_numberList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `int`. */
-export function decode_intList(c: InputVisitor, x: unknown, clean?: boolean): intList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_intList(x, c.strict)) return x as intList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.int(null, x[i], 'int');
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as intList;
 }
 
 /** The encode walk of a list of `int`. */
@@ -221,6 +144,11 @@ export function encode_intList(c: OutputVisitor, x: unknown, clean: boolean = pr
   return out;
 }
 
+/** Decodes a list of `int` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_intList(c: InputVisitor, x: unknown): intList {
+  return decodeFast(c, x, check_intList, visit_intList, false) as intList;
+}
+
 /** Whether decoding `x` as a list of `int` would give back `x`. */
 export function check_intList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -233,14 +161,7 @@ export function check_intList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `int`: a deep copy that shares no object with `x`. */
 export function clone_intList(x: unknown): intList {
-  if (pristine()) {
-    try {
-      return fastClone_intList(x) as unknown as intList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_intList(cloneVisitor, null, x) as intList;
+  return cloneFast(x, fastClone_intList, visit_intList) as intList;
 }
 
 /** The fast clone of a list of `int` (see cloneFoo). */
@@ -250,30 +171,6 @@ export function fastClone_intList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `int8`. */
-export function decode_int8List(c: InputVisitor, x: unknown, clean?: boolean): int8List {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_int8List(x, c.strict)) return x as int8List;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.int(null, x[i], 'int8');
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as int8List;
 }
 
 /** The encode walk of a list of `int8`. */
@@ -292,6 +189,11 @@ export function encode_int8List(
     throw addKey(e, i);
   }
   return out;
+}
+
+/** Decodes a list of `int8` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_int8List(c: InputVisitor, x: unknown): int8List {
+  return decodeFast(c, x, check_int8List, visit_int8List, false) as int8List;
 }
 
 /** Whether decoding `x` as a list of `int8` would give back `x`. */
@@ -313,14 +215,7 @@ export function check_int8List(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `int8`: a deep copy that shares no object with `x`. */
 export function clone_int8List(x: unknown): int8List {
-  if (pristine()) {
-    try {
-      return fastClone_int8List(x) as unknown as int8List;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_int8List(cloneVisitor, null, x) as int8List;
+  return cloneFast(x, fastClone_int8List, visit_int8List) as int8List;
 }
 
 /** The fast clone of a list of `int8` (see cloneFoo). */
@@ -330,30 +225,6 @@ export function fastClone_int8List(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `int16`. */
-export function decode_int16List(c: InputVisitor, x: unknown, clean?: boolean): int16List {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_int16List(x, c.strict)) return x as int16List;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.int(null, x[i], 'int16');
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as int16List;
 }
 
 /** The encode walk of a list of `int16`. */
@@ -372,6 +243,11 @@ export function encode_int16List(
     throw addKey(e, i);
   }
   return out;
+}
+
+/** Decodes a list of `int16` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_int16List(c: InputVisitor, x: unknown): int16List {
+  return decodeFast(c, x, check_int16List, visit_int16List, false) as int16List;
 }
 
 /** Whether decoding `x` as a list of `int16` would give back `x`. */
@@ -393,14 +269,7 @@ export function check_int16List(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `int16`: a deep copy that shares no object with `x`. */
 export function clone_int16List(x: unknown): int16List {
-  if (pristine()) {
-    try {
-      return fastClone_int16List(x) as unknown as int16List;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_int16List(cloneVisitor, null, x) as int16List;
+  return cloneFast(x, fastClone_int16List, visit_int16List) as int16List;
 }
 
 /** The fast clone of a list of `int16` (see cloneFoo). */
@@ -410,30 +279,6 @@ export function fastClone_int16List(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `int32`. */
-export function decode_int32List(c: InputVisitor, x: unknown, clean?: boolean): int32List {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_int32List(x, c.strict)) return x as int32List;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.int(null, x[i], 'int32');
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as int32List;
 }
 
 /** The encode walk of a list of `int32`. */
@@ -452,6 +297,11 @@ export function encode_int32List(
     throw addKey(e, i);
   }
   return out;
+}
+
+/** Decodes a list of `int32` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_int32List(c: InputVisitor, x: unknown): int32List {
+  return decodeFast(c, x, check_int32List, visit_int32List, false) as int32List;
 }
 
 /** Whether decoding `x` as a list of `int32` would give back `x`. */
@@ -473,14 +323,7 @@ export function check_int32List(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `int32`: a deep copy that shares no object with `x`. */
 export function clone_int32List(x: unknown): int32List {
-  if (pristine()) {
-    try {
-      return fastClone_int32List(x) as unknown as int32List;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_int32List(cloneVisitor, null, x) as int32List;
+  return cloneFast(x, fastClone_int32List, visit_int32List) as int32List;
 }
 
 /** The fast clone of a list of `int32` (see cloneFoo). */
@@ -490,30 +333,6 @@ export function fastClone_int32List(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `int64`. */
-export function decode_int64List(c: InputVisitor, x: unknown, clean?: boolean): int64List {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_int64List(x, c.strict)) return x as int64List;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.int(null, x[i], 'int64');
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as int64List;
 }
 
 /** The encode walk of a list of `int64`. */
@@ -534,6 +353,11 @@ export function encode_int64List(
   return out;
 }
 
+/** Decodes a list of `int64` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_int64List(c: InputVisitor, x: unknown): int64List {
+  return decodeFast(c, x, check_int64List, visit_int64List, false) as int64List;
+}
+
 /** Whether decoding `x` as a list of `int64` would give back `x`. */
 export function check_int64List(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -546,14 +370,7 @@ export function check_int64List(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `int64`: a deep copy that shares no object with `x`. */
 export function clone_int64List(x: unknown): int64List {
-  if (pristine()) {
-    try {
-      return fastClone_int64List(x) as unknown as int64List;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_int64List(cloneVisitor, null, x) as int64List;
+  return cloneFast(x, fastClone_int64List, visit_int64List) as int64List;
 }
 
 /** The fast clone of a list of `int64` (see cloneFoo). */
@@ -563,30 +380,6 @@ export function fastClone_int64List(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `uint8`. */
-export function decode_uint8List(c: InputVisitor, x: unknown, clean?: boolean): uint8List {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_uint8List(x, c.strict)) return x as uint8List;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint8');
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as uint8List;
 }
 
 /** The encode walk of a list of `uint8`. */
@@ -607,6 +400,11 @@ export function encode_uint8List(
   return out;
 }
 
+/** Decodes a list of `uint8` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_uint8List(c: InputVisitor, x: unknown): uint8List {
+  return decodeFast(c, x, check_uint8List, visit_uint8List, false) as uint8List;
+}
+
 /** Whether decoding `x` as a list of `uint8` would give back `x`. */
 export function check_uint8List(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -620,14 +418,7 @@ export function check_uint8List(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `uint8`: a deep copy that shares no object with `x`. */
 export function clone_uint8List(x: unknown): uint8List {
-  if (pristine()) {
-    try {
-      return fastClone_uint8List(x) as unknown as uint8List;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_uint8List(cloneVisitor, null, x) as uint8List;
+  return cloneFast(x, fastClone_uint8List, visit_uint8List) as uint8List;
 }
 
 /** The fast clone of a list of `uint8` (see cloneFoo). */
@@ -637,30 +428,6 @@ export function fastClone_uint8List(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `uint16`. */
-export function decode_uint16List(c: InputVisitor, x: unknown, clean?: boolean): uint16List {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_uint16List(x, c.strict)) return x as uint16List;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint16');
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as uint16List;
 }
 
 /** The encode walk of a list of `uint16`. */
@@ -679,6 +446,11 @@ export function encode_uint16List(
     throw addKey(e, i);
   }
   return out;
+}
+
+/** Decodes a list of `uint16` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_uint16List(c: InputVisitor, x: unknown): uint16List {
+  return decodeFast(c, x, check_uint16List, visit_uint16List, false) as uint16List;
 }
 
 /** Whether decoding `x` as a list of `uint16` would give back `x`. */
@@ -700,14 +472,7 @@ export function check_uint16List(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `uint16`: a deep copy that shares no object with `x`. */
 export function clone_uint16List(x: unknown): uint16List {
-  if (pristine()) {
-    try {
-      return fastClone_uint16List(x) as unknown as uint16List;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_uint16List(cloneVisitor, null, x) as uint16List;
+  return cloneFast(x, fastClone_uint16List, visit_uint16List) as uint16List;
 }
 
 /** The fast clone of a list of `uint16` (see cloneFoo). */
@@ -717,30 +482,6 @@ export function fastClone_uint16List(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `uint32`. */
-export function decode_uint32List(c: InputVisitor, x: unknown, clean?: boolean): uint32List {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_uint32List(x, c.strict)) return x as uint32List;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint32');
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as uint32List;
 }
 
 /** The encode walk of a list of `uint32`. */
@@ -759,6 +500,11 @@ export function encode_uint32List(
     throw addKey(e, i);
   }
   return out;
+}
+
+/** Decodes a list of `uint32` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_uint32List(c: InputVisitor, x: unknown): uint32List {
+  return decodeFast(c, x, check_uint32List, visit_uint32List, false) as uint32List;
 }
 
 /** Whether decoding `x` as a list of `uint32` would give back `x`. */
@@ -780,14 +526,7 @@ export function check_uint32List(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `uint32`: a deep copy that shares no object with `x`. */
 export function clone_uint32List(x: unknown): uint32List {
-  if (pristine()) {
-    try {
-      return fastClone_uint32List(x) as unknown as uint32List;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_uint32List(cloneVisitor, null, x) as uint32List;
+  return cloneFast(x, fastClone_uint32List, visit_uint32List) as uint32List;
 }
 
 /** The fast clone of a list of `uint32` (see cloneFoo). */
@@ -797,30 +536,6 @@ export function fastClone_uint32List(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `uint64`. */
-export function decode_uint64List(c: InputVisitor, x: unknown, clean?: boolean): uint64List {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_uint64List(x, c.strict)) return x as uint64List;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.int(null, x[i], 'uint64');
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as uint64List;
 }
 
 /** The encode walk of a list of `uint64`. */
@@ -841,6 +556,11 @@ export function encode_uint64List(
   return out;
 }
 
+/** Decodes a list of `uint64` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_uint64List(c: InputVisitor, x: unknown): uint64List {
+  return decodeFast(c, x, check_uint64List, visit_uint64List, false) as uint64List;
+}
+
 /** Whether decoding `x` as a list of `uint64` would give back `x`. */
 export function check_uint64List(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -854,14 +574,7 @@ export function check_uint64List(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `uint64`: a deep copy that shares no object with `x`. */
 export function clone_uint64List(x: unknown): uint64List {
-  if (pristine()) {
-    try {
-      return fastClone_uint64List(x) as unknown as uint64List;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_uint64List(cloneVisitor, null, x) as uint64List;
+  return cloneFast(x, fastClone_uint64List, visit_uint64List) as uint64List;
 }
 
 /** The fast clone of a list of `uint64` (see cloneFoo). */
@@ -871,30 +584,6 @@ export function fastClone_uint64List(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `size`. */
-export function decode_sizeList(c: InputVisitor, x: unknown, clean?: boolean): sizeList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_sizeList(x, c.strict)) return x as sizeList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.int(null, x[i], 'size');
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as sizeList;
 }
 
 /** The encode walk of a list of `size`. */
@@ -915,6 +604,11 @@ export function encode_sizeList(
   return out;
 }
 
+/** Decodes a list of `size` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_sizeList(c: InputVisitor, x: unknown): sizeList {
+  return decodeFast(c, x, check_sizeList, visit_sizeList, false) as sizeList;
+}
+
 /** Whether decoding `x` as a list of `size` would give back `x`. */
 export function check_sizeList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -928,14 +622,7 @@ export function check_sizeList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `size`: a deep copy that shares no object with `x`. */
 export function clone_sizeList(x: unknown): sizeList {
-  if (pristine()) {
-    try {
-      return fastClone_sizeList(x) as unknown as sizeList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_sizeList(cloneVisitor, null, x) as sizeList;
+  return cloneFast(x, fastClone_sizeList, visit_sizeList) as sizeList;
 }
 
 /** The fast clone of a list of `size` (see cloneFoo). */
@@ -945,30 +632,6 @@ export function fastClone_sizeList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `bool`. */
-export function decode_boolList(c: InputVisitor, x: unknown, clean?: boolean): boolList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_boolList(x, c.strict)) return x as boolList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = typeof x[i] === 'boolean' ? x[i] : c.bool(null, x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as boolList;
 }
 
 /** The encode walk of a list of `bool`. */
@@ -989,6 +652,11 @@ export function encode_boolList(
   return out;
 }
 
+/** Decodes a list of `bool` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_boolList(c: InputVisitor, x: unknown): boolList {
+  return decodeFast(c, x, check_boolList, visit_boolList, false) as boolList;
+}
+
 /** Whether decoding `x` as a list of `bool` would give back `x`. */
 export function check_boolList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -1001,14 +669,7 @@ export function check_boolList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `bool`: a deep copy that shares no object with `x`. */
 export function clone_boolList(x: unknown): boolList {
-  if (pristine()) {
-    try {
-      return fastClone_boolList(x) as unknown as boolList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_boolList(cloneVisitor, null, x) as boolList;
+  return cloneFast(x, fastClone_boolList, visit_boolList) as boolList;
 }
 
 /** The fast clone of a list of `bool` (see cloneFoo). */
@@ -1018,30 +679,6 @@ export function fastClone_boolList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of a list of `any`. */
-export function decode_anyList(c: InputVisitor, x: unknown, clean?: boolean): anyList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_anyList(x, c.strict)) return x as anyList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.any(null, x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as anyList;
 }
 
 /** The encode walk of a list of `any`. */
@@ -1058,6 +695,11 @@ export function encode_anyList(c: OutputVisitor, x: unknown, clean: boolean = pr
   return out;
 }
 
+/** Decodes a list of `any` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_anyList(c: InputVisitor, x: unknown): anyList {
+  return decodeFast(c, x, check_anyList, visit_anyList, false) as anyList;
+}
+
 /** Whether decoding `x` as a list of `any` would give back `x`. */
 export function check_anyList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -1070,14 +712,7 @@ export function check_anyList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `any`: a deep copy that shares no object with `x`. */
 export function clone_anyList(x: unknown): anyList {
-  if (pristine()) {
-    try {
-      return fastClone_anyList(x) as unknown as anyList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_anyList(cloneVisitor, null, x) as anyList;
+  return cloneFast(x, fastClone_anyList, visit_anyList) as anyList;
 }
 
 /** The fast clone of a list of `any` (see cloneFoo). */
@@ -1087,30 +722,6 @@ export function fastClone_anyList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = copyJsonValue(x[i], false);
   return out;
-}
-
-/** The decode walk of a list of `null`. */
-export function decode_nullList(c: InputVisitor, x: unknown, clean?: boolean): nullList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (check_nullList(x, c.strict)) return x as nullList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.null(null, x[i]);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as nullList;
 }
 
 /** The encode walk of a list of `null`. */
@@ -1131,6 +742,11 @@ export function encode_nullList(
   return out;
 }
 
+/** Decodes a list of `null` with the input visitor `c`: its checks, QEMU's errors. */
+export function decode_nullList(c: InputVisitor, x: unknown): nullList {
+  return decodeFast(c, x, check_nullList, visit_nullList, false) as nullList;
+}
+
 /** Whether decoding `x` as a list of `null` would give back `x`. */
 export function check_nullList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -1143,14 +759,7 @@ export function check_nullList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `null`: a deep copy that shares no object with `x`. */
 export function clone_nullList(x: unknown): nullList {
-  if (pristine()) {
-    try {
-      return fastClone_nullList(x) as unknown as nullList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visit_nullList(cloneVisitor, null, x) as nullList;
+  return cloneFast(x, fastClone_nullList, visit_nullList) as nullList;
 }
 
 /** The fast clone of a list of `null` (see cloneFoo). */

@@ -16,81 +16,11 @@ import {
 } from './events.visit.js';
 import { enumInfoMachineRunState } from './machine.visit.js';
 import { enumInfoMigrationStatus } from './migration.visit.js';
-import { cloneVisitor } from './runtime/clone-visitor.js';
-import {
-  GIVE_UP,
-  checkUnexpected,
-  keepUnexpected,
-  keyCount,
-  pristine,
-} from './runtime/codec-support.js';
+import { GIVE_UP, cloneFast, decodeFast, keyCount, pristine } from './runtime/codec-support.js';
 import { addKey, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
 import { type PlainObject, hasOwn, isObject } from './runtime/visitor.js';
-
-/** The decode walk of the members of `q_obj_VM_STATE_CHANGED-arg`, into `out`. */
-export function decodeVmStateChangedDataMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['state'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'state') : hasOwn(src, 'state')))
-      throw missingMember('state');
-    {
-      k = 'state';
-      out['state'] = c.enumValue(null, x0, enumInfoMachineRunState);
-      k = null;
-      n++;
-    }
-    const x1 = src['reason'];
-    if (x1 !== undefined ? own || hasOwn(src, 'reason') : hasOwn(src, 'reason')) {
-      k = 'reason';
-      out['reason'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `q_obj_VM_STATE_CHANGED-arg`. */
-export function decodeVmStateChangedData(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): VmStateChangedData {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkVmStateChangedData(x, c.strict)) return x as VmStateChangedData;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeVmStateChangedDataMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as VmStateChangedData;
-}
 
 /** The encode walk of the members of `q_obj_VM_STATE_CHANGED-arg`, into `out`. */
 export function encodeVmStateChangedDataMembers(
@@ -136,6 +66,17 @@ export function encodeVmStateChangedData(
   return out;
 }
 
+/** Decodes `q_obj_VM_STATE_CHANGED-arg` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeVmStateChangedData(c: InputVisitor, x: unknown): VmStateChangedData {
+  return decodeFast(
+    c,
+    x,
+    checkVmStateChangedData,
+    visitVmStateChangedData,
+    false,
+  ) as VmStateChangedData;
+}
+
 /** The fast check of the members of `q_obj_VM_STATE_CHANGED-arg`: how many `o` has, or -1. */
 export function checkVmStateChangedDataMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -174,14 +115,21 @@ export function checkVmStateChangedData(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `q_obj_VM_STATE_CHANGED-arg`: a deep copy that shares no object with `x`. */
 export function cloneVmStateChangedData(x: unknown): VmStateChangedData {
-  if (pristine()) {
-    try {
-      return fastCloneVmStateChangedData(x) as unknown as VmStateChangedData;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitVmStateChangedData(cloneVisitor, null, x) as VmStateChangedData;
+  return cloneFast(x, fastCloneVmStateChangedData, visitVmStateChangedData) as VmStateChangedData;
+}
+
+/** What follows the first optional member of `q_obj_VM_STATE_CHANGED-arg`. */
+function fastCloneVmStateChangedDataRest(o: PlainObject, out: PlainObject): void {
+  const v1 = o['reason'];
+  if (v1 !== undefined) out['reason'] = v1;
+}
+
+/** The fast clone of the members of `q_obj_VM_STATE_CHANGED-arg`, into `out` (for a union with this branch). */
+export function fastCloneVmStateChangedDataMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['state'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['state'] = v0;
+  fastCloneVmStateChangedDataRest(o, out);
 }
 
 /** The fast clone of `q_obj_VM_STATE_CHANGED-arg` (see cloneFoo). */
@@ -196,74 +144,8 @@ export function fastCloneVmStateChangedData(x: unknown): PlainObject {
   const v0 = o['state'];
   if (v0 === undefined) throw GIVE_UP;
   const out: PlainObject = { state: v0 };
-  const v1 = o['reason'];
-  if (v1 !== undefined) out['reason'] = v1;
+  fastCloneVmStateChangedDataRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `q_obj_VM_STATE_CHANGED-arg`, into `out` (for a union with this branch). */
-export function fastCloneVmStateChangedDataMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['state'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['state'] = v0;
-  const v1 = o['reason'];
-  if (v1 !== undefined) out['reason'] = v1;
-}
-
-/** The decode walk of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out`. */
-export function decodeVcpuHotpluggedDataMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['cpu-index'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'cpu-index') : hasOwn(src, 'cpu-index')))
-      throw missingMember('cpu-index');
-    {
-      k = 'cpu-index';
-      out['cpu-index'] = c.int(null, x0, 'uint32');
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `q_obj_VCPU_HOTPLUGGED-arg`. */
-export function decodeVcpuHotpluggedData(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): VcpuHotpluggedData {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkVcpuHotpluggedData(x, c.strict)) return x as VcpuHotpluggedData;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeVcpuHotpluggedDataMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as VcpuHotpluggedData;
 }
 
 /** The encode walk of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out`. */
@@ -304,6 +186,17 @@ export function encodeVcpuHotpluggedData(
   return out;
 }
 
+/** Decodes `q_obj_VCPU_HOTPLUGGED-arg` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeVcpuHotpluggedData(c: InputVisitor, x: unknown): VcpuHotpluggedData {
+  return decodeFast(
+    c,
+    x,
+    checkVcpuHotpluggedData,
+    visitVcpuHotpluggedData,
+    false,
+  ) as VcpuHotpluggedData;
+}
+
 /** The fast check of the members of `q_obj_VCPU_HOTPLUGGED-arg`: how many `o` has, or -1. */
 export function checkVcpuHotpluggedDataMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -335,14 +228,14 @@ export function checkVcpuHotpluggedData(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `q_obj_VCPU_HOTPLUGGED-arg`: a deep copy that shares no object with `x`. */
 export function cloneVcpuHotpluggedData(x: unknown): VcpuHotpluggedData {
-  if (pristine()) {
-    try {
-      return fastCloneVcpuHotpluggedData(x) as unknown as VcpuHotpluggedData;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitVcpuHotpluggedData(cloneVisitor, null, x) as VcpuHotpluggedData;
+  return cloneFast(x, fastCloneVcpuHotpluggedData, visitVcpuHotpluggedData) as VcpuHotpluggedData;
+}
+
+/** The fast clone of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out` (for a union with this branch). */
+export function fastCloneVcpuHotpluggedDataMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['cpu-index'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['cpu-index'] = v0;
 }
 
 /** The fast clone of `q_obj_VCPU_HOTPLUGGED-arg` (see cloneFoo). */
@@ -358,94 +251,6 @@ export function fastCloneVcpuHotpluggedData(x: unknown): PlainObject {
   if (v0 === undefined) throw GIVE_UP;
   const out: PlainObject = { 'cpu-index': v0 };
   return out;
-}
-
-/** The fast clone of the members of `q_obj_VCPU_HOTPLUGGED-arg`, into `out` (for a union with this branch). */
-export function fastCloneVcpuHotpluggedDataMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['cpu-index'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['cpu-index'] = v0;
-}
-
-/** The decode walk of the members of `BlockIoErrorInfo`, into `out`. */
-export function decodeBlockIoErrorInfoMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['node-name'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'node-name') : hasOwn(src, 'node-name')))
-      throw missingMember('node-name');
-    {
-      k = 'node-name';
-      out['node-name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['operation'];
-    if (!(x1 !== undefined ? own || hasOwn(src, 'operation') : hasOwn(src, 'operation')))
-      throw missingMember('operation');
-    {
-      k = 'operation';
-      out['operation'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-      k = null;
-      n++;
-    }
-    const x2 = src['errno'];
-    if (!(x2 !== undefined ? own || hasOwn(src, 'errno') : hasOwn(src, 'errno')))
-      throw missingMember('errno');
-    {
-      k = 'errno';
-      out['errno'] = c.int(null, x2, 'int32');
-      k = null;
-      n++;
-    }
-    const x3 = src['nospace'];
-    if (x3 !== undefined ? own || hasOwn(src, 'nospace') : hasOwn(src, 'nospace')) {
-      k = 'nospace';
-      out['nospace'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `BlockIoErrorInfo`. */
-export function decodeBlockIoErrorInfo(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): BlockIoErrorInfo {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBlockIoErrorInfo(x, c.strict)) return x as BlockIoErrorInfo;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeBlockIoErrorInfoMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as BlockIoErrorInfo;
 }
 
 /** The encode walk of the members of `BlockIoErrorInfo`, into `out`. */
@@ -502,6 +307,11 @@ export function encodeBlockIoErrorInfo(
   return out;
 }
 
+/** Decodes `BlockIoErrorInfo` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBlockIoErrorInfo(c: InputVisitor, x: unknown): BlockIoErrorInfo {
+  return decodeFast(c, x, checkBlockIoErrorInfo, visitBlockIoErrorInfo, false) as BlockIoErrorInfo;
+}
+
 /** The fast check of the members of `BlockIoErrorInfo`: how many `o` has, or -1. */
 export function checkBlockIoErrorInfoMembers(o: PlainObject, s: boolean): number {
   let n = 3;
@@ -542,14 +352,27 @@ export function checkBlockIoErrorInfo(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `BlockIoErrorInfo`: a deep copy that shares no object with `x`. */
 export function cloneBlockIoErrorInfo(x: unknown): BlockIoErrorInfo {
-  if (pristine()) {
-    try {
-      return fastCloneBlockIoErrorInfo(x) as unknown as BlockIoErrorInfo;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBlockIoErrorInfo(cloneVisitor, null, x) as BlockIoErrorInfo;
+  return cloneFast(x, fastCloneBlockIoErrorInfo, visitBlockIoErrorInfo) as BlockIoErrorInfo;
+}
+
+/** What follows the first optional member of `BlockIoErrorInfo`. */
+function fastCloneBlockIoErrorInfoRest(o: PlainObject, out: PlainObject): void {
+  const v3 = o['nospace'];
+  if (v3 !== undefined) out['nospace'] = v3;
+}
+
+/** The fast clone of the members of `BlockIoErrorInfo`, into `out` (for a union with this branch). */
+export function fastCloneBlockIoErrorInfoMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['node-name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['node-name'] = v0;
+  const v1 = o['operation'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['operation'] = v1;
+  const v2 = o['errno'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['errno'] = v2;
+  fastCloneBlockIoErrorInfoRest(o, out);
 }
 
 /** The fast clone of `BlockIoErrorInfo` (see cloneFoo). */
@@ -566,80 +389,8 @@ export function fastCloneBlockIoErrorInfo(x: unknown): PlainObject {
   const v2 = o['errno'];
   if (v0 === undefined || v1 === undefined || v2 === undefined) throw GIVE_UP;
   const out: PlainObject = { 'node-name': v0, operation: v1, errno: v2 };
-  const v3 = o['nospace'];
-  if (v3 !== undefined) out['nospace'] = v3;
+  fastCloneBlockIoErrorInfoRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `BlockIoErrorInfo`, into `out` (for a union with this branch). */
-export function fastCloneBlockIoErrorInfoMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['node-name'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['node-name'] = v0;
-  const v1 = o['operation'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['operation'] = v1;
-  const v2 = o['errno'];
-  if (v2 === undefined) throw GIVE_UP;
-  out['errno'] = v2;
-  const v3 = o['nospace'];
-  if (v3 !== undefined) out['nospace'] = v3;
-}
-
-/** The decode walk of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out`. */
-export function decodeThrottleGroupSaturatedDataMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['group'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'group') : hasOwn(src, 'group')))
-      throw missingMember('group');
-    {
-      k = 'group';
-      out['group'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `q_obj_THROTTLE_GROUP_SATURATED-arg`. */
-export function decodeThrottleGroupSaturatedData(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): ThrottleGroupSaturatedData {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkThrottleGroupSaturatedData(x, c.strict)) return x as ThrottleGroupSaturatedData;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeThrottleGroupSaturatedDataMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as ThrottleGroupSaturatedData;
 }
 
 /** The encode walk of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out`. */
@@ -680,6 +431,20 @@ export function encodeThrottleGroupSaturatedData(
   return out;
 }
 
+/** Decodes `q_obj_THROTTLE_GROUP_SATURATED-arg` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeThrottleGroupSaturatedData(
+  c: InputVisitor,
+  x: unknown,
+): ThrottleGroupSaturatedData {
+  return decodeFast(
+    c,
+    x,
+    checkThrottleGroupSaturatedData,
+    visitThrottleGroupSaturatedData,
+    false,
+  ) as ThrottleGroupSaturatedData;
+}
+
 /** The fast check of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`: how many `o` has, or -1. */
 export function checkThrottleGroupSaturatedDataMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -704,14 +469,18 @@ export function checkThrottleGroupSaturatedData(x: unknown, s: boolean): boolean
 
 /** The clone (QAPI_CLONE) of `q_obj_THROTTLE_GROUP_SATURATED-arg`: a deep copy that shares no object with `x`. */
 export function cloneThrottleGroupSaturatedData(x: unknown): ThrottleGroupSaturatedData {
-  if (pristine()) {
-    try {
-      return fastCloneThrottleGroupSaturatedData(x) as unknown as ThrottleGroupSaturatedData;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitThrottleGroupSaturatedData(cloneVisitor, null, x) as ThrottleGroupSaturatedData;
+  return cloneFast(
+    x,
+    fastCloneThrottleGroupSaturatedData,
+    visitThrottleGroupSaturatedData,
+  ) as ThrottleGroupSaturatedData;
+}
+
+/** The fast clone of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out` (for a union with this branch). */
+export function fastCloneThrottleGroupSaturatedDataMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['group'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['group'] = v0;
 }
 
 /** The fast clone of `q_obj_THROTTLE_GROUP_SATURATED-arg` (see cloneFoo). */
@@ -727,69 +496,6 @@ export function fastCloneThrottleGroupSaturatedData(x: unknown): PlainObject {
   if (v0 === undefined) throw GIVE_UP;
   const out: PlainObject = { group: v0 };
   return out;
-}
-
-/** The fast clone of the members of `q_obj_THROTTLE_GROUP_SATURATED-arg`, into `out` (for a union with this branch). */
-export function fastCloneThrottleGroupSaturatedDataMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['group'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['group'] = v0;
-}
-
-/** The decode walk of the members of `q_obj_MIGRATION_STATUS-arg`, into `out`. */
-export function decodeMigrationStatusDataMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['status'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'status') : hasOwn(src, 'status')))
-      throw missingMember('status');
-    {
-      k = 'status';
-      out['status'] = c.enumValue(null, x0, enumInfoMigrationStatus);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `q_obj_MIGRATION_STATUS-arg`. */
-export function decodeMigrationStatusData(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): MigrationStatusData {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkMigrationStatusData(x, c.strict)) return x as MigrationStatusData;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeMigrationStatusDataMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as MigrationStatusData;
 }
 
 /** The encode walk of the members of `q_obj_MIGRATION_STATUS-arg`, into `out`. */
@@ -830,6 +536,17 @@ export function encodeMigrationStatusData(
   return out;
 }
 
+/** Decodes `q_obj_MIGRATION_STATUS-arg` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeMigrationStatusData(c: InputVisitor, x: unknown): MigrationStatusData {
+  return decodeFast(
+    c,
+    x,
+    checkMigrationStatusData,
+    visitMigrationStatusData,
+    false,
+  ) as MigrationStatusData;
+}
+
 /** The fast check of the members of `q_obj_MIGRATION_STATUS-arg`: how many `o` has, or -1. */
 export function checkMigrationStatusDataMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -863,14 +580,18 @@ export function checkMigrationStatusData(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `q_obj_MIGRATION_STATUS-arg`: a deep copy that shares no object with `x`. */
 export function cloneMigrationStatusData(x: unknown): MigrationStatusData {
-  if (pristine()) {
-    try {
-      return fastCloneMigrationStatusData(x) as unknown as MigrationStatusData;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitMigrationStatusData(cloneVisitor, null, x) as MigrationStatusData;
+  return cloneFast(
+    x,
+    fastCloneMigrationStatusData,
+    visitMigrationStatusData,
+  ) as MigrationStatusData;
+}
+
+/** The fast clone of the members of `q_obj_MIGRATION_STATUS-arg`, into `out` (for a union with this branch). */
+export function fastCloneMigrationStatusDataMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['status'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['status'] = v0;
 }
 
 /** The fast clone of `q_obj_MIGRATION_STATUS-arg` (see cloneFoo). */
@@ -886,11 +607,4 @@ export function fastCloneMigrationStatusData(x: unknown): PlainObject {
   if (v0 === undefined) throw GIVE_UP;
   const out: PlainObject = { status: v0 };
   return out;
-}
-
-/** The fast clone of the members of `q_obj_MIGRATION_STATUS-arg`, into `out` (for a union with this branch). */
-export function fastCloneMigrationStatusDataMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['status'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['status'] = v0;
 }

@@ -29,13 +29,12 @@ import {
   visitVcpuInfoList,
   visitVcpuInfoX86,
 } from './machine.visit.js';
-import { cloneVisitor } from './runtime/clone-visitor.js';
 import {
   FALLBACK,
   GIVE_UP,
-  checkUnexpected,
+  cloneFast,
+  decodeFast,
   isJsonData,
-  keepUnexpected,
   keyCount,
   pristine,
 } from './runtime/codec-support.js';
@@ -43,76 +42,6 @@ import { addKey, badEnumValue, missingMember, wrongType } from './runtime/errors
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
 import { type PlainObject, copyJsonValue, hasOwn, isObject } from './runtime/visitor.js';
-
-/** The decode walk of the members of `AcpiOemIds`, into `out`. */
-export function decodeAcpiOemIdsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['OEM_ID'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'OEM_ID') : hasOwn(src, 'OEM_ID')))
-      throw missingMember('OEM_ID');
-    {
-      k = 'OEM_ID';
-      out['OEM_ID'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['OEM_TABLE_ID'];
-    if (!(x1 !== undefined ? own || hasOwn(src, 'OEM_TABLE_ID') : hasOwn(src, 'OEM_TABLE_ID')))
-      throw missingMember('OEM_TABLE_ID');
-    {
-      k = 'OEM_TABLE_ID';
-      out['OEM_TABLE_ID'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-      k = null;
-      n++;
-    }
-    const x2 = src['creator-revision'];
-    if (
-      x2 !== undefined ? own || hasOwn(src, 'creator-revision') : hasOwn(src, 'creator-revision')
-    ) {
-      k = 'creator-revision';
-      out['creator-revision'] = c.int(null, x2, 'uint32');
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `AcpiOemIds`. */
-export function decodeAcpiOemIds(c: InputVisitor, x: unknown, clean?: boolean): AcpiOemIds {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkAcpiOemIds(x, c.strict)) return x as AcpiOemIds;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeAcpiOemIdsMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as AcpiOemIds;
-}
 
 /** The encode walk of the members of `AcpiOemIds`, into `out`. */
 export function encodeAcpiOemIdsMembers(
@@ -163,6 +92,11 @@ export function encodeAcpiOemIds(
   return out;
 }
 
+/** Decodes `AcpiOemIds` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeAcpiOemIds(c: InputVisitor, x: unknown): AcpiOemIds {
+  return decodeFast(c, x, checkAcpiOemIds, visitAcpiOemIds, false) as AcpiOemIds;
+}
+
 /** The fast check of the members of `AcpiOemIds`: how many `o` has, or -1. */
 export function checkAcpiOemIdsMembers(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -201,14 +135,24 @@ export function checkAcpiOemIds(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `AcpiOemIds`: a deep copy that shares no object with `x`. */
 export function cloneAcpiOemIds(x: unknown): AcpiOemIds {
-  if (pristine()) {
-    try {
-      return fastCloneAcpiOemIds(x) as unknown as AcpiOemIds;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitAcpiOemIds(cloneVisitor, null, x) as AcpiOemIds;
+  return cloneFast(x, fastCloneAcpiOemIds, visitAcpiOemIds) as AcpiOemIds;
+}
+
+/** What follows the first optional member of `AcpiOemIds`. */
+function fastCloneAcpiOemIdsRest(o: PlainObject, out: PlainObject): void {
+  const v2 = o['creator-revision'];
+  if (v2 !== undefined) out['creator-revision'] = v2;
+}
+
+/** The fast clone of the members of `AcpiOemIds`, into `out` (for a union with this branch). */
+export function fastCloneAcpiOemIdsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['OEM_ID'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['OEM_ID'] = v0;
+  const v1 = o['OEM_TABLE_ID'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['OEM_TABLE_ID'] = v1;
+  fastCloneAcpiOemIdsRest(o, out);
 }
 
 /** The fast clone of `AcpiOemIds` (see cloneFoo). */
@@ -224,121 +168,8 @@ export function fastCloneAcpiOemIds(x: unknown): PlainObject {
   const v1 = o['OEM_TABLE_ID'];
   if (v0 === undefined || v1 === undefined) throw GIVE_UP;
   const out: PlainObject = { OEM_ID: v0, OEM_TABLE_ID: v1 };
-  const v2 = o['creator-revision'];
-  if (v2 !== undefined) out['creator-revision'] = v2;
+  fastCloneAcpiOemIdsRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `AcpiOemIds`, into `out` (for a union with this branch). */
-export function fastCloneAcpiOemIdsMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['OEM_ID'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['OEM_ID'] = v0;
-  const v1 = o['OEM_TABLE_ID'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['OEM_TABLE_ID'] = v1;
-  const v2 = o['creator-revision'];
-  if (v2 !== undefined) out['creator-revision'] = v2;
-}
-
-/** The decode walk of the members of `MachineInfo`, into `out`. */
-export function decodeMachineInfoMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['name'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'name') : hasOwn(src, 'name')))
-      throw missingMember('name');
-    {
-      k = 'name';
-      out['name'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['arch'];
-    if (!(x1 !== undefined ? own || hasOwn(src, 'arch') : hasOwn(src, 'arch')))
-      throw missingMember('arch');
-    {
-      k = 'arch';
-      out['arch'] = c.enumValue(null, x1, enumInfoCpuArch);
-      k = null;
-      n++;
-    }
-    const x2 = src['alias'];
-    if (x2 !== undefined ? own || hasOwn(src, 'alias') : hasOwn(src, 'alias')) {
-      k = 'alias';
-      out['alias'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
-      k = null;
-      n++;
-    }
-    const x3 = src['is-default'];
-    if (!(x3 !== undefined ? own || hasOwn(src, 'is-default') : hasOwn(src, 'is-default')))
-      throw missingMember('is-default');
-    {
-      k = 'is-default';
-      out['is-default'] = typeof x3 === 'boolean' ? x3 : c.bool(null, x3);
-      k = null;
-      n++;
-    }
-    const x4 = src['cpu-max'];
-    if (!(x4 !== undefined ? own || hasOwn(src, 'cpu-max') : hasOwn(src, 'cpu-max')))
-      throw missingMember('cpu-max');
-    {
-      k = 'cpu-max';
-      out['cpu-max'] = c.int(null, x4, 'uint32');
-      k = null;
-      n++;
-    }
-    const x5 = src['acpi'];
-    if (x5 !== undefined ? own || hasOwn(src, 'acpi') : hasOwn(src, 'acpi')) {
-      k = 'acpi';
-      out['acpi'] = decodeAcpiOemIds(c, x5, clean);
-      k = null;
-      n++;
-    }
-    const x6 = src['numa-nodes'];
-    if (x6 !== undefined ? own || hasOwn(src, 'numa-nodes') : hasOwn(src, 'numa-nodes')) {
-      k = 'numa-nodes';
-      out['numa-nodes'] = c.int(null, x6, 'uint16');
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `MachineInfo`. */
-export function decodeMachineInfo(c: InputVisitor, x: unknown, clean?: boolean): MachineInfo {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkMachineInfo(x, c.strict)) return x as MachineInfo;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeMachineInfoMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as MachineInfo;
 }
 
 /** The encode walk of the members of `MachineInfo`, into `out`. */
@@ -412,6 +243,11 @@ export function encodeMachineInfo(
   return out;
 }
 
+/** Decodes `MachineInfo` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeMachineInfo(c: InputVisitor, x: unknown): MachineInfo {
+  return decodeFast(c, x, checkMachineInfo, visitMachineInfo, false) as MachineInfo;
+}
+
 /** The fast check of the members of `MachineInfo`: how many `o` has, or -1. */
 export function checkMachineInfoMembers(o: PlainObject, s: boolean): number {
   let n = 4;
@@ -471,14 +307,34 @@ export function checkMachineInfo(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `MachineInfo`: a deep copy that shares no object with `x`. */
 export function cloneMachineInfo(x: unknown): MachineInfo {
-  if (pristine()) {
-    try {
-      return fastCloneMachineInfo(x) as unknown as MachineInfo;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitMachineInfo(cloneVisitor, null, x) as MachineInfo;
+  return cloneFast(x, fastCloneMachineInfo, visitMachineInfo) as MachineInfo;
+}
+
+/** What follows the first optional member of `MachineInfo`. */
+function fastCloneMachineInfoRest(o: PlainObject, out: PlainObject): void {
+  const v2 = o['alias'];
+  if (v2 !== undefined) out['alias'] = v2;
+  const v3 = o['is-default'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['is-default'] = v3;
+  const v4 = o['cpu-max'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['cpu-max'] = v4;
+  const v5 = o['acpi'];
+  if (v5 !== undefined) out['acpi'] = fastCloneAcpiOemIds(v5);
+  const v6 = o['numa-nodes'];
+  if (v6 !== undefined) out['numa-nodes'] = v6;
+}
+
+/** The fast clone of the members of `MachineInfo`, into `out` (for a union with this branch). */
+export function fastCloneMachineInfoMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['name'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['name'] = v0;
+  const v1 = o['arch'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['arch'] = v1;
+  fastCloneMachineInfoRest(o, out);
 }
 
 /** The fast clone of `MachineInfo` (see cloneFoo). */
@@ -494,69 +350,8 @@ export function fastCloneMachineInfo(x: unknown): PlainObject {
   const v1 = o['arch'];
   if (v0 === undefined || v1 === undefined) throw GIVE_UP;
   const out: PlainObject = { name: v0, arch: v1 };
-  const v2 = o['alias'];
-  if (v2 !== undefined) out['alias'] = v2;
-  const v3 = o['is-default'];
-  if (v3 === undefined) throw GIVE_UP;
-  out['is-default'] = v3;
-  const v4 = o['cpu-max'];
-  if (v4 === undefined) throw GIVE_UP;
-  out['cpu-max'] = v4;
-  const v5 = o['acpi'];
-  if (v5 !== undefined) out['acpi'] = fastCloneAcpiOemIds(v5);
-  const v6 = o['numa-nodes'];
-  if (v6 !== undefined) out['numa-nodes'] = v6;
+  fastCloneMachineInfoRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `MachineInfo`, into `out` (for a union with this branch). */
-export function fastCloneMachineInfoMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['name'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['name'] = v0;
-  const v1 = o['arch'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['arch'] = v1;
-  const v2 = o['alias'];
-  if (v2 !== undefined) out['alias'] = v2;
-  const v3 = o['is-default'];
-  if (v3 === undefined) throw GIVE_UP;
-  out['is-default'] = v3;
-  const v4 = o['cpu-max'];
-  if (v4 === undefined) throw GIVE_UP;
-  out['cpu-max'] = v4;
-  const v5 = o['acpi'];
-  if (v5 !== undefined) out['acpi'] = fastCloneAcpiOemIds(v5);
-  const v6 = o['numa-nodes'];
-  if (v6 !== undefined) out['numa-nodes'] = v6;
-}
-
-/** The decode walk of a list of `MachineInfo`. */
-export function decodeMachineInfoList(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): MachineInfoList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkMachineInfoList(x, c.strict)) return x as MachineInfoList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = decodeMachineInfo(c, x[i], clean);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as MachineInfoList;
 }
 
 /** The encode walk of a list of `MachineInfo`. */
@@ -577,6 +372,11 @@ export function encodeMachineInfoList(
   return out;
 }
 
+/** Decodes a list of `MachineInfo` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeMachineInfoList(c: InputVisitor, x: unknown): MachineInfoList {
+  return decodeFast(c, x, checkMachineInfoList, visitMachineInfoList, false) as MachineInfoList;
+}
+
 /** Whether decoding `x` as a list of `MachineInfo` would give back `x`. */
 export function checkMachineInfoList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -589,14 +389,7 @@ export function checkMachineInfoList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `MachineInfo`: a deep copy that shares no object with `x`. */
 export function cloneMachineInfoList(x: unknown): MachineInfoList {
-  if (pristine()) {
-    try {
-      return fastCloneMachineInfoList(x) as unknown as MachineInfoList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitMachineInfoList(cloneVisitor, null, x) as MachineInfoList;
+  return cloneFast(x, fastCloneMachineInfoList, visitMachineInfoList) as MachineInfoList;
 }
 
 /** The fast clone of a list of `MachineInfo` (see cloneFoo). */
@@ -606,85 +399,6 @@ export function fastCloneMachineInfoList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = fastCloneMachineInfo(x[i]);
   return out;
-}
-
-/** The decode walk of the members of `VcpuInfoBase`, into `out`. */
-export function decodeVcpuInfoBaseMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['cpu-index'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'cpu-index') : hasOwn(src, 'cpu-index')))
-      throw missingMember('cpu-index');
-    {
-      k = 'cpu-index';
-      out['cpu-index'] = c.int(null, x0, 'uint32');
-      k = null;
-      n++;
-    }
-    const x1 = src['qom-path'];
-    if (!(x1 !== undefined ? own || hasOwn(src, 'qom-path') : hasOwn(src, 'qom-path')))
-      throw missingMember('qom-path');
-    {
-      k = 'qom-path';
-      out['qom-path'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-      k = null;
-      n++;
-    }
-    const x2 = src['thread-id'];
-    if (!(x2 !== undefined ? own || hasOwn(src, 'thread-id') : hasOwn(src, 'thread-id')))
-      throw missingMember('thread-id');
-    {
-      k = 'thread-id';
-      out['thread-id'] = c.int(null, x2, 'int64');
-      k = null;
-      n++;
-    }
-    const x3 = src['arch'];
-    if (!(x3 !== undefined ? own || hasOwn(src, 'arch') : hasOwn(src, 'arch')))
-      throw missingMember('arch');
-    {
-      k = 'arch';
-      out['arch'] = c.enumValue(null, x3, enumInfoCpuArch);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `VcpuInfoBase`. */
-export function decodeVcpuInfoBase(c: InputVisitor, x: unknown, clean?: boolean): VcpuInfoBase {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkVcpuInfoBase(x, c.strict)) return x as VcpuInfoBase;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeVcpuInfoBaseMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as VcpuInfoBase;
 }
 
 /** The encode walk of the members of `VcpuInfoBase`, into `out`. */
@@ -740,6 +454,11 @@ export function encodeVcpuInfoBase(
   return out;
 }
 
+/** Decodes `VcpuInfoBase` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeVcpuInfoBase(c: InputVisitor, x: unknown): VcpuInfoBase {
+  return decodeFast(c, x, checkVcpuInfoBase, visitVcpuInfoBase, false) as VcpuInfoBase;
+}
+
 /** The fast check of the members of `VcpuInfoBase`: how many `o` has, or -1. */
 export function checkVcpuInfoBaseMembers(o: PlainObject, s: boolean): number {
   let n = 4;
@@ -777,14 +496,23 @@ export function checkVcpuInfoBase(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `VcpuInfoBase`: a deep copy that shares no object with `x`. */
 export function cloneVcpuInfoBase(x: unknown): VcpuInfoBase {
-  if (pristine()) {
-    try {
-      return fastCloneVcpuInfoBase(x) as unknown as VcpuInfoBase;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitVcpuInfoBase(cloneVisitor, null, x) as VcpuInfoBase;
+  return cloneFast(x, fastCloneVcpuInfoBase, visitVcpuInfoBase) as VcpuInfoBase;
+}
+
+/** The fast clone of the members of `VcpuInfoBase`, into `out` (for a union with this branch). */
+export function fastCloneVcpuInfoBaseMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['cpu-index'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['cpu-index'] = v0;
+  const v1 = o['qom-path'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['qom-path'] = v1;
+  const v2 = o['thread-id'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['thread-id'] = v2;
+  const v3 = o['arch'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['arch'] = v3;
 }
 
 /** The fast clone of `VcpuInfoBase` (see cloneFoo). */
@@ -805,50 +533,6 @@ export function fastCloneVcpuInfoBase(x: unknown): PlainObject {
   return out;
 }
 
-/** The fast clone of the members of `VcpuInfoBase`, into `out` (for a union with this branch). */
-export function fastCloneVcpuInfoBaseMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['cpu-index'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['cpu-index'] = v0;
-  const v1 = o['qom-path'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['qom-path'] = v1;
-  const v2 = o['thread-id'];
-  if (v2 === undefined) throw GIVE_UP;
-  out['thread-id'] = v2;
-  const v3 = o['arch'];
-  if (v3 === undefined) throw GIVE_UP;
-  out['arch'] = v3;
-}
-
-/** The decode walk of a list of `HostCpuFlag`. */
-export function decodeHostCpuFlagList(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): HostCpuFlagList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkHostCpuFlagList(x, c.strict)) return x as HostCpuFlagList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.enumValue(null, x[i], enumInfoHostCpuFlag);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as HostCpuFlagList;
-}
-
 /** The encode walk of a list of `HostCpuFlag`. */
 export function encodeHostCpuFlagList(
   c: OutputVisitor,
@@ -865,6 +549,11 @@ export function encodeHostCpuFlagList(
     throw addKey(e, i);
   }
   return out;
+}
+
+/** Decodes a list of `HostCpuFlag` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeHostCpuFlagList(c: InputVisitor, x: unknown): HostCpuFlagList {
+  return decodeFast(c, x, checkHostCpuFlagList, visitHostCpuFlagList, false) as HostCpuFlagList;
 }
 
 /** Whether decoding `x` as a list of `HostCpuFlag` would give back `x`. */
@@ -887,14 +576,7 @@ export function checkHostCpuFlagList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `HostCpuFlag`: a deep copy that shares no object with `x`. */
 export function cloneHostCpuFlagList(x: unknown): HostCpuFlagList {
-  if (pristine()) {
-    try {
-      return fastCloneHostCpuFlagList(x) as unknown as HostCpuFlagList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitHostCpuFlagList(cloneVisitor, null, x) as HostCpuFlagList;
+  return cloneFast(x, fastCloneHostCpuFlagList, visitHostCpuFlagList) as HostCpuFlagList;
 }
 
 /** The fast clone of a list of `HostCpuFlag` (see cloneFoo). */
@@ -904,67 +586,6 @@ export function fastCloneHostCpuFlagList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of the members of `VcpuInfoX86`, into `out`. */
-export function decodeVcpuInfoX86Members(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['apic-id'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'apic-id') : hasOwn(src, 'apic-id')))
-      throw missingMember('apic-id');
-    {
-      k = 'apic-id';
-      out['apic-id'] = c.int(null, x0, 'uint32');
-      k = null;
-      n++;
-    }
-    const x1 = src['flags'];
-    if (!(x1 !== undefined ? own || hasOwn(src, 'flags') : hasOwn(src, 'flags')))
-      throw missingMember('flags');
-    {
-      k = 'flags';
-      out['flags'] = decodeHostCpuFlagList(c, x1, clean);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `VcpuInfoX86`. */
-export function decodeVcpuInfoX86(c: InputVisitor, x: unknown, clean?: boolean): VcpuInfoX86 {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkVcpuInfoX86(x, c.strict)) return x as VcpuInfoX86;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeVcpuInfoX86Members(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as VcpuInfoX86;
 }
 
 /** The encode walk of the members of `VcpuInfoX86`, into `out`. */
@@ -1010,6 +631,11 @@ export function encodeVcpuInfoX86(
   return out;
 }
 
+/** Decodes `VcpuInfoX86` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeVcpuInfoX86(c: InputVisitor, x: unknown): VcpuInfoX86 {
+  return decodeFast(c, x, checkVcpuInfoX86, visitVcpuInfoX86, false) as VcpuInfoX86;
+}
+
 /** The fast check of the members of `VcpuInfoX86`: how many `o` has, or -1. */
 export function checkVcpuInfoX86Members(o: PlainObject, s: boolean): number {
   let n = 2;
@@ -1043,14 +669,17 @@ export function checkVcpuInfoX86(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `VcpuInfoX86`: a deep copy that shares no object with `x`. */
 export function cloneVcpuInfoX86(x: unknown): VcpuInfoX86 {
-  if (pristine()) {
-    try {
-      return fastCloneVcpuInfoX86(x) as unknown as VcpuInfoX86;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitVcpuInfoX86(cloneVisitor, null, x) as VcpuInfoX86;
+  return cloneFast(x, fastCloneVcpuInfoX86, visitVcpuInfoX86) as VcpuInfoX86;
+}
+
+/** The fast clone of the members of `VcpuInfoX86`, into `out` (for a union with this branch). */
+export function fastCloneVcpuInfoX86Members(o: PlainObject, out: PlainObject): void {
+  const v0 = o['apic-id'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['apic-id'] = v0;
+  const v1 = o['flags'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['flags'] = fastCloneHostCpuFlagList(v1);
 }
 
 /** The fast clone of `VcpuInfoX86` (see cloneFoo). */
@@ -1067,67 +696,6 @@ export function fastCloneVcpuInfoX86(x: unknown): PlainObject {
   if (v0 === undefined || v1 === undefined) throw GIVE_UP;
   const out: PlainObject = { 'apic-id': v0, flags: fastCloneHostCpuFlagList(v1) };
   return out;
-}
-
-/** The fast clone of the members of `VcpuInfoX86`, into `out` (for a union with this branch). */
-export function fastCloneVcpuInfoX86Members(o: PlainObject, out: PlainObject): void {
-  const v0 = o['apic-id'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['apic-id'] = v0;
-  const v1 = o['flags'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['flags'] = fastCloneHostCpuFlagList(v1);
-}
-
-/** The decode walk of the members of `VcpuInfo`, into `out`. */
-export function decodeVcpuInfoMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  n += decodeVcpuInfoBaseMembers(c, src, out, clean);
-  switch (out['arch']) {
-    case 'x86-64':
-      n += decodeVcpuInfoX86Members(c, src, out, clean);
-      break;
-    case 'aarch64':
-      break;
-    case 'riscv64':
-      break;
-    case 's390x':
-      break;
-    default:
-      if (!c.keepUnknownBranches) throw addKey(badEnumValue(String(out['arch'])), 'arch');
-      throw FALLBACK;
-  }
-  return n;
-}
-
-/** The decode walk of `VcpuInfo`. */
-export function decodeVcpuInfo(c: InputVisitor, x: unknown, clean?: boolean): VcpuInfo {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkVcpuInfo(x, c.strict)) return x as VcpuInfo;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  try {
-    const n = decodeVcpuInfoMembers(c, x, out, clean);
-    if (c.strict) checkUnexpected(x, out, n);
-    else keepUnexpected(x, out, n);
-  } catch (e) {
-    if (e === FALLBACK) return visitVcpuInfo(c, null, x) as VcpuInfo;
-    throw e;
-  }
-  return out as unknown as VcpuInfo;
 }
 
 /** The encode walk of the members of `VcpuInfo`, into `out`. */
@@ -1168,6 +736,11 @@ export function encodeVcpuInfo(c: OutputVisitor, x: unknown, clean: boolean = pr
   return out;
 }
 
+/** Decodes `VcpuInfo` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeVcpuInfo(c: InputVisitor, x: unknown): VcpuInfo {
+  return decodeFast(c, x, checkVcpuInfo, visitVcpuInfo, false) as VcpuInfo;
+}
+
 /** The fast check of the members of `VcpuInfo`: how many `o` has, or -1. */
 export function checkVcpuInfoMembers(o: PlainObject, s: boolean): number {
   let n = checkVcpuInfoBaseMembers(o, s);
@@ -1206,14 +779,41 @@ export function checkVcpuInfo(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `VcpuInfo`: a deep copy that shares no object with `x`. */
 export function cloneVcpuInfo(x: unknown): VcpuInfo {
-  if (pristine()) {
-    try {
-      return fastCloneVcpuInfo(x) as unknown as VcpuInfo;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
+  return cloneFast(x, fastCloneVcpuInfo, visitVcpuInfo) as VcpuInfo;
+}
+
+/** What follows the first optional member of `VcpuInfo`. */
+function fastCloneVcpuInfoRest(o: PlainObject, out: PlainObject): void {
+  switch (o['arch']) {
+    case 'x86-64':
+      fastCloneVcpuInfoX86Members(o, out);
+      break;
+    case 'aarch64':
+      break;
+    case 'riscv64':
+      break;
+    case 's390x':
+      break;
+    default:
+      throw GIVE_UP;
   }
-  return visitVcpuInfo(cloneVisitor, null, x) as VcpuInfo;
+}
+
+/** The fast clone of the members of `VcpuInfo`, into `out` (for a union with this branch). */
+export function fastCloneVcpuInfoMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['cpu-index'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['cpu-index'] = v0;
+  const v1 = o['qom-path'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['qom-path'] = v1;
+  const v2 = o['thread-id'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['thread-id'] = v2;
+  const v3 = o['arch'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['arch'] = v3;
+  fastCloneVcpuInfoRest(o, out);
 }
 
 /** The fast clone of `VcpuInfo` (see cloneFoo). */
@@ -1231,73 +831,8 @@ export function fastCloneVcpuInfo(x: unknown): PlainObject {
   const v3 = o['arch'];
   if (v0 === undefined || v1 === undefined || v2 === undefined || v3 === undefined) throw GIVE_UP;
   const out: PlainObject = { 'cpu-index': v0, 'qom-path': v1, 'thread-id': v2, arch: v3 };
-  switch (o['arch']) {
-    case 'x86-64':
-      fastCloneVcpuInfoX86Members(o, out);
-      break;
-    case 'aarch64':
-      break;
-    case 'riscv64':
-      break;
-    case 's390x':
-      break;
-    default:
-      throw GIVE_UP;
-  }
+  fastCloneVcpuInfoRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `VcpuInfo`, into `out` (for a union with this branch). */
-export function fastCloneVcpuInfoMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['cpu-index'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['cpu-index'] = v0;
-  const v1 = o['qom-path'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['qom-path'] = v1;
-  const v2 = o['thread-id'];
-  if (v2 === undefined) throw GIVE_UP;
-  out['thread-id'] = v2;
-  const v3 = o['arch'];
-  if (v3 === undefined) throw GIVE_UP;
-  out['arch'] = v3;
-  switch (o['arch']) {
-    case 'x86-64':
-      fastCloneVcpuInfoX86Members(o, out);
-      break;
-    case 'aarch64':
-      break;
-    case 'riscv64':
-      break;
-    case 's390x':
-      break;
-    default:
-      throw GIVE_UP;
-  }
-}
-
-/** The decode walk of a list of `VcpuInfo`. */
-export function decodeVcpuInfoList(c: InputVisitor, x: unknown, clean?: boolean): VcpuInfoList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkVcpuInfoList(x, c.strict)) return x as VcpuInfoList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = decodeVcpuInfo(c, x[i], clean);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as VcpuInfoList;
 }
 
 /** The encode walk of a list of `VcpuInfo`. */
@@ -1318,6 +853,11 @@ export function encodeVcpuInfoList(
   return out;
 }
 
+/** Decodes a list of `VcpuInfo` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeVcpuInfoList(c: InputVisitor, x: unknown): VcpuInfoList {
+  return decodeFast(c, x, checkVcpuInfoList, visitVcpuInfoList, false) as VcpuInfoList;
+}
+
 /** Whether decoding `x` as a list of `VcpuInfo` would give back `x`. */
 export function checkVcpuInfoList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -1330,14 +870,7 @@ export function checkVcpuInfoList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `VcpuInfo`: a deep copy that shares no object with `x`. */
 export function cloneVcpuInfoList(x: unknown): VcpuInfoList {
-  if (pristine()) {
-    try {
-      return fastCloneVcpuInfoList(x) as unknown as VcpuInfoList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitVcpuInfoList(cloneVisitor, null, x) as VcpuInfoList;
+  return cloneFast(x, fastCloneVcpuInfoList, visitVcpuInfoList) as VcpuInfoList;
 }
 
 /** The fast clone of a list of `VcpuInfo` (see cloneFoo). */
@@ -1347,60 +880,6 @@ export function fastCloneVcpuInfoList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = fastCloneVcpuInfo(x[i]);
   return out;
-}
-
-/** The decode walk of the members of `q_obj_machine_reset-arg`, into `out`. */
-export function decodeMachineResetArgumentsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['hard'];
-    if (x0 !== undefined ? own || hasOwn(src, 'hard') : hasOwn(src, 'hard')) {
-      k = 'hard';
-      out['hard'] = typeof x0 === 'boolean' ? x0 : c.bool(null, x0);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `q_obj_machine_reset-arg`. */
-export function decodeMachineResetArguments(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): MachineResetArguments {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkMachineResetArguments(x, c.strict)) return x as MachineResetArguments;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeMachineResetArgumentsMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as MachineResetArguments;
 }
 
 /** The encode walk of the members of `q_obj_machine_reset-arg`, into `out`. */
@@ -1442,6 +921,17 @@ export function encodeMachineResetArguments(
   return out;
 }
 
+/** Decodes `q_obj_machine_reset-arg` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeMachineResetArguments(c: InputVisitor, x: unknown): MachineResetArguments {
+  return decodeFast(
+    c,
+    x,
+    checkMachineResetArguments,
+    visitMachineResetArguments,
+    false,
+  ) as MachineResetArguments;
+}
+
 /** The fast check of the members of `q_obj_machine_reset-arg`: how many `o` has, or -1. */
 export function checkMachineResetArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 0;
@@ -1469,14 +959,17 @@ export function checkMachineResetArguments(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `q_obj_machine_reset-arg`: a deep copy that shares no object with `x`. */
 export function cloneMachineResetArguments(x: unknown): MachineResetArguments {
-  if (pristine()) {
-    try {
-      return fastCloneMachineResetArguments(x) as unknown as MachineResetArguments;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitMachineResetArguments(cloneVisitor, null, x) as MachineResetArguments;
+  return cloneFast(
+    x,
+    fastCloneMachineResetArguments,
+    visitMachineResetArguments,
+  ) as MachineResetArguments;
+}
+
+/** The fast clone of the members of `q_obj_machine_reset-arg`, into `out` (for a union with this branch). */
+export function fastCloneMachineResetArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['hard'];
+  if (v0 !== undefined) out['hard'] = v0;
 }
 
 /** The fast clone of `q_obj_machine_reset-arg` (see cloneFoo). */
@@ -1489,85 +982,8 @@ export function fastCloneMachineResetArguments(x: unknown): PlainObject {
     throw GIVE_UP;
   const o = x as PlainObject;
   const out: PlainObject = {};
-  const v0 = o['hard'];
-  if (v0 !== undefined) out['hard'] = v0;
+  fastCloneMachineResetArgumentsMembers(o, out);
   return out;
-}
-
-/** The fast clone of the members of `q_obj_machine_reset-arg`, into `out` (for a union with this branch). */
-export function fastCloneMachineResetArgumentsMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['hard'];
-  if (v0 !== undefined) out['hard'] = v0;
-}
-
-/** The decode walk of the members of `q_obj_device-attach-arg`, into `out`. */
-export function decodeDeviceAttachArgumentsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['driver'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'driver') : hasOwn(src, 'driver')))
-      throw missingMember('driver');
-    {
-      k = 'driver';
-      out['driver'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['id'];
-    if (x1 !== undefined ? own || hasOwn(src, 'id') : hasOwn(src, 'id')) {
-      k = 'id';
-      out['id'] = typeof x1 === 'string' ? x1 : c.str(null, x1);
-      k = null;
-      n++;
-    }
-    const x2 = src['bus'];
-    if (x2 !== undefined ? own || hasOwn(src, 'bus') : hasOwn(src, 'bus')) {
-      k = 'bus';
-      out['bus'] = typeof x2 === 'string' ? x2 : c.str(null, x2);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `q_obj_device-attach-arg`. */
-export function decodeDeviceAttachArguments(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): DeviceAttachArguments {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkDeviceAttachArguments(x, c.strict)) return x as DeviceAttachArguments;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeDeviceAttachArgumentsMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as DeviceAttachArguments;
 }
 
 /** The encode walk of the members of `q_obj_device-attach-arg`, into `out`. */
@@ -1620,6 +1036,17 @@ export function encodeDeviceAttachArguments(
   return out;
 }
 
+/** Decodes `q_obj_device-attach-arg` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeDeviceAttachArguments(c: InputVisitor, x: unknown): DeviceAttachArguments {
+  return decodeFast(
+    c,
+    x,
+    checkDeviceAttachArguments,
+    visitDeviceAttachArguments,
+    false,
+  ) as DeviceAttachArguments;
+}
+
 /** The fast check of the members of `q_obj_device-attach-arg`: how many `o` has, or -1. */
 export function checkDeviceAttachArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -1654,14 +1081,27 @@ export function checkDeviceAttachArguments(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `q_obj_device-attach-arg`: a deep copy that shares no object with `x`. */
 export function cloneDeviceAttachArguments(x: unknown): DeviceAttachArguments {
-  if (pristine()) {
-    try {
-      return fastCloneDeviceAttachArguments(x) as unknown as DeviceAttachArguments;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitDeviceAttachArguments(cloneVisitor, null, x) as DeviceAttachArguments;
+  return cloneFast(
+    x,
+    fastCloneDeviceAttachArguments,
+    visitDeviceAttachArguments,
+  ) as DeviceAttachArguments;
+}
+
+/** What follows the first optional member of `q_obj_device-attach-arg`. */
+function fastCloneDeviceAttachArgumentsRest(o: PlainObject, out: PlainObject): void {
+  const v1 = o['id'];
+  if (v1 !== undefined) out['id'] = v1;
+  const v2 = o['bus'];
+  if (v2 !== undefined) out['bus'] = v2;
+}
+
+/** The fast clone of the members of `q_obj_device-attach-arg`, into `out` (for a union with this branch). */
+export function fastCloneDeviceAttachArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['driver'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['driver'] = v0;
+  fastCloneDeviceAttachArgumentsRest(o, out);
 }
 
 /** The fast clone of `q_obj_device-attach-arg` (see cloneFoo). */
@@ -1676,209 +1116,8 @@ export function fastCloneDeviceAttachArguments(x: unknown): PlainObject {
   const v0 = o['driver'];
   if (v0 === undefined) throw GIVE_UP;
   const out: PlainObject = { driver: v0 };
-  const v1 = o['id'];
-  if (v1 !== undefined) out['id'] = v1;
-  const v2 = o['bus'];
-  if (v2 !== undefined) out['bus'] = v2;
+  fastCloneDeviceAttachArgumentsRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `q_obj_device-attach-arg`, into `out` (for a union with this branch). */
-export function fastCloneDeviceAttachArgumentsMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['driver'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['driver'] = v0;
-  const v1 = o['id'];
-  if (v1 !== undefined) out['id'] = v1;
-  const v2 = o['bus'];
-  if (v2 !== undefined) out['bus'] = v2;
-}
-
-/** The decode walk of the members of `MachineDiagnostics`, into `out`. */
-export function decodeMachineDiagnosticsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['hostname'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'hostname') : hasOwn(src, 'hostname')))
-      throw missingMember('hostname');
-    {
-      k = 'hostname';
-      out['hostname'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['load'];
-    if (!(x1 !== undefined ? own || hasOwn(src, 'load') : hasOwn(src, 'load')))
-      throw missingMember('load');
-    {
-      k = 'load';
-      out['load'] = c.number(null, x1);
-      k = null;
-      n++;
-    }
-    const x2 = src['uptime-ns'];
-    if (!(x2 !== undefined ? own || hasOwn(src, 'uptime-ns') : hasOwn(src, 'uptime-ns')))
-      throw missingMember('uptime-ns');
-    {
-      k = 'uptime-ns';
-      out['uptime-ns'] = c.int(null, x2, 'int');
-      k = null;
-      n++;
-    }
-    const x3 = src['nice'];
-    if (!(x3 !== undefined ? own || hasOwn(src, 'nice') : hasOwn(src, 'nice')))
-      throw missingMember('nice');
-    {
-      k = 'nice';
-      out['nice'] = c.int(null, x3, 'int8');
-      k = null;
-      n++;
-    }
-    const x4 = src['clock-skew-ms'];
-    if (!(x4 !== undefined ? own || hasOwn(src, 'clock-skew-ms') : hasOwn(src, 'clock-skew-ms')))
-      throw missingMember('clock-skew-ms');
-    {
-      k = 'clock-skew-ms';
-      out['clock-skew-ms'] = c.int(null, x4, 'int16');
-      k = null;
-      n++;
-    }
-    const x5 = src['last-exit-code'];
-    if (!(x5 !== undefined ? own || hasOwn(src, 'last-exit-code') : hasOwn(src, 'last-exit-code')))
-      throw missingMember('last-exit-code');
-    {
-      k = 'last-exit-code';
-      out['last-exit-code'] = c.int(null, x5, 'int32');
-      k = null;
-      n++;
-    }
-    const x6 = src['rtc-offset'];
-    if (!(x6 !== undefined ? own || hasOwn(src, 'rtc-offset') : hasOwn(src, 'rtc-offset')))
-      throw missingMember('rtc-offset');
-    {
-      k = 'rtc-offset';
-      out['rtc-offset'] = c.int(null, x6, 'int64');
-      k = null;
-      n++;
-    }
-    const x7 = src['boot-index'];
-    if (!(x7 !== undefined ? own || hasOwn(src, 'boot-index') : hasOwn(src, 'boot-index')))
-      throw missingMember('boot-index');
-    {
-      k = 'boot-index';
-      out['boot-index'] = c.int(null, x7, 'uint8');
-      k = null;
-      n++;
-    }
-    const x8 = src['monitor-port'];
-    if (!(x8 !== undefined ? own || hasOwn(src, 'monitor-port') : hasOwn(src, 'monitor-port')))
-      throw missingMember('monitor-port');
-    {
-      k = 'monitor-port';
-      out['monitor-port'] = c.int(null, x8, 'uint16');
-      k = null;
-      n++;
-    }
-    const x9 = src['pid'];
-    if (!(x9 !== undefined ? own || hasOwn(src, 'pid') : hasOwn(src, 'pid')))
-      throw missingMember('pid');
-    {
-      k = 'pid';
-      out['pid'] = c.int(null, x9, 'uint32');
-      k = null;
-      n++;
-    }
-    const x10 = src['generation'];
-    if (!(x10 !== undefined ? own || hasOwn(src, 'generation') : hasOwn(src, 'generation')))
-      throw missingMember('generation');
-    {
-      k = 'generation';
-      out['generation'] = c.int(null, x10, 'uint64');
-      k = null;
-      n++;
-    }
-    const x11 = src['ram-size'];
-    if (!(x11 !== undefined ? own || hasOwn(src, 'ram-size') : hasOwn(src, 'ram-size')))
-      throw missingMember('ram-size');
-    {
-      k = 'ram-size';
-      out['ram-size'] = c.int(null, x11, 'size');
-      k = null;
-      n++;
-    }
-    const x12 = src['accelerated'];
-    if (!(x12 !== undefined ? own || hasOwn(src, 'accelerated') : hasOwn(src, 'accelerated')))
-      throw missingMember('accelerated');
-    {
-      k = 'accelerated';
-      out['accelerated'] = typeof x12 === 'boolean' ? x12 : c.bool(null, x12);
-      k = null;
-      n++;
-    }
-    const x13 = src['pending-reset'];
-    if (x13 !== undefined ? own || hasOwn(src, 'pending-reset') : hasOwn(src, 'pending-reset')) {
-      k = 'pending-reset';
-      out['pending-reset'] = c.null(null, x13);
-      k = null;
-      n++;
-    }
-    const x14 = src['extra'];
-    if (x14 !== undefined ? own || hasOwn(src, 'extra') : hasOwn(src, 'extra')) {
-      k = 'extra';
-      out['extra'] = c.any(null, x14);
-      k = null;
-      n++;
-    }
-    const x15 = src['extra-type'];
-    if (!(x15 !== undefined ? own || hasOwn(src, 'extra-type') : hasOwn(src, 'extra-type')))
-      throw missingMember('extra-type');
-    {
-      k = 'extra-type';
-      out['extra-type'] = c.enumValue(null, x15, enumInfoQType);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `MachineDiagnostics`. */
-export function decodeMachineDiagnostics(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): MachineDiagnostics {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkMachineDiagnostics(x, c.strict)) return x as MachineDiagnostics;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeMachineDiagnosticsMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as MachineDiagnostics;
 }
 
 /** The encode walk of the members of `MachineDiagnostics`, into `out`. */
@@ -1996,6 +1235,17 @@ export function encodeMachineDiagnostics(
   return out;
 }
 
+/** Decodes `MachineDiagnostics` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeMachineDiagnostics(c: InputVisitor, x: unknown): MachineDiagnostics {
+  return decodeFast(
+    c,
+    x,
+    checkMachineDiagnostics,
+    visitMachineDiagnostics,
+    false,
+  ) as MachineDiagnostics;
+}
+
 /** The fast check of the members of `MachineDiagnostics`: how many `o` has, or -1. */
 export function checkMachineDiagnosticsMembers(o: PlainObject, s: boolean): number {
   let n = 14;
@@ -2089,14 +1339,62 @@ export function checkMachineDiagnostics(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `MachineDiagnostics`: a deep copy that shares no object with `x`. */
 export function cloneMachineDiagnostics(x: unknown): MachineDiagnostics {
-  if (pristine()) {
-    try {
-      return fastCloneMachineDiagnostics(x) as unknown as MachineDiagnostics;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitMachineDiagnostics(cloneVisitor, null, x) as MachineDiagnostics;
+  return cloneFast(x, fastCloneMachineDiagnostics, visitMachineDiagnostics) as MachineDiagnostics;
+}
+
+/** What follows the first optional member of `MachineDiagnostics`. */
+function fastCloneMachineDiagnosticsRest(o: PlainObject, out: PlainObject): void {
+  const v13 = o['pending-reset'];
+  if (v13 !== undefined) out['pending-reset'] = v13;
+  const v14 = o['extra'];
+  if (v14 !== undefined) out['extra'] = copyJsonValue(v14, false);
+  const v15 = o['extra-type'];
+  if (v15 === undefined) throw GIVE_UP;
+  out['extra-type'] = v15;
+}
+
+/** The fast clone of the members of `MachineDiagnostics`, into `out` (for a union with this branch). */
+export function fastCloneMachineDiagnosticsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['hostname'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['hostname'] = v0;
+  const v1 = o['load'];
+  if (v1 === undefined) throw GIVE_UP;
+  out['load'] = v1;
+  const v2 = o['uptime-ns'];
+  if (v2 === undefined) throw GIVE_UP;
+  out['uptime-ns'] = v2;
+  const v3 = o['nice'];
+  if (v3 === undefined) throw GIVE_UP;
+  out['nice'] = v3;
+  const v4 = o['clock-skew-ms'];
+  if (v4 === undefined) throw GIVE_UP;
+  out['clock-skew-ms'] = v4;
+  const v5 = o['last-exit-code'];
+  if (v5 === undefined) throw GIVE_UP;
+  out['last-exit-code'] = v5;
+  const v6 = o['rtc-offset'];
+  if (v6 === undefined) throw GIVE_UP;
+  out['rtc-offset'] = v6;
+  const v7 = o['boot-index'];
+  if (v7 === undefined) throw GIVE_UP;
+  out['boot-index'] = v7;
+  const v8 = o['monitor-port'];
+  if (v8 === undefined) throw GIVE_UP;
+  out['monitor-port'] = v8;
+  const v9 = o['pid'];
+  if (v9 === undefined) throw GIVE_UP;
+  out['pid'] = v9;
+  const v10 = o['generation'];
+  if (v10 === undefined) throw GIVE_UP;
+  out['generation'] = v10;
+  const v11 = o['ram-size'];
+  if (v11 === undefined) throw GIVE_UP;
+  out['ram-size'] = v11;
+  const v12 = o['accelerated'];
+  if (v12 === undefined) throw GIVE_UP;
+  out['accelerated'] = v12;
+  fastCloneMachineDiagnosticsRest(o, out);
 }
 
 /** The fast clone of `MachineDiagnostics` (see cloneFoo). */
@@ -2152,62 +1450,6 @@ export function fastCloneMachineDiagnostics(x: unknown): PlainObject {
     'ram-size': v11,
     accelerated: v12,
   };
-  const v13 = o['pending-reset'];
-  if (v13 !== undefined) out['pending-reset'] = v13;
-  const v14 = o['extra'];
-  if (v14 !== undefined) out['extra'] = copyJsonValue(v14, false);
-  const v15 = o['extra-type'];
-  if (v15 === undefined) throw GIVE_UP;
-  out['extra-type'] = v15;
+  fastCloneMachineDiagnosticsRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `MachineDiagnostics`, into `out` (for a union with this branch). */
-export function fastCloneMachineDiagnosticsMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['hostname'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['hostname'] = v0;
-  const v1 = o['load'];
-  if (v1 === undefined) throw GIVE_UP;
-  out['load'] = v1;
-  const v2 = o['uptime-ns'];
-  if (v2 === undefined) throw GIVE_UP;
-  out['uptime-ns'] = v2;
-  const v3 = o['nice'];
-  if (v3 === undefined) throw GIVE_UP;
-  out['nice'] = v3;
-  const v4 = o['clock-skew-ms'];
-  if (v4 === undefined) throw GIVE_UP;
-  out['clock-skew-ms'] = v4;
-  const v5 = o['last-exit-code'];
-  if (v5 === undefined) throw GIVE_UP;
-  out['last-exit-code'] = v5;
-  const v6 = o['rtc-offset'];
-  if (v6 === undefined) throw GIVE_UP;
-  out['rtc-offset'] = v6;
-  const v7 = o['boot-index'];
-  if (v7 === undefined) throw GIVE_UP;
-  out['boot-index'] = v7;
-  const v8 = o['monitor-port'];
-  if (v8 === undefined) throw GIVE_UP;
-  out['monitor-port'] = v8;
-  const v9 = o['pid'];
-  if (v9 === undefined) throw GIVE_UP;
-  out['pid'] = v9;
-  const v10 = o['generation'];
-  if (v10 === undefined) throw GIVE_UP;
-  out['generation'] = v10;
-  const v11 = o['ram-size'];
-  if (v11 === undefined) throw GIVE_UP;
-  out['ram-size'] = v11;
-  const v12 = o['accelerated'];
-  if (v12 === undefined) throw GIVE_UP;
-  out['accelerated'] = v12;
-  const v13 = o['pending-reset'];
-  if (v13 !== undefined) out['pending-reset'] = v13;
-  const v14 = o['extra'];
-  if (v14 !== undefined) out['extra'] = copyJsonValue(v14, false);
-  const v15 = o['extra-type'];
-  if (v15 === undefined) throw GIVE_UP;
-  out['extra-type'] = v15;
 }

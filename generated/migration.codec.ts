@@ -13,15 +13,8 @@ import {
   visitMigrateSetParameters,
   visitMigrationParameters,
 } from './migration.visit.js';
-import { cloneVisitor } from './runtime/clone-visitor.js';
-import {
-  GIVE_UP,
-  checkUnexpected,
-  keepUnexpected,
-  keyCount,
-  pristine,
-} from './runtime/codec-support.js';
-import { inputRefusal, isHiddenByPolicy, policyError } from './runtime/compat.js';
+import { GIVE_UP, cloneFast, decodeFast, keyCount, pristine } from './runtime/codec-support.js';
+import { isHiddenByPolicy } from './runtime/compat.js';
 import { addKey, missingMember, wrongType } from './runtime/errors.js';
 import type { InputVisitor } from './runtime/input-visitor.js';
 import type { OutputVisitor } from './runtime/output-visitor.js';
@@ -30,34 +23,6 @@ import { type PlainObject, hasOwn, isObject } from './runtime/visitor.js';
 const F_DEPRECATED = Object.freeze({ deprecated: true });
 
 const F_UNSTABLE = Object.freeze({ unstable: true });
-
-/** The decode walk of a list of `BackendTransfer`. */
-export function decodeBackendTransferList(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): BackendTransferList {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkBackendTransferList(x, c.strict)) return x as BackendTransferList;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!Array.isArray(x)) throw wrongType('array');
-  const n = x.length;
-  const out: unknown[] = new Array(n);
-  let i = 0;
-  try {
-    for (; i < n; i++) out[i] = c.enumValue(null, x[i], enumInfoBackendTransfer);
-  } catch (e) {
-    throw addKey(e, i);
-  }
-  return out as BackendTransferList;
-}
 
 /** The encode walk of a list of `BackendTransfer`. */
 export function encodeBackendTransferList(
@@ -77,6 +42,17 @@ export function encodeBackendTransferList(
   return out;
 }
 
+/** Decodes a list of `BackendTransfer` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeBackendTransferList(c: InputVisitor, x: unknown): BackendTransferList {
+  return decodeFast(
+    c,
+    x,
+    checkBackendTransferList,
+    visitBackendTransferList,
+    false,
+  ) as BackendTransferList;
+}
+
 /** Whether decoding `x` as a list of `BackendTransfer` would give back `x`. */
 export function checkBackendTransferList(x: unknown, s: boolean): boolean {
   if (!Array.isArray(x)) return false;
@@ -89,14 +65,11 @@ export function checkBackendTransferList(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of a list of `BackendTransfer`: a deep copy that shares no object with `x`. */
 export function cloneBackendTransferList(x: unknown): BackendTransferList {
-  if (pristine()) {
-    try {
-      return fastCloneBackendTransferList(x) as unknown as BackendTransferList;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitBackendTransferList(cloneVisitor, null, x) as BackendTransferList;
+  return cloneFast(
+    x,
+    fastCloneBackendTransferList,
+    visitBackendTransferList,
+  ) as BackendTransferList;
 }
 
 /** The fast clone of a list of `BackendTransfer` (see cloneFoo). */
@@ -106,107 +79,6 @@ export function fastCloneBackendTransferList(x: unknown): unknown[] {
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = x[i];
   return out;
-}
-
-/** The decode walk of the members of `MigrateSetParameters`, into `out`. */
-export function decodeMigrateSetParametersMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['max-bandwidth'];
-    if (x0 !== undefined ? own || hasOwn(src, 'max-bandwidth') : hasOwn(src, 'max-bandwidth')) {
-      k = 'max-bandwidth';
-      out['max-bandwidth'] = c.int(null, x0, 'size');
-      k = null;
-      n++;
-    }
-    const x1 = src['downtime-limit'];
-    if (x1 !== undefined ? own || hasOwn(src, 'downtime-limit') : hasOwn(src, 'downtime-limit')) {
-      k = 'downtime-limit';
-      out['downtime-limit'] = c.int(null, x1, 'uint64');
-      k = null;
-      n++;
-    }
-    const x2 = src['multifd-channels'];
-    if (
-      x2 !== undefined ? own || hasOwn(src, 'multifd-channels') : hasOwn(src, 'multifd-channels')
-    ) {
-      k = 'multifd-channels';
-      out['multifd-channels'] = c.int(null, x2, 'uint8');
-      k = null;
-      n++;
-    }
-    const x3 = src['tls-creds'];
-    if (x3 !== undefined ? own || hasOwn(src, 'tls-creds') : hasOwn(src, 'tls-creds')) {
-      k = 'tls-creds';
-      out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
-      k = null;
-      n++;
-    }
-    const x4 = src['compress-level'];
-    if (x4 !== undefined ? own || hasOwn(src, 'compress-level') : hasOwn(src, 'compress-level')) {
-      if (c.checkPolicy) {
-        const r = inputRefusal(F_DEPRECATED, c.compat);
-        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'compress-level');
-      }
-      k = 'compress-level';
-      out['compress-level'] = c.int(null, x4, 'uint8');
-      k = null;
-      n++;
-    }
-    const x5 = src['backend-transfer'];
-    if (
-      x5 !== undefined ? own || hasOwn(src, 'backend-transfer') : hasOwn(src, 'backend-transfer')
-    ) {
-      if (c.checkPolicy) {
-        const r = inputRefusal(F_UNSTABLE, c.compat);
-        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'backend-transfer');
-      }
-      k = 'backend-transfer';
-      out['backend-transfer'] = decodeBackendTransferList(c, x5, clean);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `MigrateSetParameters`. */
-export function decodeMigrateSetParameters(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): MigrateSetParameters {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkMigrateSetParameters(x, c.strict)) return x as MigrateSetParameters;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
-  const out: PlainObject = {};
-  const n = decodeMigrateSetParametersMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as MigrateSetParameters;
 }
 
 /** The encode walk of the members of `MigrateSetParameters`, into `out`. */
@@ -282,6 +154,17 @@ export function encodeMigrateSetParameters(
   return out;
 }
 
+/** Decodes `MigrateSetParameters` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeMigrateSetParameters(c: InputVisitor, x: unknown): MigrateSetParameters {
+  return decodeFast(
+    c,
+    x,
+    checkMigrateSetParameters,
+    visitMigrateSetParameters,
+    false,
+  ) as MigrateSetParameters;
+}
+
 /** The fast check of the members of `MigrateSetParameters`: how many `o` has, or -1. */
 export function checkMigrateSetParametersMembers(o: PlainObject, s: boolean): number {
   let n = 0;
@@ -338,39 +221,11 @@ export function checkMigrateSetParameters(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `MigrateSetParameters`: a deep copy that shares no object with `x`. */
 export function cloneMigrateSetParameters(x: unknown): MigrateSetParameters {
-  if (pristine()) {
-    try {
-      return fastCloneMigrateSetParameters(x) as unknown as MigrateSetParameters;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitMigrateSetParameters(cloneVisitor, null, x) as MigrateSetParameters;
-}
-
-/** The fast clone of `MigrateSetParameters` (see cloneFoo). */
-export function fastCloneMigrateSetParameters(x: unknown): PlainObject {
-  if (
-    x === null ||
-    (x as PlainObject).constructor !== Object ||
-    Object.getPrototypeOf(x as object) !== Object.prototype
-  )
-    throw GIVE_UP;
-  const o = x as PlainObject;
-  const out: PlainObject = {};
-  const v0 = o['max-bandwidth'];
-  if (v0 !== undefined) out['max-bandwidth'] = v0;
-  const v1 = o['downtime-limit'];
-  if (v1 !== undefined) out['downtime-limit'] = v1;
-  const v2 = o['multifd-channels'];
-  if (v2 !== undefined) out['multifd-channels'] = v2;
-  const v3 = o['tls-creds'];
-  if (v3 !== undefined) out['tls-creds'] = v3;
-  const v4 = o['compress-level'];
-  if (v4 !== undefined) out['compress-level'] = v4;
-  const v5 = o['backend-transfer'];
-  if (v5 !== undefined) out['backend-transfer'] = fastCloneBackendTransferList(v5);
-  return out;
+  return cloneFast(
+    x,
+    fastCloneMigrateSetParameters,
+    visitMigrateSetParameters,
+  ) as MigrateSetParameters;
 }
 
 /** The fast clone of the members of `MigrateSetParameters`, into `out` (for a union with this branch). */
@@ -389,105 +244,18 @@ export function fastCloneMigrateSetParametersMembers(o: PlainObject, out: PlainO
   if (v5 !== undefined) out['backend-transfer'] = fastCloneBackendTransferList(v5);
 }
 
-/** The decode walk of the members of `MigrationParameters`, into `out`. */
-export function decodeMigrationParametersMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['max-bandwidth'];
-    if (x0 !== undefined ? own || hasOwn(src, 'max-bandwidth') : hasOwn(src, 'max-bandwidth')) {
-      k = 'max-bandwidth';
-      out['max-bandwidth'] = c.int(null, x0, 'size');
-      k = null;
-      n++;
-    }
-    const x1 = src['downtime-limit'];
-    if (x1 !== undefined ? own || hasOwn(src, 'downtime-limit') : hasOwn(src, 'downtime-limit')) {
-      k = 'downtime-limit';
-      out['downtime-limit'] = c.int(null, x1, 'uint64');
-      k = null;
-      n++;
-    }
-    const x2 = src['multifd-channels'];
-    if (
-      x2 !== undefined ? own || hasOwn(src, 'multifd-channels') : hasOwn(src, 'multifd-channels')
-    ) {
-      k = 'multifd-channels';
-      out['multifd-channels'] = c.int(null, x2, 'uint8');
-      k = null;
-      n++;
-    }
-    const x3 = src['tls-creds'];
-    if (x3 !== undefined ? own || hasOwn(src, 'tls-creds') : hasOwn(src, 'tls-creds')) {
-      k = 'tls-creds';
-      out['tls-creds'] = typeof x3 === 'string' ? x3 : c.str(null, x3);
-      k = null;
-      n++;
-    }
-    const x4 = src['compress-level'];
-    if (x4 !== undefined ? own || hasOwn(src, 'compress-level') : hasOwn(src, 'compress-level')) {
-      if (c.checkPolicy) {
-        const r = inputRefusal(F_DEPRECATED, c.compat);
-        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'compress-level');
-      }
-      k = 'compress-level';
-      out['compress-level'] = c.int(null, x4, 'uint8');
-      k = null;
-      n++;
-    }
-    const x5 = src['backend-transfer'];
-    if (
-      x5 !== undefined ? own || hasOwn(src, 'backend-transfer') : hasOwn(src, 'backend-transfer')
-    ) {
-      if (c.checkPolicy) {
-        const r = inputRefusal(F_UNSTABLE, c.compat);
-        if (r !== undefined) throw addKey(policyError(r, 'parameter'), 'backend-transfer');
-      }
-      k = 'backend-transfer';
-      out['backend-transfer'] = decodeBackendTransferList(c, x5, clean);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `MigrationParameters`. */
-export function decodeMigrationParameters(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): MigrationParameters {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkMigrationParameters(x, c.strict)) return x as MigrationParameters;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
+/** The fast clone of `MigrateSetParameters` (see cloneFoo). */
+export function fastCloneMigrateSetParameters(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
   const out: PlainObject = {};
-  const n = decodeMigrationParametersMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as MigrationParameters;
+  fastCloneMigrateSetParametersMembers(o, out);
+  return out;
 }
 
 /** The encode walk of the members of `MigrationParameters`, into `out`. */
@@ -563,6 +331,17 @@ export function encodeMigrationParameters(
   return out;
 }
 
+/** Decodes `MigrationParameters` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeMigrationParameters(c: InputVisitor, x: unknown): MigrationParameters {
+  return decodeFast(
+    c,
+    x,
+    checkMigrationParameters,
+    visitMigrationParameters,
+    false,
+  ) as MigrationParameters;
+}
+
 /** The fast check of the members of `MigrationParameters`: how many `o` has, or -1. */
 export function checkMigrationParametersMembers(o: PlainObject, s: boolean): number {
   let n = 0;
@@ -619,39 +398,11 @@ export function checkMigrationParameters(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `MigrationParameters`: a deep copy that shares no object with `x`. */
 export function cloneMigrationParameters(x: unknown): MigrationParameters {
-  if (pristine()) {
-    try {
-      return fastCloneMigrationParameters(x) as unknown as MigrationParameters;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitMigrationParameters(cloneVisitor, null, x) as MigrationParameters;
-}
-
-/** The fast clone of `MigrationParameters` (see cloneFoo). */
-export function fastCloneMigrationParameters(x: unknown): PlainObject {
-  if (
-    x === null ||
-    (x as PlainObject).constructor !== Object ||
-    Object.getPrototypeOf(x as object) !== Object.prototype
-  )
-    throw GIVE_UP;
-  const o = x as PlainObject;
-  const out: PlainObject = {};
-  const v0 = o['max-bandwidth'];
-  if (v0 !== undefined) out['max-bandwidth'] = v0;
-  const v1 = o['downtime-limit'];
-  if (v1 !== undefined) out['downtime-limit'] = v1;
-  const v2 = o['multifd-channels'];
-  if (v2 !== undefined) out['multifd-channels'] = v2;
-  const v3 = o['tls-creds'];
-  if (v3 !== undefined) out['tls-creds'] = v3;
-  const v4 = o['compress-level'];
-  if (v4 !== undefined) out['compress-level'] = v4;
-  const v5 = o['backend-transfer'];
-  if (v5 !== undefined) out['backend-transfer'] = fastCloneBackendTransferList(v5);
-  return out;
+  return cloneFast(
+    x,
+    fastCloneMigrationParameters,
+    visitMigrationParameters,
+  ) as MigrationParameters;
 }
 
 /** The fast clone of the members of `MigrationParameters`, into `out` (for a union with this branch). */
@@ -670,67 +421,18 @@ export function fastCloneMigrationParametersMembers(o: PlainObject, out: PlainOb
   if (v5 !== undefined) out['backend-transfer'] = fastCloneBackendTransferList(v5);
 }
 
-/** The decode walk of the members of `q_obj_migrate-arg`, into `out`. */
-export function decodeMigrateArgumentsMembers(
-  c: InputVisitor,
-  src: PlainObject,
-  out: PlainObject,
-  clean: boolean,
-): number {
-  let n = 0;
-  let k: string | null = null;
-  try {
-    const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
-    const x0 = src['uri'];
-    if (!(x0 !== undefined ? own || hasOwn(src, 'uri') : hasOwn(src, 'uri')))
-      throw missingMember('uri');
-    {
-      k = 'uri';
-      out['uri'] = typeof x0 === 'string' ? x0 : c.str(null, x0);
-      k = null;
-      n++;
-    }
-    const x1 = src['resume'];
-    if (x1 !== undefined ? own || hasOwn(src, 'resume') : hasOwn(src, 'resume')) {
-      k = 'resume';
-      out['resume'] = typeof x1 === 'boolean' ? x1 : c.bool(null, x1);
-      k = null;
-      n++;
-    }
-  } catch (e) {
-    throw k === null ? e : addKey(e, k);
-  }
-  return n;
-}
-
-/** The decode walk of `q_obj_migrate-arg`. */
-export function decodeMigrateArguments(
-  c: InputVisitor,
-  x: unknown,
-  clean?: boolean,
-): MigrateArguments {
-  if (clean === undefined) {
-    clean = pristine();
-    if (clean && c.fast && c.bigintMode === false) {
-      try {
-        if (checkMigrateArguments(x, c.strict)) return x as MigrateArguments;
-      } catch {
-        /* too deep for the check: the walk reports it */
-      }
-    }
-  }
-  if (!isObject(x)) throw wrongType('object');
+/** The fast clone of `MigrationParameters` (see cloneFoo). */
+export function fastCloneMigrationParameters(x: unknown): PlainObject {
+  if (
+    x === null ||
+    (x as PlainObject).constructor !== Object ||
+    Object.getPrototypeOf(x as object) !== Object.prototype
+  )
+    throw GIVE_UP;
+  const o = x as PlainObject;
   const out: PlainObject = {};
-  const n = decodeMigrateArgumentsMembers(c, x, out, clean);
-  if (c.strict) checkUnexpected(x, out, n);
-  else keepUnexpected(x, out, n);
-  return out as unknown as MigrateArguments;
+  fastCloneMigrationParametersMembers(o, out);
+  return out;
 }
 
 /** The encode walk of the members of `q_obj_migrate-arg`, into `out`. */
@@ -777,6 +479,11 @@ export function encodeMigrateArguments(
   return out;
 }
 
+/** Decodes `q_obj_migrate-arg` with the input visitor `c`: its checks, QEMU's errors. */
+export function decodeMigrateArguments(c: InputVisitor, x: unknown): MigrateArguments {
+  return decodeFast(c, x, checkMigrateArguments, visitMigrateArguments, false) as MigrateArguments;
+}
+
 /** The fast check of the members of `q_obj_migrate-arg`: how many `o` has, or -1. */
 export function checkMigrateArgumentsMembers(o: PlainObject, s: boolean): number {
   let n = 1;
@@ -806,14 +513,21 @@ export function checkMigrateArguments(x: unknown, s: boolean): boolean {
 
 /** The clone (QAPI_CLONE) of `q_obj_migrate-arg`: a deep copy that shares no object with `x`. */
 export function cloneMigrateArguments(x: unknown): MigrateArguments {
-  if (pristine()) {
-    try {
-      return fastCloneMigrateArguments(x) as unknown as MigrateArguments;
-    } catch {
-      /* not what the fast clone expects: the walk decides */
-    }
-  }
-  return visitMigrateArguments(cloneVisitor, null, x) as MigrateArguments;
+  return cloneFast(x, fastCloneMigrateArguments, visitMigrateArguments) as MigrateArguments;
+}
+
+/** What follows the first optional member of `q_obj_migrate-arg`. */
+function fastCloneMigrateArgumentsRest(o: PlainObject, out: PlainObject): void {
+  const v1 = o['resume'];
+  if (v1 !== undefined) out['resume'] = v1;
+}
+
+/** The fast clone of the members of `q_obj_migrate-arg`, into `out` (for a union with this branch). */
+export function fastCloneMigrateArgumentsMembers(o: PlainObject, out: PlainObject): void {
+  const v0 = o['uri'];
+  if (v0 === undefined) throw GIVE_UP;
+  out['uri'] = v0;
+  fastCloneMigrateArgumentsRest(o, out);
 }
 
 /** The fast clone of `q_obj_migrate-arg` (see cloneFoo). */
@@ -828,16 +542,6 @@ export function fastCloneMigrateArguments(x: unknown): PlainObject {
   const v0 = o['uri'];
   if (v0 === undefined) throw GIVE_UP;
   const out: PlainObject = { uri: v0 };
-  const v1 = o['resume'];
-  if (v1 !== undefined) out['resume'] = v1;
+  fastCloneMigrateArgumentsRest(o, out);
   return out;
-}
-
-/** The fast clone of the members of `q_obj_migrate-arg`, into `out` (for a union with this branch). */
-export function fastCloneMigrateArgumentsMembers(o: PlainObject, out: PlainObject): void {
-  const v0 = o['uri'];
-  if (v0 === undefined) throw GIVE_UP;
-  out['uri'] = v0;
-  const v1 = o['resume'];
-  if (v1 !== undefined) out['resume'] = v1;
 }

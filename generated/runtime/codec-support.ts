@@ -1,23 +1,27 @@
 /**
- * What generated codecs (`*.codec.ts`) share. A codec is the visitor walk
- * of one type, specialized for one of the stock visitors (input, output,
- * clone) and written out in full, which is several times faster than the
- * generic walk. It must give exactly the generic walk's results and errors;
- * a property test holds it to that.
+ * What generated codecs (`*.codec.ts`) share. A codec is a fast path of
+ * one stock visitor (input, output, clone) for one type. It must give
+ * exactly the generic walk's results and errors; a property test holds it
+ * to that.
  *
- * Decoding has a faster path still: a generated `checkFoo(x, strict)` that
- * only answers whether the walk would give back a value deep-equal to `x`
- * (every member valid, nothing to convert, in strict mode nothing unknown).
- * When it says yes, `decodeFoo` returns `x` itself, as a JSON Schema
- * validator would leave it; when it says no, the walk runs and finds the
- * error. The check is sound, not complete: a "no" only costs time.
+ * - Decoding: a generated `checkFoo(x, strict)` only answers whether the
+ *   walk would give back a value deep-equal to `x` (every member valid,
+ *   nothing to convert, in strict mode nothing unknown). When it says yes,
+ *   `decodeFoo` returns `x` itself, as a JSON Schema validator would leave
+ *   it; when it says no, the walk runs and finds the error or makes the
+ *   conversions. The check is sound, not complete: a "no" only costs time.
+ * - Encoding: the walk written out in full for the output visitor.
+ * - Cloning: a copy that gives up on whatever it does not expect, and the
+ *   walk decides.
  *
  * Depends on ECMAScript built-ins only: this file is copied into generated
  * output.
  */
 
+import { cloneVisitor } from './clone-visitor.js';
 import { unexpectedMember } from './errors.js';
-import { MAX_ANY_DEPTH, hasOwn, setOwn, type PlainObject } from './visitor.js';
+import type { InputVisitor } from './input-visitor.js';
+import { MAX_ANY_DEPTH, hasOwn, setOwn, type PlainObject, type VisitFn } from './visitor.js';
 
 /**
  * Thrown by a codec that meets a union with an unknown branch that the
@@ -71,6 +75,44 @@ export function keepUnexpected(src: PlainObject, out: PlainObject, consumed: num
 export function pristine(): boolean {
   for (const _ in OBJECT_PROTO) return false;
   return true;
+}
+
+/**
+ * `decodeFoo`: `x` itself when `check` (the generated `checkFoo`) says the
+ * walk (`visit` with the input visitor `c`) would give back an equal value,
+ * else the walk. The checks are written for the visitor's default options
+ * (no compat policy), the `--int64` mode the code was generated with
+ * (`bigint`) and an untouched Object.prototype; otherwise the walk runs.
+ * A check that runs out of stack on a deep value says no: the walk then
+ * reports it.
+ */
+export function decodeFast(c: InputVisitor, x: unknown, check: (x: unknown, strict: boolean) => boolean, visit: VisitFn, bigint: boolean): unknown {
+  if (c.fast && c.bigintMode === bigint && pristine()) {
+    try {
+      if (check(x, c.strict)) return x;
+    } catch {
+      // too deep for the check: the walk reports it
+    }
+  }
+  return visit(c, null, x);
+}
+
+/**
+ * `cloneFoo`: the generated fast clone (`fastClone`) when Object.prototype
+ * is untouched. Whatever it does not expect (a missing member, an unknown
+ * branch, an object that is not plain, a stack too deep), it gives up, and
+ * the generic walk (`visit` with the clone visitor) decides, errors
+ * included.
+ */
+export function cloneFast(x: unknown, fastClone: (x: unknown) => unknown, visit: VisitFn): unknown {
+  if (pristine()) {
+    try {
+      return fastClone(x);
+    } catch {
+      // not what the fast clone expects: the walk decides
+    }
+  }
+  return visit(cloneVisitor, null, x);
 }
 
 /**

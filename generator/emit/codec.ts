@@ -1,18 +1,17 @@
 /**
- * emitCodecs: per schema module, a `.codec.ts` file with the visitor walk
- * of every type written out for each stock visitor: `decodeFoo` (input
- * visitor), `encodeFoo` (output visitor) and `cloneFoo` (clone). They make
- * the same checks in the same order and throw the same errors as the
- * generic walk through `visitFoo`, only without the indirection; leaf
- * values still go through the visitor's own methods.
- *
- * Decoding also gets `checkFoo(x, strict)`, a check that only answers
- * whether the walk would give back a value equal to `x`; `decodeFoo`
- * returns `x` when it says yes (codec-support.ts says why that is sound).
- *
- * Every codec takes `clean` last: whether Object.prototype is untouched,
- * so that plain objects can be read without hasOwn. A call from outside
- * leaves it out and the codec asks once; codecs pass it down.
+ * emitCodecs: per schema module, a `.codec.ts` file with the fast paths of
+ * the stock visitors, each giving exactly the results and errors of the
+ * generic walk through `visitFoo`:
+ * - `decodeFoo` (input visitor): `checkFoo(x, strict)` answers whether the
+ *   walk would give back a value equal to `x`; if so `x` is the result,
+ *   otherwise the walk runs (codec-support.ts says why that is sound);
+ * - `encodeFoo` (output visitor): the walk written out in full, without
+ *   the indirection; leaf values still go through the visitor's methods.
+ *   It takes `clean` last: whether Object.prototype is untouched, so that
+ *   plain objects can be read without hasOwn (a call from outside leaves
+ *   it out, and it is asked once);
+ * - `cloneFoo` (QAPI_CLONE): `fastCloneFoo` copies what it expects and
+ *   gives up on anything else, and the walk decides.
  */
 import { StructureKind, type StatementStructures } from 'ts-morph';
 import {
@@ -32,11 +31,10 @@ import type { EmitContext } from './types.js';
 import { RUNTIME_DIR, visitName, visitPath } from './visit.js';
 
 export type CodecKind = 'decode' | 'encode' | 'clone';
-/** The codecs that walk with a visitor object (`c`); clone has its own shape. */
-type WalkKind = Exclude<CodecKind, 'clone'>;
-const KINDS: WalkKind[] = ['decode', 'encode'];
+/** The codecs written out as a walk with a visitor object (`c`). */
+type WalkKind = 'encode';
+const KINDS: WalkKind[] = ['encode'];
 const VISITOR_CLASS: Record<WalkKind, [string, string]> = {
-  decode: ['InputVisitor', 'input-visitor.ts'],
   encode: ['OutputVisitor', 'output-visitor.ts'],
 };
 /** Names a plain object inherits from Object.prototype: reading them needs hasOwn. */
@@ -67,8 +65,6 @@ function notPlain(x: string): string {
 }
 /** Enums up to this many values are checked with a chain of `===`, larger ones with a Set. */
 const ENUM_CHAIN_MAX = 8;
-/** A fast check that can't fail on a deep value still might on a deep stack: the walk then reports it. */
-const CHECK_GUARD = `/* too deep for the check: the walk reports it */`;
 
 export function codecPath(typesPath: string): string {
   return typesPath.replace(/\.ts$/, '.codec.ts');
@@ -188,12 +184,7 @@ class CodecEmitter implements SchemaVisitor {
     const generic = visitName(this.ctx, t);
     if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
     const type = this.returnType('clone', t);
-    const body = [
-      `if (${this.rt('codec-support.ts', 'pristine')}()) {`,
-      `try {\nreturn ${this.fastClone(t)}(x) as unknown as ${type};\n} catch {\n/* not what the fast clone expects: the walk decides */\n}`,
-      '}',
-      `return ${generic}(${this.rt('clone-visitor.ts', 'cloneVisitor')}, null, x) as ${type};`,
-    ].join('\n');
+    const body = `return ${this.rt('codec-support.ts', 'cloneFast')}(x, ${this.fastClone(t)}, ${generic}) as ${type};`;
     this.fn(codecName(this.ctx, 'clone', t), 'x: unknown', type, body, `The clone (QAPI_CLONE) of ${what}: a deep copy that shares no object with \`x\`.`);
   }
 
@@ -252,33 +243,26 @@ class CodecEmitter implements SchemaVisitor {
     return `c: ${cls}, `;
   }
 
-  /**
-   * The last parameter of an entry codec: decode leaves `clean` open (a
-   * call from outside, which may take the fast path); the others default it.
-   */
-  private cleanParam(kind: WalkKind): string {
-    return kind === 'decode' ? 'clean?: boolean' : `clean: boolean = ${this.rt('codec-support.ts', 'pristine')}()`;
+  /** The last parameter of a walk codec: a call from outside leaves it out. */
+  private cleanParam(): string {
+    return `clean: boolean = ${this.rt('codec-support.ts', 'pristine')}()`;
   }
 
-  /** decodeFoo's first lines: a call from outside asks whether `x` is already a Foo. */
-  private decodeEntry(t: SchemaType): string {
-    const pristine = this.rt('codec-support.ts', 'pristine');
-    const mode = `c.bigintMode === ${this.ctx.options.int64 === 'bigint'}`;
-    return [
-      'if (clean === undefined) {',
-      `clean = ${pristine}();`,
-      `if (clean && c.fast && ${mode}) {`,
-      `try {\nif (${this.codec('check', t)}(x, c.strict)) return x as ${this.returnType('decode', t)};\n} catch {\n${CHECK_GUARD}\n}`,
-      '}',
-      '}',
-    ].join('\n');
+  /** decodeFoo: `x` itself when checkFoo says the walk would give it back, else the walk. */
+  private decodeFunction(t: SchemaType, what: string): void {
+    const generic = visitName(this.ctx, t);
+    if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
+    this.rt('input-visitor.ts', 'InputVisitor', true);
+    const type = this.returnType('decode', t);
+    const body = `return ${this.rt('codec-support.ts', 'decodeFast')}(c, x, ${this.codec('check', t)}, ${generic}, ${this.ctx.options.int64 === 'bigint'}) as ${type};`;
+    this.fn(codecName(this.ctx, 'decode', t), 'c: InputVisitor, x: unknown', type, body, `Decodes ${what} with the input visitor \`c\`: its checks, QEMU's errors.`);
   }
 
-  private fn(name: string, params: string, returnType: string, body: string, doc: string): void {
+  private fn(name: string, params: string, returnType: string, body: string, doc: string, isExported = true): void {
     this.file.statements.push({
       kind: StructureKind.Function,
       name,
-      isExported: true,
+      isExported,
       parameters: params
         .split(', ')
         .filter(Boolean)
@@ -302,19 +286,17 @@ class CodecEmitter implements SchemaVisitor {
   visitArrayType(t: SchemaArrayType): void {
     for (const kind of KINDS) {
       const body = [
-        kind === 'decode' ? this.decodeEntry(t) : '',
         `if (!Array.isArray(x)) throw ${this.rt('errors.ts', 'wrongType')}('array');`,
         'const n = x.length;',
         // Allocated at its length, then filled: faster than growing it push by push.
         'const out: unknown[] = new Array(n);',
         'let i = 0;',
         `try {\nfor (; i < n; i++) out[i] = ${this.value(kind, t.elementType, 'x[i]')};\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, i);\n}`,
-        kind === 'encode' ? 'return out;' : `return out as ${this.returnType(kind, t)};`,
-      ]
-        .filter(Boolean)
-        .join('\n');
-      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown, ${this.cleanParam(kind)}`, this.returnType(kind, t), body, `The ${kind} walk of a list of \`${t.elementType.name}\`.`);
+        'return out;',
+      ].join('\n');
+      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown, ${this.cleanParam()}`, 'unknown', body, `The ${kind} walk of a list of \`${t.elementType.name}\`.`);
     }
+    this.decodeFunction(t, `a list of \`${t.elementType.name}\``);
     const check = [
       'if (!Array.isArray(x)) return false;',
       `for (let i = 0; i < x.length; i++) {\nconst v: unknown = x[i];\nif (!(${this.cond(t.elementType, 'v')})) return false;\n}`,
@@ -338,26 +320,20 @@ class CodecEmitter implements SchemaVisitor {
     for (const kind of KINDS) {
       this.objectMembers(kind, t);
       const wrongType = this.rt('errors.ts', 'wrongType');
-      const lines = kind === 'decode' ? [this.decodeEntry(t)] : [];
-      lines.push(`if (!${this.rt('visitor.ts', 'isObject')}(x)) throw ${wrongType}('object');`);
-      lines.push('const out: PlainObject = {};');
-      const members = `${this.members(kind, t)}(c, x, out, clean);`;
-      const call =
-        kind === 'decode'
-          ? `const n = ${this.members(kind, t)}(c, x, out, clean);\nif (c.strict) ${this.rt('codec-support.ts', 'checkUnexpected')}(x, out, n);\nelse ${this.rt('codec-support.ts', 'keepUnexpected')}(x, out, n);`
-          : members;
+      const lines = [`if (!${this.rt('visitor.ts', 'isObject')}(x)) throw ${wrongType}('object');`, 'const out: PlainObject = {};'];
+      const call = `${this.members(kind, t)}(c, x, out, clean);`;
       if (t.branches) {
         // Only a union can meet an unknown branch that the options keep; the generic walk handles that.
         const generic = visitName(this.ctx, t);
         if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
-        const fallback = kind === 'encode' ? `${generic}(c, null, x)` : `${generic}(c, null, x) as ${this.returnType(kind, t)}`;
-        lines.push(`try {\n${call}\n} catch (e) {\nif (e === ${this.rt('codec-support.ts', 'FALLBACK')}) return ${fallback};\nthrow e;\n}`);
+        lines.push(`try {\n${call}\n} catch (e) {\nif (e === ${this.rt('codec-support.ts', 'FALLBACK')}) return ${generic}(c, null, x);\nthrow e;\n}`);
       } else {
         lines.push(call);
       }
-      lines.push(kind === 'encode' ? 'return out;' : `return out as unknown as ${this.returnType(kind, t)};`);
-      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown, ${this.cleanParam(kind)}`, this.returnType(kind, t), lines.join('\n'), `The ${kind} walk of \`${t.name}\`.`);
+      lines.push('return out;');
+      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown, ${this.cleanParam()}`, 'unknown', lines.join('\n'), `The ${kind} walk of \`${t.name}\`.`);
     }
+    this.decodeFunction(t, `\`${t.name}\``);
     this.checkMembers(t);
     const check = [
       `if (typeof x !== 'object' || ${notPlain('x')}) return false;`,
@@ -410,16 +386,22 @@ class CodecEmitter implements SchemaVisitor {
       }
       branch.push(`default:\nthrow ${giveUp};\n}`);
     }
-    lines.push(...rest(members.slice(k), k), ...branch, 'return out;');
-    this.fn(fastCloneName(this.ctx, t), 'x: unknown', 'PlainObject', lines.join('\n'), `The fast clone of \`${t.name}\` (see cloneFoo).`);
-    const into = [...rest(members, 0), ...branch];
-    this.fn(
-      `${fastCloneName(this.ctx, t)}Members`,
-      'o: PlainObject, out: PlainObject',
-      'void',
-      into.join('\n'),
-      `The fast clone of the members of \`${t.name}\`, into \`out\` (for a union with this branch).`,
-    );
+    // The members after the literal are written once, in a function of their own when the
+    // members function (for unions with this branch) and the fast clone both need them.
+    const bulk = [...rest(members.slice(k), k), ...branch];
+    const name = fastCloneName(this.ctx, t);
+    const membersDoc = `The fast clone of the members of \`${t.name}\`, into \`out\` (for a union with this branch).`;
+    if (k === 0) {
+      this.fn(`${name}Members`, 'o: PlainObject, out: PlainObject', 'void', bulk.join('\n'), membersDoc);
+      if (members.length || t.branches) lines.push(`${name}Members(o, out);`);
+    } else {
+      const restCall = bulk.length ? [`${name}Rest(o, out);`] : [];
+      if (bulk.length) this.fn(`${name}Rest`, 'o: PlainObject, out: PlainObject', 'void', bulk.join('\n'), `What follows the first optional member of \`${t.name}\`.`, false);
+      lines.push(...restCall);
+      this.fn(`${name}Members`, 'o: PlainObject, out: PlainObject', 'void', [...rest(prefix, 0), ...restCall].join('\n'), membersDoc);
+    }
+    lines.push('return out;');
+    this.fn(name, 'x: unknown', 'PlainObject', lines.join('\n'), `The fast clone of \`${t.name}\` (see cloneFoo).`);
   }
 
   /**
@@ -472,45 +454,28 @@ class CodecEmitter implements SchemaVisitor {
     const addKey = this.rt('errors.ts', 'addKey');
     const missing = (key: string): string => `throw ${this.rt('errors.ts', 'missingMember')}(${key});`;
     const lines: string[] = [];
-    if (t.base) lines.push(`${kind === 'decode' ? 'n += ' : ''}${this.members(kind, t.base)}(c, src, out, clean);`);
+    if (t.base) lines.push(`${this.members(kind, t.base)}(c, src, out, clean);`);
     for (const [i, m] of t.localMembers.entries()) {
       const key = quote(m.name);
       const v = `x${i}`;
       const features = this.featuresConst(m.features);
       const assign = `k = ${key};\nout[${key}] = ${this.value(kind, m.type, v)};\nk = null;`;
-      if (kind === 'decode') {
-        // Own members only: a value inherited (say, from a polluted Object.prototype) was not sent.
-        const policy = features
-          ? `if (c.checkPolicy) {\nconst r = ${this.rt('compat.ts', 'inputRefusal')}(${features}, c.compat);\nif (r !== undefined) throw ${addKey}(${this.rt('compat.ts', 'policyError')}(r, 'parameter'), ${key});\n}\n`
-          : '';
-        const visit = `${policy}${assign}\nn++;`;
-        // A defined value read from a plain object with an untouched Object.prototype is an own member;
-        // anything else (an undefined value, an inherited name) asks hasOwn, as the visitor does.
-        const present = INHERITED.has(m.name) ? `${hasOwn}(src, ${key})` : `${v} !== undefined ? own || ${hasOwn}(src, ${key}) : ${hasOwn}(src, ${key})`;
-        lines.push(
-          m.optional
-            ? `const ${v} = src[${key}];\nif (${present}) {\n${visit}\n}`
-            : `const ${v} = src[${key}];\nif (!(${present})) ${missing(key)}\n{\n${visit}\n}`,
-        );
-      } else {
         // Names Object.prototype has (constructor, toString, …) always need hasOwn.
         const fetch = INHERITED.has(m.name)
           ? `const ${v} = ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`
           : `const ${v} = own || ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`;
-        // The output policy leaves hidden members out (after the missing-member check, as the visitor does).
-        const guarded =
-          kind === 'encode' && features ? `if (!(c.hides && ${this.rt('compat.ts', 'isHiddenByPolicy')}(${features}, c.compat))) {\n${assign}\n}` : assign;
-        if (m.optional) lines.push(`${fetch}\nif (${v} !== undefined) {\n${guarded}\n}`);
-        else lines.push(`${fetch}\nif (${v} === undefined) ${missing(key)}\n${guarded}`);
-      }
+      // The output policy leaves hidden members out (after the missing-member check, as the visitor does).
+      const guarded = features ? `if (!(c.hides && ${this.rt('compat.ts', 'isHiddenByPolicy')}(${features}, c.compat))) {\n${assign}\n}` : assign;
+      if (m.optional) lines.push(`${fetch}\nif (${v} !== undefined) {\n${guarded}\n}`);
+      else lines.push(`${fetch}\nif (${v} === undefined) ${missing(key)}\n${guarded}`);
     }
     if (t.branches) {
       const tag = quote(t.branches.tagMember!.name);
-      const tagValue = kind === 'decode' ? `out[${tag}]` : `(${hasOwn}(src, ${tag}) ? src[${tag}] : undefined)`;
+      const tagValue = `(${hasOwn}(src, ${tag}) ? src[${tag}] : undefined)`;
       lines.push(`switch (${tagValue}) {`);
       for (const b of t.branches.variants) {
         if (b.type.name === 'q_empty') lines.push(`case ${quote(b.name)}:\nbreak;`);
-        else lines.push(`case ${quote(b.name)}:\n${kind === 'decode' ? 'n += ' : ''}${this.members(kind, b.type as SchemaObjectType)}(c, src, out, clean);\nbreak;`);
+        else lines.push(`case ${quote(b.name)}:\n${this.members(kind, b.type as SchemaObjectType)}(c, src, out, clean);\nbreak;`);
       }
       const fallback = this.rt('codec-support.ts', 'FALLBACK');
       const unknown = `if (!c.keepUnknownBranches) throw ${addKey}(${this.rt('errors.ts', 'badEnumValue')}(String(${tagValue})), ${tag});\nthrow ${fallback};`;
@@ -520,14 +485,10 @@ class CodecEmitter implements SchemaVisitor {
     if (lines.some((l) => l.includes('own ||'))) lines.unshift(`const own = clean && !(${notPlain('src')});`);
     const usesKey = lines.some((l) => l.includes('k = '));
     const body = usesKey ? [`let k: string | null = null;`, `try {\n${lines.join('\n')}\n} catch (e) {\nthrow k === null ? e : ${addKey}(e, k);\n}`] : lines;
-    if (kind === 'decode') {
-      body.unshift('let n = 0;');
-      body.push('return n;');
-    }
     this.fn(
       `${codecName(this.ctx, kind, t)}Members`,
       `${this.param(kind)}src: PlainObject, out: PlainObject, clean: boolean`,
-      kind === 'decode' ? 'number' : 'void',
+      'void',
       body.join('\n'),
       `The ${kind} walk of the members of \`${t.name}\`, into \`out\`.`,
     );
@@ -566,15 +527,15 @@ class CodecEmitter implements SchemaVisitor {
         return `{ name: ${quote(b.name)}, jsonType: ${quote(type.alternateJsonType()!)}${enumValues}, visit: ${visit} }`;
       });
       this.file.consts.set(`${arrayName}: readonly AlternateBranch[]`, `[${branches.join(',\n')}]`);
-      const walk = `return c.alternate(null, x, ${quote(t.name)}, ${arrayName})${kind === 'encode' ? '' : ` as ${this.returnType(kind, t)}`};`;
       this.fn(
         codecName(this.ctx, kind, t),
-        `${this.param(kind)}x: unknown, ${kind === 'decode' ? 'clean?: boolean' : '_clean?: boolean'}`,
-        this.returnType(kind, t),
-        kind === 'decode' ? `${this.decodeEntry(t)}\n${walk}` : walk,
+        `${this.param(kind)}x: unknown, _clean?: boolean`,
+        'unknown',
+        `return c.alternate(null, x, ${quote(t.name)}, ${arrayName});`,
         `The ${kind} walk of \`${t.name}\` (an alternate).`,
       );
     }
+    this.decodeFunction(t, `\`${t.name}\` (an alternate)`);
     this.fn(checkName(this.ctx, t), 'x: unknown, s: boolean', 'boolean', this.alternateCheck(t), `Whether decoding \`x\` as \`${t.name}\` would give back \`x\`.`);
     this.cloneEntry(t, `\`${t.name}\` (an alternate)`);
     this.fn(fastCloneName(this.ctx, t), 'x: unknown', 'unknown', this.alternateFastClone(t), `The fast clone of \`${t.name}\` (see cloneFoo).`);
