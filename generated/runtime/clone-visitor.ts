@@ -14,9 +14,8 @@
  * output.
  */
 
-import { addKey, wrongType } from './errors.js';
+import { StockVisitor } from './stock-visitor.js';
 import {
-  type AlternateBranch,
   type EnumInfo,
   type Features,
   type IntKind,
@@ -24,62 +23,22 @@ import {
   ObjectScope,
   type StructScope,
   type VisitFn,
-  type Visitor,
   copyJsonValue,
   copyRemainingMembers,
   hasOwn,
-  isObject,
-  walkAlternate,
-  walkList,
-  setOwn,
 } from './visitor.js';
 
-export class CloneVisitor implements Visitor {
-  startStruct(_key: Key, value: unknown, typeName: string): StructScope {
-    if (!isObject(value)) throw wrongType('object');
-    return new ObjectScope(typeName, value, {});
-  }
-
-  optional(scope: StructScope, name: string): boolean {
-    const src = (scope as ObjectScope).src;
-    return hasOwn(src, name) && src[name] !== undefined;
-  }
-
+export class CloneVisitor extends StockVisitor {
   member(scope: StructScope, name: string, _features: Features, visit: VisitFn): void {
     const s = scope as ObjectScope;
     const src = s.src;
     const x = hasOwn(src, name) ? src[name] : undefined;
     if (x === undefined) return;
-    let r: unknown;
-    try {
-      r = visit(this, name, x);
-    } catch (e) {
-      throw addKey(e, name);
-    }
-    setOwn(s.out, name, r);
-  }
-
-  memberValue(scope: StructScope, name: string): unknown {
-    const src = (scope as ObjectScope).src;
-    return hasOwn(src, name) ? src[name] : undefined;
+    this.visitInto(s, name, x, visit);
   }
 
   unknownBranch(scope: StructScope, _tagName: string): void {
     copyRemainingMembers(scope as ObjectScope, false);
-  }
-
-  checkStruct(_scope: StructScope): void {}
-
-  endStruct(scope: StructScope): unknown {
-    return (scope as ObjectScope).out;
-  }
-
-  list(_key: Key, value: unknown, visitElement: VisitFn): unknown {
-    return walkList(this, value, visitElement);
-  }
-
-  alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
-    return walkAlternate(this, key, value, typeName, branches);
   }
 
   int(_key: Key, value: unknown, _kind: IntKind): unknown {

@@ -26,8 +26,8 @@ import { type CompatPolicy, DEFAULT_COMPAT_POLICY, checksInput, inputRefusal, po
 import { addKey, badEnumValue, missingMember, wrongType } from './errors.js';
 import { decodeInt } from './ints.js';
 import { ALL_CONSUMED, checkUnexpected, keepUnexpected } from './codec-support.js';
+import { CheckingVisitor } from './stock-visitor.js';
 import {
-  type AlternateBranch,
   type EnumInfo,
   type Features,
   type IntKind,
@@ -36,15 +36,11 @@ import {
   ObjectScope,
   type StructScope,
   type VisitFn,
-  type Visitor,
   copyJsonValue,
   copyRemainingMembers,
   enumValueFeatures,
   hasOwn,
   isEnumValue,
-  isObject,
-  walkAlternate,
-  walkList,
   setOwn,
 } from './visitor.js';
 
@@ -61,7 +57,7 @@ export interface InputVisitorOptions {
   readonly keepUnknownBranches?: boolean;
 }
 
-export class InputVisitor implements Visitor {
+export class InputVisitor extends CheckingVisitor {
   readonly strict: boolean;
   readonly int64: 'number' | 'bigint';
   readonly compat: CompatPolicy;
@@ -74,6 +70,7 @@ export class InputVisitor implements Visitor {
   readonly fast: boolean;
 
   constructor(options: InputVisitorOptions) {
+    super();
     this.strict = options.strict;
     this.int64 = options.int64;
     this.compat = options.compat ?? DEFAULT_COMPAT_POLICY;
@@ -84,12 +81,7 @@ export class InputVisitor implements Visitor {
     this.fast = !this.checkPolicy;
   }
 
-  startStruct(_key: Key, value: unknown, typeName: string): StructScope {
-    if (!isObject(value)) throw wrongType('object');
-    return new ObjectScope(typeName, value, {});
-  }
-
-  optional(scope: StructScope, name: string): boolean {
+  override optional(scope: StructScope, name: string): boolean {
     return hasOwn((scope as ObjectScope).src, name);
   }
 
@@ -111,7 +103,7 @@ export class InputVisitor implements Visitor {
     setOwn(s.out, name, r);
   }
 
-  memberValue(scope: StructScope, name: string): unknown {
+  override memberValue(scope: StructScope, name: string): unknown {
     const out = (scope as ObjectScope).out;
     return hasOwn(out, name) ? out[name] : undefined;
   }
@@ -127,22 +119,10 @@ export class InputVisitor implements Visitor {
     s.consumed = ALL_CONSUMED;
   }
 
-  checkStruct(scope: StructScope): void {
+  override checkStruct(scope: StructScope): void {
     const s = scope as ObjectScope;
     if (this.strict) checkUnexpected(s.src, s.out, s.consumed);
     else keepUnexpected(s.src, s.out, s.consumed);
-  }
-
-  endStruct(scope: StructScope): unknown {
-    return (scope as ObjectScope).out;
-  }
-
-  list(_key: Key, value: unknown, visitElement: VisitFn): unknown {
-    return walkList(this, value, visitElement);
-  }
-
-  alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
-    return walkAlternate(this, key, value, typeName, branches);
   }
 
   int(_key: Key, value: unknown, kind: IntKind): unknown {
@@ -156,21 +136,6 @@ export class InputVisitor implements Visitor {
       return Number(value); // QEMU takes integers for `number`; a double is what `number` is
     }
     throw wrongType('number');
-  }
-
-  str(_key: Key, value: unknown): unknown {
-    if (typeof value !== 'string') throw wrongType('string');
-    return value;
-  }
-
-  bool(_key: Key, value: unknown): unknown {
-    if (typeof value !== 'boolean') throw wrongType('boolean');
-    return value;
-  }
-
-  null(_key: Key, value: unknown): unknown {
-    if (value !== null) throw wrongType('null');
-    return null;
   }
 
   any(_key: Key, value: unknown): unknown {

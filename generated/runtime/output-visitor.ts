@@ -17,8 +17,8 @@
 import { type CompatPolicy, DEFAULT_COMPAT_POLICY, hidesOutput, isHiddenByPolicy } from './compat.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './errors.js';
 import { encodeInt } from './ints.js';
+import { CheckingVisitor } from './stock-visitor.js';
 import {
-  type AlternateBranch,
   type EnumInfo,
   type Features,
   type IntKind,
@@ -27,15 +27,10 @@ import {
   ObjectScope,
   type StructScope,
   type VisitFn,
-  type Visitor,
   copyJsonValue,
   copyRemainingMembers,
   hasOwn,
   isEnumValue,
-  isObject,
-  walkAlternate,
-  walkList,
-  setOwn,
 } from './visitor.js';
 
 export interface OutputVisitorOptions {
@@ -49,7 +44,7 @@ export interface OutputVisitorOptions {
   readonly keepUnknownBranches?: boolean;
 }
 
-export class OutputVisitor implements Visitor {
+export class OutputVisitor extends CheckingVisitor {
   readonly int64: 'number' | 'bigint';
   readonly compat: CompatPolicy;
   readonly keepUnknownEnumValues: boolean;
@@ -65,22 +60,13 @@ export class OutputVisitor implements Visitor {
   mayHoldBigint = false;
 
   constructor(options: OutputVisitorOptions = {}) {
+    super();
     this.int64 = options.int64 ?? 'number';
     this.compat = options.compat ?? DEFAULT_COMPAT_POLICY;
     this.keepUnknownEnumValues = options.keepUnknownEnumValues ?? false;
     this.keepUnknownBranches = options.keepUnknownBranches ?? false;
     this.bigintMode = this.int64 === 'bigint';
     this.hides = hidesOutput(this.compat);
-  }
-
-  startStruct(_key: Key, value: unknown, typeName: string): StructScope {
-    if (!isObject(value)) throw wrongType('object');
-    return new ObjectScope(typeName, value, {});
-  }
-
-  optional(scope: StructScope, name: string): boolean {
-    const src = (scope as ObjectScope).src;
-    return hasOwn(src, name) && src[name] !== undefined;
   }
 
   member(scope: StructScope, name: string, features: Features, visit: VisitFn): void {
@@ -92,38 +78,13 @@ export class OutputVisitor implements Visitor {
       (s.skipped ??= []).push(name);
       return;
     }
-    let r: unknown;
-    try {
-      r = visit(this, name, x);
-    } catch (e) {
-      throw addKey(e, name);
-    }
-    setOwn(s.out, name, r);
-  }
-
-  memberValue(scope: StructScope, name: string): unknown {
-    const src = (scope as ObjectScope).src;
-    return hasOwn(src, name) ? src[name] : undefined;
+    this.visitInto(s, name, x, visit);
   }
 
   unknownBranch(scope: StructScope, tagName: string): void {
     const s = scope as ObjectScope;
     if (!this.keepUnknownBranches) throw addKey(badEnumValue(String(this.memberValue(s, tagName))), tagName);
     copyRemainingMembers(s, true);
-  }
-
-  checkStruct(_scope: StructScope): void {}
-
-  endStruct(scope: StructScope): unknown {
-    return (scope as ObjectScope).out;
-  }
-
-  list(_key: Key, value: unknown, visitElement: VisitFn): unknown {
-    return walkList(this, value, visitElement);
-  }
-
-  alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
-    return walkAlternate(this, key, value, typeName, branches);
   }
 
   int(_key: Key, value: unknown, kind: IntKind): unknown {
@@ -135,21 +96,6 @@ export class OutputVisitor implements Visitor {
   number(_key: Key, value: unknown): unknown {
     if (typeof value !== 'number' || !Number.isFinite(value)) throw wrongType('number');
     return value;
-  }
-
-  str(_key: Key, value: unknown): unknown {
-    if (typeof value !== 'string') throw wrongType('string');
-    return value;
-  }
-
-  bool(_key: Key, value: unknown): unknown {
-    if (typeof value !== 'boolean') throw wrongType('boolean');
-    return value;
-  }
-
-  null(_key: Key, value: unknown): unknown {
-    if (value !== null) throw wrongType('null');
-    return null;
   }
 
   any(_key: Key, value: unknown): unknown {

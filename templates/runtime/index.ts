@@ -11,6 +11,7 @@ export * from './visitor.js';
 export * from './errors.js';
 export * from './compat.js';
 export * from './ints.js';
+export * from './stock-visitor.js';
 export * from './input-visitor.js';
 export * from './output-visitor.js';
 export * from './clone-visitor.js';
