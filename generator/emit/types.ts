@@ -175,8 +175,10 @@ class TypesEmitter implements SchemaVisitor {
       type: t.members.length ? t.members.map((m) => quote(m.name)).join(' | ') : 'never',
       docs,
     };
+    // No imports for links in these docs: tsc does not count a link in the doc of an object
+    // literal's property as a use, so an import made for it alone would fail noUnusedLocals.
     const entries = t.members
-      .map((m) => `${renderDoc(this.linkImports(this.ctx.docs.forMember(m, m.features)))}${propertyKey(m.name)}: ${quote(m.name)},`)
+      .map((m) => `${renderDoc(this.ctx.docs.forMember(m, m.features))}${propertyKey(m.name)}: ${quote(m.name)},`)
       .join('\n');
     const values: VariableStatementStructure = {
       kind: StructureKind.VariableStatement,

@@ -17,7 +17,7 @@ export function generateInto(schemaFile: string, outDir: string, opts: { lenient
 
 export type ModuleMode = 'nodenext' | 'bundler';
 
-/** The strictest flags the issue asks for; `include` lists the trees to check. */
+/** The strictest flags the issue asks for, and noUnusedLocals (strict user configs set it); `include` lists the trees to check. */
 export function writeTsconfig(dir: string, mode: ModuleMode, include: string[], extra: Record<string, unknown> = {}): string {
   const file = join(dir, `tsconfig.${mode}.json`);
   const moduleOptions = mode === 'nodenext' ? { module: 'nodenext', moduleResolution: 'nodenext' } : { module: 'esnext', moduleResolution: 'bundler' };
@@ -32,6 +32,7 @@ export function writeTsconfig(dir: string, mode: ModuleMode, include: string[], 
           exactOptionalPropertyTypes: true,
           noUncheckedIndexedAccess: true,
           erasableSyntaxOnly: true,
+          noUnusedLocals: true,
           verbatimModuleSyntax: true,
           noEmit: true,
           types: [],
