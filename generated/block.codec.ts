@@ -74,12 +74,7 @@ export function encodeBlockQcow2BaseMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
     k = 'file';
@@ -222,12 +217,7 @@ export function encodeBlockLuksSecretMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'key-secret') ? src['key-secret'] : undefined;
     if (x0 === undefined) throw missingMember('key-secret');
     k = 'key-secret';
@@ -469,12 +459,7 @@ export function encodeBlockLuksOptionsMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     encodeBlockLuksSecretMembers(c, src, out, clean);
     const x0 = own || hasOwn(src, 'file') ? src['file'] : undefined;
     if (x0 === undefined) throw missingMember('file');
@@ -639,12 +624,7 @@ export function encodeBlockNodeOptionsBaseMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -1047,12 +1027,7 @@ export function encodeBlockNodeInfoMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -1263,12 +1238,7 @@ export function encodeQueryBlockNodesArgumentsMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'flat') ? src['flat'] : undefined;
     if (x0 !== undefined) {
       k = 'flat';
@@ -1423,12 +1393,7 @@ export function encodeBlockResizeArgumentsMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';

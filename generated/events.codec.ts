@@ -32,12 +32,7 @@ export function encodeVmStateChangedDataMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'state') ? src['state'] : undefined;
     if (x0 === undefined) throw missingMember('state');
     k = 'state';
@@ -158,12 +153,7 @@ export function encodeVcpuHotpluggedDataMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
     k = 'cpu-index';
@@ -263,12 +253,7 @@ export function encodeBlockIoErrorInfoMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
@@ -403,12 +388,7 @@ export function encodeThrottleGroupSaturatedDataMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'group') ? src['group'] : undefined;
     if (x0 === undefined) throw missingMember('group');
     k = 'group';
@@ -508,12 +488,7 @@ export function encodeMigrationStatusDataMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'status') ? src['status'] : undefined;
     if (x0 === undefined) throw missingMember('status');
     k = 'status';

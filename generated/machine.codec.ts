@@ -53,12 +53,7 @@ export function encodeAcpiOemIdsMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'OEM_ID') ? src['OEM_ID'] : undefined;
     if (x0 === undefined) throw missingMember('OEM_ID');
     k = 'OEM_ID';
@@ -182,12 +177,7 @@ export function encodeMachineInfoMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'name') ? src['name'] : undefined;
     if (x0 === undefined) throw missingMember('name');
     k = 'name';
@@ -411,12 +401,7 @@ export function encodeVcpuInfoBaseMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'cpu-index') ? src['cpu-index'] : undefined;
     if (x0 === undefined) throw missingMember('cpu-index');
     k = 'cpu-index';
@@ -598,12 +583,7 @@ export function encodeVcpuInfoX86Members(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'apic-id') ? src['apic-id'] : undefined;
     if (x0 === undefined) throw missingMember('apic-id');
     k = 'apic-id';
@@ -892,12 +872,7 @@ export function encodeMachineResetArgumentsMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'hard') ? src['hard'] : undefined;
     if (x0 !== undefined) {
       k = 'hard';
@@ -996,12 +971,7 @@ export function encodeDeviceAttachArgumentsMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'driver') ? src['driver'] : undefined;
     if (x0 === undefined) throw missingMember('driver');
     k = 'driver';
@@ -1130,12 +1100,7 @@ export function encodeMachineDiagnosticsMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'hostname') ? src['hostname'] : undefined;
     if (x0 === undefined) throw missingMember('hostname');
     k = 'hostname';

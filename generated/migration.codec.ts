@@ -91,12 +91,7 @@ export function encodeMigrateSetParametersMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       k = 'max-bandwidth';
@@ -268,12 +263,7 @@ export function encodeMigrationParametersMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'max-bandwidth') ? src['max-bandwidth'] : undefined;
     if (x0 !== undefined) {
       k = 'max-bandwidth';
@@ -445,12 +435,7 @@ export function encodeMigrateArgumentsMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'uri') ? src['uri'] : undefined;
     if (x0 === undefined) throw missingMember('uri');
     k = 'uri';

@@ -18,12 +18,7 @@ export function encodeThrottleLimitsMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'iops-total') ? src['iops-total'] : undefined;
     if (x0 !== undefined) {
       k = 'iops-total';

@@ -93,12 +93,7 @@ export function encodeBlockSetIoLimitsArgumentsMembers(
   let k: string | null = null;
   try {
     const own =
-      clean &&
-      !(
-        src === null ||
-        (src as PlainObject).constructor !== Object ||
-        Object.getPrototypeOf(src as object) !== Object.prototype
-      );
+      clean && src.constructor === Object && Object.getPrototypeOf(src) === Object.prototype;
     const x0 = own || hasOwn(src, 'node-name') ? src['node-name'] : undefined;
     if (x0 === undefined) throw missingMember('node-name');
     k = 'node-name';
