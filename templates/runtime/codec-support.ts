@@ -84,7 +84,9 @@ export function pristine(): boolean {
  * (no compat policy), the `--int64` mode the code was generated with
  * (`bigint`) and an untouched Object.prototype; otherwise the walk runs.
  * A check that runs out of stack on a deep value says no: the walk then
- * reports it.
+ * reports it. The checks see values as a JSON reader makes them: a member
+ * that is own but not enumerable (only code can make one) is read as the
+ * walk reads it, but kept as it is.
  */
 export function decodeFast(c: InputVisitor, x: unknown, check: (x: unknown, strict: boolean) => boolean, visit: VisitFn, bigint: boolean): unknown {
   if (c.fast && c.bigintMode === bigint && pristine()) {
