@@ -14,29 +14,7 @@ import {
   stringifyQmpJson,
   type JsonValue,
 } from '../../templates/runtime/json.js';
-
-/** Strict deep equality: Object.is on scalars, own keys in the same order, same prototypes. */
-function expectSame(actual: unknown, expected: unknown): void {
-  expect(difference(actual, expected, '$')).toBeUndefined();
-}
-
-function difference(a: unknown, b: unknown, path: string): string | undefined {
-  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) {
-    return Object.is(a, b) ? undefined : `${path}: ${String(a)} vs ${String(b)}`;
-  }
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${path}: prototypes differ`;
-  const ka = Reflect.ownKeys(a);
-  if (ka.join('\u0000') !== Reflect.ownKeys(b).join('\u0000')) return `${path}: keys differ`;
-  for (const k of ka) {
-    const d = difference(
-      (a as Record<PropertyKey, unknown>)[k],
-      (b as Record<PropertyKey, unknown>)[k],
-      `${path}.${String(k)}`,
-    );
-    if (d !== undefined) return d;
-  }
-  return undefined;
-}
+import { expectSame } from '../helpers/same-value.js';
 
 /** An unsafe integer: text holding it takes the exact parser even via parseQmpJson. */
 const BIG = '18446744073709551615';
