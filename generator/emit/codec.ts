@@ -31,12 +31,6 @@ import type { EmitContext } from './types.js';
 import { RUNTIME_DIR, visitName, visitPath } from './visit.js';
 
 export type CodecKind = 'decode' | 'encode' | 'clone';
-/** The codecs written out as a walk with a visitor object (`c`). */
-type WalkKind = 'encode';
-const KINDS: WalkKind[] = ['encode'];
-const VISITOR_CLASS: Record<WalkKind, [string, string]> = {
-  encode: ['OutputVisitor', 'output-visitor.ts'],
-};
 /** Names a plain object inherits from Object.prototype: reading them needs hasOwn. */
 const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 const INT_KINDS = new Set(['int', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'size']);
@@ -116,23 +110,34 @@ class CodecEmitter implements SchemaVisitor {
     return name;
   }
 
-  private codec(kind: WalkKind | 'check', t: SchemaType): string {
-    const name = kind === 'check' ? checkName(this.ctx, t) : codecName(this.ctx, kind, t);
+  /** `name`, a function of the codec file of `t`'s module, in scope here. */
+  private codecRef(name: string, t: SchemaType): string {
     if (t.module) this.file.use(codecPath(this.ctx.paths.of(t.module)), name, false);
     return name;
   }
 
-  private members(kind: WalkKind | 'check' | 'fastClone', t: SchemaObjectType): string {
-    const prefix = kind === 'check' ? checkName(this.ctx, t) : kind === 'fastClone' ? fastCloneName(this.ctx, t) : codecName(this.ctx, kind, t);
-    const name = `${prefix}Members`;
-    if (t.module) this.file.use(codecPath(this.ctx.paths.of(t.module)), name, false);
+  /** `name`, a function of the visit file of `t`'s module, in scope here. */
+  private visitRef(name: string, t: SchemaType): string {
+    if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), name, false);
     return name;
+  }
+
+  private codec(kind: 'encode' | 'check', t: SchemaType): string {
+    return this.codecRef(kind === 'check' ? checkName(this.ctx, t) : codecName(this.ctx, kind, t), t);
+  }
+
+  private members(kind: 'encode' | 'check' | 'fastClone', t: SchemaObjectType): string {
+    const prefix = kind === 'check' ? checkName(this.ctx, t) : kind === 'fastClone' ? fastCloneName(this.ctx, t) : codecName(this.ctx, kind, t);
+    return this.codecRef(`${prefix}Members`, t);
+  }
+
+  /** The generic walk of `t`, `visitFoo`. */
+  private walk(t: SchemaType): string {
+    return this.visitRef(visitName(this.ctx, t), t);
   }
 
   private enumInfo(t: SchemaEnumType): string {
-    const name = `enumInfo${this.ctx.names.of(t)}`;
-    if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), name, false);
-    return name;
+    return this.visitRef(`enumInfo${this.ctx.names.of(t)}`, t);
   }
 
   private featuresConst(features: readonly SchemaFeature[]): string | null {
@@ -143,8 +148,8 @@ class CodecEmitter implements SchemaVisitor {
     return name;
   }
 
-  /** The expression that visits value `x` of type `t` with codec `kind` (`c` is the visitor, `clean` passed down). */
-  private value(kind: WalkKind, t: SchemaType, x: string): string {
+  /** The expression that encodes value `x` of type `t` (`c` is the output visitor, `clean` passed down). */
+  private value(t: SchemaType, x: string): string {
     if (t instanceof SchemaBuiltinType) {
       if (INT_KINDS.has(t.name)) return `c.int(null, ${x}, ${quote(t.name)})`;
       const method = { str: 'str', bool: 'bool', number: 'number', null: 'null', any: 'any' }[t.name];
@@ -154,7 +159,7 @@ class CodecEmitter implements SchemaVisitor {
       return `c.${method}(null, ${x})`;
     }
     if (t instanceof SchemaEnumType) return `c.enumValue(null, ${x}, ${this.enumInfo(t)})`;
-    return `${this.codec(kind, t)}(c, ${x}, clean)`;
+    return `${this.codec('encode', t)}(c, ${x}, clean)`;
   }
 
   /**
@@ -169,9 +174,7 @@ class CodecEmitter implements SchemaVisitor {
   }
 
   private fastClone(t: SchemaType): string {
-    const name = fastCloneName(this.ctx, t);
-    if (t.module) this.file.use(codecPath(this.ctx.paths.of(t.module)), name, false);
-    return name;
+    return this.codecRef(fastCloneName(this.ctx, t), t);
   }
 
   /**
@@ -181,10 +184,8 @@ class CodecEmitter implements SchemaVisitor {
    * walk decides, errors included.
    */
   private cloneEntry(t: SchemaType, what: string): void {
-    const generic = visitName(this.ctx, t);
-    if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
     const type = this.returnType('clone', t);
-    const body = `return ${this.rt('codec-support.ts', 'cloneFast')}(x, ${this.fastClone(t)}, ${generic}) as ${type};`;
+    const body = `return ${this.rt('codec-support.ts', 'cloneFast')}(x, ${this.fastClone(t)}, ${this.walk(t)}) as ${type};`;
     this.fn(codecName(this.ctx, 'clone', t), 'x: unknown', type, body, `The clone (QAPI_CLONE) of ${what}: a deep copy that shares no object with \`x\`.`);
   }
 
@@ -237,10 +238,9 @@ class CodecEmitter implements SchemaVisitor {
     return name;
   }
 
-  private param(kind: WalkKind): string {
-    const [cls, file] = VISITOR_CLASS[kind];
-    this.rt(file, cls, true);
-    return `c: ${cls}, `;
+  /** The first parameter of an encode codec. */
+  private param(): string {
+    return `c: ${this.rt('output-visitor.ts', 'OutputVisitor', true)}, `;
   }
 
   /** The last parameter of a walk codec: a call from outside leaves it out. */
@@ -250,11 +250,9 @@ class CodecEmitter implements SchemaVisitor {
 
   /** decodeFoo: `x` itself when checkFoo says the walk would give it back, else the walk. */
   private decodeFunction(t: SchemaType, what: string): void {
-    const generic = visitName(this.ctx, t);
-    if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
     this.rt('input-visitor.ts', 'InputVisitor', true);
     const type = this.returnType('decode', t);
-    const body = `return ${this.rt('codec-support.ts', 'decodeFast')}(c, x, ${this.codec('check', t)}, ${generic}, ${this.ctx.options.int64 === 'bigint'}) as ${type};`;
+    const body = `return ${this.rt('codec-support.ts', 'decodeFast')}(c, x, ${this.codec('check', t)}, ${this.walk(t)}, ${this.ctx.options.int64 === 'bigint'}) as ${type};`;
     this.fn(codecName(this.ctx, 'decode', t), 'c: InputVisitor, x: unknown', type, body, `Decodes ${what} with the input visitor \`c\`: its checks, QEMU's errors.`);
   }
 
@@ -284,18 +282,16 @@ class CodecEmitter implements SchemaVisitor {
   }
 
   visitArrayType(t: SchemaArrayType): void {
-    for (const kind of KINDS) {
-      const body = [
-        `if (!Array.isArray(x)) throw ${this.rt('errors.ts', 'wrongType')}('array');`,
-        'const n = x.length;',
-        // Allocated at its length, then filled: faster than growing it push by push.
-        'const out: unknown[] = new Array(n);',
-        'let i = 0;',
-        `try {\nfor (; i < n; i++) out[i] = ${this.value(kind, t.elementType, 'x[i]')};\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, i);\n}`,
-        'return out;',
-      ].join('\n');
-      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown, ${this.cleanParam()}`, 'unknown', body, `The ${kind} walk of a list of \`${t.elementType.name}\`.`);
-    }
+    const body = [
+      `if (!Array.isArray(x)) throw ${this.rt('errors.ts', 'wrongType')}('array');`,
+      'const n = x.length;',
+      // Allocated at its length, then filled: faster than growing it push by push.
+      'const out: unknown[] = new Array(n);',
+      'let i = 0;',
+      `try {\nfor (; i < n; i++) out[i] = ${this.value(t.elementType, 'x[i]')};\n} catch (e) {\nthrow ${this.rt('errors.ts', 'addKey')}(e, i);\n}`,
+      'return out;',
+    ].join('\n');
+    this.fn(codecName(this.ctx, 'encode', t), `${this.param()}x: unknown, ${this.cleanParam()}`, 'unknown', body, `The encode walk of a list of \`${t.elementType.name}\`.`);
     this.decodeFunction(t, `a list of \`${t.elementType.name}\``);
     const check = [
       'if (!Array.isArray(x)) return false;',
@@ -317,22 +313,18 @@ class CodecEmitter implements SchemaVisitor {
   visitObjectType(t: SchemaObjectType): void {
     if (t.name === 'q_empty') return;
     this.rt('visitor.ts', 'PlainObject', true);
-    for (const kind of KINDS) {
-      this.objectMembers(kind, t);
-      const wrongType = this.rt('errors.ts', 'wrongType');
-      const lines = [`if (!${this.rt('visitor.ts', 'isObject')}(x)) throw ${wrongType}('object');`, 'const out: PlainObject = {};'];
-      const call = `${this.members(kind, t)}(c, x, out, clean);`;
-      if (t.branches) {
-        // Only a union can meet an unknown branch that the options keep; the generic walk handles that.
-        const generic = visitName(this.ctx, t);
-        if (t.module) this.file.use(visitPath(this.ctx.paths.of(t.module)), generic, false);
-        lines.push(`try {\n${call}\n} catch (e) {\nif (e === ${this.rt('codec-support.ts', 'FALLBACK')}) return ${generic}(c, null, x);\nthrow e;\n}`);
-      } else {
-        lines.push(call);
-      }
-      lines.push('return out;');
-      this.fn(codecName(this.ctx, kind, t), `${this.param(kind)}x: unknown, ${this.cleanParam()}`, 'unknown', lines.join('\n'), `The ${kind} walk of \`${t.name}\`.`);
+    this.encodeMembers(t);
+    const wrongType = this.rt('errors.ts', 'wrongType');
+    const lines = [`if (!${this.rt('visitor.ts', 'isObject')}(x)) throw ${wrongType}('object');`, 'const out: PlainObject = {};'];
+    const call = `${this.members('encode', t)}(c, x, out, clean);`;
+    if (t.branches) {
+      // Only a union can meet an unknown branch that the options keep; the generic walk handles that.
+      lines.push(`try {\n${call}\n} catch (e) {\nif (e === ${this.rt('codec-support.ts', 'FALLBACK')}) return ${this.walk(t)}(c, null, x);\nthrow e;\n}`);
+    } else {
+      lines.push(call);
     }
+    lines.push('return out;');
+    this.fn(codecName(this.ctx, 'encode', t), `${this.param()}x: unknown, ${this.cleanParam()}`, 'unknown', lines.join('\n'), `The encode walk of \`${t.name}\`.`);
     this.decodeFunction(t, `\`${t.name}\``);
     this.checkMembers(t);
     const check = [
@@ -449,21 +441,21 @@ class CodecEmitter implements SchemaVisitor {
    * (QEMU's path), while errors about the struct itself (a missing member,
    * an unknown branch) pass through as they are.
    */
-  private objectMembers(kind: WalkKind, t: SchemaObjectType): void {
+  private encodeMembers(t: SchemaObjectType): void {
     const hasOwn = this.rt('visitor.ts', 'hasOwn');
     const addKey = this.rt('errors.ts', 'addKey');
     const missing = (key: string): string => `throw ${this.rt('errors.ts', 'missingMember')}(${key});`;
     const lines: string[] = [];
-    if (t.base) lines.push(`${this.members(kind, t.base)}(c, src, out, clean);`);
+    if (t.base) lines.push(`${this.members('encode', t.base)}(c, src, out, clean);`);
     for (const [i, m] of t.localMembers.entries()) {
       const key = quote(m.name);
       const v = `x${i}`;
       const features = this.featuresConst(m.features);
-      const assign = `k = ${key};\nout[${key}] = ${this.value(kind, m.type, v)};\nk = null;`;
-        // Names Object.prototype has (constructor, toString, …) always need hasOwn.
-        const fetch = INHERITED.has(m.name)
-          ? `const ${v} = ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`
-          : `const ${v} = own || ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`;
+      const assign = `k = ${key};\nout[${key}] = ${this.value(m.type, v)};\nk = null;`;
+      // Names Object.prototype has (constructor, toString, …) always need hasOwn.
+      const fetch = INHERITED.has(m.name)
+        ? `const ${v} = ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`
+        : `const ${v} = own || ${hasOwn}(src, ${key}) ? src[${key}] : undefined;`;
       // The output policy leaves hidden members out (after the missing-member check, as the visitor does).
       const guarded = features ? `if (!(c.hides && ${this.rt('compat.ts', 'isHiddenByPolicy')}(${features}, c.compat))) {\n${assign}\n}` : assign;
       if (m.optional) lines.push(`${fetch}\nif (${v} !== undefined) {\n${guarded}\n}`);
@@ -475,7 +467,7 @@ class CodecEmitter implements SchemaVisitor {
       lines.push(`switch (${tagValue}) {`);
       for (const b of t.branches.variants) {
         if (b.type.name === 'q_empty') lines.push(`case ${quote(b.name)}:\nbreak;`);
-        else lines.push(`case ${quote(b.name)}:\n${this.members(kind, b.type as SchemaObjectType)}(c, src, out, clean);\nbreak;`);
+        else lines.push(`case ${quote(b.name)}:\n${this.members('encode', b.type as SchemaObjectType)}(c, src, out, clean);\nbreak;`);
       }
       const fallback = this.rt('codec-support.ts', 'FALLBACK');
       const unknown = `if (!c.keepUnknownBranches) throw ${addKey}(${this.rt('errors.ts', 'badEnumValue')}(String(${tagValue})), ${tag});\nthrow ${fallback};`;
@@ -486,55 +478,52 @@ class CodecEmitter implements SchemaVisitor {
     const usesKey = lines.some((l) => l.includes('k = '));
     const body = usesKey ? [`let k: string | null = null;`, `try {\n${lines.join('\n')}\n} catch (e) {\nthrow k === null ? e : ${addKey}(e, k);\n}`] : lines;
     this.fn(
-      `${codecName(this.ctx, kind, t)}Members`,
-      `${this.param(kind)}src: PlainObject, out: PlainObject, clean: boolean`,
+      `${codecName(this.ctx, 'encode', t)}Members`,
+      `${this.param()}src: PlainObject, out: PlainObject, clean: boolean`,
       'void',
       body.join('\n'),
-      `The ${kind} walk of the members of \`${t.name}\`, into \`out\`.`,
+      `The encode walk of the members of \`${t.name}\`, into \`out\`.`,
     );
   }
 
   visitAlternateType(t: SchemaAlternateType): void {
     this.rt('visitor.ts', 'AlternateBranch', true);
-    for (const kind of KINDS) {
-      const arrayName = `${kind}Alternatives${this.ctx.names.of(t)}`;
-      const branches = t.alternatives.variants.map((b, i) => {
-        const type = b.type;
-        const enumValues = type instanceof SchemaEnumType ? `, enumValues: [${type.members.map((m) => quote(m.name)).join(', ')}]` : '';
-        let visit: string;
-        if (hasCodec(type)) {
-          // The visitor reaching here is the one this codec is for. The branch is no call
-          // from outside (no second fast check), but it can't know `clean`: it asks.
-          visit = `${arrayName}_${i}`;
-          this.rt('visitor.ts', 'Visitor', true);
-          this.rt('visitor.ts', 'Key', true);
-          this.rt(VISITOR_CLASS[kind][1], VISITOR_CLASS[kind][0], true);
-          this.file.statements.push({
-            kind: StructureKind.Function,
-            name: visit,
-            parameters: [
-              { name: 'v', type: 'Visitor' },
-              { name: '_key', type: 'Key' },
-              { name: 'x', type: 'unknown' },
-            ],
-            returnType: 'unknown',
-            statements: `return ${this.codec(kind, type)}(v as ${VISITOR_CLASS[kind][0]}, x, ${this.rt('codec-support.ts', 'pristine')}());`,
-          });
-        } else {
-          visit = visitName(this.ctx, type);
-          if (type.module) this.file.use(visitPath(this.ctx.paths.of(type.module)), visit, false);
-        }
-        return `{ name: ${quote(b.name)}, jsonType: ${quote(type.alternateJsonType()!)}${enumValues}, visit: ${visit} }`;
-      });
-      this.file.consts.set(`${arrayName}: readonly AlternateBranch[]`, `[${branches.join(',\n')}]`);
-      this.fn(
-        codecName(this.ctx, kind, t),
-        `${this.param(kind)}x: unknown, _clean?: boolean`,
-        'unknown',
-        `return c.alternate(null, x, ${quote(t.name)}, ${arrayName});`,
-        `The ${kind} walk of \`${t.name}\` (an alternate).`,
-      );
-    }
+    const arrayName = `encodeAlternatives${this.ctx.names.of(t)}`;
+    const branches = t.alternatives.variants.map((b, i) => {
+      const type = b.type;
+      const enumValues = type instanceof SchemaEnumType ? `, enumValues: [${type.members.map((m) => quote(m.name)).join(', ')}]` : '';
+      let visit: string;
+      if (hasCodec(type)) {
+        // The visitor reaching here is the output visitor. The branch is no call
+        // from outside, but it can't know `clean`: it asks.
+        visit = `${arrayName}_${i}`;
+        this.rt('visitor.ts', 'Visitor', true);
+        this.rt('visitor.ts', 'Key', true);
+        const outputVisitor = this.rt('output-visitor.ts', 'OutputVisitor', true);
+        this.file.statements.push({
+          kind: StructureKind.Function,
+          name: visit,
+          parameters: [
+            { name: 'v', type: 'Visitor' },
+            { name: '_key', type: 'Key' },
+            { name: 'x', type: 'unknown' },
+          ],
+          returnType: 'unknown',
+          statements: `return ${this.codec('encode', type)}(v as ${outputVisitor}, x, ${this.rt('codec-support.ts', 'pristine')}());`,
+        });
+      } else {
+        visit = this.walk(type);
+      }
+      return `{ name: ${quote(b.name)}, jsonType: ${quote(type.alternateJsonType()!)}${enumValues}, visit: ${visit} }`;
+    });
+    this.file.consts.set(`${arrayName}: readonly AlternateBranch[]`, `[${branches.join(',\n')}]`);
+    this.fn(
+      codecName(this.ctx, 'encode', t),
+      `${this.param()}x: unknown, _clean?: boolean`,
+      'unknown',
+      `return c.alternate(null, x, ${quote(t.name)}, ${arrayName});`,
+      `The encode walk of \`${t.name}\` (an alternate).`,
+    );
     this.decodeFunction(t, `\`${t.name}\` (an alternate)`);
     this.fn(checkName(this.ctx, t), 'x: unknown, s: boolean', 'boolean', this.alternateCheck(t), `Whether decoding \`x\` as \`${t.name}\` would give back \`x\`.`);
     this.cloneEntry(t, `\`${t.name}\` (an alternate)`);

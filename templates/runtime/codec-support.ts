@@ -89,7 +89,8 @@ export function pristine(): boolean {
  * walk reads it, but kept as it is.
  */
 export function decodeFast(c: InputVisitor, x: unknown, check: (x: unknown, strict: boolean) => boolean, visit: VisitFn, bigint: boolean): unknown {
-  if (c.fast && c.bigintMode === bigint && pristine()) {
+  // The checks know no compat policy.
+  if (!c.checkPolicy && c.bigintMode === bigint && pristine()) {
     try {
       if (check(x, c.strict)) return x;
     } catch {

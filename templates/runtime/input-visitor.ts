@@ -66,8 +66,6 @@ export class InputVisitor extends CheckingVisitor {
   /** Read by generated codecs, which must behave exactly as this visitor. */
   readonly bigintMode: boolean;
   readonly checkPolicy: boolean;
-  /** Generated decoders may try their fast check (it knows no compat policy). */
-  readonly fast: boolean;
 
   constructor(options: InputVisitorOptions) {
     super();
@@ -78,7 +76,6 @@ export class InputVisitor extends CheckingVisitor {
     this.keepUnknownBranches = options.keepUnknownBranches ?? false;
     this.bigintMode = options.int64 === 'bigint';
     this.checkPolicy = checksInput(this.compat);
-    this.fast = !this.checkPolicy;
   }
 
   override optional(scope: StructScope, name: string): boolean {
