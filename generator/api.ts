@@ -16,6 +16,8 @@ export interface GenerateOptions {
   schema: string;
   out: string;
   int64?: 'number' | 'bigint';
+  /** Also emit specialized codecs (`X.codec.ts`) from the same plans. */
+  codecs?: boolean;
   check?: boolean;
   lenientDocs?: boolean;
   warn?: (message: string) => void;
@@ -39,8 +41,8 @@ export function generatorVersion(): string {
  * schema file read, and the options. The manifest records it, so that an
  * unchanged re-run (or --check of current output) needs no emitting at all.
  */
-function inputFingerprint(schema: QapiSchema, int64: string): string {
-  const hash = createHash('sha256').update(`int64=${int64}\ngenerator=${generatorFingerprint()}\n`);
+function inputFingerprint(schema: QapiSchema, int64: string, codecs: boolean): string {
+  const hash = createHash('sha256').update(`int64=${int64}\ncodecs=${codecs}\ngenerator=${generatorFingerprint()}\n`);
   // Names relative to the entry point, so the same schema gives the same fingerprint from any directory.
   const base = dirname(resolve(schema.fname));
   for (const file of schema.sourceFiles) hash.update(`${relative(base, resolve(file.name))}\n${file.text.length}\n`).update(file.text);
@@ -74,16 +76,17 @@ function generatorFingerprint(): string {
 /** Generates (or, with `check`, compares) the output for a schema. Throws QapiError on a bad schema. */
 export async function generate(options: GenerateOptions): Promise<WriteResult> {
   const int64 = options.int64 ?? 'number';
+  const codecs = options.codecs === true;
   const schema = loadSchema(options.schema, { lenientDocs: options.lenientDocs === true, warn: options.warn ?? (() => {}) });
   const writeOptions = {
     outDir: options.out,
     check: options.check === true,
     generatorVersion: generatorVersion(),
-    manifestInfo: { int64, inputs: inputFingerprint(schema, int64) },
+    manifestInfo: { int64, codecs: String(codecs), inputs: inputFingerprint(schema, int64, codecs) },
   };
   const current = await checkOutputCurrent(writeOptions);
   if (current) return current;
   // Emitting needs ts-morph, which takes a while to load: only load it when there is work.
   const { generateFiles } = await import('./emit/generate.js');
-  return writeOutput(generateFiles(schema, { int64 }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint()), writeOptions);
+  return writeOutput(generateFiles(schema, { int64, codecs }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint()), writeOptions);
 }

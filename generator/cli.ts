@@ -74,15 +74,17 @@ program
   .requiredOption('--schema <file>', 'the schema file (entry point)')
   .requiredOption('--out <dir>', 'output directory')
   .addOption(new Option('--int64 <type>', 'TypeScript type for int64, uint64 and size').choices(['number', 'bigint']).default('number'))
+  .option('--codecs', 'also emit specialized codecs per module (X.codec.ts): faster decode, encode and clone, more code')
   .option('--check', 'write nothing; exit 1 and list the files that would change')
   .addOption(lenientDocs)
-  .action((opts: { schema: string; out: string; int64: 'number' | 'bigint'; check?: boolean; lenientDocs?: boolean }) =>
+  .action((opts: { schema: string; out: string; int64: 'number' | 'bigint'; codecs?: boolean; check?: boolean; lenientDocs?: boolean }) =>
     run(async () => {
       const { generate } = await import('./api.js');
       const result = await generate({
         schema: opts.schema,
         out: opts.out,
         int64: opts.int64,
+        codecs: opts.codecs === true,
         check: opts.check === true,
         lenientDocs: opts.lenientDocs === true,
         warn: (msg) => process.stderr.write(msg + '\n'),

@@ -1,6 +1,6 @@
 /**
- * generate: schema model → emitted files (unformatted), ready for the
- * write stage. Emitters never read the schema text; they read the model.
+ * generate: schema model → walk plans → emitted files (unformatted), ready
+ * for the write stage. Emitters never read the schema text.
  */
 import { printStructure, StructureKind, type StatementStructures } from 'ts-morph';
 import type { QapiSchema } from '../model/schema.js';
@@ -9,9 +9,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmitContext, emitTypes, type EmitOptions } from './types.js';
-import { RUNTIME_DIR, emitVisitors, tableNames, visitPath } from './visit.js';
-import { codecPath, emitCodecs } from './codec.js';
-import { moduleFingerprint } from './fingerprint.js';
+import { emitPlanStatements, tableOf } from './plan-table.js';
+import { RUNTIME_DIR, planSchema, type SchemaPlans } from '../plan/plans.js';
 
 export interface GeneratedFile {
   path: string;
@@ -36,77 +35,85 @@ function print(statements: StatementStructures[]): string {
   return blocks.join('\n\n') + '\n';
 }
 
-/** What index.ts needs to know of one module: its files and the names of its maps and tables. */
-interface IndexEntry {
-  typesPath: string;
-  visitPath: string;
-  codecPath: string;
-  commandMap: string | null;
-  eventMap: string | null;
-  commandTable: string | null;
-  eventTable: string | null;
-}
-
-function emitIndex(schema: QapiSchema, entries: IndexEntry[], options: EmitOptions): string {
+function emitIndex(schema: QapiSchema, plans: SchemaPlans, options: EmitOptions): string {
   const spec = (path: string): string => quoteSpec(ModulePaths.specifier('index.ts', path));
   const typeImports: string[] = [];
   const valueImports: string[] = [];
-  const commandMaps: string[] = [];
-  const eventMaps: string[] = [];
-  const commandTables: string[] = [];
-  const eventTables: string[] = [];
-  for (const m of entries) {
-    const names = [m.commandMap, m.eventMap].filter((n): n is string => n !== null);
-    if (names.length) typeImports.push(`import type { ${names.join(', ')} } from ${spec(m.typesPath)};`);
-    if (m.commandMap) commandMaps.push(m.commandMap);
-    if (m.eventMap) eventMaps.push(m.eventMap);
-  }
-  for (const v of entries) {
-    const names = [v.commandTable, v.eventTable].filter((n): n is string => n !== null);
-    if (names.length) valueImports.push(`import { ${names.join(', ')} } from ${spec(v.visitPath)};`);
-    if (v.commandTable) commandTables.push(v.commandTable);
-    if (v.eventTable) eventTables.push(v.eventTable);
+  const maps = { types: [] as string[], commands: [] as string[], events: [] as string[] };
+  for (const m of plans.modules) {
+    const names = [m.typeMap, m.commandMap, m.eventMap].filter((n): n is string => n !== null);
+    if (names.length) typeImports.push(`import type { ${names.sort().join(', ')} } from ${spec(m.typesPath)};`);
+    valueImports.push(`import { ${m.tableName} } from ${spec(m.typesPath)};`);
+    if (m.typeMap) maps.types.push(m.typeMap);
+    if (m.commandMap) maps.commands.push(m.commandMap);
+    if (m.eventMap) maps.events.push(m.eventMap);
   }
   const ext = (names: string[]): string => (names.length ? ` extends ${names.join(', ')}` : '');
-  const join = (names: string[]): string => `{ ${names.map((n) => `...${n}`).join(', ')} }`;
+  const runtime = (file: string): string => spec(`${RUNTIME_DIR}/${file}`);
   return [
-    `import type { CommandTable, EventTable } from ${spec(`${RUNTIME_DIR}/tables.ts`)};`,
-    `import { decodeCommandArguments, decodeCommandReturn, decodeEventData, type DecodeOptions } from ${spec(`${RUNTIME_DIR}/qmp.ts`)};`,
+    `import type { CompatPolicy } from ${runtime('compat.ts')};`,
+    `import { linkPlans } from ${runtime('plans.ts')};`,
+    `import { decodeCommandArguments, decodeCommandReturn, decodeEventData, decodeWith, encodeToText, encodeWith, type DecodeOptions } from ${runtime('qmp.ts')};`,
+    `import type { CommandTable, EventTable } from ${runtime('tables.ts')};`,
     ...typeImports,
     ...valueImports,
     '',
-    ...entries.map((m) => `export * from ${spec(m.typesPath)};`),
-    ...entries.map((m) => `export * from ${spec(m.visitPath)};`),
-    ...entries.map((m) => `export * from ${spec(m.codecPath)};`),
+    ...plans.modules.map((m) => `export * from ${spec(m.typesPath)};`),
     '',
     `/** Every command of ${schema.fname.split('/').pop()}, by name: \`args\`, \`returns\`, \`features\` and flags. */`,
-    `export interface QmpCommands${ext(commandMaps)} {}`,
+    `export interface QmpCommands${ext(maps.commands)} {}`,
     '',
     '/** Every event, by name: the type of its `data`. */',
-    `export interface QmpEvents${ext(eventMaps)} {}`,
+    `export interface QmpEvents${ext(maps.events)} {}`,
     '',
-    '/** Every command, for the runtime: how to visit its arguments and return value. */',
-    `export const qmpCommandTable: CommandTable = ${join(commandTables)};`,
-    '',
-    '/** Every event, for the runtime: how to visit its data. */',
-    `export const qmpEventTable: EventTable = ${join(eventTables)};`,
+    '/** Every type, by its TypeScript name: what `decode`, `encode` and `clone` take. */',
+    `export interface QapiTypes${ext(maps.types)} {}`,
     '',
     '/** How 64-bit integers are typed in this output (`--int64`). */',
     `export const int64Mode = ${quoteSpec(options.int64)};`,
     '',
-    '/** Checks a command\'s arguments as QEMU would (strict, under the compat policy); returns them typed. */',
-    'export function decodeArguments<K extends keyof QmpCommands & string>(name: K, args: unknown, options?: DecodeOptions): QmpCommands[K][\'args\'] {',
-    '  return decodeCommandArguments(qmpCommandTable, name, args, int64Mode, options) as QmpCommands[K][\'args\'];',
+    '/** The walk plans of every module, linked: the runtime builds each walk from them on first use. */',
+    `export const qapiSchema = linkPlans([${plans.modules.map((m) => m.tableName).join(', ')}], { int64: int64Mode });`,
+    '',
+    '/** Every command, for the runtime: how to visit its arguments and return value. */',
+    'export const qmpCommandTable: CommandTable = qapiSchema.commands;',
+    '',
+    '/** Every event, for the runtime: how to visit its data. */',
+    'export const qmpEventTable: EventTable = qapiSchema.events;',
+    '',
+    "/** Checks a command's arguments as QEMU would (strict, under the compat policy); returns them typed. */",
+    "export function decodeArguments<K extends keyof QmpCommands & string>(name: K, args: unknown, options?: DecodeOptions): QmpCommands[K]['args'] {",
+    "  return decodeCommandArguments(qmpCommandTable, name, args, int64Mode, options) as QmpCommands[K]['args'];",
     '}',
     '',
-    '/** Reads a command\'s return value as a client should (lenient unless `strict`); returns it typed. */',
-    'export function decodeReturn<K extends keyof QmpCommands & string>(name: K, value: unknown, options?: DecodeOptions): QmpCommands[K][\'returns\'] {',
-    '  return decodeCommandReturn(qmpCommandTable, name, value, int64Mode, options) as QmpCommands[K][\'returns\'];',
+    "/** Reads a command's return value as a client should (lenient unless `strict`); returns it typed. */",
+    "export function decodeReturn<K extends keyof QmpCommands & string>(name: K, value: unknown, options?: DecodeOptions): QmpCommands[K]['returns'] {",
+    "  return decodeCommandReturn(qmpCommandTable, name, value, int64Mode, options) as QmpCommands[K]['returns'];",
     '}',
     '',
-    '/** Reads an event\'s data as a client should (lenient unless `strict`); returns it typed. */',
+    "/** Reads an event's data as a client should (lenient unless `strict`); returns it typed. */",
     'export function decodeEvent<K extends keyof QmpEvents & string>(name: K, data: unknown, options?: DecodeOptions): QmpEvents[K] {',
     '  return decodeEventData(qmpEventTable, name, data, int64Mode, options) as QmpEvents[K];',
+    '}',
+    '',
+    '/** Decodes a JSON value (from the exact QMP reader) as a type: strictly unless told otherwise, with QEMU\'s errors. */',
+    'export function decode<K extends keyof QapiTypes & string>(type: K, json: unknown, options?: DecodeOptions): QapiTypes[K] {',
+    '  return decodeWith(qapiSchema.decodeFn(type), json, int64Mode, options) as QapiTypes[K];',
+    '}',
+    '',
+    '/** Encodes a typed value as a JSON value (for the exact QMP writer), applying the output half of the compat policy. */',
+    'export function encode<K extends keyof QapiTypes & string>(type: K, value: QapiTypes[K], compat?: CompatPolicy): unknown {',
+    '  return encodeWith(qapiSchema.encodeFn(type), value, int64Mode, compat);',
+    '}',
+    '',
+    '/** Encodes a typed value as QMP JSON text. */',
+    'export function encodeText<K extends keyof QapiTypes & string>(type: K, value: QapiTypes[K], compat?: CompatPolicy): string {',
+    '  return encodeToText(qapiSchema.encodeFn(type), value, int64Mode, compat);',
+    '}',
+    '',
+    '/** A deep copy that shares no object with `value` (QEMU\'s QAPI_CLONE). */',
+    'export function clone<K extends keyof QapiTypes & string>(type: K, value: QapiTypes[K]): QapiTypes[K] {',
+    '  return qapiSchema.cloneFn(type)(value) as QapiTypes[K];',
     '}',
     '',
   ].join('\n');
@@ -126,43 +133,30 @@ function quoteSpec(s: string): string {
 
 /**
  * Emits every file for a checked schema; `templatesDir` holds the runtime to
- * copy. Module files are produced on demand: each carries its module's
- * fingerprint as `sourceKey`, so the write stage emits only what changed.
- * `global` must change whenever anything but the schema changes the output
- * (options, the generator's own code).
+ * copy. A module's file is made from data computed here, and nothing
+ * else: its types' structures and its plan table (printed at once), both
+ * hashed into the file's `sourceKey`; the structures are printed only when
+ * the write stage finds that key changed. `global` must change whenever
+ * anything but the schema changes the output (the generator's own code).
  */
 export function generateFiles(schema: QapiSchema, options: EmitOptions, templatesDir: string, global = ''): GeneratedFile[] {
-  const ctx = new EmitContext(schema, options);
-  const globalKey = `${global}\nint64=${options.int64}`;
+  const plans = planSchema(schema);
+  const ctx = new EmitContext(schema, options, plans);
   const files: GeneratedFile[] = [];
-  const entries: IndexEntry[] = [];
   for (const m of schema.modules) {
-    const typesPath = ctx.paths.of(m);
-    const tables = tableNames(typesPath);
-    const { commandMap, eventMap } = ctx.mapNames.get(m)!;
-    const entry: IndexEntry = {
-      typesPath,
-      visitPath: visitPath(typesPath),
-      codecPath: codecPath(typesPath),
-      commandMap,
-      eventMap,
-      commandTable: commandMap ? tables.commands : null,
-      eventTable: eventMap ? tables.events : null,
-    };
-    entries.push(entry);
-    const key = moduleFingerprint(ctx, m, globalKey);
-    const lazy = (emit: () => { source: string; statements: StatementStructures[] }) => () => {
-      const out = emit();
-      return header(out.source) + '\n' + print(out.statements);
-    };
-    // The manifest keeps sha256-shaped keys.
-    const sourceKey = (kind: string): string => createHash('sha256').update(`${key}:${kind}`).digest('hex');
-    files.push({ path: entry.typesPath, sourceKey: sourceKey('types'), content: lazy(() => emitTypes(ctx, m)[0]!) });
-    files.push({ path: entry.visitPath, sourceKey: sourceKey('visit'), content: lazy(() => emitVisitors(ctx, m)[0]!) });
-    files.push({ path: entry.codecPath, sourceKey: sourceKey('codec'), content: lazy(() => emitCodecs(ctx, m)[0]!) });
+    const mp = plans.byModule.get(m)!;
+    const types = emitTypes(ctx, m)[0]!;
+    const table = emitPlanStatements(mp, tableOf(mp));
+    const key = createHash('sha256')
+      .update(`${global}\0${options.int64}\0${types.source}\0`)
+      .update(JSON.stringify(types.statements))
+      .update('\0')
+      .update(table)
+      .digest('hex');
+    files.push({ path: mp.typesPath, sourceKey: key, content: () => header(types.source) + '\n' + print(types.statements) + '\n' + table });
   }
   const entry = schema.modules.find((m) => !m.isBuiltin())?.name ?? schema.fname;
-  files.push({ path: 'index.ts', content: header(entry) + '\n' + emitIndex(schema, entries, options) });
+  files.push({ path: 'index.ts', content: header(entry) + '\n' + emitIndex(schema, plans, options) });
   files.push(...runtimeFiles(templatesDir));
   // The output is ES modules whatever the host package says, so `nodenext` resolves it as such.
   files.push({ path: 'package.json', content: '{\n  "type": "module",\n  "sideEffects": false\n}\n', verbatim: true });

@@ -34,11 +34,15 @@ import type { QapiSchema } from '../model/schema.js';
 import type { SchemaVisitor } from '../model/visitor.js';
 import { ImportBinder } from './binder.js';
 import { DocIndex, isEmptyDoc, renderDoc, type DocBlock } from './docs.js';
-import { ModulePaths, TypeNames, pascalCase, propertyKey, quote } from './naming.js';
+import { ModulePaths, TypeNames, propertyKey, quote } from './naming.js';
+import { DEFINE_PLANS } from './plan-table.js';
+import { isEmptyPlaceholder, type ModulePlan, type SchemaPlans } from '../plan/plans.js';
 
 export interface EmitOptions {
   /** How `int64`, `uint64` and `size` are typed. */
   int64: 'number' | 'bigint';
+  /** Also emit specialized codecs per module (`--codecs`). */
+  codecs?: boolean;
 }
 
 /** What emitTypes produces for one output file, before printing. */
@@ -52,39 +56,34 @@ export interface ModuleOutput {
   eventMap: string | null;
 }
 
-/** Shared, resolved-once state for every emitter. */
+/** Shared, resolved-once state for the types emitter: names and paths come from the plans. */
 export class EmitContext {
   readonly names: TypeNames;
   readonly paths: ModulePaths;
   readonly docs: DocIndex;
-  /** Each module's command and event map interface names (null where it has none). */
-  readonly mapNames = new Map<SchemaModule, { commandMap: string | null; eventMap: string | null }>();
   /** Definitions a doc comment can {@link}, by TypeScript name. */
   readonly linkable = new Map<string, SchemaDefinition>();
   constructor(
     readonly schema: QapiSchema,
     readonly options: EmitOptions,
+    readonly plans: SchemaPlans,
   ) {
-    this.names = new TypeNames(schema);
-    this.paths = new ModulePaths(schema);
+    this.names = plans.names;
+    this.paths = plans.paths;
     for (const d of schema.definitions) {
       if (d instanceof SchemaBuiltinType || d.isImplicit() || d.meta === 'command' || d.meta === 'event') continue;
       this.linkable.set(this.names.of(d), d);
-    }
-    // Each module's command and event maps, named once, in module order.
-    for (const m of schema.modules) {
-      const base = pascalCase(this.paths.of(m).replace(/\.ts$/, ''));
-      const has = (meta: string): boolean => m.entities.some((e) => e instanceof SchemaDefinition && e.meta === meta);
-      this.mapNames.set(m, {
-        commandMap: has('command') ? this.names.reserve(`${base}Commands`) : null,
-        eventMap: has('event') ? this.names.reserve(`${base}Events`) : null,
-      });
     }
     this.docs = new DocIndex(schema, (name) => {
       const d = schema.lookupEntity(name);
       const id = d ? this.names.of(d) : null;
       return id !== null && this.linkable.get(id) === d ? id : null;
     });
+  }
+
+  /** The plan of a module: its file names and map names. */
+  modulePlan(m: SchemaModule): ModulePlan {
+    return this.plans.byModule.get(m)!;
   }
 }
 
@@ -114,6 +113,7 @@ function jsDoc(block: DocBlock): OptionalKind<JSDocStructure>[] {
 class ModuleFile extends ImportBinder {
   readonly statements: StatementStructures[] = [];
   commandMap: PropertySignatureStructure[] = [];
+  typeMap: PropertySignatureStructure[] = [];
   eventMap: PropertySignatureStructure[] = [];
 
   constructor(
@@ -124,7 +124,9 @@ class ModuleFile extends ImportBinder {
   }
 
   importStatements(): ImportDeclarationStructure[] {
-    return this.statements.length || this.commandMap.length || this.eventMap.length ? this.importDeclarations() : [];
+    // Every module file holds its plan table, which needs the runtime's definePlans.
+    this.use(DEFINE_PLANS.path, DEFINE_PLANS.name, false);
+    return this.importDeclarations();
   }
 }
 
@@ -140,7 +142,7 @@ class TypesEmitter implements SchemaVisitor {
       if (t.name === 'int64' || t.name === 'uint64' || t.name === 'size') return this.ctx.options.int64;
       return BUILTIN_TS[t.name]!;
     }
-    if (t.name === 'q_empty') return EMPTY_OBJECT;
+    if (isEmptyPlaceholder(t)) return EMPTY_OBJECT;
     const name = this.ctx.names.of(t);
     if (t.module) this.file.use(this.ctx.paths.of(t.module), name);
     return name;
@@ -154,6 +156,11 @@ class TypesEmitter implements SchemaVisitor {
       if (d?.module) this.file.use(this.ctx.paths.of(d.module), m[1]!);
     }
     return block;
+  }
+
+  /** A declared type goes into the module's type map too. */
+  private declared(name: string): void {
+    this.file.typeMap.push({ kind: StructureKind.PropertySignature, name: propertyKey(name), type: name });
   }
 
   private doc(block: DocBlock): OptionalKind<JSDocStructure>[] {
@@ -188,9 +195,11 @@ class TypesEmitter implements SchemaVisitor {
       declarations: [{ name, initializer: `{\n${entries}\n} as const` }],
     };
     this.file.statements.push(type, values);
+    this.declared(name);
   }
 
   visitArrayType(t: SchemaArrayType): void {
+    this.declared(this.ctx.names.of(t));
     const element = this.typeRef(t.elementType);
     const named = !(t.elementType instanceof SchemaBuiltinType);
     this.file.statements.push({
@@ -203,8 +212,9 @@ class TypesEmitter implements SchemaVisitor {
   }
 
   visitObjectType(t: SchemaObjectType): void {
-    if (t.name === 'q_empty') return;
+    if (isEmptyPlaceholder(t)) return;
     const name = this.ctx.names.of(t);
+    this.declared(name);
     const owner = t.isImplicit() ? this.implicitOwnerDoc(t) : null;
     const docs = owner ?? this.doc(this.ctx.docs.forDefinition(t.doc, t.ifcond, t.features));
     if (!t.branches) {
@@ -229,7 +239,7 @@ class TypesEmitter implements SchemaVisitor {
     const tag = propertyKey(t.branches.tagMember!.name);
     const arms = t.branches.variants.map((v) => {
       const parts = [base, `{ ${tag}: ${quote(v.name)} }`];
-      if (v.type.name !== 'q_empty') parts.push(this.typeRef(v.type));
+      if (!isEmptyPlaceholder(v.type)) parts.push(this.typeRef(v.type));
       return `(${parts.join(' & ')})`;
     });
     const conditional = t.branches.variants.filter((v) => v.ifcond.isPresent());
@@ -253,12 +263,13 @@ class TypesEmitter implements SchemaVisitor {
       (d) => ('argType' in d && (d as SchemaCommand).argType === t) || (d instanceof SchemaObjectType && d.base === t),
     );
     if (!owner) return [];
-    const what = t.name.endsWith('-base') ? 'The common members of' : owner.meta === 'event' ? 'The data of event' : 'The arguments of command';
+    const what = owner instanceof SchemaObjectType ? 'The common members of' : owner.meta === 'event' ? 'The data of event' : 'The arguments of command';
     const ref = owner.meta === 'command' || owner.meta === 'event' ? '`' + owner.name + '`' : `{@link ${this.ctx.names.of(owner)}}`;
     return [{ description: `${what} ${ref}.` }];
   }
 
   visitAlternateType(t: SchemaAlternateType): void {
+    this.declared(this.ctx.names.of(t));
     const block = this.ctx.docs.forDefinition(t.doc, t.ifcond, t.features);
     const branches = t.alternatives.variants.map((v) => {
       const text = this.ctx.docs.textOf(v);
@@ -314,7 +325,16 @@ export function emitTypes(ctx: EmitContext, module?: SchemaModule): ModuleOutput
   else ctx.schema.visit(emitter);
   return emitter.files.map((f) => {
     const statements: StatementStructures[] = [...f.importStatements(), ...f.statements];
-    const { commandMap, eventMap } = ctx.mapNames.get(f.module)!;
+    const { commandMap, eventMap, typeMap } = ctx.modulePlan(f.module);
+    if (typeMap) {
+      statements.push({
+        kind: StructureKind.Interface,
+        name: typeMap,
+        isExported: true,
+        properties: f.typeMap,
+        docs: [{ description: 'The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take.' }],
+      });
+    }
     if (commandMap) {
       statements.push({
         kind: StructureKind.Interface,

@@ -1,15 +1,17 @@
 /**
  * `qapi-ts validate`: checks QMP messages against a schema with the same
- * runtime the generated code uses, driven by visit functions built from the
- * model (model-visitors.ts), so verdicts and messages are the generated
- * code's.
+ * runtime the generated code uses, interpreting the same plan tables that
+ * generated `X.plan.ts` files hold, so verdicts and messages are the
+ * generated code's.
  */
 import { readFileSync } from 'node:fs';
 import type { QapiSchema } from '../model/schema.js';
 import { parseCompatPolicy, type CompatPolicy } from '../../templates/runtime/compat.js';
 import { checkQmpMessage, type MessageVerdict } from '../../templates/runtime/qmp.js';
 import { CompatPolicyCrash } from '../../templates/runtime/errors.js';
-import { ModelVisitors } from './model-visitors.js';
+import { linkPlans, definePlans, type PlanSchema } from '../../templates/runtime/plans.js';
+import { planSchema } from '../plan/plans.js';
+import { tableOf } from '../emit/plan-table.js';
 
 export interface ValidateOptions {
   compat?: string;
@@ -23,11 +25,16 @@ export interface FileVerdict {
   verdict: MessageVerdict;
 }
 
+/** The schema's plan tables, exactly as generated code holds them, linked by the runtime. */
+export function linkSchema(schema: QapiSchema, int64: 'number' | 'bigint'): PlanSchema {
+  return linkPlans(planSchema(schema).modules.map((m) => definePlans(tableOf(m))), { int64 });
+}
+
 /** A checker for one schema: build the tables once, check many messages. */
 export function messageChecker(schema: QapiSchema, options: ValidateOptions): (text: string) => MessageVerdict {
-  const visitors = new ModelVisitors(schema);
-  const commands = visitors.commandTable();
-  const events = visitors.eventTable();
+  const linked = linkSchema(schema, options.int64 ?? 'number');
+  const commands = linked.commands;
+  const events = linked.events;
   const compat: CompatPolicy = options.compat ? parseCompatPolicy(options.compat) : {};
   if (options.replyTo !== undefined && !Object.prototype.hasOwnProperty.call(commands, options.replyTo)) {
     throw new Error(`--reply-to: the command ${options.replyTo} has not been found`);
