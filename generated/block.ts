@@ -3,6 +3,7 @@
 import type { IoLimitSpec } from './block/throttle.js';
 import type { strList } from './builtin.js';
 import type { IoPriority } from './common.js';
+import { definePlans } from './runtime/plans.js';
 
 /**
  * Image format of a block node.
@@ -286,6 +287,25 @@ export interface BlockResizeArguments {
   size: number;
 }
 
+/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+export interface BlockTypes {
+  BlockFormat: BlockFormat;
+  BlockAioBackend: BlockAioBackend;
+  Qcow2EncryptionFormat: Qcow2EncryptionFormat;
+  BlockQcow2Base: BlockQcow2Base;
+  BlockLuksSecret: BlockLuksSecret;
+  BlockQcow2Options: BlockQcow2Options;
+  BlockLuksOptions: BlockLuksOptions;
+  BlockZeroOptions: BlockZeroOptions;
+  BlockNodeOptionsBase: BlockNodeOptionsBase;
+  BlockNodeOptions: BlockNodeOptions;
+  BlockNodeRef: BlockNodeRef;
+  BlockNodeInfo: BlockNodeInfo;
+  QueryBlockNodesArguments: QueryBlockNodesArguments;
+  BlockNodeInfoList: BlockNodeInfoList;
+  BlockResizeArguments: BlockResizeArguments;
+}
+
 /** The commands of this module, by name: their arguments, return type, features and flags. */
 export interface BlockCommands {
   /**
@@ -343,3 +363,92 @@ export interface BlockCommands {
     successResponse: true;
   };
 }
+
+/** The walk plans of the types, commands and events of `block.json`, for the runtime to interpret. */
+export const blockPlans = definePlans({
+  types: {
+    BlockFormat: { enum: ['raw', 'qcow2', 'vmdk', 'vdi deprecated', 'luks', 'zero'] },
+    BlockAioBackend: { enum: ['threads', 'native', 'io-uring unstable'] },
+    Qcow2EncryptionFormat: { enum: ['none', 'luks'] },
+    BlockQcow2Base: {
+      members: [
+        'file str',
+        '*lazy-refcounts bool',
+        '*cache-size size',
+        '*backing BlockNodeRef',
+        'encrypt-format Qcow2EncryptionFormat',
+      ],
+    },
+    BlockLuksSecret: { members: ['key-secret str', '*slot uint8'] },
+    BlockQcow2Options: {
+      base: 'BlockQcow2Base',
+      tag: 'encrypt-format',
+      branches: ['luks BlockLuksSecret', 'none'],
+    },
+    BlockLuksOptions: { base: 'BlockLuksSecret', members: ['file str'] },
+    BlockZeroOptions: {},
+    BlockNodeOptionsBase: {
+      members: [
+        'node-name str',
+        'format BlockFormat',
+        '*read-only bool',
+        '*aio BlockAioBackend',
+        '*io-priority IoPriority',
+        '*limits IoLimitSpec',
+      ],
+    },
+    BlockNodeOptions: {
+      base: 'BlockNodeOptionsBase',
+      tag: 'format',
+      branches: [
+        'qcow2 BlockQcow2Options',
+        'luks BlockLuksOptions',
+        'zero BlockZeroOptions',
+        'raw',
+        'vmdk',
+        'vdi',
+      ],
+    },
+    BlockNodeRef: { alternate: ['definition BlockNodeOptions', 'reference str', 'none null'] },
+    BlockNodeInfo: {
+      members: [
+        'node-name str',
+        'format BlockFormat',
+        'read-only bool',
+        'virtual-size size',
+        '*actual-size size',
+        '*children strList',
+        '*encrypted bool',
+        '*drive-id str deprecated',
+        '*zone-count uint32 unstable',
+      ],
+    },
+    QueryBlockNodesArguments: { members: ['*flat bool'] },
+    BlockNodeInfoList: { list: 'BlockNodeInfo' },
+    BlockResizeArguments: { members: ['node-name str', 'size size'] },
+  },
+  commands: {
+    'blockdev-attach': { args: 'BlockNodeOptions' },
+    'query-block-nodes': { args: 'QueryBlockNodesArguments', returns: 'BlockNodeInfoList' },
+    'block-resize': { args: 'BlockResizeArguments' },
+  },
+});
+
+/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */
+export const {
+  visitBlockFormat,
+  visitBlockAioBackend,
+  visitQcow2EncryptionFormat,
+  visitBlockQcow2Base,
+  visitBlockLuksSecret,
+  visitBlockQcow2Options,
+  visitBlockLuksOptions,
+  visitBlockZeroOptions,
+  visitBlockNodeOptionsBase,
+  visitBlockNodeOptions,
+  visitBlockNodeRef,
+  visitBlockNodeInfo,
+  visitQueryBlockNodesArguments,
+  visitBlockNodeInfoList,
+  visitBlockResizeArguments,
+} = blockPlans.visitors<BlockTypes>();

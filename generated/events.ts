@@ -2,6 +2,7 @@
 
 import type { MachineRunState } from './machine.js';
 import type { MigrationStatus } from './migration.js';
+import { definePlans } from './runtime/plans.js';
 
 /** The data of event `VM_STATE_CHANGED`. */
 export interface VmStateChangedData {
@@ -49,6 +50,15 @@ export interface ThrottleGroupSaturatedData {
 export interface MigrationStatusData {
   /** the new status */
   status: MigrationStatus;
+}
+
+/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+export interface EventsTypes {
+  VmStateChangedData: VmStateChangedData;
+  VcpuHotpluggedData: VcpuHotpluggedData;
+  BlockIoErrorInfo: BlockIoErrorInfo;
+  ThrottleGroupSaturatedData: ThrottleGroupSaturatedData;
+  MigrationStatusData: MigrationStatusData;
 }
 
 /** The events of this module, by name: the type of their data. */
@@ -124,3 +134,33 @@ export interface EventsEvents {
    */
   MIGRATION_STATUS: MigrationStatusData;
 }
+
+/** The walk plans of the types, commands and events of `events.json`, for the runtime to interpret. */
+export const eventsPlans = definePlans({
+  types: {
+    VmStateChangedData: { members: ['state MachineRunState', '*reason str'] },
+    VcpuHotpluggedData: { members: ['cpu-index uint32'] },
+    BlockIoErrorInfo: {
+      members: ['node-name str', 'operation str', 'errno int32', '*nospace bool'],
+    },
+    ThrottleGroupSaturatedData: { members: ['group str'] },
+    MigrationStatusData: { members: ['status MigrationStatus'] },
+  },
+  events: {
+    VM_STATE_CHANGED: { data: 'VmStateChangedData' },
+    MACHINE_POWERDOWN: {},
+    VCPU_HOTPLUGGED: { data: 'VcpuHotpluggedData', features: 'unstable' },
+    BLOCK_NODE_IO_ERROR: { data: 'BlockIoErrorInfo' },
+    THROTTLE_GROUP_SATURATED: { data: 'ThrottleGroupSaturatedData', features: 'deprecated' },
+    MIGRATION_STATUS: { data: 'MigrationStatusData' },
+  },
+});
+
+/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */
+export const {
+  visitVmStateChangedData,
+  visitVcpuHotpluggedData,
+  visitBlockIoErrorInfo,
+  visitThrottleGroupSaturatedData,
+  visitMigrationStatusData,
+} = eventsPlans.visitors<EventsTypes>();

@@ -8,17 +8,15 @@
 
 import {
   type MigrateSetParameters,
+  type MigrationParameters,
   decodeArguments,
-  int64Mode,
-  visitMigrationParameters,
+  encodeText,
 } from '../../generated/index.js';
 import {
   type CompatPolicy,
-  type JsonValue,
   CompatPolicyCrash,
   QapiValueError,
   QmpError,
-  encodeValue,
   parseCompatPolicy,
   parseQmpJson,
   stringifyQmpJson,
@@ -42,8 +40,8 @@ function section(title: string): void {
 }
 
 /** The parameters as QEMU would write them in a reply (output visitor, exact QMP writer). */
-function show(params: unknown): string {
-  return stringifyQmpJson(encodeValue(visitMigrationParameters, params, int64Mode) as JsonValue);
+function show(params: MigrationParameters): string {
+  return encodeText('MigrationParameters', params);
 }
 
 function showState(): void {
@@ -124,7 +122,7 @@ showState();
 section('qmp_query_migrate_parameters() returns a clone (QAPI_CLONE)');
 const reply = qmpQueryMigrateParameters();
 say(
-  `<- ${stringifyQmpJson({ return: encodeValue(visitMigrationParameters, reply, int64Mode) as JsonValue })}`,
+  `<- {"return":${encodeText('MigrationParameters', reply)}}`,
 );
 const state = migrateGetCurrent().parameters;
 say(

@@ -1,11 +1,11 @@
 /**
  * QEMU's migration/options.c, as far as the backend-transfer seed touches it,
- * written over the generated bindings (generated/migration.*.ts).
+ * written over the generated bindings (generated/migration.ts).
  *
  * C                                          TypeScript
  * BackendTransferList *el; el = el->next     BackendTransferList = BackendTransfer[]; for…of
- * QAPI_CLONE(BackendTransferList, l)          cloneBackendTransferList(l)
- * QAPI_CLONE(MigrationParameters, p)          cloneMigrationParameters(p)
+ * QAPI_CLONE(BackendTransferList, l)          clone('BackendTransferList', l)
+ * QAPI_CLONE(MigrationParameters, p)          clone('MigrationParameters', p)
  * qapi_free_BackendTransferList(l)            (the garbage collector)
  * params->has_backend_transfer                params['backend-transfer'] !== undefined
  */
@@ -14,8 +14,7 @@ import {
   BackendTransfer,
   type MigrateSetParameters,
   type MigrationParameters,
-  cloneBackendTransferList,
-  cloneMigrationParameters,
+  clone,
 } from '../../generated/index.js';
 
 /** QEMU's MigrationState, reduced to what this example needs. */
@@ -73,7 +72,7 @@ export function migrateVirtioNetTapIncludes(
  */
 export function qmpQueryMigrateParameters(): MigrationParameters {
   const s = migrateGetCurrent();
-  return cloneMigrationParameters(s.parameters);
+  return clone('MigrationParameters', s.parameters);
 }
 
 /**
@@ -103,6 +102,6 @@ export function migrateParamsApply(params: MigrateSetParameters): void {
   if (params['backend-transfer'] !== undefined) {
     // qapi_free_BackendTransferList(s->parameters.backend_transfer): the old
     // list is simply dropped.
-    dest['backend-transfer'] = cloneBackendTransferList(params['backend-transfer']);
+    dest['backend-transfer'] = clone('BackendTransferList', params['backend-transfer']);
   }
 }

@@ -14,7 +14,7 @@ import { InputVisitor } from './input-visitor.js';
 import { OutputVisitor } from './output-visitor.js';
 import { cloneVisitor } from './clone-visitor.js';
 import { parseQmpJson, QmpJsonError, stringifyQmpJson, type JsonValue } from './json.js';
-import type { CommandTable, EventTable } from './tables.js';
+import type { CommandTable, DecodeFn, EventTable } from './tables.js';
 import type { Key, VisitFn, Visitor } from './visitor.js';
 
 /** How 64-bit integers are held, as the generated code was made (`--int64`). */
@@ -60,6 +60,16 @@ function inputVisitor(int64: Int64Mode, options: DecodeOptions, strictByDefault:
 /** JSON value (from parseQmpJson) → typed value, through a type's visit function. Strict unless told otherwise. */
 export function decodeValue(visit: VisitFn, value: unknown, int64: Int64Mode, options: DecodeOptions = {}): unknown {
   return visit(inputVisitor(int64, options, true), null, value);
+}
+
+/** JSON value → typed value through a type's decode walk (`PlanSchema.decodeFn`): strict unless told otherwise. */
+export function decodeWith(decode: DecodeFn, value: unknown, int64: Int64Mode, options: DecodeOptions = {}): unknown {
+  return decode(inputVisitor(int64, options, true), value);
+}
+
+/** Typed value → JSON value through a type's encode walk (`PlanSchema.encodeFn`), applying the output half of the compat policy. */
+export function encodeWith(encode: (c: OutputVisitor, x: unknown) => unknown, value: unknown, int64: Int64Mode, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): unknown {
+  return encode(new OutputVisitor({ int64, compat }), value);
 }
 
 /** Typed value → JSON value (for stringifyQmpJson), applying the output half of the compat policy. */

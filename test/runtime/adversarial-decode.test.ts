@@ -1,6 +1,6 @@
 /**
  * Adversarial input to the generated decoders (decodeArguments,
- * decodeReturn, decodeEvent, checkQmpMessage, the specialized codecs and
+ * decodeReturn, decodeEvent, checkQmpMessage, the plan interpreter's fast paths and
  * the generic visitor walk) over our schema/: `__proto__`/`constructor`
  * keys (as unknown members, inside `any`, as enum values and names),
  * 100,000-deep nesting (through the reader and as a JavaScript value),
@@ -20,8 +20,6 @@ import { REPO_ROOT } from '../helpers/paths.js';
 let out = '';
 let index: any;
 let rt: any;
-let machineCodec: any;
-let blockCodec: any;
 
 beforeAll(async () => {
   mkdirSync(join(REPO_ROOT, 'tmp'), { recursive: true });
@@ -29,8 +27,6 @@ beforeAll(async () => {
   await generate({ schema: join(REPO_ROOT, 'schema', 'qapi-schema.json'), out });
   index = await import(join(out, 'index.ts'));
   rt = await import(join(out, 'runtime', 'index.ts'));
-  machineCodec = await import(join(out, 'machine.codec.ts'));
-  blockCodec = await import(join(out, 'block.codec.ts'));
 }, 60_000);
 afterAll(() => {
   if (out) rmSync(out, { recursive: true, force: true });
@@ -127,7 +123,7 @@ function diag(extra: unknown, patch: Record<string, unknown> = {}): Record<strin
   };
 }
 
-/** Every decoder of MachineDiagnostics: the codec (via decodeReturn) and the visitor walk, strict and lenient. */
+/** Every decoder of MachineDiagnostics: the plan fast path (via decodeReturn) and the visitor walk, strict and lenient. */
 function decodersOfDiag(): [string, (x: unknown) => unknown][] {
   return [
     ['decodeReturn lenient', (x) => index.decodeReturn('query-machine-diagnostics', x)],
@@ -140,9 +136,9 @@ function decodersOfDiag(): [string, (x: unknown) => unknown][] {
 /** Every encoder/cloner of MachineDiagnostics. */
 function writersOfDiag(): [string, (x: unknown) => unknown][] {
   return [
-    ['codec encode', (x) => machineCodec.encodeMachineDiagnostics(new rt.OutputVisitor({ int64: index.int64Mode }), x)],
+    ['plan encode', (x) => index.encode('MachineDiagnostics', x)],
     ['visitor encode', (x) => rt.encodeValue(index.visitMachineDiagnostics, x, index.int64Mode)],
-    ['codec clone', (x) => machineCodec.cloneMachineDiagnostics(x)],
+    ['plan clone', (x) => index.clone('MachineDiagnostics', x)],
     ['visitor clone', (x) => rt.cloneValue(index.visitMachineDiagnostics, x)],
   ];
 }
@@ -284,8 +280,8 @@ describe('deep nesting', () => {
     for (let i = 0; i < DEPTH; i++) v = { 'node-name': `n${i}`, format: 'qcow2', file: 'f', 'encrypt-format': 'none', backing: v };
     clean(() => index.decodeArguments('blockdev-attach', v));
     clean(() => rt.decodeValue(index.visitBlockNodeOptions, v, index.int64Mode));
-    clean(() => blockCodec.encodeBlockNodeOptions(new rt.OutputVisitor({ int64: index.int64Mode }), v));
-    clean(() => blockCodec.cloneBlockNodeOptions(v));
+    clean(() => index.encode('BlockNodeOptions', v));
+    clean(() => index.clone('BlockNodeOptions', v));
     clean(() => rt.cloneValue(index.visitBlockNodeOptions, v));
   });
 
@@ -293,8 +289,8 @@ describe('deep nesting', () => {
     const v: any = { 'node-name': 'n', format: 'qcow2', file: 'f', 'encrypt-format': 'none' };
     v.backing = v;
     clean(() => index.decodeArguments('blockdev-attach', v));
-    clean(() => blockCodec.cloneBlockNodeOptions(v));
-    clean(() => blockCodec.encodeBlockNodeOptions(new rt.OutputVisitor({ int64: index.int64Mode }), v));
+    clean(() => index.clone('BlockNodeOptions', v));
+    clean(() => index.encode('BlockNodeOptions', v));
   });
 
   it('through text within the reader limit: 1000 levels of backing get a verdict, not a stack overflow', () => {
@@ -323,7 +319,7 @@ describe('big, odd and hostile scalars', () => {
     expect(clean(() => check(text), 15_000).ok).toBe(true);
     const d = cleanValue(() => index.decodeReturn('query-machine-diagnostics', diag({ s: big }, { hostname: big })), 15_000);
     expect(d.hostname.length).toBe(big.length);
-    const written = cleanValue(() => rt.stringifyQmpJson(machineCodec.encodeMachineDiagnostics(new rt.OutputVisitor({ int64: index.int64Mode }), d)), 15_000);
+    const written = cleanValue(() => rt.stringifyQmpJson(index.encode('MachineDiagnostics', d)), 15_000);
     expect(written.length).toBeGreaterThan(2 * big.length);
     // As an unknown member's name it is refused (the message names it).
     const e = cleanError(() => index.decodeArguments('migrate', { uri: 'u', [big.slice(0, 1_000_000)]: 1 }), 15_000);
@@ -339,7 +335,7 @@ describe('big, odd and hostile scalars', () => {
     for (const x of [Infinity, -Infinity, NaN]) {
       for (const [, decode] of decodersOfDiag()) clean(() => decode(diag(undefined, { load: x })));
       for (const [, decode] of decodersOfDiag()) expect(cleanError(() => decode(diag(undefined, { nice: x }))).path).toBe('nice');
-      const o = clean(() => rt.stringifyQmpJson(machineCodec.encodeMachineDiagnostics(new rt.OutputVisitor({ int64: index.int64Mode }), diag(undefined, { load: x }))));
+      const o = clean(() => rt.stringifyQmpJson(index.encode('MachineDiagnostics', diag(undefined, { load: x }))));
       // Either the encoder or the writer refuses what JSON can't hold.
       expect(o.ok).toBe(false);
     }
@@ -360,7 +356,7 @@ describe('big, odd and hostile scalars', () => {
       const v = cleanValue(() => decode(diag(undefined, { nice: J('-0'), 'ram-size': J('-0'), load: J('-0') })));
       expect(Object.is(v.nice, 0), name).toBe(true);
       expect(Object.is(v['ram-size'], 0), name).toBe(true);
-      const text = rt.stringifyQmpJson(machineCodec.encodeMachineDiagnostics(new rt.OutputVisitor({ int64: index.int64Mode }), v));
+      const text = rt.stringifyQmpJson(index.encode('MachineDiagnostics', v));
       expect(J(text).load === 0, name).toBe(true);
     }
     expect(cleanValue(() => index.decodeArguments('block-resize', J('{"node-name": "n", "size": -0}')))).toEqual({ 'node-name': 'n', size: 0 });
@@ -378,7 +374,7 @@ describe('big, odd and hostile scalars', () => {
       expect(cleanError(() => index.decodeArguments('migrate', J(`{"uri": "u", "${s}": 1}`))).message).toBe(`Parameter '${JSON.parse(`"${s}"`)}' is unexpected`);
       expect(cleanError(() => index.decodeArguments('migrate-set-parameters', J(`{"backend-transfer": ["${s}"]}`))).code).toBe('enum');
       const d = cleanValue(() => index.decodeReturn('query-machine-diagnostics', diag(J(`{"${s}": "${s}"}`))));
-      expect(machineCodec.cloneMachineDiagnostics(d)).toEqual(d);
+      expect(index.clone('MachineDiagnostics', d)).toEqual(d);
     }
     // Raw (unescaped) lone surrogates in the text.
     clean(() => check(`{"execute": "migrate", "arguments": {"uri": "\ud800"}}`));

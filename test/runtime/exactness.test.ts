@@ -32,7 +32,6 @@ function integerTexts(text: string): Map<string, string> {
 interface Gen {
   index: any;
   runtime: any;
-  codec: any;
 }
 
 describeFixture(SCHEMA, 'exact 64-bit integers (QEMU 7.2.0 schema)', () => {
@@ -46,7 +45,6 @@ describeFixture(SCHEMA, 'exact 64-bit integers (QEMU 7.2.0 schema)', () => {
     const load = async (dir: string): Promise<Gen> => ({
       index: await import(join(dir, 'index.ts')),
       runtime: await import(join(dir, 'runtime', 'index.ts')),
-      codec: await import(join(dir, 'migration.codec.ts')),
     });
     await generate({ schema: sharedPath(SCHEMA), out: join(root, 'big'), lenientDocs: true, int64: 'bigint' });
     await generate({ schema: sharedPath(SCHEMA), out: join(root, 'num'), lenientDocs: true, int64: 'number' });
@@ -66,7 +64,7 @@ describeFixture(SCHEMA, 'exact 64-bit integers (QEMU 7.2.0 schema)', () => {
   });
 
   it('--int64 bigint: read → decode → encode → write keeps every integer byte for byte', () => {
-    const { index, runtime, codec } = big;
+    const { index, runtime } = big;
     const text = readFileSync(FIXTURE, 'utf8');
     const msg = runtime.parseQmpJson(text);
     expect(msg.return['max-bandwidth']).toBe(2n ** 64n - 1n);
@@ -80,11 +78,11 @@ describeFixture(SCHEMA, 'exact 64-bit integers (QEMU 7.2.0 schema)', () => {
     // Strict decoding (the whole reply is valid for 7.2) gives the same.
     expect(index.decodeReturn('query-migrate-parameters', msg.return, { strict: true })).toEqual(decoded);
 
-    // Encode with the specialized codec and with the visitor walk: both exact.
+    // Encode with the plan's output walk and with the visitor walk: both exact.
     const encodings = [
-      codec.encodeMigrationParameters(new runtime.OutputVisitor({ int64: 'bigint' }), decoded),
+      index.encode('MigrationParameters', decoded),
       runtime.encodeValue(index.visitMigrationParameters, decoded, 'bigint'),
-      codec.encodeMigrationParameters(new runtime.OutputVisitor({ int64: 'bigint' }), codec.cloneMigrationParameters(decoded)),
+      index.encode('MigrationParameters', index.clone('MigrationParameters', decoded)),
     ];
     const inputInts = integerTexts(text);
     expect(inputInts.size).toBeGreaterThan(15);
@@ -99,11 +97,11 @@ describeFixture(SCHEMA, 'exact 64-bit integers (QEMU 7.2.0 schema)', () => {
   });
 
   it('--int64 bigint: a uint64 argument at 2^64-1 is taken strictly and written back exactly', () => {
-    const { index, runtime, codec } = big;
+    const { index, runtime } = big;
     const text = `{"downtime-limit": ${MAX}, "max-bandwidth": ${MAX}, "xbzrle-cache-size": 0}`;
     const args = index.decodeArguments('migrate-set-parameters', runtime.parseQmpJson(text));
     expect(args['downtime-limit']).toBe(2n ** 64n - 1n);
-    const written = runtime.stringifyQmpJson(codec.encodeMigrateSetParameters(new runtime.OutputVisitor({ int64: 'bigint' }), args));
+    const written = runtime.stringifyQmpJson(index.encode('MigrateSetParameters', args));
     expect(integerTexts(written)).toEqual(integerTexts(text));
     // One more is out of range, not wrapped.
     expect(() => index.decodeArguments('migrate-set-parameters', runtime.parseQmpJson('{"downtime-limit": 18446744073709551616}'))).toThrow(
@@ -112,7 +110,7 @@ describeFixture(SCHEMA, 'exact 64-bit integers (QEMU 7.2.0 schema)', () => {
   });
 
   it('--int64 number: 2^64-1 is a clear error with the path, never a rounded number', () => {
-    const { index, runtime, codec } = num;
+    const { index, runtime } = num;
     const text = readFileSync(FIXTURE, 'utf8');
     const msg = runtime.parseQmpJson(text);
     let error: any;
@@ -142,7 +140,7 @@ describeFixture(SCHEMA, 'exact 64-bit integers (QEMU 7.2.0 schema)', () => {
     // Encoding an unsafe number is refused as well, with the path (its digits may already be rounded).
     let encodeError: any;
     try {
-      codec.encodeMigrationParameters(new runtime.OutputVisitor({ int64: 'number' }), { 'max-bandwidth': 2 ** 64 });
+      index.encode('MigrationParameters', { 'max-bandwidth': 2 ** 64 });
     } catch (e) {
       encodeError = e;
     }

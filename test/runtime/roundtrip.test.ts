@@ -9,8 +9,9 @@
  * - one invalid change anywhere is rejected by strict input with an error
  *   naming the right path, in QEMU's words;
  * - the same under `--int64 bigint` for the migration and block types;
- * - `qapi-ts validate`'s visit functions (ModelVisitors) agree with the
- *   generated ones.
+ * - `qapi-ts validate`'s plan tables (built in memory, linked by the
+ *   runtime) agree with the generated ones (printed as TypeScript, read
+ *   back by the compiler).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,9 +20,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generate } from '../../generator/api.js';
 import { SchemaAlternateType, SchemaArrayType, SchemaBuiltinType, SchemaEnumType, SchemaObjectType, type SchemaType } from '../../generator/model/entities.js';
 import { loadSchema, type QapiSchema } from '../../generator/model/schema.js';
-import { EmitContext } from '../../generator/emit/types.js';
-import { visitName } from '../../generator/emit/visit.js';
-import { ModelVisitors } from '../../generator/validate/model-visitors.js';
+import { planSchema, type SchemaPlans } from '../../generator/plan/plans.js';
+import { linkSchema } from '../../generator/validate/validate.js';
+import { visitorName } from '../../templates/runtime/plans.js';
 import * as rt from '../../templates/runtime/index.js';
 import { describeFixture, sharedPath } from '../helpers/fixtures.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -40,7 +41,7 @@ type Generated = Record<string, unknown> & { int64Mode: string };
 interface Gen {
   g: Generated;
   rt: Runtime;
-  ctx: EmitContext;
+  plans: SchemaPlans;
   int64: 'number' | 'bigint';
 }
 
@@ -88,7 +89,7 @@ describeFixture(SCHEMA_REL, 'round trip over every type of the 10.2.2-backend-tr
       await generate({ schema: file, out, lenientDocs: true, int64 });
       const g = (await import(join(out, 'index.ts'))) as Generated;
       const grt = (await import(join(out, 'runtime', 'index.ts'))) as Runtime;
-      return { g, rt: grt, ctx: new EmitContext(schema, { int64 }), int64 };
+      return { g, rt: grt, plans: planSchema(schema), int64 };
     };
     num = await load('number');
     big = await load('bigint');
@@ -99,7 +100,7 @@ describeFixture(SCHEMA_REL, 'round trip over every type of the 10.2.2-backend-tr
   });
 
   function visitFn(gen: Gen, t: SchemaType): rt.VisitFn {
-    const name = visitName(gen.ctx, t);
+    const name = visitorName(gen.plans.names.of(t));
     const fn = gen.g[name];
     if (typeof fn !== 'function') throw new Error(`generated code has no ${name} for ${t.describe()}`);
     return fn as rt.VisitFn;
@@ -143,7 +144,7 @@ describeFixture(SCHEMA_REL, 'round trip over every type of the 10.2.2-backend-tr
     expect(counts.enum).toBeGreaterThan(100);
     expect(counts.array).toBeGreaterThan(100);
     // Every one of them has a generated visit function.
-    for (const t of types) expect(typeof num.g[visitName(num.ctx, t)], t.name).toBe('function');
+    for (const t of types) expect(typeof num.g[visitorName(num.plans.names.of(t))], t.name).toBe('function');
   });
 
   it('the arbitraries reach deep, varied values: recursion, optional members both ways, every union branch', () => {
@@ -207,8 +208,8 @@ describeFixture(SCHEMA_REL, 'round trip over every type of the 10.2.2-backend-tr
     for (const k of ['missing', 'unexpected', 'type', 'range', 'inexact', 'enum', 'alternate']) expect(kinds.get(k) ?? 0, k).toBeGreaterThan(0);
   }, 120_000);
 
-  it("qapi-ts validate's visit functions (ModelVisitors) agree with the generated code", () => {
-    const mv = new ModelVisitors(schema);
+  it("qapi-ts validate's plan tables agree with the generated code", () => {
+    const linked = linkSchema(schema, 'number');
     // A sample: every 7th type, plus the recursive block types.
     const sample = types.filter((t, i) => i % 7 === 0 || /^Blockdev(Options|Ref)/.test(t.name));
     const arbs = new ValueArbitraries(sample, { int64: 'number' });
@@ -224,7 +225,7 @@ describeFixture(SCHEMA_REL, 'round trip over every type of the 10.2.2-backend-tr
     };
     let compared = 0;
     for (const t of sample) {
-      const model = mv.visitFn(t);
+      const model = linked.visitFn(num.plans.names.of(t));
       const generated = visitFn(num, t);
       fc.assert(
         fc.property(fc.oneof(arbs.value(t), mutationArbitrary(t, { int64: 'number', strict: true }, arbs).map((m) => m.value)), (x) => {
@@ -235,7 +236,7 @@ describeFixture(SCHEMA_REL, 'round trip over every type of the 10.2.2-backend-tr
         { numRuns: 6 },
       );
     }
-    console.log(`ModelVisitors vs generated: ${sample.length} types, ${compared} values`);
+    console.log(`validate's tables vs generated: ${sample.length} types, ${compared} values`);
     expect(sample.length).toBeGreaterThan(150);
   }, 120_000);
 });

@@ -1,0 +1,1018 @@
+/**
+ * Walk plans: the compact tables generated code is made of, and the
+ * interpreter that turns them into walks.
+ *
+ * Each schema module's `X.plan.ts` holds one table: its types (members,
+ * tags and branches, enum values, list elements, alternatives), commands
+ * and events, each referring to other types by their TypeScript name.
+ * `index.ts` links every module's table into one {@link PlanSchema}. On a
+ * type's first use the schema builds closures from its plan, once:
+ *
+ * - `visit`: the generic walk with any {@link Visitor} (QEMU's
+ *   visit_type_Foo), which every other walk falls back to;
+ * - `check`: whether the input walk would give back a value unchanged,
+ *   which is what makes decoding fast (see codec-support.ts);
+ * - `encode`: the output walk without the visitor indirection;
+ * - `clone`: a fast copy that gives up on anything unexpected, and lets the
+ *   walk decide.
+ *
+ * The fast closures give exactly the generic walk's results and errors: a
+ * property test holds them to it. Nothing here evaluates code (no `eval`,
+ * no `new Function`), so the runtime works under a strict CSP.
+ *
+ * Depends on ECMAScript built-ins only: this file is copied into generated
+ * output.
+ */
+
+import { FALLBACK, GIVE_UP, cloneFast, decodeFast, isJsonData, keyCount, pristine } from './codec-support.js';
+import { isHiddenByPolicy } from './compat.js';
+import { addKey, badEnumValue, missingMember, wrongType } from './errors.js';
+import { INT_RANGES } from './ints.js';
+import type { InputVisitor } from './input-visitor.js';
+import type { OutputVisitor } from './output-visitor.js';
+import type { CommandInfo, CommandTable, DecodeFn, EventInfo, EventTable } from './tables.js';
+import {
+  NO_FEATURES,
+  copyJsonValue,
+  hasOwn,
+  isObject,
+  setOwn,
+  type AlternateBranch,
+  type AlternateJsonType,
+  type EnumInfo,
+  type Features,
+  type IntKind,
+  type PlainObject,
+  type StructScope,
+  type VisitFn,
+  type Visitor,
+} from './visitor.js';
+
+// ---------------------------------------------------------------------------
+// The table format.
+// ---------------------------------------------------------------------------
+
+/** The special features of a member, enum value, command or event, as a table writes them. */
+export type FeatureWord = 'deprecated' | 'unstable' | 'deprecated unstable';
+
+/**
+ * A member of a struct, as one string: `'name type'`, the name starred when
+ * the member is optional (`'*backend-transfer BackendTransferList'`, as the
+ * schema writes it), then its special features (`… unstable`). Names and
+ * types never hold a space.
+ */
+export type MemberRow = string;
+
+/** An enum value: `'name'`, then its special features (`'virtio-net-tap unstable'`). */
+export type EnumValueRow = string;
+
+/** An enum type. */
+export interface EnumRow {
+  readonly enum: readonly EnumValueRow[];
+}
+
+/** A list type: the type of its elements. */
+export interface ListRow {
+  readonly list: string;
+}
+
+/**
+ * A struct or union: its base (whose members come first), its own members,
+ * and for a union the tag member and the branches, each `'value Type'`
+ * (`'value'` alone for a branch that adds no members).
+ */
+export interface ObjectRow {
+  readonly base?: string;
+  readonly members?: readonly MemberRow[];
+  readonly tag?: string;
+  readonly branches?: readonly string[];
+}
+
+/** An alternate: its alternatives, each `'name Type'`; `name` is its QAPI name where that isn't the key. */
+export interface AlternateRow {
+  readonly alternate: readonly string[];
+  readonly name?: string;
+}
+
+/** One type's plan, as a table holds it. */
+export type TypeRow = EnumRow | ListRow | ObjectRow | AlternateRow;
+
+/** A command: its argument and return types, and the flags that differ from the defaults. */
+export interface CommandRow {
+  readonly args?: string;
+  readonly returns?: string;
+  readonly features?: FeatureWord;
+  /** `allow-oob`. */
+  readonly oob?: true;
+  /** `success-response: false`: QEMU sends no reply when the command succeeds. */
+  readonly noReply?: true;
+  /** `'gen': false`: QEMU hands the arguments to the command unchecked. */
+  readonly gen?: false;
+}
+
+/** An event: the type of its data. */
+export interface EventRow {
+  readonly data?: string;
+  readonly features?: FeatureWord;
+}
+
+/** The table of one schema module. */
+export interface PlanTable {
+  readonly types?: { readonly [tsName: string]: TypeRow };
+  readonly commands?: { readonly [name: string]: CommandRow };
+  readonly events?: { readonly [name: string]: EventRow };
+}
+
+// ---------------------------------------------------------------------------
+// Built-in facts, once.
+// ---------------------------------------------------------------------------
+
+/** The features that change what the runtime does (QEMU's special features). */
+export const SPECIAL_FEATURES: readonly string[] = Object.freeze(['deprecated', 'unstable']);
+
+/** The words of a row: what it names, then the rest. */
+function words(row: string): string[] {
+  return row.split(' ');
+}
+
+/** The features object for the feature words at the end of a row. */
+function rowFeatures(rest: readonly string[]): Features {
+  return rest.length === 0 ? NO_FEATURES : featuresOf(featureWord(rest));
+}
+
+/** The feature word for a list of feature names (their special ones), or undefined when none is special. */
+export function featureWord(names: readonly string[]): FeatureWord | undefined {
+  const d = names.includes('deprecated');
+  const u = names.includes('unstable');
+  return d && u ? 'deprecated unstable' : d ? 'deprecated' : u ? 'unstable' : undefined;
+}
+
+const FEATURES: { readonly [W in FeatureWord]: Features } = Object.freeze({
+  deprecated: Object.freeze({ deprecated: true }),
+  unstable: Object.freeze({ unstable: true }),
+  'deprecated unstable': Object.freeze({ deprecated: true, unstable: true }),
+});
+
+/** The runtime's features object for a feature word. */
+export function featuresOf(word: FeatureWord | undefined): Features {
+  return word === undefined ? NO_FEATURES : FEATURES[word];
+}
+
+/** The scalar built-in types, by QAPI name: what the plan tables refer to without defining. */
+export const BUILTIN_SCALARS: readonly string[] = Object.freeze(['str', 'bool', 'number', 'null', 'any', ...Object.keys(INT_RANGES)]);
+
+/** The JSON type of each built-in scalar, as an alternate dispatches on it (`any` can't be an alternative). */
+const BUILTIN_JSON: { readonly [name: string]: AlternateJsonType } = Object.freeze({
+  str: 'string',
+  bool: 'boolean',
+  number: 'number',
+  null: 'null',
+  ...Object.fromEntries(Object.keys(INT_RANGES).map((k) => [k, 'number'])),
+});
+
+/** Names a plain object inherits from Object.prototype: reading them needs hasOwn. */
+const INHERITED: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** Whether `x` is a plain object: reading `constructor` first is the cheap filter, the prototype test the exact one. */
+function isPlain(x: object): boolean {
+  return (x as PlainObject).constructor === Object && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+// ---------------------------------------------------------------------------
+// Linking.
+// ---------------------------------------------------------------------------
+
+/**
+ * A module's table, as `X.plan.ts` exports it. Its visit functions resolve
+ * through the schema the table is linked into (index.ts links every table
+ * when it loads).
+ */
+export class ModulePlans {
+  /** The table, as generated. */
+  readonly table: PlanTable;
+  /** @internal The schema this table is linked into. */
+  schema: PlanSchema | null = null;
+
+  constructor(table: PlanTable) {
+    this.table = table;
+  }
+
+  /**
+   * The visit functions of this module's types (QEMU's visit_type_Foo), as
+   * `visitFoo` for type `Foo`: each walks a value with any visitor. `T` is
+   * the module's type map, which names them for the type checker.
+   */
+  visitors<T>(): { readonly [K in keyof T & string as `visit${Capitalize<K>}`]: VisitFn } {
+    const out: { [name: string]: VisitFn } = {};
+    for (const tsName of Object.keys(this.table.types ?? {})) out[visitorName(tsName)] = this.visitor(tsName);
+    return out as { readonly [K in keyof T & string as `visit${Capitalize<K>}`]: VisitFn };
+  }
+
+  /** The visit function of one of this module's types; it resolves through the linked schema on first use. */
+  visitor(tsName: string): VisitFn {
+    let fn: VisitFn | null = null;
+    return (v, key, value) => {
+      if (fn === null) {
+        if (this.schema === null) throw new Error(`qapi-ts: the plans of ${tsName} are not linked; import the generated index.js`);
+        fn = this.schema.visitFn(tsName);
+      }
+      return fn(v, key, value);
+    };
+  }
+}
+
+/** The name of a type's visit function: `visit` and the type's name, capitalized as TypeScript's `Capitalize` does. */
+export function visitorName(tsName: string): string {
+  return `visit${tsName.charAt(0).toUpperCase()}${tsName.slice(1)}`;
+}
+
+/** Wraps a generated table (`X.plan.ts` calls this). */
+export function definePlans(table: PlanTable): ModulePlans {
+  return new ModulePlans(table);
+}
+
+/** Specialized codecs (`--codecs`), by type: the schema uses them instead of its own closures. */
+export interface CodecEntry {
+  readonly decode?: (c: InputVisitor, x: unknown) => unknown;
+  readonly encode?: (c: OutputVisitor, x: unknown) => unknown;
+  readonly clone?: (x: unknown) => unknown;
+}
+
+/** How the schema was generated. */
+export interface PlanSchemaOptions {
+  /** How 64-bit integers are typed (`--int64`). */
+  readonly int64: 'number' | 'bigint';
+  /** Generated codecs (`--codecs`), by TypeScript type name. */
+  readonly codecs?: { readonly [tsName: string]: CodecEntry };
+}
+
+/** Links the tables of every module of one schema. */
+export function linkPlans(modules: readonly ModulePlans[], options: PlanSchemaOptions): PlanSchema {
+  return new PlanSchema(modules, options);
+}
+
+type CheckFn = (x: unknown, strict: boolean) => boolean;
+type MembersCheckFn = (o: PlainObject, strict: boolean) => number;
+type EncodeFn = (c: OutputVisitor, x: unknown, clean?: boolean) => unknown;
+type MembersEncodeFn = (c: OutputVisitor, src: PlainObject, out: PlainObject, clean: boolean) => void;
+type CopyFn = (x: unknown) => unknown;
+type MembersCopyFn = (o: PlainObject, out: PlainObject) => void;
+type MembersVisitFn = (v: Visitor, s: StructScope) => void;
+
+/** A member, resolved. */
+interface Member {
+  readonly name: string;
+  readonly type: string;
+  readonly optional: boolean;
+  readonly features: Features;
+  /** Object.prototype has a property of this name: only hasOwn tells whether it was sent. */
+  readonly inherited: boolean;
+}
+
+/** A struct or union, resolved. */
+interface ObjectPlan {
+  readonly kind: 'object';
+  readonly name: string;
+  readonly base: string | null;
+  readonly local: readonly Member[];
+  /** Every member, base members first: what the fast clone copies. */
+  readonly all: readonly Member[];
+  readonly tag: string | null;
+  /** Tag value → branch type (null: a branch that adds no members). */
+  readonly branches: ReadonlyMap<string, string | null> | null;
+}
+
+interface EnumPlan {
+  readonly kind: 'enum';
+  readonly info: EnumInfo;
+  readonly values: ReadonlySet<string>;
+}
+
+interface ListPlan {
+  readonly kind: 'list';
+  readonly element: string;
+}
+
+interface AlternatePlan {
+  readonly kind: 'alternate';
+  readonly name: string;
+  readonly branches: readonly { readonly name: string; readonly type: string }[];
+}
+
+interface ScalarPlan {
+  readonly kind: 'scalar';
+  readonly name: string;
+}
+
+type Plan = ObjectPlan | EnumPlan | ListPlan | AlternatePlan | ScalarPlan;
+
+function memberOf(row: MemberRow): Member {
+  const [starred, type, ...rest] = words(row);
+  const optional = starred!.startsWith('*');
+  const name = optional ? starred!.slice(1) : starred!;
+  return { name, type: type!, optional, features: rowFeatures(rest), inherited: INHERITED.has(name) };
+}
+
+/** A cache of closures by type name; a type met again while its closure is built gets a forwarder. */
+class Closures<F extends (...args: never[]) => unknown> {
+  private readonly done = new Map<string, F>();
+  private readonly build: (name: string) => F;
+  constructor(build: (name: string) => F) {
+    this.build = build;
+  }
+
+  get(name: string): F {
+    const f = this.done.get(name);
+    if (f !== undefined) return f;
+    let real: F | null = null;
+    const forward = ((...args: never[]) => (real as F)(...args)) as F;
+    this.done.set(name, forward);
+    try {
+      real = this.build(name);
+    } catch (e) {
+      this.done.delete(name);
+      throw e;
+    }
+    this.done.set(name, real);
+    return real;
+  }
+}
+
+/**
+ * Every type, command and event of one schema, linked: the generic walk
+ * and the fast closures of each type, built on first use.
+ */
+export class PlanSchema {
+  /** How 64-bit integers are typed (`--int64`). */
+  readonly int64: 'number' | 'bigint';
+  /** Every command, for the runtime: how to visit its arguments and return value. */
+  readonly commands: CommandTable;
+  /** Every event, for the runtime: how to visit its data. */
+  readonly events: EventTable;
+
+  private readonly rows = new Map<string, TypeRow>();
+  private readonly plans = new Map<string, Plan>();
+  private readonly codecs: { readonly [tsName: string]: CodecEntry };
+  private readonly visits = new Closures<VisitFn>((n) => this.buildVisit(this.plan(n)));
+  private readonly memberVisits = new Closures<MembersVisitFn>((n) => this.buildMembersVisit(this.objectPlan(n)));
+  private readonly checks = new Closures<CheckFn>((n) => this.buildCheck(this.plan(n)));
+  private readonly memberChecks = new Closures<MembersCheckFn>((n) => this.buildMembersCheck(this.objectPlan(n)));
+  private readonly encodes = new Closures<EncodeFn>((n) => this.buildEncode(n));
+  private readonly memberEncodes = new Closures<MembersEncodeFn>((n) => this.buildMembersEncode(this.objectPlan(n)));
+  private readonly copies = new Closures<CopyFn>((n) => this.buildCopy(this.plan(n)));
+  private readonly memberCopies = new Closures<MembersCopyFn>((n) => this.buildMembersCopy(this.objectPlan(n)));
+  private readonly decodes = new Closures<DecodeFn>((n) => this.buildDecode(n));
+  private readonly clones = new Closures<CopyFn>((n) => this.buildClone(n));
+
+  constructor(modules: readonly ModulePlans[], options: PlanSchemaOptions) {
+    this.int64 = options.int64;
+    this.codecs = options.codecs ?? {};
+    const commands: { [name: string]: CommandInfo } = Object.create(null) as { [name: string]: CommandInfo };
+    const events: { [name: string]: EventInfo } = Object.create(null) as { [name: string]: EventInfo };
+    for (const m of modules) {
+      m.schema = this;
+      const t = m.table;
+      for (const name of Object.keys(t.types ?? {})) this.rows.set(name, t.types![name]!);
+      for (const name of Object.keys(t.commands ?? {})) commands[name] = this.commandInfo(t.commands![name]!);
+      for (const name of Object.keys(t.events ?? {})) events[name] = this.eventInfo(t.events![name]!);
+    }
+    this.commands = commands;
+    this.events = events;
+  }
+
+  /** Whether the schema has a type of this name (a TypeScript name, or a built-in's). */
+  has(name: string): boolean {
+    return this.rows.has(name) || BUILTIN_SCALARS.includes(name);
+  }
+
+  /** The generic walk of a type with any visitor (QEMU's visit_type_Foo). */
+  visitFn(name: string): VisitFn {
+    return this.visits.get(name);
+  }
+
+  /** Whether the input walk of a type would give back `x` unchanged (`strict`: unknown members are errors). */
+  checkFn(name: string): CheckFn {
+    return this.checks.get(name);
+  }
+
+  /** The input walk of a type: `x` itself when the check allows, else the generic walk with the input visitor `c`. */
+  decodeFn(name: string): DecodeFn {
+    return this.decodes.get(name);
+  }
+
+  /** The output walk of a type, with the output visitor `c`. */
+  encodeFn(name: string): (c: OutputVisitor, x: unknown) => unknown {
+    const codec = this.codecs[name]?.encode;
+    return codec ?? this.encodes.get(name);
+  }
+
+  /** The clone (QAPI_CLONE) of a value of a type: a deep copy that shares no object with it. */
+  cloneFn(name: string): (x: unknown) => unknown {
+    return this.clones.get(name);
+  }
+
+  // ---- plans -----------------------------------------------------------
+
+  private plan(name: string): Plan {
+    let p = this.plans.get(name);
+    if (p === undefined) {
+      p = this.resolve(name);
+      this.plans.set(name, p);
+    }
+    return p;
+  }
+
+  private objectPlan(name: string): ObjectPlan {
+    const p = this.plan(name);
+    if (p.kind !== 'object') throw new Error(`qapi-ts: ${name} is not a struct or union`);
+    return p;
+  }
+
+  private resolve(name: string): Plan {
+    const row = this.rows.get(name);
+    if (row === undefined) {
+      if (BUILTIN_SCALARS.includes(name)) return { kind: 'scalar', name };
+      throw new Error(`qapi-ts: no type ${name} in the plans`);
+    }
+    if ('enum' in row) {
+      const values: string[] = [];
+      const valueFeatures: { [value: string]: Features } = Object.create(null) as { [value: string]: Features };
+      for (const v of row.enum) {
+        const [value, ...rest] = words(v);
+        values.push(value!);
+        if (rest.length) valueFeatures[value!] = rowFeatures(rest);
+      }
+      return { kind: 'enum', info: Object.freeze({ name, values: Object.freeze(values), valueFeatures: Object.freeze(valueFeatures) }), values: new Set(values) };
+    }
+    if ('list' in row) return { kind: 'list', element: row.list };
+    if ('alternate' in row) {
+      const branches = row.alternate.map((a) => {
+        const [n, type] = words(a);
+        return { name: n!, type: type! };
+      });
+      return { kind: 'alternate', name: row.name ?? name, branches };
+    }
+    const local = (row.members ?? []).map(memberOf);
+    const base = row.base ?? null;
+    const all = base === null ? local : [...this.objectPlan(base).all, ...local];
+    const branches = row.branches
+      ? new Map(
+          row.branches.map((b) => {
+            const [value, type] = words(b);
+            return [value!, type ?? null] as const;
+          }),
+        )
+      : null;
+    return { kind: 'object', name, base, local, all, tag: row.tag ?? null, branches };
+  }
+
+  /** The JSON type a value of the type has, as an alternate dispatches on it. */
+  private jsonType(name: string): AlternateJsonType {
+    const p = this.plan(name);
+    switch (p.kind) {
+      case 'scalar': {
+        const j = BUILTIN_JSON[p.name];
+        if (j === undefined) throw new Error(`qapi-ts: ${name} can't be an alternative`);
+        return j;
+      }
+      case 'enum':
+        return 'string';
+      case 'list':
+        return 'array';
+      case 'object':
+        return 'object';
+      case 'alternate':
+        throw new Error(`qapi-ts: an alternate can't be an alternative (${name})`);
+    }
+  }
+
+  private alternateBranches(p: AlternatePlan, visit: (type: string) => VisitFn): AlternateBranch[] {
+    return p.branches.map((b) => {
+      const t = this.plan(b.type);
+      const branch: AlternateBranch = { name: b.name, jsonType: this.jsonType(b.type), visit: visit(b.type) };
+      return t.kind === 'enum' ? { ...branch, enumValues: t.info.values } : branch;
+    });
+  }
+
+  // ---- the generic walk ------------------------------------------------
+
+  private buildVisit(p: Plan): VisitFn {
+    switch (p.kind) {
+      case 'scalar':
+        return scalarVisit(p.name);
+      case 'enum': {
+        const info = p.info;
+        return (v, k, x) => v.enumValue(k, x, info);
+      }
+      case 'list': {
+        const element = this.visitFn(p.element);
+        return (v, k, x) => v.list(k, x, element);
+      }
+      case 'alternate': {
+        const name = p.name;
+        const branches = this.alternateBranches(p, (t) => this.visitFn(t));
+        return (v, k, x) => v.alternate(k, x, name, branches);
+      }
+      case 'object': {
+        const name = p.name;
+        const members = this.memberVisits.get(name);
+        return (v, k, x) => {
+          const s = v.startStruct(k, x, name);
+          members(v, s);
+          v.checkStruct(s);
+          return v.endStruct(s);
+        };
+      }
+    }
+  }
+
+  /** QEMU's visit_type_Foo_members: base first, then the local members, then the branch. */
+  private buildMembersVisit(p: ObjectPlan): MembersVisitFn {
+    const base = p.base === null ? null : this.memberVisits.get(p.base);
+    const local = p.local.map((m) => ({ ...m, visit: this.visitFn(m.type) }));
+    const tag = p.tag;
+    const branches = p.branches === null ? null : new Map([...p.branches].map(([value, type]) => [value, type === null ? null : this.memberVisits.get(type)]));
+    return (v, s) => {
+      if (base !== null) base(v, s);
+      for (const m of local) {
+        if (m.optional && !v.optional(s, m.name)) continue;
+        v.member(s, m.name, m.features, m.visit);
+      }
+      if (branches !== null) {
+        const value = v.memberValue(s, tag!);
+        const branch = typeof value === 'string' ? branches.get(value) : undefined;
+        if (branch === undefined) v.unknownBranch(s, tag!);
+        else if (branch !== null) branch(v, s);
+      }
+    };
+  }
+
+  // ---- decode: the check, then the walk --------------------------------
+
+  private buildDecode(name: string): DecodeFn {
+    const codec = this.codecs[name]?.decode;
+    if (codec) return codec;
+    const check = this.checkFn(name);
+    const visit = this.visitFn(name);
+    const bigint = this.int64 === 'bigint';
+    return (c, x) => decodeFast(c, x, check, visit, bigint);
+  }
+
+  /**
+   * Whether the input walk would accept `x` and give back an equal value,
+   * with the visitor's default options (no compat policy) and this
+   * schema's `--int64` mode; decodeFast asks only then.
+   */
+  private buildCheck(p: Plan): CheckFn {
+    switch (p.kind) {
+      case 'scalar':
+        return scalarCheck(p.name, this.int64 === 'bigint');
+      case 'enum': {
+        const values = p.values;
+        return (x) => typeof x === 'string' && values.has(x);
+      }
+      case 'list': {
+        const element = this.checkFn(p.element);
+        return (x, s) => {
+          if (!Array.isArray(x)) return false;
+          for (let i = 0; i < x.length; i++) if (!element(x[i], s)) return false;
+          return true;
+        };
+      }
+      case 'alternate':
+        return this.alternateCheck(p);
+      case 'object': {
+        const members = this.memberChecks.get(p.name);
+        return (x, s) => {
+          if (typeof x !== 'object' || x === null || !isPlain(x)) return false;
+          const n = members(x as PlainObject, s);
+          return n >= 0 && (!s || keyCount(x) === n);
+        };
+      }
+    }
+  }
+
+  /** The check of a struct's members: how many members `o` has that the type knows, or -1. */
+  private buildMembersCheck(p: ObjectPlan): MembersCheckFn {
+    const base = p.base === null ? null : this.memberChecks.get(p.base);
+    const required = p.local.filter((m) => !m.optional).length;
+    const local = p.local.map((m) => ({ ...m, check: this.checkFn(m.type) }));
+    const tag = p.tag;
+    const branches = p.branches === null ? null : new Map([...p.branches].map(([value, type]) => [value, type === null ? null : this.memberChecks.get(type)]));
+    return (o, s) => {
+      let n = 0;
+      if (base !== null) {
+        n = base(o, s);
+        if (n < 0) return -1;
+      }
+      n += required;
+      for (const m of local) {
+        const name = m.name;
+        if (m.inherited) {
+          if (hasOwn(o, name)) {
+            if (!m.check(o[name], s)) return -1;
+            if (m.optional) n++;
+          } else if (!m.optional) return -1;
+          continue;
+        }
+        const v = o[name];
+        if (!m.optional) {
+          if (!m.check(v, s)) return -1;
+        } else if (v !== undefined) {
+          if (!m.check(v, s)) return -1;
+          n++;
+        } else if (name in o) {
+          // An undefined value that is there all the same is the walk's error.
+          return -1;
+        }
+      }
+      if (branches !== null) {
+        const value = o[tag!];
+        const branch = typeof value === 'string' ? branches.get(value) : undefined;
+        if (branch === undefined) return -1;
+        if (branch !== null) {
+          const b = branch(o, s);
+          if (b < 0) return -1;
+          n += b;
+        }
+      }
+      return n;
+    };
+  }
+
+  /** Mirrors pickBranch: the value's JSON type picks the branch; a string suits a `str` branch, or an enum that has it. */
+  private alternateCheck(p: AlternatePlan): CheckFn {
+    const byJson = new Map<AlternateJsonType, string[]>();
+    for (const b of p.branches) {
+      const j = this.jsonType(b.type);
+      byJson.set(j, [...(byJson.get(j) ?? []), b.type]);
+    }
+    const first = (j: AlternateJsonType): CheckFn | null => {
+      const t = byJson.get(j)?.[0];
+      return t === undefined ? null : this.checkFn(t);
+    };
+    const strings = byJson.get('string') ?? [];
+    const anyString = strings.some((t) => this.plan(t).kind !== 'enum');
+    const stringChecks = strings.map((t) => this.checkFn(t));
+    const number = first('number');
+    const array = first('array');
+    const object = first('object');
+    const boolean = byJson.has('boolean');
+    const nul = byJson.has('null');
+    return (x, s) => {
+      switch (typeof x) {
+        case 'string':
+          return anyString || stringChecks.some((c) => c(x, s));
+        case 'number':
+        case 'bigint':
+          return number !== null && number(x, s);
+        case 'boolean':
+          return boolean;
+        case 'object':
+          if (x === null) return nul;
+          if (Array.isArray(x)) return array !== null && array(x, s);
+          return object !== null && object(x, s);
+        default:
+          return false;
+      }
+    };
+  }
+
+  // ---- encode ----------------------------------------------------------
+
+  /** The encode of a value of a type: leaf values through the visitor's methods, the rest by its walk. */
+  private valueEncode(name: string): EncodeFn {
+    const p = this.plan(name);
+    switch (p.kind) {
+      case 'scalar':
+        return scalarEncode(p.name);
+      case 'enum': {
+        const info = p.info;
+        return (c, x) => c.enumValue(null, x, info);
+      }
+      default:
+        return this.encodes.get(name);
+    }
+  }
+
+  private buildEncode(name: string): EncodeFn {
+    const codec = this.codecs[name]?.encode;
+    if (codec) return codec;
+    const p = this.plan(name);
+    switch (p.kind) {
+      case 'scalar':
+      case 'enum':
+        return this.valueEncode(name);
+      case 'list': {
+        const element = this.valueEncode(p.element);
+        return (c, x, clean = pristine()) => {
+          if (!Array.isArray(x)) throw wrongType('array');
+          const n = x.length;
+          // Allocated at its length, then filled: faster than growing it push by push.
+          const out: unknown[] = new Array(n);
+          let i = 0;
+          try {
+            for (; i < n; i++) out[i] = element(c, x[i], clean);
+          } catch (e) {
+            throw addKey(e, i);
+          }
+          return out;
+        };
+      }
+      case 'alternate': {
+        const qapiName = p.name;
+        // The visitor reaching a branch is the output visitor; the branch can't know `clean`: it asks.
+        const branches = this.alternateBranches(p, (t) => {
+          const k = this.plan(t).kind;
+          if (k !== 'list' && k !== 'object') return this.visitFn(t);
+          const encode = this.encodes.get(t);
+          return (v, _k, x) => encode(v as OutputVisitor, x, pristine());
+        });
+        return (c, x) => c.alternate(null, x, qapiName, branches);
+      }
+      case 'object': {
+        const members = this.memberEncodes.get(name);
+        const visit = this.visitFn(name);
+        if (p.branches === null) {
+          return (c, x, clean = pristine()) => {
+            if (!isObject(x)) throw wrongType('object');
+            const out: PlainObject = {};
+            members(c, x, out, clean);
+            return out;
+          };
+        }
+        // Only a union meets an unknown branch that the options keep: the generic walk handles that.
+        return (c, x, clean = pristine()) => {
+          if (!isObject(x)) throw wrongType('object');
+          const out: PlainObject = {};
+          try {
+            members(c, x, out, clean);
+          } catch (e) {
+            if (e === FALLBACK) return visit(c, null, x);
+            throw e;
+          }
+          return out;
+        };
+      }
+    }
+  }
+
+  /**
+   * The encode of a struct's members into `out`: a missing member or an
+   * unknown branch is an error about the struct itself; an error from a
+   * member's value gets the member's key (QEMU's path).
+   */
+  private buildMembersEncode(p: ObjectPlan): MembersEncodeFn {
+    const base = p.base === null ? null : this.memberEncodes.get(p.base);
+    const local = p.local.map((m) => ({ ...m, encode: this.valueEncode(m.type) }));
+    const tag = p.tag;
+    const branches = p.branches === null ? null : new Map([...p.branches].map(([value, type]) => [value, type === null ? null : this.memberEncodes.get(type)]));
+    return (c, src, out, clean) => {
+      if (base !== null) base(c, src, out, clean);
+      const own = clean && isPlain(src);
+      for (const m of local) {
+        const name = m.name;
+        const x = m.inherited ? (hasOwn(src, name) ? src[name] : undefined) : own || hasOwn(src, name) ? src[name] : undefined;
+        if (x === undefined) {
+          if (m.optional) continue;
+          throw missingMember(name);
+        }
+        // The output policy leaves hidden members out (after the missing-member check, as the visitor does).
+        if (m.features !== NO_FEATURES && c.hides && isHiddenByPolicy(m.features, c.compat)) continue;
+        let r: unknown;
+        try {
+          r = m.encode(c, x, clean);
+        } catch (e) {
+          throw addKey(e, name);
+        }
+        if (m.inherited) setOwn(out, name, r);
+        else out[name] = r;
+      }
+      if (branches !== null) {
+        const value = hasOwn(src, tag!) ? src[tag!] : undefined;
+        const branch = typeof value === 'string' ? branches.get(value) : undefined;
+        if (branch === undefined) {
+          if (!c.keepUnknownBranches) throw addKey(badEnumValue(String(value)), tag!);
+          throw FALLBACK;
+        }
+        if (branch !== null) branch(c, src, out, clean);
+      }
+    };
+  }
+
+  // ---- clone -----------------------------------------------------------
+
+  private buildClone(name: string): CopyFn {
+    const codec = this.codecs[name]?.clone;
+    if (codec) return codec;
+    const copy = this.copies.get(name);
+    const visit = this.visitFn(name);
+    return (x) => cloneFast(x, copy, visit);
+  }
+
+  /** The fast copy of a value of a type; null where the value is copied as it is (scalars and enums: the clone visitor checks nothing). */
+  private valueCopy(name: string): CopyFn | null {
+    const p = this.plan(name);
+    if (p.kind === 'enum') return null;
+    if (p.kind === 'scalar') return p.name === 'any' ? copyAny : null;
+    return this.copies.get(name);
+  }
+
+  /** The fast copy: whatever it does not expect (a missing member, an unknown branch, an object that is not plain), it gives up. */
+  private buildCopy(p: Plan): CopyFn {
+    switch (p.kind) {
+      case 'scalar':
+      case 'enum': {
+        const copy = this.valueCopy(p.kind === 'scalar' ? p.name : p.info.name);
+        return copy ?? ((x) => x);
+      }
+      case 'list': {
+        const element = this.valueCopy(p.element);
+        return (x) => {
+          if (!Array.isArray(x)) throw GIVE_UP;
+          const n = x.length;
+          const out: unknown[] = new Array(n);
+          if (element === null) for (let i = 0; i < n; i++) out[i] = x[i];
+          else for (let i = 0; i < n; i++) out[i] = element(x[i]);
+          return out;
+        };
+      }
+      case 'alternate': {
+        const branch = (j: AlternateJsonType): string | undefined => p.branches.find((b) => this.jsonType(b.type) === j)?.type;
+        const has = (j: AlternateJsonType): boolean => branch(j) !== undefined;
+        const container = (j: AlternateJsonType): CopyFn | null => {
+          const t = branch(j);
+          return t === undefined ? null : (this.valueCopy(t) ?? ((x) => x));
+        };
+        const [string, number, boolean, nul] = [has('string'), has('number'), has('boolean'), has('null')];
+        const array = container('array');
+        const object = container('object');
+        return (x) => {
+          switch (typeof x) {
+            case 'string':
+              if (string) return x;
+              break;
+            case 'number':
+            case 'bigint':
+              if (number) return x;
+              break;
+            case 'boolean':
+              if (boolean) return x;
+              break;
+            case 'object':
+              if (x === null) {
+                if (nul) return x;
+              } else if (Array.isArray(x)) {
+                if (array !== null) return array(x);
+              } else if (object !== null) return object(x);
+              break;
+          }
+          throw GIVE_UP;
+        };
+      }
+      case 'object': {
+        const members = this.memberCopies.get(p.name);
+        return (x) => {
+          if (typeof x !== 'object' || x === null || !isPlain(x)) throw GIVE_UP;
+          const out: PlainObject = {};
+          members(x as PlainObject, out);
+          return out;
+        };
+      }
+    }
+  }
+
+  /** The fast copy of every member of a struct (base first), then its branch's, into `out`. */
+  private buildMembersCopy(p: ObjectPlan): MembersCopyFn {
+    const all = p.all.map((m) => ({ name: m.name, optional: m.optional, inherited: m.inherited, copy: this.valueCopy(m.type) }));
+    const tag = p.tag;
+    const branches = p.branches === null ? null : new Map([...p.branches].map(([value, type]) => [value, type === null ? null : this.memberCopies.get(type)]));
+    return (o, out) => {
+      for (const m of all) {
+        const name = m.name;
+        const v = m.inherited ? (hasOwn(o, name) ? o[name] : undefined) : o[name];
+        if (v === undefined) {
+          if (m.optional) continue;
+          throw GIVE_UP;
+        }
+        const r = m.copy === null ? v : m.copy(v);
+        if (m.inherited) setOwn(out, name, r);
+        else out[name] = r;
+      }
+      if (branches !== null) {
+        const value = o[tag!];
+        const branch = typeof value === 'string' ? branches.get(value) : undefined;
+        if (branch === undefined) throw GIVE_UP;
+        if (branch !== null) branch(o, out);
+      }
+    };
+  }
+
+  // ---- commands and events ---------------------------------------------
+
+  private commandInfo(row: CommandRow): CommandInfo {
+    const args = row.args;
+    const returns = row.returns;
+    return Object.freeze({
+      args: args === undefined ? null : this.lazyVisit(args),
+      returns: returns === undefined ? null : this.lazyVisit(returns),
+      ...(args === undefined ? {} : { decodeArgs: this.lazyDecode(args) }),
+      ...(returns === undefined ? {} : { decodeReturns: this.lazyDecode(returns) }),
+      features: featuresOf(row.features),
+      allowOob: row.oob === true,
+      successResponse: row.noReply !== true,
+      ...(row.gen === false ? { gen: false } : {}),
+    });
+  }
+
+  private eventInfo(row: EventRow): EventInfo {
+    const data = row.data;
+    return Object.freeze({
+      data: data === undefined ? null : this.lazyVisit(data),
+      ...(data === undefined ? {} : { decodeData: this.lazyDecode(data) }),
+      features: featuresOf(row.features),
+    });
+  }
+
+  /** Tables are linked before every plan is there: their walks resolve on first use. */
+  private lazyVisit(name: string): VisitFn {
+    let fn: VisitFn | null = null;
+    return (v, k, x) => (fn ??= this.visitFn(name))(v, k, x);
+  }
+
+  private lazyDecode(name: string): DecodeFn {
+    let fn: DecodeFn | null = null;
+    return (c, x) => (fn ??= this.decodeFn(name))(c, x);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Built-in scalars.
+// ---------------------------------------------------------------------------
+
+function isIntKind(name: string): name is IntKind {
+  return Object.prototype.hasOwnProperty.call(INT_RANGES, name);
+}
+
+function scalarVisit(name: string): VisitFn {
+  switch (name) {
+    case 'str':
+      return (v, k, x) => v.str(k, x);
+    case 'bool':
+      return (v, k, x) => v.bool(k, x);
+    case 'number':
+      return (v, k, x) => v.number(k, x);
+    case 'null':
+      return (v, k, x) => v.null(k, x);
+    case 'any':
+      return (v, k, x) => v.any(k, x);
+  }
+  if (!isIntKind(name)) throw new Error(`qapi-ts: no built-in type ${name}`);
+  return (v, k, x) => v.int(k, x, name);
+}
+
+/** The common case is checked inline; anything else goes to the visitor, for its exact error. */
+function scalarEncode(name: string): EncodeFn {
+  switch (name) {
+    case 'str':
+      return (c, x) => (typeof x === 'string' ? x : c.str(null, x));
+    case 'bool':
+      return (c, x) => (typeof x === 'boolean' ? x : c.bool(null, x));
+    case 'number':
+      return (c, x) => c.number(null, x);
+    case 'null':
+      return (c, x) => c.null(null, x);
+    case 'any':
+      return (c, x) => c.any(null, x);
+  }
+  if (!isIntKind(name)) throw new Error(`qapi-ts: no built-in type ${name}`);
+  return (c, x) => c.int(null, x, name);
+}
+
+/** -0 is a valid integer that the walk turns into 0: not the same value, so the check says no. */
+function scalarCheck(name: string, bigintMode: boolean): CheckFn {
+  switch (name) {
+    case 'str':
+      return (x) => typeof x === 'string';
+    case 'bool':
+      return (x) => typeof x === 'boolean';
+    case 'null':
+      return (x) => x === null;
+    case 'number':
+      return (x) => typeof x === 'number' && Number.isFinite(x);
+    case 'any':
+      return (x) => isJsonData(x);
+  }
+  if (!isIntKind(name)) throw new Error(`qapi-ts: no built-in type ${name}`);
+  const r = INT_RANGES[name];
+  if (bigintMode && r.wide) {
+    const { min, max } = r;
+    return (x) => typeof x === 'bigint' && x >= min && x <= max;
+  }
+  const { minNumber, maxNumber } = r;
+  return (x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= minNumber && x <= maxNumber && !Object.is(x, -0);
+}
+
+function copyAny(x: unknown): unknown {
+  return copyJsonValue(x, false);
+}
