@@ -5,11 +5,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSchema, type QapiSchema } from './model/schema.js';
+import type { QapiSchema } from './model/schema.js';
 import { createHash } from 'node:crypto';
-import { checkOutputCurrent, writeOutput, type WriteResult } from './write/write-output.js';
+import { checkOutputCurrent, recordedInfo, writeOutput, type WriteResult } from './write/write-output.js';
 
-export { loadSchema, type QapiSchema };
+export type { QapiSchema };
+
+/** Reads and checks a schema (QEMU's front end); throws QapiError on a bad one. */
+export async function loadSchema(fname: string, options: { lenientDocs?: boolean; warn?: (message: string) => void } = {}): Promise<QapiSchema> {
+  const model = await import('./model/schema.js');
+  return model.loadSchema(fname, options);
+}
 
 /** Every option of `qapi-ts generate`, with its default, in one place. */
 export interface GenerateOptions {
@@ -36,17 +42,68 @@ export function generatorVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+/** The manifest key of one schema file read, relative to the entry's directory. */
+const INPUT_KEY = 'input ';
+
+function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
 /**
- * A fingerprint of everything the output depends on: the text of every
- * schema file read, and the options. The manifest records it, so that an
- * unchanged re-run (or --check of current output) needs no emitting at all.
+ * What the output depends on besides the schema files: the options and the
+ * generator's own code. The manifest records it with a hash of each schema
+ * file read (one line each, so two changes to different modules touch
+ * different lines), which lets an unchanged re-run, or `--check` of current
+ * output, stop before the schema is even parsed.
  */
-function inputFingerprint(schema: QapiSchema, int64: string, codecs: boolean): string {
-  const hash = createHash('sha256').update(`int64=${int64}\ncodecs=${codecs}\ngenerator=${generatorFingerprint()}\n`);
-  // Names relative to the entry point, so the same schema gives the same fingerprint from any directory.
+function manifestInfo(entry: string, files: ReadonlyMap<string, string>, int64: string, codecs: boolean): Record<string, string> {
+  const info: Record<string, string> = { int64, codecs: String(codecs), generator: generatorFingerprint(), entry };
+  for (const [rel, hash] of files) info[INPUT_KEY + rel] = hash;
+  return info;
+}
+
+/** The schema files a schema was read from, each with the sha256 of its bytes, relative to the entry's directory. */
+function inputHashes(schema: QapiSchema): Map<string, string> {
   const base = dirname(resolve(schema.fname));
-  for (const file of schema.sourceFiles) hash.update(`${relative(base, resolve(file.name))}\n${file.text.length}\n`).update(file.text);
-  return hash.digest('hex');
+  const files = new Map<string, string>();
+  for (const file of schema.sourceFiles) files.set(relative(base, resolve(file.name)).split('\\').join('/'), sha256(readFileSync(resolve(file.name))));
+  return files;
+}
+
+/**
+ * The info of the output's manifest, if it was made from these very schema
+ * files (re-read and re-hashed) with these options; null otherwise.
+ */
+async function unchangedInputs(options: GenerateOptions, int64: string, codecs: boolean): Promise<Record<string, string> | null> {
+  const recorded = await recordedInfo(options.out);
+  if (recorded === null) return null;
+  const entry = resolve(options.schema);
+  const base = dirname(entry);
+  const files = new Map<string, string>();
+  for (const [key, hash] of Object.entries(recorded)) {
+    if (!key.startsWith(INPUT_KEY)) continue;
+    const rel = key.slice(INPUT_KEY.length);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(resolve(base, rel));
+    } catch {
+      return null;
+    }
+    if (sha256(bytes) !== hash) return null;
+    files.set(rel, hash);
+  }
+  if (!files.has(relative(base, entry).split('\\').join('/'))) return null;
+  const info = manifestInfo(recorded['entry'] ?? '', files, int64, codecs);
+  return recorded['entry'] === entryName(options.schema) && JSON.stringify(sorted(info)) === JSON.stringify(sorted(recorded)) ? info : null;
+}
+
+function sorted(o: Record<string, string>): [string, string][] {
+  return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The entry file's name, as the manifest records it (no directory: output must not depend on where it was made). */
+function entryName(schema: string): string {
+  return resolve(schema).split(/[\\/]/).pop()!;
 }
 
 let generatorHash: string | null = null;
@@ -77,16 +134,25 @@ function generatorFingerprint(): string {
 export async function generate(options: GenerateOptions): Promise<WriteResult> {
   const int64 = options.int64 ?? 'number';
   const codecs = options.codecs === true;
-  const schema = loadSchema(options.schema, { lenientDocs: options.lenientDocs === true, warn: options.warn ?? (() => {}) });
-  const writeOptions = {
-    outDir: options.out,
-    check: options.check === true,
-    generatorVersion: generatorVersion(),
-    manifestInfo: { int64, codecs: String(codecs), inputs: inputFingerprint(schema, int64, codecs) },
-  };
-  const current = await checkOutputCurrent(writeOptions);
+  const lenientDocs = options.lenientDocs === true;
+  const warn = options.warn ?? (() => {});
+  const writeOptions = { outDir: options.out, check: options.check === true, generatorVersion: generatorVersion() };
+  // The schema files are those of the last run, unchanged, and so is the output: nothing to do.
+  // Under --lenient-docs the schema's doc warnings are still wanted, so they are derived again.
+  const known = await unchangedInputs(options, int64, codecs);
+  if (known !== null) {
+    const current = await checkOutputCurrent({ ...writeOptions, manifestInfo: known });
+    if (current) {
+      if (lenientDocs) await loadSchema(options.schema, { lenientDocs, warn });
+      return current;
+    }
+  }
+  const schema = await loadSchema(options.schema, { lenientDocs, warn });
+  const info = manifestInfo(entryName(options.schema), inputHashes(schema), int64, codecs);
+  const full = { ...writeOptions, manifestInfo: info };
+  const current = await checkOutputCurrent(full);
   if (current) return current;
   // Emitting needs ts-morph, which takes a while to load: only load it when there is work.
   const { generateFiles } = await import('./emit/generate.js');
-  return writeOutput(generateFiles(schema, { int64, codecs }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint()), writeOptions);
+  return writeOutput(generateFiles(schema, { int64, codecs }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint()), full);
 }

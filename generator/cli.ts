@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { QapiError } from './source/source-info.js';
-import { loadSchema, type QapiSchema } from './model/schema.js';
-import { dumpSchema } from './model/dump.js';
+import type { QapiSchema } from './model/schema.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }; // cli.js sits in dist/generator/
 
@@ -28,7 +27,9 @@ async function run(body: () => Promise<number> | number): Promise<void> {
   }
 }
 
-function load(schemaFile: string, opts: { lenientDocs?: boolean }): QapiSchema {
+/** The front end is loaded when a command needs it: an unchanged `generate` never does. */
+async function load(schemaFile: string, opts: { lenientDocs?: boolean }): Promise<QapiSchema> {
+  const { loadSchema } = await import('./model/schema.js');
   return loadSchema(schemaFile, {
     lenientDocs: opts.lenientDocs === true,
     warn: (msg) => process.stderr.write(msg + '\n'),
@@ -49,8 +50,8 @@ program
   .argument('<schema>', 'the schema file (entry point, e.g. qapi/qapi-schema.json)')
   .addOption(lenientDocs)
   .action((schema: string, opts: { lenientDocs?: boolean }) =>
-    run(() => {
-      load(schema, opts);
+    run(async () => {
+      await load(schema, opts);
       return 0;
     }),
   );
@@ -61,8 +62,9 @@ program
   .argument('<schema>', 'the schema file')
   .addOption(lenientDocs)
   .action((schema: string, opts: { lenientDocs?: boolean }) =>
-    run(() => {
-      const text = dumpSchema(load(schema, opts));
+    run(async () => {
+      const { dumpSchema } = await import('./model/dump.js');
+      const text = dumpSchema(await load(schema, opts));
       process.stdout.write(text);
       return 0;
     }),
@@ -116,7 +118,7 @@ program
       opts: { schema: string; lenientDocs?: boolean; compat?: string; replyTo?: string; strict?: boolean; int64: 'number' | 'bigint' },
     ) =>
       run(async () => {
-        const schema = load(opts.schema, opts);
+        const schema = await load(opts.schema, opts);
         const { validateFiles } = await import('./validate/validate.js');
         const verdicts = validateFiles(schema, files, {
           int64: opts.int64,

@@ -527,6 +527,18 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
  * recorded, nothing needs emitting, formatting or writing. Returns the
  * result of such a no-op run, or null when a real run is needed.
  */
+/** The `info` of the manifest in `outDir`, or null when there is none that can be read. */
+export async function recordedInfo(outDir: string): Promise<Record<string, string> | null> {
+  try {
+    const data = JSON.parse(await fsp.readFile(path.join(path.resolve(outDir), MANIFEST_FILE), 'utf8')) as Partial<Manifest> | null;
+    const info = data?.info;
+    if (info === null || typeof info !== 'object') return null;
+    return Object.values(info).every((v) => typeof v === 'string') ? (info as Record<string, string>) : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function checkOutputCurrent(options: WriteOptions): Promise<WriteResult | null> {
   const outAbs = path.resolve(options.outDir);
   let data: unknown;
