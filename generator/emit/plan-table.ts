@@ -141,7 +141,15 @@ export function emitPlanStatements(mp: ModulePlan, table: PlanTable): string {
     lines.push('', "/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */");
     const call = ` = ${mp.tableName}.visitors<${mp.typeMap}>();`;
     const flatLine = `export const { ${visitors.join(', ')} }${call}`;
-    lines.push(flatLine.length <= WIDTH ? flatLine : `export const {\n${visitors.map((n) => `  ${n},`).join('\n')}\n}${call}`);
+    // As prettier lays out an assignment: on one line; else broken after `=` when the pattern fits; else the pattern broken.
+    const pattern = `export const { ${visitors.join(', ')} } =`;
+    lines.push(
+      flatLine.length <= WIDTH
+        ? flatLine
+        : pattern.length <= WIDTH
+          ? `${pattern}\n  ${call.slice(3)}`
+          : `export const {\n${visitors.map((n) => `  ${n},`).join('\n')}\n}${call}`,
+    );
   }
   return lines.join('\n') + '\n';
 }

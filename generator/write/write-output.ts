@@ -51,6 +51,13 @@ export interface EmittedFile {
   sourceKey?: string;
   /** true: write content as is (e.g. runtime files copied from templates/, already formatted); default false: format with prettier. */
   verbatim?: boolean;
+  /**
+   * Text that follows the formatted content as it is: statements the
+   * emitter printed in prettier's layout already (prettier formats a file
+   * as its statements one by one, joined by blank lines), so prettier
+   * need not parse them. Covered by `sourceKey` like the content.
+   */
+  formattedTail?: string;
 }
 
 /** How to write. */
@@ -118,6 +125,8 @@ interface FilePlan {
   content: string | null;
   lazy: (() => string) | null;
   verbatim: boolean;
+  /** Already formatted text that follows the formatted content. */
+  tail: string;
   sourceSha256: string;
   /** On-disk bytes, null if there is no regular file there. */
   disk: Buffer | null;
@@ -186,6 +195,7 @@ function validate(files: readonly EmittedFile[], options: WriteOptions, outAbs: 
       content: typeof f.content === 'string' ? f.content : null,
       lazy: typeof f.content === 'function' ? f.content : null,
       verbatim: f.verbatim === true,
+      tail: f.formattedTail ?? '',
       sourceSha256: f.sourceKey ?? '',
       disk: null,
       output: null,
@@ -457,7 +467,7 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
   // Hash the emitter output and what is on disk; decide what needs prettier.
   await Promise.all(
     plans.map(async (p) => {
-      if (p.sourceSha256 === '') p.sourceSha256 = sha256(p.content!);
+      if (p.sourceSha256 === '') p.sourceSha256 = sha256(p.tail === '' ? p.content! : `${p.content!}\0${p.tail}`);
       try {
         p.disk = outExists ? await readIfFile(p.abs) : null;
       } catch (err) {
@@ -483,7 +493,7 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
   const jobs: FormatJob[] = pending.map((p) => ({ path: p.rel, source: contentOf(p) }));
   const texts = await formatAll(jobs, resolveWorkers(options.workers, jobs));
   pending.forEach((p, i) => {
-    p.output = Buffer.from(texts[i]!, 'utf8');
+    p.output = Buffer.from(p.tail === '' ? texts[i]! : `${texts[i]!}\n${p.tail}`, 'utf8');
     p.sha256 = sha256(p.output);
     p.changed = p.disk === null || !p.disk.equals(p.output);
   });
