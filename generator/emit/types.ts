@@ -20,12 +20,12 @@ import {
 import {
   SchemaArrayType,
   SchemaBuiltinType,
+  SchemaCommand,
   SchemaDefinition,
+  SchemaEvent,
   SchemaObjectType,
   type SchemaAlternateType,
-  type SchemaCommand,
   type SchemaEnumType,
-  type SchemaEvent,
   type SchemaFeature,
   type SchemaModule,
   type SchemaType,
@@ -80,6 +80,20 @@ export class EmitContext {
       return id !== null && this.linkable.get(id) === d ? id : null;
     });
   }
+
+  /** The definition that made an implicit type up: the command or event it is the arguments of, or the union it is the base of. */
+  ownerOf(t: SchemaObjectType): SchemaDefinition | undefined {
+    if (this.owners === null) {
+      this.owners = new Map();
+      for (const d of this.schema.definitions) {
+        const implicit = d instanceof SchemaCommand || d instanceof SchemaEvent ? d.argType : d instanceof SchemaObjectType ? d.base : null;
+        if (implicit && implicit.isImplicit() && !this.owners.has(implicit)) this.owners.set(implicit, d);
+      }
+    }
+    return this.owners.get(t);
+  }
+
+  private owners: Map<SchemaObjectType, SchemaDefinition> | null = null;
 
   /** The plan of a module: its file names and map names. */
   modulePlan(m: SchemaModule): ModulePlan {
@@ -259,9 +273,7 @@ class TypesEmitter implements SchemaVisitor {
 
   /** Implicit argument and base types are documented by their owner. */
   private implicitOwnerDoc(t: SchemaObjectType): OptionalKind<JSDocStructure>[] {
-    const owner = this.ctx.schema.definitions.find(
-      (d) => ('argType' in d && (d as SchemaCommand).argType === t) || (d instanceof SchemaObjectType && d.base === t),
-    );
+    const owner = this.ctx.ownerOf(t);
     if (!owner) return [];
     const what = owner instanceof SchemaObjectType ? 'The common members of' : owner.meta === 'event' ? 'The data of event' : 'The arguments of command';
     const ref = owner.meta === 'command' || owner.meta === 'event' ? '`' + owner.name + '`' : `{@link ${this.ctx.names.of(owner)}}`;
