@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { QapiSchema } from './model/schema.js';
 import { createHash } from 'node:crypto';
 import { checkOutputCurrent, recordedInfo, writeOutput, type WriteResult } from './write/write-output.js';
+import { startFormatPool } from './write/format-pool.js';
 
 export type { QapiSchema };
 
@@ -147,12 +148,18 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
       return current;
     }
   }
-  const schema = await loadSchema(options.schema, { lenientDocs, warn });
-  const info = manifestInfo(entryName(options.schema), inputHashes(schema), int64, codecs);
-  const full = { ...writeOptions, manifestInfo: info };
-  const current = await checkOutputCurrent(full);
-  if (current) return current;
-  // Emitting needs ts-morph, which takes a while to load: only load it when there is work.
-  const { generateFiles } = await import('./emit/generate.js');
-  return writeOutput(generateFiles(schema, { int64, codecs }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint()), full);
+  // There is work, or a comparison to make: one worker starts loading prettier and ts-morph
+  // now, while this thread reads the schema and builds the structures it will print.
+  const pool = startFormatPool(1, true);
+  try {
+    const schema = await loadSchema(options.schema, { lenientDocs, warn });
+    const info = manifestInfo(entryName(options.schema), inputHashes(schema), int64, codecs);
+    const full = { ...writeOptions, manifestInfo: info, pool };
+    const current = await checkOutputCurrent(full);
+    if (current) return current;
+    const { generateFiles } = await import('./emit/generate.js');
+    return await writeOutput(generateFiles(schema, { int64, codecs }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint()), full);
+  } finally {
+    await pool.close();
+  }
 }

@@ -3,7 +3,8 @@
  * defines each; this turns those references into import declarations.
  * Imports are never written by hand.
  */
-import { StructureKind, type ImportDeclarationStructure } from 'ts-morph';
+import type { ImportDeclarationStructure } from 'ts-morph';
+import { Kind } from './structure-kind.js';
 import { ModulePaths } from './naming.js';
 
 export class ImportBinder {
@@ -28,7 +29,7 @@ export class ImportBinder {
       .map(({ spec, names }) => {
         const allTypes = [...names.values()].every(Boolean);
         return {
-          kind: StructureKind.ImportDeclaration,
+          kind: Kind.ImportDeclaration,
           isTypeOnly: allTypes,
           moduleSpecifier: spec,
           namedImports: [...names.keys()].sort().map((n) => (!allTypes && names.get(n) ? { name: n, isTypeOnly: true } : n)),

@@ -5,18 +5,17 @@
  * alternates become unions of their branch types; commands and events go
  * into per-module maps that index.ts joins into QmpCommands and QmpEvents.
  */
-import {
-  StructureKind,
-  VariableDeclarationKind,
-  type ImportDeclarationStructure,
-  type InterfaceDeclarationStructure,
-  type JSDocStructure,
-  type OptionalKind,
-  type PropertySignatureStructure,
-  type StatementStructures,
-  type TypeAliasDeclarationStructure,
-  type VariableStatementStructure,
+import type {
+  ImportDeclarationStructure,
+  InterfaceDeclarationStructure,
+  JSDocStructure,
+  OptionalKind,
+  PropertySignatureStructure,
+  StatementStructures,
+  TypeAliasDeclarationStructure,
+  VariableStatementStructure,
 } from 'ts-morph';
+import { CONST, Kind } from './structure-kind.js';
 import {
   SchemaArrayType,
   SchemaBuiltinType,
@@ -101,16 +100,10 @@ export class EmitContext {
   }
 }
 
-const BUILTIN_TS: Record<string, string> = {
+/** The TypeScript types of the built-in scalars; integers are the plans' business (see typeRef). */
+const SCALAR_TS: Record<string, string> = {
   str: 'string',
   number: 'number',
-  int: 'number',
-  int8: 'number',
-  int16: 'number',
-  int32: 'number',
-  uint8: 'number',
-  uint16: 'number',
-  uint32: 'number',
   bool: 'boolean',
   null: 'null',
   any: 'unknown',
@@ -153,8 +146,10 @@ class TypesEmitter implements SchemaVisitor {
   /** The TypeScript type for a schema type, noting the import it needs. */
   private typeRef(t: SchemaType): string {
     if (t instanceof SchemaBuiltinType) {
-      if (t.name === 'int64' || t.name === 'uint64' || t.name === 'size') return this.ctx.options.int64;
-      return BUILTIN_TS[t.name]!;
+      // The 64-bit kinds follow --int64; `int` stays a number (its plan says which are wide).
+      const p = this.ctx.plans.types.get(t.name);
+      if (p?.kind === 'int') return p.wide ? this.ctx.options.int64 : 'number';
+      return SCALAR_TS[t.name]!;
     }
     if (isEmptyPlaceholder(t)) return EMPTY_OBJECT;
     const name = this.ctx.names.of(t);
@@ -174,7 +169,7 @@ class TypesEmitter implements SchemaVisitor {
 
   /** A declared type goes into the module's type map too. */
   private declared(name: string): void {
-    this.file.typeMap.push({ kind: StructureKind.PropertySignature, name: propertyKey(name), type: name });
+    this.file.typeMap.push({ kind: Kind.PropertySignature, name: propertyKey(name), type: name });
   }
 
   private doc(block: DocBlock): OptionalKind<JSDocStructure>[] {
@@ -190,7 +185,7 @@ class TypesEmitter implements SchemaVisitor {
     const name = this.ctx.names.of(t);
     const docs = this.doc(this.ctx.docs.forDefinition(t.doc, t.ifcond, t.features));
     const type: TypeAliasDeclarationStructure = {
-      kind: StructureKind.TypeAlias,
+      kind: Kind.TypeAlias,
       name,
       isExported: true,
       type: t.members.length ? t.members.map((m) => quote(m.name)).join(' | ') : 'never',
@@ -202,9 +197,9 @@ class TypesEmitter implements SchemaVisitor {
       .map((m) => `${renderDoc(this.ctx.docs.forMember(m, m.features))}${propertyKey(m.name)}: ${quote(m.name)},`)
       .join('\n');
     const values: VariableStatementStructure = {
-      kind: StructureKind.VariableStatement,
+      kind: Kind.VariableStatement,
       isExported: true,
-      declarationKind: VariableDeclarationKind.Const,
+      declarationKind: CONST,
       docs: [{ description: `The values of {@link ${name}}, each with its documentation.` }],
       declarations: [{ name, initializer: `{\n${entries}\n} as const` }],
     };
@@ -217,7 +212,7 @@ class TypesEmitter implements SchemaVisitor {
     const element = this.typeRef(t.elementType);
     const named = !(t.elementType instanceof SchemaBuiltinType);
     this.file.statements.push({
-      kind: StructureKind.TypeAlias,
+      kind: Kind.TypeAlias,
       name: this.ctx.names.of(t),
       isExported: true,
       type: `${element}[]`,
@@ -233,12 +228,12 @@ class TypesEmitter implements SchemaVisitor {
     const docs = owner ?? this.doc(this.ctx.docs.forDefinition(t.doc, t.ifcond, t.features));
     if (!t.branches) {
       const iface: InterfaceDeclarationStructure = {
-        kind: StructureKind.Interface,
+        kind: Kind.Interface,
         name,
         isExported: true,
         extends: t.base ? [this.typeRef(t.base)] : [],
         properties: t.localMembers.map((m) => ({
-          kind: StructureKind.PropertySignature,
+          kind: Kind.PropertySignature,
           name: propertyKey(m.name),
           hasQuestionToken: m.optional,
           type: this.typeRef(m.type),
@@ -263,7 +258,7 @@ class TypesEmitter implements SchemaVisitor {
       block.description = [block.description, `Conditional branches:\n${notes}`].filter(Boolean).join('\n\n');
     }
     this.file.statements.push({
-      kind: StructureKind.TypeAlias,
+      kind: Kind.TypeAlias,
       name,
       isExported: true,
       type: arms.map((a) => `\n  | ${a}`).join(''),
@@ -290,7 +285,7 @@ class TypesEmitter implements SchemaVisitor {
     });
     block.description = [block.description, `Alternatives:\n${branches.join('\n')}`].filter(Boolean).join('\n\n');
     this.file.statements.push({
-      kind: StructureKind.TypeAlias,
+      kind: Kind.TypeAlias,
       name: this.ctx.names.of(t),
       isExported: true,
       type: t.alternatives.variants.map((v) => this.typeRef(v.type)).join(' | '),
@@ -313,7 +308,7 @@ class TypesEmitter implements SchemaVisitor {
       `successResponse: ${c.successResponse};`,
     ];
     this.file.commandMap.push({
-      kind: StructureKind.PropertySignature,
+      kind: Kind.PropertySignature,
       name: quote(c.name),
       type: `{\n${fields.join('\n')}\n}`,
       docs: this.doc(this.ctx.docs.forDefinition(c.doc, c.ifcond, c.features, { returns: true })),
@@ -322,7 +317,7 @@ class TypesEmitter implements SchemaVisitor {
 
   visitEvent(e: SchemaEvent): void {
     this.file.eventMap.push({
-      kind: StructureKind.PropertySignature,
+      kind: Kind.PropertySignature,
       name: quote(e.name),
       type: e.argType ? this.typeRef(e.argType) : EMPTY_OBJECT,
       docs: this.doc(this.ctx.docs.forDefinition(e.doc, e.ifcond, e.features)),
@@ -340,7 +335,7 @@ export function emitTypes(ctx: EmitContext, module?: SchemaModule): ModuleOutput
     const { commandMap, eventMap, typeMap } = ctx.modulePlan(f.module);
     if (typeMap) {
       statements.push({
-        kind: StructureKind.Interface,
+        kind: Kind.Interface,
         name: typeMap,
         isExported: true,
         properties: f.typeMap,
@@ -349,7 +344,7 @@ export function emitTypes(ctx: EmitContext, module?: SchemaModule): ModuleOutput
     }
     if (commandMap) {
       statements.push({
-        kind: StructureKind.Interface,
+        kind: Kind.Interface,
         name: commandMap,
         isExported: true,
         properties: f.commandMap,
@@ -358,7 +353,7 @@ export function emitTypes(ctx: EmitContext, module?: SchemaModule): ModuleOutput
     }
     if (eventMap) {
       statements.push({
-        kind: StructureKind.Interface,
+        kind: Kind.Interface,
         name: eventMap,
         isExported: true,
         properties: f.eventMap,

@@ -28,7 +28,8 @@ import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { WriteOutputError, canonicalJson, formatErrorMessage, formatTypeScript, formatterFingerprint } from './format.js';
-import { formatInPool, type FormatJob } from './format-pool.js';
+import { formatInPool, type FormatJob, type FormatPool } from './format-pool.js';
+import { printHere, type PrintJob } from './print.js';
 import { MANIFEST_VERSION, parseManifest, serializeManifest, type Manifest, type ManifestEntry, type ParsedManifest } from './manifest.js';
 import { MANIFEST_FILE, isInside, pathProblem, resolveInside } from './paths.js';
 
@@ -40,8 +41,8 @@ export { PRETTIER_OPTIONS } from './prettier-config.js';
 export interface EmittedFile {
   /** Path relative to the output dir, POSIX separators, e.g. 'migration.ts', 'block/throttle.ts', 'runtime/visitor.ts'. */
   path: string;
-  /** Emitter output before formatting. */
-  content: string | (() => string);
+  /** Emitter output before formatting: text, or (on demand) text or the structures it is printed from. */
+  content: string | (() => string | PrintJob);
   /**
    * Stands in for the hash of `content` in the manifest's cache: when the
    * manifest recorded this key for the path and the file on disk is as
@@ -84,6 +85,13 @@ export interface WriteOptions {
    * machine; 5.7 s vs 7.5 s with other load.
    */
   workers?: number | 'auto';
+  /**
+   * A pool started ahead of time (api.ts starts one while it reads the
+   * schema, so that prettier and ts-morph load meanwhile). When given, every
+   * file is formatted there, the pool grown to what `workers` allows; the
+   * caller closes it.
+   */
+  pool?: FormatPool;
 }
 
 /** What a run did (or, under `check`, would do). */
@@ -107,9 +115,15 @@ export interface WriteResult {
 }
 
 /** The emitter output of a file, produced on first need when it is lazy. */
-function contentOf(p: FilePlan): string {
+function contentOf(p: FilePlan): string | PrintJob {
   if (p.content === null) p.content = p.lazy!();
   return p.content;
+}
+
+/** The emitter output of a file as text (printed here if it came as structures). */
+async function textOf(p: FilePlan): Promise<string> {
+  const c = contentOf(p);
+  return typeof c === 'string' ? c : printHere(c);
 }
 
 /** 'auto' uses the worker pool from this many cores, and this many files (or characters) to format. */
@@ -122,8 +136,8 @@ interface FilePlan {
   rel: string;
   abs: string;
   /** The emitter output, or null until `lazy` produces it. */
-  content: string | null;
-  lazy: (() => string) | null;
+  content: string | PrintJob | null;
+  lazy: (() => string | PrintJob) | null;
   verbatim: boolean;
   /** Already formatted text that follows the formatted content. */
   tail: string;
@@ -214,17 +228,18 @@ function validate(files: readonly EmittedFile[], options: WriteOptions, outAbs: 
 export function resolveWorkers(option: number | 'auto' | undefined, jobs: readonly FormatJob[], cores = availableParallelism()): number {
   if (jobs.length === 0) return 0;
   if (typeof option === 'number') return Math.min(option, jobs.length);
-  const chars = jobs.reduce((n, j) => n + j.source.length, 0);
+  const chars = jobs.reduce((n, j) => n + (typeof j.source === 'string' ? j.source.length : j.source.statements.length * 400), 0);
   if (cores < POOL_MIN_CORES || jobs.length < 2 || (jobs.length < POOL_MIN_FILES && chars < POOL_MIN_CHARS)) return 0;
   return Math.min(cores - 1, POOL_MAX_WORKERS, jobs.length);
 }
 
 /** Formats the jobs; all prettier errors are collected into one WriteOutputError. */
-async function formatAll(jobs: readonly FormatJob[], workers: number): Promise<string[]> {
+async function formatAll(jobs: readonly FormatJob[], workers: number, pool: FormatPool | undefined): Promise<string[]> {
   const failures: { path: string; message: string }[] = [];
   const texts: string[] = [];
-  if (workers > 0) {
-    const outcomes = await formatInPool(jobs, workers);
+  if (pool !== undefined || workers > 0) {
+    if (pool !== undefined) pool.grow(workers);
+    const outcomes = pool !== undefined ? await pool.format(jobs) : await formatInPool(jobs, workers);
     outcomes.forEach((o, i) => {
       if (o.ok) texts.push(o.text);
       else failures.push({ path: jobs[i]!.path, message: formatErrorMessage(jobs[i]!.path, o.error) });
@@ -232,7 +247,7 @@ async function formatAll(jobs: readonly FormatJob[], workers: number): Promise<s
   } else {
     for (const job of jobs) {
       try {
-        texts.push(await formatTypeScript(job.source, job.path));
+        texts.push(await formatTypeScript(typeof job.source === 'string' ? job.source : await printHere(job.source), job.path));
       } catch (err) {
         failures.push({ path: job.path, message: errText(err) });
       }
@@ -467,14 +482,15 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
   // Hash the emitter output and what is on disk; decide what needs prettier.
   await Promise.all(
     plans.map(async (p) => {
-      if (p.sourceSha256 === '') p.sourceSha256 = sha256(p.tail === '' ? p.content! : `${p.content!}\0${p.tail}`);
+      // Only text comes without a sourceKey (validate refuses lazy content without one).
+      if (p.sourceSha256 === '') p.sourceSha256 = sha256(p.tail === '' ? (p.content as string) : `${p.content as string}\0${p.tail}`);
       try {
         p.disk = outExists ? await readIfFile(p.abs) : null;
       } catch (err) {
         throw new WriteOutputError(`cannot read '${p.rel}': ${errText(err)}`, p.rel, { cause: err });
       }
       if (p.verbatim) {
-        p.output = Buffer.from(contentOf(p), 'utf8');
+        p.output = Buffer.from(await textOf(p), 'utf8');
         p.sha256 = sha256(p.output);
         p.changed = p.disk === null || !p.disk.equals(p.output);
         return;
@@ -491,7 +507,7 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
   // Format (pool or in-process); an error here has touched nothing.
   const pending = plans.filter((p) => p.needsFormat);
   const jobs: FormatJob[] = pending.map((p) => ({ path: p.rel, source: contentOf(p) }));
-  const texts = await formatAll(jobs, resolveWorkers(options.workers, jobs));
+  const texts = await formatAll(jobs, resolveWorkers(options.workers, jobs), options.pool);
   pending.forEach((p, i) => {
     p.output = Buffer.from(p.tail === '' ? texts[i]! : `${texts[i]!}\n${p.tail}`, 'utf8');
     p.sha256 = sha256(p.output);

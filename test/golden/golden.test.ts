@@ -18,7 +18,7 @@ async function render(schemaFile: string, int64: 'number' | 'bigint'): Promise<s
   const parts: string[] = [];
   for (const f of files) {
     if (f.path.startsWith('builtin.') || f.path === 'package.json' || f.path.startsWith('runtime/')) continue;
-    parts.push(`//// ${f.path}\n${f.verbatim ? fileText(f) : await formatTypeScript(fileText(f), f.path)}`);
+    parts.push(`//// ${f.path}\n${f.verbatim ? await fileText(f) : await formatTypeScript(await fileText(f), f.path)}`);
   }
   return parts.join('\n');
 }

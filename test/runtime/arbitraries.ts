@@ -23,7 +23,7 @@ import {
   type SchemaObjectTypeMember,
   type SchemaType,
 } from '../../generator/model/entities.js';
-import { INT_RANGES } from '../../templates/runtime/ints.js';
+import { BIGINT_KINDS as RUNTIME_BIGINT_KINDS, INT_RANGES } from '../../templates/runtime/ints.js';
 import type { IntKind, Key } from '../../templates/runtime/visitor.js';
 
 export interface ArbOptions {
@@ -37,7 +37,7 @@ export interface ArbOptions {
 
 const INT_KINDS = new Set(['int', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'size']);
 /** The kinds the generated types hold as `bigint` under `--int64 bigint` (emit/types.ts). */
-const BIGINT_KINDS = new Set(['int64', 'uint64', 'size']);
+const BIGINT_KINDS: ReadonlySet<string> = new Set(RUNTIME_BIGINT_KINDS);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
