@@ -35,6 +35,7 @@ import {
   type MemberPlan,
   type ModulePlan,
   type ObjectPlan,
+  type ScalarPlan,
   type SchemaPlans,
   type TypePlan,
   type TypeRef,
@@ -70,9 +71,9 @@ function literalKey(name: string): string {
   return name === '__proto__' ? `['__proto__']` : propertyKey(name);
 }
 
-/** Whether `body` uses identifier `name` (string literals, where member names sit, left out). */
-function uses(body: string, name: string): boolean {
-  return new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(body.replace(/'(?:[^'\\\n]|\\.)*'/g, "''"));
+/** The identifiers `body` uses, string literals (where member names sit) left out. */
+function identifiers(body: string): ReadonlySet<string> {
+  return new Set(body.replace(/'(?:[^'\\\n]|\\.)*'/g, "''").match(/[A-Za-z_$][\w$]*/g) ?? []);
 }
 
 /** A function, before its structure: whether it is exported is known once every module is emitted. */
@@ -266,19 +267,7 @@ class CodecEmitter {
     const p = this.plan(t);
     switch (p.kind) {
       case 'scalar':
-        switch (p.scalar) {
-          case 'str':
-            return `typeof ${v} === 'string'`;
-          case 'bool':
-            return `typeof ${v} === 'boolean'`;
-          case 'null':
-            return `${v} === null`;
-          case 'number':
-            return `typeof ${v} === 'number' && Number.isFinite(${v})`;
-          case 'any':
-            return `${this.rt('codec-support.ts', 'isJsonData')}(${v})`;
-        }
-        break;
+        return this.scalarCond(p.scalar, v);
       case 'int':
         return this.intCond(p, v);
       case 'enum': {
@@ -294,6 +283,21 @@ class CodecEmitter {
       }
       default:
         return `${this.helper(`check${stem(p)}`, p)}(${v}, s)`;
+    }
+  }
+
+  private scalarCond(scalar: ScalarPlan['scalar'], v: string): string {
+    switch (scalar) {
+      case 'str':
+        return `typeof ${v} === 'string'`;
+      case 'bool':
+        return `typeof ${v} === 'boolean'`;
+      case 'null':
+        return `${v} === null`;
+      case 'number':
+        return `typeof ${v} === 'number' && Number.isFinite(${v})`;
+      case 'any':
+        return `${this.rt('codec-support.ts', 'isJsonData')}(${v})`;
     }
   }
 
@@ -721,15 +725,18 @@ class CodecEmitter {
       declarations: [{ name, ...(c.type !== null ? { type: c.type } : {}), initializer: c.init }],
       ...(doc !== undefined ? { docs: [{ description: doc }] } : {}),
     });
-    const functions: StatementStructures[] = f.functions.map((spec) => ({
-      kind: Kind.Function,
-      name: spec.name,
-      isExported: spec.isPublic || wanted.has(spec.name),
-      parameters: spec.params.map(([name, type, init]) => ({ name: uses(spec.body, name) ? name : `_${name}`, type, ...(init !== undefined ? { initializer: init } : {}) })),
-      returnType: spec.returnType,
-      statements: spec.body,
-      docs: [{ description: spec.doc }],
-    }));
+    const functions: StatementStructures[] = f.functions.map((spec) => {
+      const used = identifiers(spec.body);
+      return {
+        kind: Kind.Function,
+        name: spec.name,
+        isExported: spec.isPublic || wanted.has(spec.name),
+        parameters: spec.params.map(([name, type, init]) => ({ name: used.has(name) ? name : `_${name}`, type, ...(init !== undefined ? { initializer: init } : {}) })),
+        returnType: spec.returnType,
+        statements: spec.body,
+        docs: [{ description: spec.doc }],
+      };
+    });
     const map = f.entries.map((t) => {
       const s = stem(this.plan(t));
       return `${literalKey(t)}: { decode: decode${s}, encode: encode${s}, clone: clone${s} }`;

@@ -171,9 +171,9 @@ const BUILTIN_JSON: { readonly [name: string]: AlternateJsonType } = Object.free
 /** Names a plain object inherits from Object.prototype: reading them needs hasOwn. */
 const INHERITED: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
-/** Whether `x` is a plain object: reading `constructor` first is the cheap filter, the prototype test the exact one. */
+/** Whether `x` is a plain object (Object.prototype its prototype). */
 function isPlain(x: object): boolean {
-  return (x as PlainObject).constructor === Object && Object.getPrototypeOf(x) === Object.prototype;
+  return Object.getPrototypeOf(x) === Object.prototype;
 }
 
 // ---------------------------------------------------------------------------
@@ -639,9 +639,9 @@ export class PlanSchema {
     return v;
   }
 
-  /** The shape of object `o` of the type: the union's branches followed by its tags; null when a tag names no branch. */
-  private shapeOf(name: string, o: PlainObject): Shape | null {
-    let s: Shape | null = this.rootShape(name);
+  /** The shape of object `o` of the type (its root shape given): the union's branches followed by its tags; null when a tag names no branch. */
+  private shapeOf(root: Shape, o: PlainObject): Shape | null {
+    let s: Shape | null = root;
     while (s !== null && s.union !== null) s = this.variantShape(s, o[s.union.tag]);
     return s;
   }
@@ -688,25 +688,26 @@ export class PlanSchema {
         return this.alternateCheck(p);
       case 'object': {
         const name = p.name;
+        // Built on first call: building it now could meet this type again, half built.
+        let root: Shape | null = null;
         return (x, strict) => {
           if (typeof x !== 'object' || x === null || !isPlain(x)) return false;
           const o = x as PlainObject;
-          const sh = this.shapeOf(name, o);
+          const sh = this.shapeOf((root ??= this.rootShape(name)), o);
           if (sh === null) return false;
           const ms = sh.members;
-          const order = sh.order;
-          const orderIdx = sh.orderIdx;
-          let pos = 0;
-          let miss = false;
+          const nextName = sh.nextName;
+          const nextIdx = sh.nextIdx;
+          let prev = sh.start;
           let required = 0;
           for (const k in o) {
-            let j: number;
-            if (order[pos] === k) j = orderIdx[pos]!;
-            else {
-              miss = true;
+            let j = nextIdx[prev]!;
+            if (nextName[prev] !== k) {
               j = sh.index.get(k) ?? -1;
+              nextName[prev] = k;
+              nextIdx[prev] = j;
             }
-            pos++;
+            prev = j < 0 ? sh.afterUnknown : j;
             if (j < 0) {
               // A member the type does not know: the walk rejects it strictly, keeps it leniently.
               if (strict) return false;
@@ -719,7 +720,6 @@ export class PlanSchema {
             if (m.code === NESTED ? !m.check!(v, strict) : !checkLeaf(m, v)) return false;
             if (!m.optional) required++;
           }
-          if (miss) learnOrder(sh, o);
           return required === sh.required;
         };
       }
@@ -806,9 +806,10 @@ export class PlanSchema {
       }
       case 'object': {
         const visit = this.visitFn(name);
+        let root: Shape | null = null;
         return (c, x, clean = pristine()) => {
           if (clean && typeof x === 'object' && x !== null && isPlain(x)) {
-            const out = this.encodeObject(name, c, x as PlainObject, clean);
+            const out = this.encodeObject((root ??= this.rootShape(name)), c, x as PlainObject, clean);
             if (out !== null) return out;
           }
           return visit(c, null, x);
@@ -825,24 +826,23 @@ export class PlanSchema {
    * objects can fail, and they are encoded in the walk's order: an error
    * there is the walk's first error, and gets the member's key.
    */
-  private encodeObject(name: string, c: OutputVisitor, o: PlainObject, clean: boolean): PlainObject | null {
-    const sh = this.shapeOf(name, o);
+  private encodeObject(root: Shape, c: OutputVisitor, o: PlainObject, clean: boolean): PlainObject | null {
+    const sh = this.shapeOf(root, o);
     if (sh === null) return null;
     const ms = sh.members;
-    const order = sh.order;
-    const orderIdx = sh.orderIdx;
-    let pos = 0;
-    let miss = false;
+    const nextName = sh.nextName;
+    const nextIdx = sh.nextIdx;
+    let prev = sh.start;
     let required = 0;
     let fix: number[] | null = null;
     for (const k in o) {
-      let j: number;
-      if (order[pos] === k) j = orderIdx[pos]!;
-      else {
-        miss = true;
+      let j = nextIdx[prev]!;
+      if (nextName[prev] !== k) {
         j = sh.index.get(k) ?? -1;
+        nextName[prev] = k;
+        nextIdx[prev] = j;
       }
-      pos++;
+      prev = j < 0 ? sh.afterUnknown : j;
       if (j < 0) return null;
       const m = ms[j]!;
       const v = o[k];
@@ -873,9 +873,8 @@ export class PlanSchema {
           (fix ??= []).push(j);
       }
     }
-    if (miss) learnOrder(sh, o);
     if (required !== sh.required) return null;
-    const out: PlainObject = { ...o };
+    const out: PlainObject = Object.assign({}, o);
     if (fix !== null) {
       fix.sort((a, b) => a - b);
       for (const j of fix) {
@@ -966,26 +965,26 @@ export class PlanSchema {
       }
       case 'object': {
         const name = p.name;
+        let root: Shape | null = null;
         return (x) => {
           if (typeof x !== 'object' || x === null || !isPlain(x)) throw GIVE_UP;
           const o = x as PlainObject;
-          const sh = this.shapeOf(name, o);
+          const sh = this.shapeOf((root ??= this.rootShape(name)), o);
           if (sh === null) throw GIVE_UP;
           const ms = sh.members;
-          const order = sh.order;
-          const orderIdx = sh.orderIdx;
-          let pos = 0;
-          let miss = false;
+          const nextName = sh.nextName;
+          const nextIdx = sh.nextIdx;
+          let prev = sh.start;
           let required = 0;
           let fix: number[] | null = null;
           for (const k in o) {
-            let j: number;
-            if (order[pos] === k) j = orderIdx[pos]!;
-            else {
-              miss = true;
+            let j = nextIdx[prev]!;
+            if (nextName[prev] !== k) {
               j = sh.index.get(k) ?? -1;
+              nextName[prev] = k;
+              nextIdx[prev] = j;
             }
-            pos++;
+            prev = j < 0 ? sh.afterUnknown : j;
             // A member the type does not know: the clone walk leaves it out.
             if (j < 0) throw GIVE_UP;
             const m = ms[j]!;
@@ -993,9 +992,8 @@ export class PlanSchema {
             if (!m.optional) required++;
             if (m.code === NESTED || m.code === LEAF_ANY) (fix ??= []).push(j);
           }
-          if (miss) learnOrder(sh, o);
           if (required !== sh.required) throw GIVE_UP;
-          const out: PlainObject = { ...o };
+          const out: PlainObject = Object.assign({}, o);
           if (fix !== null) {
             for (const j of fix) {
               const m = ms[j]!;
@@ -1127,9 +1125,15 @@ interface Shape {
   readonly members: readonly FastMember[];
   readonly required: number;
   readonly index: ReadonlyMap<string, number>;
-  /** The keys of the last object of this shape read with a miss, in their order, and each one's member (-1: unknown). */
-  order: readonly string[];
-  orderIdx: readonly number[];
+  /**
+   * The order cache: for each member, the key that followed it in the last
+   * object of this shape and that key's member (-1: unknown); slot `start`
+   * holds the first key, slot `afterUnknown` the key after an unknown one.
+   */
+  readonly nextName: (string | undefined)[];
+  readonly nextIdx: number[];
+  readonly start: number;
+  readonly afterUnknown: number;
   readonly union: {
     readonly tag: string;
     readonly branches: ReadonlyMap<string, string | null>;
@@ -1156,22 +1160,13 @@ function makeShape(members: readonly FastMember[], tag: string | null, branches:
     members,
     required: members.filter((m) => !m.optional).length,
     index: new Map(members.map((m, i) => [m.name, i])),
-    order: members.map((m) => m.name),
-    orderIdx: members.map((_, i) => i),
+    // Members in schema order at first; each miss rewrites one entry.
+    nextName: [...members.slice(1).map((m) => m.name), undefined, members[0]?.name, undefined],
+    nextIdx: [...members.slice(1).map((_, i) => i + 1), -1, members.length ? 0 : -1, -1],
+    start: members.length,
+    afterUnknown: members.length + 1,
     union: tag === null || branches === null ? null : { tag, branches, variants: new Map() },
   };
-}
-
-/** Remembers the key order of `o` for the next object of its shape. */
-function learnOrder(sh: Shape, o: PlainObject): void {
-  const order: string[] = [];
-  const orderIdx: number[] = [];
-  for (const k in o) {
-    order.push(k);
-    orderIdx.push(sh.index.get(k) ?? -1);
-  }
-  sh.order = order;
-  sh.orderIdx = orderIdx;
 }
 
 /** -0 is a valid integer that the walk turns into 0: not the same value, so the check says no. */
