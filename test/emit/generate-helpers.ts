@@ -11,7 +11,7 @@ export function tempDir(prefix: string): string {
 }
 
 /** Generates `schemaFile` into `outDir` through the real pipeline (format and write), as the CLI does. */
-export function generateInto(schemaFile: string, outDir: string, opts: { lenientDocs?: boolean; int64?: 'number' | 'bigint'; check?: boolean } = {}) {
+export function generateInto(schemaFile: string, outDir: string, opts: { lenientDocs?: boolean; int64?: 'number' | 'bigint'; codecs?: boolean; check?: boolean } = {}) {
   return generate({ schema: schemaFile, out: outDir, ...opts });
 }
 
@@ -47,10 +47,13 @@ export function writeTsconfig(dir: string, mode: ModuleMode, include: string[], 
   return file;
 }
 
-/** Runs tsc (7) on a project; returns its diagnostics, one per line ('' when clean). */
-export function runTsc(project: string): string {
+/** The TypeScript compilers the output is checked with: the project's (7, native) and 5.9, which most users run. */
+const TSC = { '7': join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '5.9': join(REPO_ROOT, 'node_modules', 'typescript-5.9', 'bin', 'tsc') };
+
+/** Runs tsc (7 unless told otherwise) on a project; returns its diagnostics, one per line ('' when clean). */
+export function runTsc(project: string, version: keyof typeof TSC = '7'): string {
   try {
-    execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', project, '--pretty', 'false'], { encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(process.execPath, [TSC[version], '-p', project, '--pretty', 'false'], { encoding: 'utf8', stdio: 'pipe' });
     return '';
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };

@@ -1,7 +1,9 @@
 /**
  * The generated code of every shared QEMU schema type-checks under the
  * strictest flags, both as `nodenext` (imports carry `.js`) and under
- * `moduleResolution: bundler`.
+ * `moduleResolution: bundler`, with TypeScript 7 (the project's); the 10.2.2
+ * entry points, default and `--codecs`, with TypeScript 5.9 as well, which
+ * most users run, and `noUnusedParameters`, which strict house configs set.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,11 +20,13 @@ describeFixture(
   'generated code of every shared schema',
   () => {
     let root = '';
+    const latest = cases.filter((c) => c.version === '10.2.2');
     beforeAll(async () => {
       root = tempDir('tsc');
       for (const c of cases) {
         await generateInto(sharedPath(c.rel), join(root, c.dir), { lenientDocs: !c.version.startsWith('10.2') });
       }
+      for (const c of latest) await generateInto(sharedPath(c.rel), join(root, `codecs-${c.dir}`), { codecs: true });
     }, 300_000);
     afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -44,5 +48,14 @@ describeFixture(
         expect(out).toBe('');
       }, 120_000);
     }
+
+    it('--codecs output of the 10.2.2 entry points passes tsc 7 with zero errors, noUnusedParameters on', () => {
+      expect(runTsc(writeTsconfig(root, 'nodenext', latest.map((c) => `codecs-${c.dir}`), { noUnusedParameters: true }))).toBe('');
+    }, 120_000);
+
+    it('the 10.2.2 entry points, default and --codecs, pass TypeScript 5.9 with zero errors, noUnusedParameters on', () => {
+      const dirs = [...latest.map((c) => c.dir), ...latest.map((c) => `codecs-${c.dir}`)];
+      expect(runTsc(writeTsconfig(root, 'nodenext', dirs, { noUnusedParameters: true }), '5.9')).toBe('');
+    }, 240_000);
   },
 );

@@ -19,7 +19,7 @@ beforeAll(() => {
   outDir = mkdtempSync(join(tmpdir(), 'qapi-ts-examples-'));
   // Throws (with tsc's diagnostics on stdout) if the examples don't type-check.
   execFileSync(
-    resolve(REPO_ROOT, 'node_modules/.bin/tsc'),
+    resolve(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
     ['-p', resolve(REPO_ROOT, 'examples/tsconfig.json'), '--outDir', outDir],
     { cwd: REPO_ROOT, encoding: 'utf8' },
   );

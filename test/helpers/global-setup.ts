@@ -23,7 +23,7 @@ export default function setup(): void {
   const built = existsSync(cli) ? newestMtime(join(REPO_ROOT, 'dist', 'generator'), '.js') : 0;
   if (built >= sources) return;
   try {
-    execFileSync('npx', ['tsc', '-p', '.'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: REPO_ROOT, stdio: 'inherit' });
   } catch (err) {
     // tsc still emits on type errors; CLI tests can run on that output, and
     // `npm run build` (and so `npm ci`) reports the errors. Without output, stop.

@@ -239,7 +239,7 @@ async function loadWorld(schemaFile: string, dir: string): Promise<World> {
   const compilerOptions = { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', noCheck: true, rootDir: 'ts', outDir: 'js', types: [] };
   writeFileSync(tsconfig, JSON.stringify({ compilerOptions, include: ['ts/**/*.ts'] }));
   try {
-    execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', tsconfig], { encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), ['-p', tsconfig], { encoding: 'utf8', stdio: 'pipe' });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`tsc failed on the generated output: ${(e.stdout ?? '') + (e.stderr ?? '') || e.message}`);
