@@ -7,7 +7,6 @@ import {
   decodeCommandReturn,
   decodeEventData,
   decodeWith,
-  encodeToText,
   encodeWith,
   type DecodeOptions,
 } from './runtime/qmp.js';
@@ -147,7 +146,7 @@ export function encodeText<K extends keyof QapiTypes & string>(
   value: QapiTypes[K],
   compat?: CompatPolicy,
 ): string {
-  return encodeToText(qapiSchema.encodeFn(type), value, int64Mode, compat);
+  return qapiSchema.encodeText(type, value, compat);
 }
 
 /** A deep copy that shares no object with `value` (QEMU's QAPI_CLONE). */

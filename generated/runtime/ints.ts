@@ -71,7 +71,7 @@ export const INT_RANGES: { readonly [K in IntKind]: IntRange } = Object.freeze({
 });
 
 /** The kinds held as `bigint` under `--int64 bigint`. */
-export const BIGINT_KINDS: readonly IntKind[] = Object.freeze(['int64', 'uint64', 'size'] as IntKind[]);
+export const BIGINT_KINDS: readonly IntKind[] = Object.freeze((Object.keys(INT_RANGES) as IntKind[]).filter((k) => INT_RANGES[k].wide));
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
