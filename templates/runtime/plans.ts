@@ -1004,7 +1004,8 @@ export class PlanSchema {
           const nextIdx = sh.nextIdx;
           let prev = sh.start;
           let required = 0;
-          let fix: number[] | null = null;
+          // Spread first, then replace the members that hold objects as the loop meets them.
+          const out = sh.copy(o);
           for (const k in o) {
             let j = nextIdx[prev]!;
             if (nextName[prev] !== k) {
@@ -1016,21 +1017,18 @@ export class PlanSchema {
             // A member the type does not know: the clone walk leaves it out.
             if (j < 0) throw GIVE_UP;
             const m = ms[j]!;
-            if (o[k] === undefined) throw GIVE_UP;
+            const v = o[k];
+            if (v === undefined) throw GIVE_UP;
             if (!m.optional) required++;
-            if (m.code === NESTED || m.code === LEAF_ANY) (fix ??= []).push(j);
-          }
-          if (required !== sh.required) throw GIVE_UP;
-          const out = sh.copy(o);
-          if (fix !== null) {
-            for (const j of fix) {
-              const m = ms[j]!;
-              const v = o[m.name];
-              const r = m.code === NESTED ? m.copy!(v) : copyJsonValue(v, false);
-              if (m.inherited) setOwn(out, m.name, r);
-              else out[m.name] = r;
+            if (m.code === NESTED) {
+              if (m.inherited) setOwn(out, k, m.copy!(v));
+              else out[k] = m.copy!(v);
+            } else if (m.code === LEAF_ANY) {
+              if (m.inherited) setOwn(out, k, copyJsonValue(v, false));
+              else out[k] = copyJsonValue(v, false);
             }
           }
+          if (required !== sh.required) throw GIVE_UP;
           return out;
         };
       }
