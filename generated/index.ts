@@ -6,7 +6,6 @@ import {
   decodeCommandArguments,
   decodeCommandReturn,
   decodeEventData,
-  decodeWith,
   encodeWith,
   type DecodeOptions,
 } from './runtime/qmp.js';
@@ -128,7 +127,7 @@ export function decode<K extends keyof QapiTypes & string>(
   json: unknown,
   options?: DecodeOptions,
 ): QapiTypes[K] {
-  return decodeWith(qapiSchema.decodeFn(type), json, int64Mode, options) as QapiTypes[K];
+  return qapiSchema.decode(type, json, options) as QapiTypes[K];
 }
 
 /** Encodes a typed value as a JSON value (for the exact QMP writer), applying the output half of the compat policy. */

@@ -25,13 +25,13 @@
  */
 
 import { GIVE_UP, cloneFast, decodeFast, isJsonData, pristine } from './codec-support.js';
-import { DEFAULT_COMPAT_POLICY, hidesOutput, isHiddenByPolicy, type CompatPolicy } from './compat.js';
+import { DEFAULT_COMPAT_POLICY, SPECIAL_FEATURES, checksInput, hidesOutput, isHiddenByPolicy, type CompatPolicy } from './compat.js';
 import { addKey, wrongType } from './errors.js';
 import { INT_RANGES } from './ints.js';
 import type { InputVisitor } from './input-visitor.js';
 import type { OutputVisitor } from './output-visitor.js';
 import { stringifyQmpJson, type JsonValue } from './json.js';
-import { encodeToText } from './qmp.js';
+import { decodeWith, encodeToText, type DecodeOptions } from './qmp.js';
 import type { CommandInfo, CommandTable, DecodeFn, EventInfo, EventTable } from './tables.js';
 import {
   NO_FEATURES,
@@ -127,8 +127,6 @@ export interface PlanTable {
 // Built-in facts, once.
 // ---------------------------------------------------------------------------
 
-/** The features that change what the runtime does (QEMU's special features). */
-export const SPECIAL_FEATURES: readonly string[] = Object.freeze(['deprecated', 'unstable']);
 
 /** The words of a row: what it names, then the rest. */
 function words(row: string): string[] {
@@ -142,8 +140,9 @@ function rowFeatures(rest: readonly string[]): Features {
 
 /** The feature word for a list of feature names (their special ones), or undefined when none is special. */
 export function featureWord(names: readonly string[]): FeatureWord | undefined {
-  const d = names.includes('deprecated');
-  const u = names.includes('unstable');
+  const [deprecated, unstable] = SPECIAL_FEATURES;
+  const d = names.includes(deprecated!);
+  const u = names.includes(unstable!);
   return d && u ? 'deprecated unstable' : d ? 'deprecated' : u ? 'unstable' : undefined;
 }
 
@@ -403,13 +402,27 @@ export class PlanSchema {
   }
 
   /**
+   * A JSON value decoded as a type, strictly unless told otherwise. When no
+   * input policy applies and the fast check says the input walk would give
+   * the value back, it is the result, and no visitor is even made;
+   * otherwise the input walk (qmp.ts).
+   */
+  decode(name: string, value: unknown, options: DecodeOptions = {}): unknown {
+    const strict = options.strict ?? true;
+    if (this.codecs[name]?.decode === undefined && !checksInput(options.compat ?? DEFAULT_COMPAT_POLICY) && pristine() && this.givesBack(name, value, strict)) {
+      return value;
+    }
+    return decodeWith(this.decodeFn(name), value, this.int64, options);
+  }
+
+  /**
    * A typed value as QMP JSON text. When the fast check says the output
    * walk would give the value back as it is (key order aside), the value is
    * written as it is: JSON.stringify, or the exact writer if it holds a
    * bigint. Otherwise the output walk, then the writer (qmp.ts).
    */
   encodeText(name: string, value: unknown, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): string {
-    if (this.codecs[name]?.encode === undefined && !hidesOutput(compat) && pristine() && this.givesBack(name, value)) {
+    if (this.codecs[name]?.encode === undefined && !hidesOutput(compat) && pristine() && this.givesBack(name, value, true)) {
       try {
         return JSON.stringify(value);
       } catch {
@@ -419,10 +432,10 @@ export class PlanSchema {
     return encodeToText(this.encodeFn(name), value, this.int64, compat);
   }
 
-  /** The strict check, where running out of stack is a no (the walk then reports it). */
-  private givesBack(name: string, value: unknown): boolean {
+  /** The fast check, where running out of stack is a no (the walk then reports it). */
+  private givesBack(name: string, value: unknown, strict: boolean): boolean {
     try {
-      return this.checkFn(name)(value, true);
+      return this.checkFn(name)(value, strict);
     } catch {
       return false;
     }
@@ -1004,7 +1017,8 @@ export class PlanSchema {
           const nextIdx = sh.nextIdx;
           let prev = sh.start;
           let required = 0;
-          let fix: number[] | null = null;
+          // Spread first, then replace the members that hold objects as the loop meets them.
+          const out = sh.copy(o);
           for (const k in o) {
             let j = nextIdx[prev]!;
             if (nextName[prev] !== k) {
@@ -1016,21 +1030,18 @@ export class PlanSchema {
             // A member the type does not know: the clone walk leaves it out.
             if (j < 0) throw GIVE_UP;
             const m = ms[j]!;
-            if (o[k] === undefined) throw GIVE_UP;
+            const v = o[k];
+            if (v === undefined) throw GIVE_UP;
             if (!m.optional) required++;
-            if (m.code === NESTED || m.code === LEAF_ANY) (fix ??= []).push(j);
-          }
-          if (required !== sh.required) throw GIVE_UP;
-          const out = sh.copy(o);
-          if (fix !== null) {
-            for (const j of fix) {
-              const m = ms[j]!;
-              const v = o[m.name];
-              const r = m.code === NESTED ? m.copy!(v) : copyJsonValue(v, false);
-              if (m.inherited) setOwn(out, m.name, r);
-              else out[m.name] = r;
+            if (m.code === NESTED) {
+              if (m.inherited) setOwn(out, k, m.copy!(v));
+              else out[k] = m.copy!(v);
+            } else if (m.code === LEAF_ANY) {
+              if (m.inherited) setOwn(out, k, copyJsonValue(v, false));
+              else out[k] = copyJsonValue(v, false);
             }
           }
+          if (required !== sh.required) throw GIVE_UP;
           return out;
         };
       }

@@ -7,6 +7,7 @@ import { cName } from '../check/expr-checks.js';
 import type { ExprValue } from '../parse/parser.js';
 import type { QapiDoc } from '../parse/doc.js';
 import type { SchemaVisitor } from './visitor.js';
+import { SPECIAL_FEATURES } from '../../templates/runtime/compat.js';
 
 /** Anything the model needs from the schema while checking. */
 export interface SchemaContext {
@@ -113,7 +114,8 @@ export abstract class SchemaMember {
 
 export class SchemaFeature extends SchemaMember {
   readonly role = 'feature';
-  static readonly SPECIAL = ['deprecated', 'unstable'];
+  /** QEMU's special features, which the runtime acts on (defined once, in the runtime). */
+  static readonly SPECIAL: readonly string[] = SPECIAL_FEATURES;
   isSpecial(): boolean {
     return SchemaFeature.SPECIAL.includes(this.name);
   }

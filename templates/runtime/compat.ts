@@ -27,6 +27,9 @@ export interface CompatPolicy {
   readonly unstableOutput?: CompatPolicyOutput;
 }
 
+/** The features the compat policy acts on: QEMU's special features, defined here once (the generator reads them too). */
+export const SPECIAL_FEATURES: readonly string[] = Object.freeze(['deprecated', 'unstable']);
+
 /** Accept everything (QEMU's default). */
 export const DEFAULT_COMPAT_POLICY: CompatPolicy = Object.freeze({});
 
