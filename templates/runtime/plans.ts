@@ -737,17 +737,10 @@ export class PlanSchema {
           const sh = this.shapeOf((root ??= this.rootShape(name)), o);
           if (sh === null) return false;
           const ms = sh.members;
-          const nextName = sh.nextName;
-          const nextIdx = sh.nextIdx;
           let prev = sh.start;
           let required = 0;
           for (const k in o) {
-            let j = nextIdx[prev]!;
-            if (nextName[prev] !== k) {
-              j = sh.index.get(k) ?? -1;
-              nextName[prev] = k;
-              nextIdx[prev] = j;
-            }
+            const j = memberIndex(sh, prev, k);
             prev = j < 0 ? sh.afterUnknown : j;
             if (j < 0) {
               // A member the type does not know: the walk rejects it strictly, keeps it leniently.
@@ -871,18 +864,11 @@ export class PlanSchema {
     const sh = this.shapeOf(root, o);
     if (sh === null) return null;
     const ms = sh.members;
-    const nextName = sh.nextName;
-    const nextIdx = sh.nextIdx;
     let prev = sh.start;
     let required = 0;
     let fix: number[] | null = null;
     for (const k in o) {
-      let j = nextIdx[prev]!;
-      if (nextName[prev] !== k) {
-        j = sh.index.get(k) ?? -1;
-        nextName[prev] = k;
-        nextIdx[prev] = j;
-      }
+      const j = memberIndex(sh, prev, k);
       prev = j < 0 ? sh.afterUnknown : j;
       if (j < 0) return null;
       const m = ms[j]!;
@@ -1013,19 +999,12 @@ export class PlanSchema {
           const sh = this.shapeOf((root ??= this.rootShape(name)), o);
           if (sh === null) throw GIVE_UP;
           const ms = sh.members;
-          const nextName = sh.nextName;
-          const nextIdx = sh.nextIdx;
           let prev = sh.start;
           let required = 0;
           // Spread first, then replace the members that hold objects as the loop meets them.
           const out = sh.copy(o);
           for (const k in o) {
-            let j = nextIdx[prev]!;
-            if (nextName[prev] !== k) {
-              j = sh.index.get(k) ?? -1;
-              nextName[prev] = k;
-              nextIdx[prev] = j;
-            }
+            const j = memberIndex(sh, prev, k);
             prev = j < 0 ? sh.afterUnknown : j;
             // A member the type does not know: the clone walk leaves it out.
             if (j < 0) throw GIVE_UP;
@@ -1237,6 +1216,15 @@ function makeShape(members: readonly FastMember[], tag: string | null, branches:
     copy: SPREAD_SITES[spreadSite++ % SPREAD_SITES.length]!,
     union: tag === null || branches === null ? null : { tag, branches, variants: new Map() },
   };
+}
+
+/** The member of key `k` read after member `prev` (see Shape's order cache, updated on a miss); -1 for a key the type does not know. */
+function memberIndex(sh: Shape, prev: number, k: string): number {
+  if (sh.nextName[prev] === k) return sh.nextIdx[prev]!;
+  const j = sh.index.get(k) ?? -1;
+  sh.nextName[prev] = k;
+  sh.nextIdx[prev] = j;
+  return j;
 }
 
 /** -0 is a valid integer that the walk turns into 0: not the same value, so the check says no. */
