@@ -89,6 +89,8 @@ program
         codecs: opts.codecs === true,
         check: opts.check === true,
         lenientDocs: opts.lenientDocs === true,
+        // One run in a fresh process: let a worker load the formatter while the schema is read.
+        earlyWorker: true,
         warn: (msg) => process.stderr.write(msg + '\n'),
       });
       for (const w of result.warnings) process.stderr.write(`qapi-ts: warning: ${w}\n`);

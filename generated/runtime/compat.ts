@@ -79,7 +79,8 @@ export function parseCompatPolicy(text: string): CompatPolicy {
       );
     }
     const field = POLICY_KEYS[key as PolicyOption];
-    if (field === 'deprecatedInput' || field === 'unstableInput') policy[field] = value as CompatPolicyInput;
+    if (field === 'deprecatedInput' || field === 'unstableInput')
+      policy[field] = value as CompatPolicyInput;
     else policy[field] = value as CompatPolicyOutput;
   }
   return policy;
@@ -156,7 +157,9 @@ export function policyError(
 ): QapiValueError | CompatPolicyCrash {
   const usesPath = name === undefined;
   const template = `${refusal.adjective} ${kind} ${usesPath ? '%s' : name} disabled by policy`;
-  return refusal.crash ? new CompatPolicyCrash('policy', template, usesPath) : new QapiValueError('policy', template, usesPath);
+  return refusal.crash
+    ? new CompatPolicyCrash('policy', template, usesPath)
+    : new QapiValueError('policy', template, usesPath);
 }
 
 /**
@@ -167,7 +170,11 @@ export function policyError(
  *
  * @throws {CompatPolicyCrash} when the policy is `crash`.
  */
-export function checkCommandPolicy(name: string, features: Features, policy: CompatPolicy): string | undefined {
+export function checkCommandPolicy(
+  name: string,
+  features: Features,
+  policy: CompatPolicy,
+): string | undefined {
   const r = inputRefusal(features, policy);
   if (r === undefined) return undefined;
   const e = policyError(r, 'command', name);

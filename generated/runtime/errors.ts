@@ -106,14 +106,22 @@ export class QapiPathError extends Error {
 
 /** A value that does not fit its QAPI type, or a policy refusal: QEMU's `Error`. */
 export class QapiValueError extends QapiPathError {}
-Object.defineProperty(QapiValueError.prototype, 'name', { value: 'QapiValueError', writable: true, configurable: true });
+Object.defineProperty(QapiValueError.prototype, 'name', {
+  value: 'QapiValueError',
+  writable: true,
+  configurable: true,
+});
 
 /**
  * The compat policy `crash` was hit (QEMU aborts). Distinct from
  * {@link QapiValueError} so that code handling bad input does not swallow it.
  */
 export class CompatPolicyCrash extends QapiPathError {}
-Object.defineProperty(CompatPolicyCrash.prototype, 'name', { value: 'CompatPolicyCrash', writable: true, configurable: true });
+Object.defineProperty(CompatPolicyCrash.prototype, 'name', {
+  value: 'CompatPolicyCrash',
+  writable: true,
+  configurable: true,
+});
 
 /**
  * Adds a container's key to an error thrown below it; returns the error, to
@@ -142,7 +150,8 @@ export function addKey(e: unknown, key: Key): unknown {
 // ---------------------------------------------------------------------------
 
 /** The JSON types in QEMU's "expected: …" messages. */
-export type ExpectedJsonType = 'integer' | 'number' | 'string' | 'boolean' | 'null' | 'object' | 'array';
+export type ExpectedJsonType =
+  'integer' | 'number' | 'string' | 'boolean' | 'null' | 'object' | 'array';
 
 /** A required member is missing; `name` is the member (it is part of the path). */
 export function missingMember(name: string): QapiValueError {

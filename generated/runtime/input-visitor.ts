@@ -22,7 +22,13 @@
  * output.
  */
 
-import { type CompatPolicy, DEFAULT_COMPAT_POLICY, checksInput, inputRefusal, policyError } from './compat.js';
+import {
+  type CompatPolicy,
+  DEFAULT_COMPAT_POLICY,
+  checksInput,
+  inputRefusal,
+  policyError,
+} from './compat.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './errors.js';
 import { decodeInt } from './ints.js';
 import { ALL_CONSUMED, checkUnexpected, keepUnexpected } from './codec-support.js';

@@ -52,7 +52,14 @@ const INT64: IntRange = Object.freeze({
 });
 
 function unsigned64(typeName: string): IntRange {
-  return Object.freeze({ min: 0n, max: 2n ** 64n - 1n, minNumber: 0, maxNumber: Infinity, typeName, wide: true });
+  return Object.freeze({
+    min: 0n,
+    max: 2n ** 64n - 1n,
+    minNumber: 0,
+    maxNumber: Infinity,
+    typeName,
+    wide: true,
+  });
 }
 
 /** Every integer kind's range. */
@@ -71,7 +78,9 @@ export const INT_RANGES: { readonly [K in IntKind]: IntRange } = Object.freeze({
 });
 
 /** The kinds held as `bigint` under `--int64 bigint`. */
-export const BIGINT_KINDS: readonly IntKind[] = Object.freeze((Object.keys(INT_RANGES) as IntKind[]).filter((k) => INT_RANGES[k].wide));
+export const BIGINT_KINDS: readonly IntKind[] = Object.freeze(
+  (Object.keys(INT_RANGES) as IntKind[]).filter((k) => INT_RANGES[k].wide),
+);
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

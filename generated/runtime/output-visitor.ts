@@ -14,7 +14,12 @@
  * output.
  */
 
-import { type CompatPolicy, DEFAULT_COMPAT_POLICY, hidesOutput, isHiddenByPolicy } from './compat.js';
+import {
+  type CompatPolicy,
+  DEFAULT_COMPAT_POLICY,
+  hidesOutput,
+  isHiddenByPolicy,
+} from './compat.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './errors.js';
 import { encodeInt } from './ints.js';
 import { CheckingVisitor } from './stock-visitor.js';
@@ -83,7 +88,8 @@ export class OutputVisitor extends CheckingVisitor {
 
   unknownBranch(scope: StructScope, tagName: string): void {
     const s = scope as ObjectScope;
-    if (!this.keepUnknownBranches) throw addKey(badEnumValue(String(this.memberValue(s, tagName))), tagName);
+    if (!this.keepUnknownBranches)
+      throw addKey(badEnumValue(String(this.memberValue(s, tagName))), tagName);
     copyRemainingMembers(s, true);
   }
 
@@ -99,7 +105,8 @@ export class OutputVisitor extends CheckingVisitor {
   }
 
   any(_key: Key, value: unknown): unknown {
-    if (typeof value === 'bigint' || (typeof value === 'object' && value !== null)) this.mayHoldBigint = true;
+    if (typeof value === 'bigint' || (typeof value === 'object' && value !== null))
+      this.mayHoldBigint = true;
     return copyJsonValue(value, true);
   }
 

@@ -47,7 +47,11 @@ export function visitEmptyStruct(v: Visitor, key: Key, value: unknown): unknown 
   return v.endStruct(s);
 }
 
-function inputVisitor(int64: Int64Mode, options: DecodeOptions, strictByDefault: boolean): InputVisitor {
+function inputVisitor(
+  int64: Int64Mode,
+  options: DecodeOptions,
+  strictByDefault: boolean,
+): InputVisitor {
   return new InputVisitor({
     strict: options.strict ?? strictByDefault,
     int64,
@@ -58,22 +62,42 @@ function inputVisitor(int64: Int64Mode, options: DecodeOptions, strictByDefault:
 }
 
 /** JSON value (from parseQmpJson) → typed value, through a type's visit function. Strict unless told otherwise. */
-export function decodeValue(visit: VisitFn, value: unknown, int64: Int64Mode, options: DecodeOptions = {}): unknown {
+export function decodeValue(
+  visit: VisitFn,
+  value: unknown,
+  int64: Int64Mode,
+  options: DecodeOptions = {},
+): unknown {
   return visit(inputVisitor(int64, options, true), null, value);
 }
 
 /** JSON value → typed value through a type's decode walk (`PlanSchema.decodeFn`): strict unless told otherwise. */
-export function decodeWith(decode: DecodeFn, value: unknown, int64: Int64Mode, options: DecodeOptions = {}): unknown {
+export function decodeWith(
+  decode: DecodeFn,
+  value: unknown,
+  int64: Int64Mode,
+  options: DecodeOptions = {},
+): unknown {
   return decode(inputVisitor(int64, options, true), value);
 }
 
 /** Typed value → JSON value through a type's encode walk (`PlanSchema.encodeFn`), applying the output half of the compat policy. */
-export function encodeWith(encode: (c: OutputVisitor, x: unknown) => unknown, value: unknown, int64: Int64Mode, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): unknown {
+export function encodeWith(
+  encode: (c: OutputVisitor, x: unknown) => unknown,
+  value: unknown,
+  int64: Int64Mode,
+  compat: CompatPolicy = DEFAULT_COMPAT_POLICY,
+): unknown {
   return encode(new OutputVisitor({ int64, compat }), value);
 }
 
 /** Typed value → JSON value (for stringifyQmpJson), applying the output half of the compat policy. */
-export function encodeValue(visit: VisitFn, value: unknown, int64: Int64Mode, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): unknown {
+export function encodeValue(
+  visit: VisitFn,
+  value: unknown,
+  int64: Int64Mode,
+  compat: CompatPolicy = DEFAULT_COMPAT_POLICY,
+): unknown {
   return visit(new OutputVisitor({ int64, compat }), null, value);
 }
 
@@ -83,7 +107,12 @@ export function encodeValue(visit: VisitFn, value: unknown, int64: Int64Mode, co
  * JSON.stringify when the walk produced no bigint, since everything else it
  * produced is plain JSON it has checked.
  */
-export function encodeToText(encode: (c: OutputVisitor, x: unknown) => unknown, value: unknown, int64: Int64Mode, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): string {
+export function encodeToText(
+  encode: (c: OutputVisitor, x: unknown) => unknown,
+  value: unknown,
+  int64: Int64Mode,
+  compat: CompatPolicy = DEFAULT_COMPAT_POLICY,
+): string {
   const c = new OutputVisitor({ int64, compat });
   const json = encode(c, value);
   return c.mayHoldBigint ? stringifyQmpJson(json as JsonValue) : JSON.stringify(json);
@@ -105,7 +134,13 @@ function commandInfo(commands: CommandTable, name: string) {
  * exists, the compat policy allows it, and the arguments fit its type,
  * strictly (an unknown member is an error). Absent arguments are `{}`.
  */
-export function decodeCommandArguments(commands: CommandTable, name: string, args: unknown, int64: Int64Mode, options: DecodeOptions = {}): unknown {
+export function decodeCommandArguments(
+  commands: CommandTable,
+  name: string,
+  args: unknown,
+  int64: Int64Mode,
+  options: DecodeOptions = {},
+): unknown {
   const info = commandInfo(commands, name);
   const refused = checkCommandPolicy(name, info.features, options.compat ?? DEFAULT_COMPAT_POLICY);
   if (refused !== undefined) throw new QmpError('CommandNotFound', refused);
@@ -116,14 +151,28 @@ export function decodeCommandArguments(commands: CommandTable, name: string, arg
 }
 
 /** Reads a command's return value as a client should: leniently unless `strict`. */
-export function decodeCommandReturn(commands: CommandTable, name: string, value: unknown, int64: Int64Mode, options: DecodeOptions = {}): unknown {
+export function decodeCommandReturn(
+  commands: CommandTable,
+  name: string,
+  value: unknown,
+  int64: Int64Mode,
+  options: DecodeOptions = {},
+): unknown {
   const info = commandInfo(commands, name);
   const v = inputVisitor(int64, options, false);
-  return info.decodeReturns ? info.decodeReturns(v, value) : (info.returns ?? visitEmptyStruct)(v, null, value);
+  return info.decodeReturns
+    ? info.decodeReturns(v, value)
+    : (info.returns ?? visitEmptyStruct)(v, null, value);
 }
 
 /** Reads an event's data as a client should: leniently unless `strict`. Absent data is `{}`. */
-export function decodeEventData(events: EventTable, name: string, data: unknown, int64: Int64Mode, options: DecodeOptions = {}): unknown {
+export function decodeEventData(
+  events: EventTable,
+  name: string,
+  data: unknown,
+  int64: Int64Mode,
+  options: DecodeOptions = {},
+): unknown {
   const info = Object.prototype.hasOwnProperty.call(events, name) ? events[name] : undefined;
   if (!info) throw new QmpError('GenericError', `The event ${name} is not in the schema`);
   const v = inputVisitor(int64, options, false);
@@ -148,7 +197,11 @@ function fail(error: string): MessageVerdict {
 }
 
 /** QEMU's checks of a command message (qmp_dispatch), then the arguments. */
-function checkCommand(msg: Record<string, unknown>, commands: CommandTable, options: MessageCheckOptions): MessageVerdict {
+function checkCommand(
+  msg: Record<string, unknown>,
+  commands: CommandTable,
+  options: MessageCheckOptions,
+): MessageVerdict {
   for (const key of Object.keys(msg)) {
     if (key === 'execute' || key === 'exec-oob') {
       if (typeof msg[key] !== 'string') return fail(`QMP input member '${key}' must be a string`);
@@ -158,7 +211,8 @@ function checkCommand(msg: Record<string, unknown>, commands: CommandTable, opti
       return fail(`QMP input member '${key}' is unexpected`);
     }
   }
-  if ('execute' in msg && 'exec-oob' in msg) return fail("QMP input member 'exec-oob' is unexpected");
+  if ('execute' in msg && 'exec-oob' in msg)
+    return fail("QMP input member 'exec-oob' is unexpected");
   const oob = 'exec-oob' in msg;
   const name = (oob ? msg['exec-oob'] : msg['execute']) as string;
   const info = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
@@ -168,7 +222,11 @@ function checkCommand(msg: Record<string, unknown>, commands: CommandTable, opti
   return { ok: true };
 }
 
-function checkReply(msg: Record<string, unknown>, commands: CommandTable, options: MessageCheckOptions): MessageVerdict {
+function checkReply(
+  msg: Record<string, unknown>,
+  commands: CommandTable,
+  options: MessageCheckOptions,
+): MessageVerdict {
   for (const key of Object.keys(msg)) {
     if (key !== 'return' && key !== 'id') return fail(`Reply member '${key}' is unexpected`);
   }
@@ -184,15 +242,22 @@ function checkErrorReply(msg: Record<string, unknown>): MessageVerdict {
   const error = msg['error'];
   if (!isPlainObject(error)) return fail("Reply member 'error' must be an object");
   for (const member of ['class', 'desc']) {
-    if (!Object.prototype.hasOwnProperty.call(error, member)) return fail(`Reply member 'error.${member}' is missing`);
-    if (typeof error[member] !== 'string') return fail(`Reply member 'error.${member}' must be a string`);
+    if (!Object.prototype.hasOwnProperty.call(error, member))
+      return fail(`Reply member 'error.${member}' is missing`);
+    if (typeof error[member] !== 'string')
+      return fail(`Reply member 'error.${member}' must be a string`);
   }
   return { ok: true };
 }
 
-function checkEvent(msg: Record<string, unknown>, events: EventTable, options: MessageCheckOptions): MessageVerdict {
+function checkEvent(
+  msg: Record<string, unknown>,
+  events: EventTable,
+  options: MessageCheckOptions,
+): MessageVerdict {
   for (const key of Object.keys(msg)) {
-    if (key !== 'event' && key !== 'data' && key !== 'timestamp') return fail(`Event member '${key}' is unexpected`);
+    if (key !== 'event' && key !== 'data' && key !== 'timestamp')
+      return fail(`Event member '${key}' is unexpected`);
   }
   const name = msg['event'];
   if (typeof name !== 'string') return fail("Event member 'event' must be a string");
@@ -200,7 +265,8 @@ function checkEvent(msg: Record<string, unknown>, events: EventTable, options: M
   if (ts !== undefined) {
     if (!isPlainObject(ts)) return fail("Event member 'timestamp' must be an object");
     for (const member of ['seconds', 'microseconds']) {
-      if (typeof ts[member] !== 'number' && typeof ts[member] !== 'bigint') return fail(`Event member 'timestamp.${member}' must be an integer`);
+      if (typeof ts[member] !== 'number' && typeof ts[member] !== 'bigint')
+        return fail(`Event member 'timestamp.${member}' must be an integer`);
     }
   }
   decodeEventData(events, name, msg['data'], options.int64, options);
@@ -213,7 +279,12 @@ function checkEvent(msg: Record<string, unknown>, events: EventTable, options: M
  * return of `replyTo`, strictly with `strict`), an error reply, or an event
  * (leniently). The verdict's error names the path of the offending value.
  */
-export function checkQmpMessage(text: string, commands: CommandTable, events: EventTable, options: MessageCheckOptions): MessageVerdict {
+export function checkQmpMessage(
+  text: string,
+  commands: CommandTable,
+  events: EventTable,
+  options: MessageCheckOptions,
+): MessageVerdict {
   try {
     const msg = parseQmpJson(text);
     if (!isPlainObject(msg)) return fail('QMP input must be a JSON object');
@@ -225,8 +296,10 @@ export function checkQmpMessage(text: string, commands: CommandTable, events: Ev
   } catch (e) {
     // A CompatPolicyCrash is QEMU aborting: not a verdict, the caller's to handle.
     if (e instanceof CompatPolicyCrash) throw e;
-    if (e instanceof QapiPathError || e instanceof QmpJsonError || e instanceof QmpError) return fail(e.message);
-    if (e instanceof RangeError && e.message.indexOf('call stack') !== -1) return fail(tooDeepValue().message);
+    if (e instanceof QapiPathError || e instanceof QmpJsonError || e instanceof QmpError)
+      return fail(e.message);
+    if (e instanceof RangeError && e.message.indexOf('call stack') !== -1)
+      return fail(tooDeepValue().message);
     throw e;
   }
 }

@@ -65,7 +65,12 @@ export abstract class StockVisitor implements Visitor {
     return walkList(this, value, visitElement);
   }
 
-  alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
+  alternate(
+    key: Key,
+    value: unknown,
+    typeName: string,
+    branches: readonly AlternateBranch[],
+  ): unknown {
     return walkAlternate(this, key, value, typeName, branches);
   }
 

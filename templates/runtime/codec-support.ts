@@ -88,7 +88,13 @@ export function pristine(): boolean {
  * that is own but not enumerable (only code can make one) is read as the
  * walk reads it, but kept as it is.
  */
-export function decodeFast(c: InputVisitor, x: unknown, check: (x: unknown, strict: boolean) => boolean, visit: VisitFn, bigint: boolean): unknown {
+export function decodeFast(
+  c: InputVisitor,
+  x: unknown,
+  check: (x: unknown, strict: boolean) => boolean,
+  visit: VisitFn,
+  bigint: boolean,
+): unknown {
   // The checks know no compat policy.
   if (!c.checkPolicy && c.bigintMode === bigint && pristine()) {
     try {

@@ -100,7 +100,11 @@ export class QmpJsonError extends Error {
     this.position = position;
   }
 
-  private static compose(reason: string, path: readonly JsonPathSegment[], position?: JsonTextPosition): string {
+  private static compose(
+    reason: string,
+    path: readonly JsonPathSegment[],
+    position?: JsonTextPosition,
+  ): string {
     let msg = reason;
     if (position !== undefined)
       msg += ` at line ${position.line}, column ${position.column} (offset ${position.offset})`;
@@ -238,7 +242,8 @@ class ExactReader {
     this.skipWhitespace();
     const value = this.parseValue();
     this.skipWhitespace();
-    if (this.pos < this.text.length) this.fail(`Unexpected ${this.describeHere()} after the JSON value`);
+    if (this.pos < this.text.length)
+      this.fail(`Unexpected ${this.describeHere()} after the JSON value`);
     return value;
   }
 
@@ -285,7 +290,8 @@ class ExactReader {
       const c = this.text.charCodeAt(this.pos);
       this.pos++;
       if (c === 0x5d) break;
-      if (c !== 0x2c) this.failBack(`Unexpected ${this.describeAt(this.pos - 1)}, expected ',' or ']'`);
+      if (c !== 0x2c)
+        this.failBack(`Unexpected ${this.describeAt(this.pos - 1)}, expected ',' or ']'`);
       this.skipWhitespace();
     }
     this.depth--;
@@ -310,14 +316,20 @@ class ExactReader {
       this.depth++;
       this.path[slot] = key;
       this.skipWhitespace();
-      if (this.text.charCodeAt(this.pos) !== 0x3a) this.fail(`Unexpected ${this.describeHere()}, expected ':'`);
+      if (this.text.charCodeAt(this.pos) !== 0x3a)
+        this.fail(`Unexpected ${this.describeHere()}, expected ':'`);
       this.pos++;
       this.skipWhitespace();
       const value = this.parseValue();
       if (key === '__proto__') {
         // Plain assignment would call the Object.prototype.__proto__ setter
         // and change the prototype; JSON.parse defines an own property.
-        Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
       } else {
         out[key] = value;
       }
@@ -325,7 +337,8 @@ class ExactReader {
       const c = this.text.charCodeAt(this.pos);
       this.pos++;
       if (c === 0x7d) break;
-      if (c !== 0x2c) this.failBack(`Unexpected ${this.describeAt(this.pos - 1)}, expected ',' or '}'`);
+      if (c !== 0x2c)
+        this.failBack(`Unexpected ${this.describeAt(this.pos - 1)}, expected ',' or '}'`);
       this.skipWhitespace();
     }
     this.depth--;
@@ -333,7 +346,8 @@ class ExactReader {
   }
 
   private parseLiteral<T extends boolean | null>(word: string, value: T): T {
-    if (!this.text.startsWith(word, this.pos)) this.fail(`Unexpected ${this.describeHere()}, expected a JSON value`);
+    if (!this.text.startsWith(word, this.pos))
+      this.fail(`Unexpected ${this.describeHere()}, expected a JSON value`);
     this.pos += word.length;
     return value;
   }
@@ -367,13 +381,18 @@ class ExactReader {
     if (integer) {
       // Integers up to 15 digits are always safe. Beyond, Number() rounds an
       // unsafe value to one outside the safe range, so the test is exact.
-      if (value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER) return value === 0 ? 0 : value;
+      if (value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER)
+        return value === 0 ? 0 : value;
       if (i - digitsStart > MAX_INTEGER_DIGITS) {
-        this.failAt(start, `Integer ${abbreviate(literal)} is too long (more than ${MAX_INTEGER_DIGITS} digits)`);
+        this.failAt(
+          start,
+          `Integer ${abbreviate(literal)} is too long (more than ${MAX_INTEGER_DIGITS} digits)`,
+        );
       }
       return BigInt(literal);
     }
-    if (!Number.isFinite(value)) this.failAt(start, `Number ${abbreviate(literal)} is out of range`);
+    if (!Number.isFinite(value))
+      this.failAt(start, `Number ${abbreviate(literal)} is out of range`);
     return value;
   }
 
@@ -385,7 +404,8 @@ class ExactReader {
 
   private requireDigits(from: number, where: string): number {
     const end = this.skipDigits(from);
-    if (end === from) this.failAt(from, `Unexpected ${this.describeAt(from)} ${where}, expected a digit`);
+    if (end === from)
+      this.failAt(from, `Unexpected ${this.describeAt(from)} ${where}, expected a digit`);
     return end;
   }
 
@@ -423,7 +443,8 @@ class ExactReader {
       let code = 0;
       for (let k = i + 2; k < i + 6; k++) {
         const digit = hexValue(this.text.charCodeAt(k));
-        if (digit < 0) this.failAt(k, `Unexpected ${this.describeAt(k)} in a \\u escape, expected a hex digit`);
+        if (digit < 0)
+          this.failAt(k, `Unexpected ${this.describeAt(k)} in a \\u escape, expected a hex digit`);
         code = code * 16 + digit;
       }
       // Lone surrogates are kept, as JSON.parse keeps them.
@@ -431,7 +452,10 @@ class ExactReader {
     }
     const simple = SIMPLE_ESCAPES[ch];
     if (simple === undefined)
-      this.failAt(i, `Invalid escape ${ch === '' ? 'at end of input' : JSON.stringify('\\' + ch)} in a string`);
+      this.failAt(
+        i,
+        `Invalid escape ${ch === '' ? 'at end of input' : JSON.stringify('\\' + ch)} in a string`,
+      );
     return [simple, i + 2];
   }
 
@@ -453,7 +477,9 @@ class ExactReader {
   private describeAt(offset: number): string {
     if (offset >= this.text.length) return 'end of input';
     const c = this.text.charCodeAt(offset);
-    return c >= 0x20 && c < 0x7f ? `character '${this.text.charAt(offset)}'` : `character U+${hex4(c)}`;
+    return c >= 0x20 && c < 0x7f
+      ? `character '${this.text.charAt(offset)}'`
+      : `character U+${hex4(c)}`;
   }
 
   private fail(reason: string): never {
@@ -592,7 +618,9 @@ function describeInvalid(value: unknown): string {
   if (typeof value === 'symbol') return 'a symbol';
   const proto: unknown = Object.getPrototypeOf(value);
   const ctor =
-    typeof proto === 'object' && proto !== null ? (proto as { constructor?: unknown }).constructor : undefined;
+    typeof proto === 'object' && proto !== null
+      ? (proto as { constructor?: unknown }).constructor
+      : undefined;
   const name = typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'unknown';
   return `an object of class ${name}`;
 }
@@ -637,7 +665,8 @@ class ExactWriter {
         return;
       case 'object':
         if (value === null) this.out += 'null';
-        else if (isNativeWritableContainer(value, this.depth + 1)) this.out += JSON.stringify(value);
+        else if (isNativeWritableContainer(value, this.depth + 1))
+          this.out += JSON.stringify(value);
         else if (Array.isArray(value)) this.writeArray(value);
         else this.writeObject(value);
         return;
@@ -694,7 +723,10 @@ class ExactWriter {
 
   private enter(): void {
     if (++this.depth > MAX_NESTING) {
-      this.fail(`JSON nesting depth limit exceeded (${MAX_NESTING}); is the value cyclic?`, this.depth - 1);
+      this.fail(
+        `JSON nesting depth limit exceeded (${MAX_NESTING}); is the value cyclic?`,
+        this.depth - 1,
+      );
     }
   }
 

@@ -25,7 +25,14 @@
  */
 
 import { GIVE_UP, cloneFast, decodeFast, isJsonData, pristine } from './codec-support.js';
-import { DEFAULT_COMPAT_POLICY, SPECIAL_FEATURES, checksInput, hidesOutput, isHiddenByPolicy, type CompatPolicy } from './compat.js';
+import {
+  DEFAULT_COMPAT_POLICY,
+  SPECIAL_FEATURES,
+  checksInput,
+  hidesOutput,
+  isHiddenByPolicy,
+  type CompatPolicy,
+} from './compat.js';
 import { addKey, wrongType } from './errors.js';
 import { INT_RANGES } from './ints.js';
 import type { InputVisitor } from './input-visitor.js';
@@ -127,7 +134,6 @@ export interface PlanTable {
 // Built-in facts, once.
 // ---------------------------------------------------------------------------
 
-
 /** The words of a row: what it names, then the rest. */
 function words(row: string): string[] {
   return row.split(' ');
@@ -158,7 +164,14 @@ export function featuresOf(word: FeatureWord | undefined): Features {
 }
 
 /** The scalar built-in types, by QAPI name: what the plan tables refer to without defining. */
-export const BUILTIN_SCALARS: readonly string[] = Object.freeze(['str', 'bool', 'number', 'null', 'any', ...Object.keys(INT_RANGES)]);
+export const BUILTIN_SCALARS: readonly string[] = Object.freeze([
+  'str',
+  'bool',
+  'number',
+  'null',
+  'any',
+  ...Object.keys(INT_RANGES),
+]);
 
 /** The JSON type of each built-in scalar, as an alternate dispatches on it (`any` can't be an alternative). */
 const BUILTIN_JSON: { readonly [name: string]: AlternateJsonType } = Object.freeze({
@@ -203,7 +216,8 @@ export class ModulePlans {
    */
   visitors<T>(): { readonly [K in keyof T & string as `visit${Capitalize<K>}`]: VisitFn } {
     const out: { [name: string]: VisitFn } = {};
-    for (const tsName of Object.keys(this.table.types ?? {})) out[visitorName(tsName)] = this.visitor(tsName);
+    for (const tsName of Object.keys(this.table.types ?? {}))
+      out[visitorName(tsName)] = this.visitor(tsName);
     return out as { readonly [K in keyof T & string as `visit${Capitalize<K>}`]: VisitFn };
   }
 
@@ -212,7 +226,10 @@ export class ModulePlans {
     let fn: VisitFn | null = null;
     return (v, key, value) => {
       if (fn === null) {
-        if (this.schema === null) throw new Error(`qapi-ts: the plans of ${tsName} are not linked; import the generated index.js`);
+        if (this.schema === null)
+          throw new Error(
+            `qapi-ts: the plans of ${tsName} are not linked; import the generated index.js`,
+          );
         fn = this.schema.visitFn(tsName);
       }
       return fn(v, key, value);
@@ -306,7 +323,13 @@ function memberOf(row: MemberRow): Member {
   const [starred, type, ...rest] = words(row);
   const optional = starred!.startsWith('*');
   const name = optional ? starred!.slice(1) : starred!;
-  return { name, type: type!, optional, features: rowFeatures(rest), inherited: INHERITED.has(name) };
+  return {
+    name,
+    type: type!,
+    optional,
+    features: rowFeatures(rest),
+    inherited: INHERITED.has(name),
+  };
 }
 
 /** A cache of closures by type name; a type met again while its closure is built gets a forwarder. */
@@ -350,7 +373,9 @@ export class PlanSchema {
   private readonly plans = new Map<string, Plan>();
   private readonly codecs: { readonly [tsName: string]: CodecEntry };
   private readonly visits = new Closures<VisitFn>((n) => this.buildVisit(this.plan(n)));
-  private readonly memberVisits = new Closures<MembersVisitFn>((n) => this.buildMembersVisit(this.objectPlan(n)));
+  private readonly memberVisits = new Closures<MembersVisitFn>((n) =>
+    this.buildMembersVisit(this.objectPlan(n)),
+  );
   private readonly checks = new Closures<CheckFn>((n) => this.buildCheck(this.plan(n)));
   private readonly encodes = new Closures<EncodeFn>((n) => this.buildEncode(n));
   private readonly copies = new Closures<CopyFn>((n) => this.buildCopy(this.plan(n)));
@@ -362,14 +387,20 @@ export class PlanSchema {
   constructor(modules: readonly ModulePlans[], options: PlanSchemaOptions) {
     this.int64 = options.int64;
     this.codecs = options.codecs ?? {};
-    const commands: { [name: string]: CommandInfo } = Object.create(null) as { [name: string]: CommandInfo };
-    const events: { [name: string]: EventInfo } = Object.create(null) as { [name: string]: EventInfo };
+    const commands: { [name: string]: CommandInfo } = Object.create(null) as {
+      [name: string]: CommandInfo;
+    };
+    const events: { [name: string]: EventInfo } = Object.create(null) as {
+      [name: string]: EventInfo;
+    };
     for (const m of modules) {
       m.schema = this;
       const t = m.table;
       for (const name of Object.keys(t.types ?? {})) this.rows.set(name, t.types![name]!);
-      for (const name of Object.keys(t.commands ?? {})) commands[name] = this.commandInfo(t.commands![name]!);
-      for (const name of Object.keys(t.events ?? {})) events[name] = this.eventInfo(t.events![name]!);
+      for (const name of Object.keys(t.commands ?? {}))
+        commands[name] = this.commandInfo(t.commands![name]!);
+      for (const name of Object.keys(t.events ?? {}))
+        events[name] = this.eventInfo(t.events![name]!);
     }
     this.commands = commands;
     this.events = events;
@@ -409,7 +440,12 @@ export class PlanSchema {
    */
   decode(name: string, value: unknown, options: DecodeOptions = {}): unknown {
     const strict = options.strict ?? true;
-    if (this.codecs[name]?.decode === undefined && !checksInput(options.compat ?? DEFAULT_COMPAT_POLICY) && pristine() && this.givesBack(name, value, strict)) {
+    if (
+      this.codecs[name]?.decode === undefined &&
+      !checksInput(options.compat ?? DEFAULT_COMPAT_POLICY) &&
+      pristine() &&
+      this.givesBack(name, value, strict)
+    ) {
       return value;
     }
     return decodeWith(this.decodeFn(name), value, this.int64, options);
@@ -422,7 +458,12 @@ export class PlanSchema {
    * bigint. Otherwise the output walk, then the writer (qmp.ts).
    */
   encodeText(name: string, value: unknown, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): string {
-    if (this.codecs[name]?.encode === undefined && !hidesOutput(compat) && pristine() && this.givesBack(name, value, true)) {
+    if (
+      this.codecs[name]?.encode === undefined &&
+      !hidesOutput(compat) &&
+      pristine() &&
+      this.givesBack(name, value, true)
+    ) {
       try {
         return JSON.stringify(value);
       } catch {
@@ -471,13 +512,23 @@ export class PlanSchema {
     }
     if ('enum' in row) {
       const values: string[] = [];
-      const valueFeatures: { [value: string]: Features } = Object.create(null) as { [value: string]: Features };
+      const valueFeatures: { [value: string]: Features } = Object.create(null) as {
+        [value: string]: Features;
+      };
       for (const v of row.enum) {
         const [value, ...rest] = words(v);
         values.push(value!);
         if (rest.length) valueFeatures[value!] = rowFeatures(rest);
       }
-      return { kind: 'enum', info: Object.freeze({ name, values: Object.freeze(values), valueFeatures: Object.freeze(valueFeatures) }), values: new Set(values) };
+      return {
+        kind: 'enum',
+        info: Object.freeze({
+          name,
+          values: Object.freeze(values),
+          valueFeatures: Object.freeze(valueFeatures),
+        }),
+        values: new Set(values),
+      };
     }
     if ('list' in row) return { kind: 'list', element: row.list };
     if ('alternate' in row) {
@@ -524,7 +575,11 @@ export class PlanSchema {
   private alternateBranches(p: AlternatePlan, visit: (type: string) => VisitFn): AlternateBranch[] {
     return p.branches.map((b) => {
       const t = this.plan(b.type);
-      const branch: AlternateBranch = { name: b.name, jsonType: this.jsonType(b.type), visit: visit(b.type) };
+      const branch: AlternateBranch = {
+        name: b.name,
+        jsonType: this.jsonType(b.type),
+        visit: visit(b.type),
+      };
       return t.kind === 'enum' ? { ...branch, enumValues: t.info.values } : branch;
     });
   }
@@ -566,7 +621,15 @@ export class PlanSchema {
     const base = p.base === null ? null : this.memberVisits.get(p.base);
     const local = p.local.map((m) => ({ ...m, visit: this.visitFn(m.type) }));
     const tag = p.tag;
-    const branches = p.branches === null ? null : new Map([...p.branches].map(([value, type]) => [value, type === null ? null : this.memberVisits.get(type)]));
+    const branches =
+      p.branches === null
+        ? null
+        : new Map(
+            [...p.branches].map(([value, type]) => [
+              value,
+              type === null ? null : this.memberVisits.get(type),
+            ]),
+          );
     return (v, s) => {
       if (base !== null) base(v, s);
       for (const m of local) {
@@ -614,7 +677,17 @@ export class PlanSchema {
         if (isIntKind(p.name)) {
           const r = INT_RANGES[p.name];
           const wide = this.int64 === 'bigint' && r.wide;
-          return makeSlot(wide ? LEAF_BIGINT : LEAF_INT, type, r.minNumber, r.maxNumber, wide ? r.min : 0n, wide ? r.max : 0n, p.name, null, null);
+          return makeSlot(
+            wide ? LEAF_BIGINT : LEAF_INT,
+            type,
+            r.minNumber,
+            r.maxNumber,
+            wide ? r.min : 0n,
+            wide ? r.max : 0n,
+            p.name,
+            null,
+            null,
+          );
         }
         const code = SCALAR_CODES[p.name];
         if (code === undefined) throw new Error(`qapi-ts: no built-in type ${p.name}`);
@@ -656,7 +729,11 @@ export class PlanSchema {
     let s = this.shapes.get(name);
     if (s === undefined) {
       const p = this.objectPlan(name);
-      s = makeShape(p.all.map((m) => this.fastMember(m)), p.tag, p.branches);
+      s = makeShape(
+        p.all.map((m) => this.fastMember(m)),
+        p.tag,
+        p.branches,
+      );
       this.shapes.set(name, s);
     }
     return s;
@@ -673,7 +750,11 @@ export class PlanSchema {
       else if (branch === null) v = makeShape(s.members, null, null);
       else {
         const b = this.rootShape(branch);
-        v = makeShape([...s.members, ...b.members], b.union?.tag ?? null, b.union?.branches ?? null);
+        v = makeShape(
+          [...s.members, ...b.members],
+          b.union?.tag ?? null,
+          b.union?.branches ?? null,
+        );
       }
       u.variants.set(value, v);
     }
@@ -843,7 +924,12 @@ export class PlanSchema {
         let root: Shape | null = null;
         return (c, x, clean = pristine()) => {
           if (clean && typeof x === 'object' && x !== null && isPlain(x)) {
-            const out = this.encodeObject((root ??= this.rootShape(name)), c, x as PlainObject, clean);
+            const out = this.encodeObject(
+              (root ??= this.rootShape(name)),
+              c,
+              x as PlainObject,
+              clean,
+            );
             if (out !== null) return out;
           }
           return visit(c, null, x);
@@ -860,7 +946,12 @@ export class PlanSchema {
    * objects can fail, and they are encoded in the walk's order: an error
    * there is the walk's first error, and gets the member's key.
    */
-  private encodeObject(root: Shape, c: OutputVisitor, o: PlainObject, clean: boolean): PlainObject | null {
+  private encodeObject(
+    root: Shape,
+    c: OutputVisitor,
+    o: PlainObject,
+    clean: boolean,
+  ): PlainObject | null {
     const sh = this.shapeOf(root, o);
     if (sh === null) return null;
     const ms = sh.members;
@@ -874,7 +965,8 @@ export class PlanSchema {
       const m = ms[j]!;
       const v = o[k];
       if (v === undefined) return null;
-      if (m.features !== NO_FEATURES && c.hides && isHiddenByPolicy(m.features, c.compat)) return null;
+      if (m.features !== NO_FEATURES && c.hides && isHiddenByPolicy(m.features, c.compat))
+        return null;
       if (!m.optional) required++;
       switch (m.code) {
         case LEAF_STR:
@@ -958,13 +1050,19 @@ export class PlanSchema {
         };
       }
       case 'alternate': {
-        const branch = (j: AlternateJsonType): string | undefined => p.branches.find((b) => this.jsonType(b.type) === j)?.type;
+        const branch = (j: AlternateJsonType): string | undefined =>
+          p.branches.find((b) => this.jsonType(b.type) === j)?.type;
         const has = (j: AlternateJsonType): boolean => branch(j) !== undefined;
         const container = (j: AlternateJsonType): CopyFn | null => {
           const t = branch(j);
           return t === undefined ? null : this.copies.get(t);
         };
-        const [string, number, boolean, nul] = [has('string'), has('number'), has('boolean'), has('null')];
+        const [string, number, boolean, nul] = [
+          has('string'),
+          has('number'),
+          has('boolean'),
+          has('null'),
+        ];
         const array = container('array');
         const object = container('object');
         return (x) => {
@@ -1090,9 +1188,6 @@ function scalarVisit(name: string): VisitFn {
   return (v, k, x) => v.int(k, x, name);
 }
 
-
-
-
 // ---------------------------------------------------------------------------
 // The fast paths' leaves.
 // ---------------------------------------------------------------------------
@@ -1108,7 +1203,13 @@ const LEAF_ANY = 7;
 /** A list, object or alternate: through its closure. */
 const NESTED = 8;
 
-const SCALAR_CODES: { readonly [name: string]: number } = Object.freeze({ str: LEAF_STR, bool: LEAF_BOOL, null: LEAF_NULL, number: LEAF_NUMBER, any: LEAF_ANY });
+const SCALAR_CODES: { readonly [name: string]: number } = Object.freeze({
+  str: LEAF_STR,
+  bool: LEAF_BOOL,
+  null: LEAF_NULL,
+  number: LEAF_NUMBER,
+  any: LEAF_ANY,
+});
 
 /** How the fast paths treat a value of one type. */
 interface Slot {
@@ -1203,7 +1304,11 @@ const SPREAD_SITES: readonly ((o: PlainObject) => PlainObject)[] = [
 ];
 let spreadSite = 0;
 
-function makeShape(members: readonly FastMember[], tag: string | null, branches: ReadonlyMap<string, string | null> | null): Shape {
+function makeShape(
+  members: readonly FastMember[],
+  tag: string | null,
+  branches: ReadonlyMap<string, string | null> | null,
+): Shape {
   return {
     members,
     required: members.filter((m) => !m.optional).length,
@@ -1239,7 +1344,13 @@ function checkLeaf(s: Slot, v: unknown): boolean {
     case LEAF_NUMBER:
       return typeof v === 'number' && Number.isFinite(v);
     case LEAF_INT:
-      return typeof v === 'number' && Number.isSafeInteger(v) && v >= s.min && v <= s.max && (v !== 0 || 1 / v > 0);
+      return (
+        typeof v === 'number' &&
+        Number.isSafeInteger(v) &&
+        v >= s.min &&
+        v <= s.max &&
+        (v !== 0 || 1 / v > 0)
+      );
     case LEAF_BIGINT:
       return typeof v === 'bigint' && v >= s.bmin && v <= s.bmax;
     case LEAF_ENUM:
@@ -1264,7 +1375,9 @@ function encodeLeaf(s: Slot, c: OutputVisitor, v: unknown): unknown {
       return typeof v === 'number' && Number.isFinite(v) ? v : c.number(null, v);
     case LEAF_INT:
     case LEAF_BIGINT:
-      return typeof v === 'number' && Number.isSafeInteger(v) && v >= s.min && v <= s.max ? v + 0 : c.int(null, v, s.kind!);
+      return typeof v === 'number' && Number.isSafeInteger(v) && v >= s.min && v <= s.max
+        ? v + 0
+        : c.int(null, v, s.kind!);
     case LEAF_ENUM:
       return typeof v === 'string' && s.values!.has(v) ? v : c.enumValue(null, v, s.info!);
     case LEAF_ANY:

@@ -44,7 +44,8 @@ export interface Features {
 export const NO_FEATURES: Features = Object.freeze({});
 
 /** The integer types of QAPI, each with its range. */
-export type IntKind = 'int' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'size';
+export type IntKind =
+  'int' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'size';
 
 /** What an enum visit needs to know about the enum type. */
 export interface EnumInfo {
@@ -90,7 +91,12 @@ export interface Visitor {
   /** Visits a list; `visitElement` visits each element with its index as key. */
   list(key: Key, value: unknown, visitElement: VisitFn): unknown;
   /** Visits an alternate: chooses the branch for the value and visits it. */
-  alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown;
+  alternate(
+    key: Key,
+    value: unknown,
+    typeName: string,
+    branches: readonly AlternateBranch[],
+  ): unknown;
 
   int(key: Key, value: unknown, kind: IntKind): unknown;
   number(key: Key, value: unknown): unknown;
@@ -146,7 +152,10 @@ export const visitAny: VisitFn = (v, k, x) => v.any(k, x);
 export class ForwardingVisitor implements Visitor {
   readonly inner: Visitor;
   private readonly wrappedFns = new WeakMap<VisitFn, VisitFn>();
-  private readonly wrappedBranches = new WeakMap<readonly AlternateBranch[], readonly AlternateBranch[]>();
+  private readonly wrappedBranches = new WeakMap<
+    readonly AlternateBranch[],
+    readonly AlternateBranch[]
+  >();
 
   constructor(inner: Visitor) {
     this.inner = inner;
@@ -195,7 +204,12 @@ export class ForwardingVisitor implements Visitor {
   list(key: Key, value: unknown, visitElement: VisitFn): unknown {
     return this.inner.list(key, value, this.wrap(visitElement));
   }
-  alternate(key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
+  alternate(
+    key: Key,
+    value: unknown,
+    typeName: string,
+    branches: readonly AlternateBranch[],
+  ): unknown {
     return this.inner.alternate(key, value, typeName, this.wrapBranches(branches));
   }
   int(key: Key, value: unknown, kind: IntKind): unknown {
@@ -251,7 +265,12 @@ export function hasOwn(obj: object, key: string): boolean {
  */
 export function setOwn(obj: PlainObject, key: string, value: unknown): void {
   if (PROTO_KEYS[key] === true) {
-    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(obj, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
   } else {
     obj[key] = value;
   }
@@ -284,7 +303,10 @@ export function jsonTypeOf(x: unknown): AlternateJsonType | undefined {
  * and, for an enum branch, whose values include the string; failing that,
  * the first whose JSON type matches (its visit then reports the bad value).
  */
-export function pickBranch(x: unknown, branches: readonly AlternateBranch[]): AlternateBranch | undefined {
+export function pickBranch(
+  x: unknown,
+  branches: readonly AlternateBranch[],
+): AlternateBranch | undefined {
   const t = jsonTypeOf(x);
   let fallback: AlternateBranch | undefined;
   for (const b of branches) {
@@ -334,7 +356,11 @@ function copyJson(x: unknown, check: boolean, depth: number): unknown {
   if (typeof x !== 'object' || x === null) {
     if (check) {
       const t = typeof x;
-      if (t === 'number' ? !Number.isFinite(x) : t !== 'string' && t !== 'boolean' && t !== 'bigint' && x !== null) {
+      if (
+        t === 'number'
+          ? !Number.isFinite(x)
+          : t !== 'string' && t !== 'boolean' && t !== 'bigint' && x !== null
+      ) {
         throw notJson(t === 'number' ? String(x) : t);
       }
     }
@@ -431,7 +457,13 @@ export function walkList(v: Visitor, value: unknown, visitElement: VisitFn): unk
 }
 
 /** The alternate walk the stock visitors share: the branch for the value's JSON type, or QEMU's error. */
-export function walkAlternate(v: Visitor, key: Key, value: unknown, typeName: string, branches: readonly AlternateBranch[]): unknown {
+export function walkAlternate(
+  v: Visitor,
+  key: Key,
+  value: unknown,
+  typeName: string,
+  branches: readonly AlternateBranch[],
+): unknown {
   const b = pickBranch(value, branches);
   if (b === undefined) throw noAlternative(typeName);
   return b.visit(v, key, value);

@@ -522,7 +522,8 @@ export function applyEdit(m: SchemaModel, e: Edit): string {
         if (d.meta === 'enum') for (const v of d.values) targets.push({ what: `${d.name}.${v.name}`, set: (c) => (v.if = c) });
         if (d.meta === 'union') for (const b of d.branches) targets.push({ what: `${d.name} branch ${b.value}`, set: (c) => (b.if = c) });
         if (d.meta === 'alternate') for (const a of d.alternatives) targets.push({ what: `${d.name}.${a.slot}`, set: (c) => (a.if = c) });
-        const members = d.meta === 'struct' ? d.members : d.meta === 'union' ? d.baseMembers.filter((x) => x.name !== d.tag) : d.meta === 'command' ? d.args : d.meta === 'event' ? d.data : [];
+        // Conditional arguments of a command or event need 'boxed': true (QEMU's rule): members of types only.
+        const members = d.meta === 'struct' ? d.members : d.meta === 'union' ? d.baseMembers.filter((x) => x.name !== d.tag) : [];
         for (const x of members) targets.push({ what: `${d.name}.${x.name}`, set: (c) => (x.if = c) });
       }
       const t = pick(targets, e.a);
