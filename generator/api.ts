@@ -9,6 +9,7 @@ import type { QapiSchema } from './model/schema.js';
 import { createHash } from 'node:crypto';
 import { checkOutputCurrent, recordedInfo, writeOutput, type WriteResult } from './write/write-output.js';
 import { startFormatPool } from './write/format-pool.js';
+import type { PrintJob } from './write/print.js';
 
 export type { QapiSchema };
 
@@ -109,6 +110,16 @@ function sorted(o: Record<string, string>): [string, string][] {
   return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** The schema files (as module names: relative to the entry's directory) whose hash differs from what the output's manifest recorded. */
+async function changedInputs(out: string, info: Record<string, string>): Promise<Set<string>> {
+  const recorded = (await recordedInfo(out)) ?? {};
+  const changed = new Set<string>();
+  for (const [key, hash] of Object.entries(info)) {
+    if (key.startsWith(INPUT_KEY) && recorded[key] !== hash) changed.add(key.slice(INPUT_KEY.length));
+  }
+  return changed;
+}
+
 /** The entry file's name, as the manifest records it (no directory: output must not depend on where it was made). */
 function entryName(schema: string): string {
   return resolve(schema).split(/[\\/]/).pop()!;
@@ -165,7 +176,9 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
     const current = await checkOutputCurrent(full);
     if (current) return current;
     const { generateFiles } = await import('./emit/generate.js');
-    return await writeOutput(generateFiles(schema, { int64, codecs }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint()), full);
+    // The modules whose schema file changed since the last run: the early worker starts on theirs.
+    const early = pool ? { modules: await changedInputs(options.out, info), send: (key: string, path: string, job: PrintJob) => pool.prefetch(key, { path, source: job }) } : undefined;
+    return await writeOutput(generateFiles(schema, { int64, codecs }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint(), early), full);
   } finally {
     await pool?.close();
   }

@@ -3,6 +3,7 @@
  * for the write stage. Emitters never read the schema text.
  */
 import type { QapiSchema } from '../model/schema.js';
+import type { SchemaModule } from '../model/entities.js';
 import { ModulePaths } from './naming.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -135,11 +136,21 @@ function quoteSpec(s: string): string {
  * the write stage finds that key changed. `global` must change whenever
  * anything but the schema changes the output (the generator's own code).
  */
-export function generateFiles(schema: QapiSchema, options: EmitOptions, templatesDir: string, global = ''): GeneratedFile[] {
+export function generateFiles(
+  schema: QapiSchema,
+  options: EmitOptions,
+  templatesDir: string,
+  global = '',
+  early?: { readonly modules: ReadonlySet<string>; readonly send: (key: string, path: string, job: PrintJob) => void },
+): GeneratedFile[] {
   const plans = planSchema(schema);
   const ctx = new EmitContext(schema, options, plans);
   const files: GeneratedFile[] = [];
-  for (const m of schema.modules) {
+  // Modules whose schema file changed are emitted first and handed to `early.send`: the format
+  // worker prints them while this thread emits the rest (whose keys still decide what changed).
+  const order = [...schema.modules.filter((m) => early?.modules.has(m.name)), ...schema.modules.filter((m) => !early?.modules.has(m.name))];
+  const byModule = new Map<SchemaModule, GeneratedFile>();
+  for (const m of order) {
     const mp = plans.byModule.get(m)!;
     const types = emitTypes(ctx, m)[0]!;
     const table = emitPlanStatements(mp, tableOf(mp));
@@ -149,9 +160,12 @@ export function generateFiles(schema: QapiSchema, options: EmitOptions, template
       .update('\0')
       .update(table)
       .digest('hex');
+    const job: PrintJob = { header: header(types.source), statements: types.statements };
+    if (early?.modules.has(m.name)) early.send(key, mp.typesPath, job);
     // The table is printed in prettier's layout already: prettier formats only the types before it.
-    files.push({ path: mp.typesPath, sourceKey: key, content: () => ({ header: header(types.source), statements: types.statements }), formattedTail: table });
+    byModule.set(m, { path: mp.typesPath, sourceKey: key, content: () => job, formattedTail: table });
   }
+  for (const m of schema.modules) files.push(byModule.get(m)!);
   // --codecs: a codec file is made from its structures alone (which hold the --int64 mode's checks).
   const codecs = options.codecs === true ? emitCodecs(plans, options.int64) : [];
   for (const c of codecs) {

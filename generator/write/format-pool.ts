@@ -39,9 +39,9 @@ const WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const printFile = (${printFile.toString()});
-let tsMorph = null;
+// ts-morph first: a job comes as structures to print before it is text to format.
+let tsMorph = workerData.preloadPrinter ? import(workerData.tsMorphUrl) : null;
 const ready = Promise.all(workerData.moduleUrls.map((url) => import(url)));
-if (workerData.preloadPrinter) tsMorph = import(workerData.tsMorphUrl);
 ready.then(
   ([standalone, ...pluginModules]) => {
     const plugins = pluginModules.map((m) => m.default ?? m);
@@ -72,28 +72,30 @@ interface PoolWorker {
   readonly worker: Worker;
   ready: boolean;
   /** The job it is working on. */
-  current: number | undefined;
+  current: Pending | undefined;
 }
 
-interface Batch {
-  readonly jobs: readonly FormatJob[];
-  readonly order: number[];
-  next: number;
-  remaining: number;
-  readonly outcomes: (FormatOutcome | undefined)[];
-  readonly resolve: () => void;
+/** A job waiting for, or at, a worker. */
+interface Pending {
+  readonly id: number;
+  readonly job: FormatJob;
+  readonly resolve: (o: FormatOutcome) => void;
   readonly reject: (err: Error) => void;
 }
 
 /**
- * Workers that format, started ahead of the work. `format` takes one batch
- * at a time; `close` terminates the workers, whatever state they are in.
+ * Workers that format, started ahead of the work. Jobs queue up and each
+ * worker takes the next when it is done with one, so a job can be sent
+ * before the rest of its batch is known (`prefetch`); `close` terminates
+ * the workers, whatever state they are in.
  */
 export class FormatPool {
   private readonly workers: PoolWorker[] = [];
-  private batch: Batch | null = null;
+  private readonly queue: Pending[] = [];
+  private readonly prefetched = new Map<string, Promise<FormatOutcome>>();
   private failure: Error | null = null;
   private readonly preloadPrinter: boolean;
+  private nextId = 0;
 
   constructor(count: number, preloadPrinter: boolean) {
     this.preloadPrinter = preloadPrinter;
@@ -114,7 +116,12 @@ export class FormatPool {
     const w: PoolWorker = {
       worker: new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { moduleUrls: PRETTIER_MODULE_URLS, options: PRETTIER_OPTIONS, tsMorphUrl: TS_MORPH_URL, preloadPrinter: this.preloadPrinter },
+        workerData: {
+          moduleUrls: PRETTIER_MODULE_URLS,
+          options: PRETTIER_OPTIONS,
+          tsMorphUrl: TS_MORPH_URL,
+          preloadPrinter: this.preloadPrinter,
+        },
       }),
       ready: false,
       current: undefined,
@@ -126,62 +133,75 @@ export class FormatPool {
         this.dispatch(w);
         return;
       }
-      const b = this.batch;
-      if (b === null || msg.id === undefined || msg.id !== w.current) return;
-      b.outcomes[msg.id] = msg.ok === true ? { ok: true, text: msg.text ?? '' } : { ok: false, error: msg.error ?? 'unknown error' };
+      const p = w.current;
+      if (p === undefined || msg.id !== p.id) return;
       w.current = undefined;
-      b.remaining--;
-      if (b.remaining === 0) {
-        this.batch = null;
-        b.resolve();
-      } else this.dispatch(w);
+      p.resolve(msg.ok === true ? { ok: true, text: msg.text ?? '' } : { ok: false, error: msg.error ?? 'unknown error' });
+      this.dispatch(w);
     });
     w.worker.on('error', (err) => {
-      const b = this.batch;
-      const path = b !== null && w.current !== undefined ? b.jobs[w.current]!.path : undefined;
+      const path = w.current?.job.path;
       this.fail(new WriteOutputError(`prettier worker failed${path !== undefined ? ` while formatting '${path}'` : ''}: ${err.message}`, path, { cause: err }));
     });
     w.worker.on('exit', (code) => {
-      if (this.batch !== null) this.fail(new WriteOutputError(`prettier worker exited unexpectedly (code ${code})`));
+      if (w.current !== undefined || this.queue.length > 0) this.fail(new WriteOutputError(`prettier worker exited unexpectedly (code ${code})`));
     });
   }
 
   private fail(err: Error): void {
     this.failure ??= err;
-    const b = this.batch;
-    if (b !== null) {
-      this.batch = null;
-      b.reject(err);
+    for (const w of this.workers) {
+      w.current?.reject(err);
+      w.current = undefined;
     }
+    for (const p of this.queue.splice(0)) p.reject(err);
   }
 
   private dispatch(w: PoolWorker): void {
-    const b = this.batch;
-    if (b === null || !w.ready || w.current !== undefined || b.next >= b.order.length) return;
-    const id = b.order[b.next++]!;
-    w.current = id;
-    w.worker.postMessage({ id, source: b.jobs[id]!.source });
+    if (!w.ready || w.current !== undefined) return;
+    const p = this.queue.shift();
+    if (p === undefined) return;
+    w.current = p;
+    w.worker.postMessage({ id: p.id, source: p.job.source });
+  }
+
+  private submit(job: FormatJob): Promise<FormatOutcome> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return new Promise<FormatOutcome>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, job, resolve, reject });
+      for (const w of this.workers) this.dispatch(w);
+    });
   }
 
   /**
-   * Formats `jobs` and returns the outcomes in job order. Larger files are
-   * dispatched first; each worker takes the next job when it is done with
-   * one. Rejects (with a WriteOutputError) only if a worker itself fails; a
-   * file prettier rejects is an `ok: false` outcome.
+   * Starts formatting a job now, ahead of its batch: a later `format` of a
+   * job with the same `key` takes this result. The caller guarantees: same
+   * key, same job.
    */
-  async format(jobs: readonly FormatJob[]): Promise<FormatOutcome[]> {
+  prefetch(key: string, job: FormatJob): void {
+    if (this.prefetched.has(key)) return;
+    const outcome = this.submit(job);
+    outcome.catch(() => {}); // a failure is reported by the format() that takes it
+    this.prefetched.set(key, outcome);
+  }
+
+  /**
+   * Formats `jobs` and returns the outcomes in job order; `keys[i]`, when
+   * given, names a prefetched result for job i. Larger files are queued
+   * first. Rejects (with a WriteOutputError) only if a worker itself fails;
+   * a file prettier rejects is an `ok: false` outcome.
+   */
+  async format(jobs: readonly FormatJob[], keys: readonly (string | undefined)[] = []): Promise<FormatOutcome[]> {
     if (this.failure !== null) throw this.failure;
-    if (this.batch !== null) throw new WriteOutputError('the format pool is busy');
-    const outcomes: (FormatOutcome | undefined)[] = new Array<FormatOutcome | undefined>(jobs.length);
-    if (jobs.length > 0) {
-      const size = (j: FormatJob): number => (typeof j.source === 'string' ? j.source.length : j.source.statements.length * 400);
-      const order = jobs.map((_, i) => i).sort((a, b) => size(jobs[b]!) - size(jobs[a]!) || a - b);
-      await new Promise<void>((resolve, reject) => {
-        this.batch = { jobs, order, next: 0, remaining: jobs.length, outcomes, resolve, reject };
-        for (const w of this.workers) this.dispatch(w);
-      });
+    const size = (j: FormatJob): number => (typeof j.source === 'string' ? j.source.length : j.source.statements.length * 400);
+    const order = jobs.map((_, i) => i).sort((a, b) => size(jobs[b]!) - size(jobs[a]!) || a - b);
+    const outcomes: Promise<FormatOutcome>[] = new Array<Promise<FormatOutcome>>(jobs.length);
+    for (const i of order) {
+      const key = keys[i];
+      const early = key === undefined ? undefined : this.prefetched.get(key);
+      outcomes[i] = early ?? this.submit(jobs[i]!);
     }
-    return outcomes.map((o, i) => o ?? { ok: false, error: formatErrorMessage(jobs[i]!.path, 'no result from worker') });
+    return Promise.all(outcomes);
   }
 
   /** Terminates every worker. */

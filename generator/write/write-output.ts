@@ -234,12 +234,12 @@ export function resolveWorkers(option: number | 'auto' | undefined, jobs: readon
 }
 
 /** Formats the jobs; all prettier errors are collected into one WriteOutputError. */
-async function formatAll(jobs: readonly FormatJob[], workers: number, pool: FormatPool | undefined): Promise<string[]> {
+async function formatAll(jobs: readonly FormatJob[], workers: number, pool: FormatPool | undefined, keys: readonly string[]): Promise<string[]> {
   const failures: { path: string; message: string }[] = [];
   const texts: string[] = [];
   if (pool !== undefined || workers > 0) {
     if (pool !== undefined) pool.grow(workers);
-    const outcomes = pool !== undefined ? await pool.format(jobs) : await formatInPool(jobs, workers);
+    const outcomes = pool !== undefined ? await pool.format(jobs, keys) : await formatInPool(jobs, workers);
     outcomes.forEach((o, i) => {
       if (o.ok) texts.push(o.text);
       else failures.push({ path: jobs[i]!.path, message: formatErrorMessage(jobs[i]!.path, o.error) });
@@ -507,7 +507,12 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
   // Format (pool or in-process); an error here has touched nothing.
   const pending = plans.filter((p) => p.needsFormat);
   const jobs: FormatJob[] = pending.map((p) => ({ path: p.rel, source: contentOf(p) }));
-  const texts = await formatAll(jobs, resolveWorkers(options.workers, jobs), options.pool);
+  const texts = await formatAll(
+    jobs,
+    resolveWorkers(options.workers, jobs),
+    options.pool,
+    pending.map((p) => p.sourceSha256),
+  );
   pending.forEach((p, i) => {
     p.output = Buffer.from(p.tail === '' ? texts[i]! : `${texts[i]!}\n${p.tail}`, 'utf8');
     p.sha256 = sha256(p.output);
