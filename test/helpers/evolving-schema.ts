@@ -537,7 +537,8 @@ export function applyEdit(m: SchemaModel, e: Edit): string {
       const what = e.c % 4;
       if (what === 0 && items.length) {
         const it = pick(items, e.b);
-        it.doc = [...it.doc.filter((p) => p !== '.'), `  Revised ${++m.counter}.`];
+        // Docs are replaced, never grown: QEMU's 70-column rule holds for any sequence of edits.
+        it.doc = [`Revised ${++m.counter}.`];
         return `edit the doc of ${d.name}.${it.name}`;
       }
       if (what === 1) {
@@ -545,14 +546,14 @@ export function applyEdit(m: SchemaModel, e: Edit): string {
           m.defs.filter((x) => isType(x)),
           e.b,
         );
-        d.doc = [...d.doc, '  See also ', { ref: other.id }, '.'];
+        d.doc = [`Text ${++m.counter}.`, '  See ', { ref: other.id }, '.'];
         return `add a reference to ${other.name} to the doc of ${d.name}`;
       }
       if (what === 2) {
         d.since = `${1 + (e.b % 9)}.${++m.counter % 10}`;
         return `set Since: of ${d.name} to ${d.since}`;
       }
-      d.doc = [`Revised text ${++m.counter} of the definition.`, ...(e.b % 2 ? ['  Mentions ', { ref: pick(m.defs.filter(isType), e.b).id }, '.'] : [])];
+      d.doc = [`Revised ${++m.counter}.`, ...(e.b % 2 ? ['  See ', { ref: pick(m.defs.filter(isType), e.b).id }, '.'] : [])];
       return `rewrite the doc of ${d.name}`;
     }
     case 'rename': {
