@@ -9,6 +9,7 @@ import type { QapiSchema } from './model/schema.js';
 import { createHash } from 'node:crypto';
 import { checkOutputCurrent, recordedInfo, writeOutput, type WriteResult } from './write/write-output.js';
 import { startFormatPool } from './write/format-pool.js';
+import { canonicalJson } from './write/format.js';
 import type { PrintJob } from './write/print.js';
 
 export type { QapiSchema };
@@ -71,23 +72,27 @@ function manifestInfo(entry: string, files: ReadonlyMap<string, string>, int64: 
   return info;
 }
 
-/** The schema files a schema was read from, each with the sha256 of its bytes, relative to the entry's directory. */
+/** A schema file's name as the manifest records it: relative to the entry's directory, POSIX separators. */
+function inputName(base: string, file: string): string {
+  return relative(base, resolve(file)).split('\\').join('/');
+}
+
+/** The schema files a schema was read from, each with the sha256 of its bytes. */
 function inputHashes(schema: QapiSchema): Map<string, string> {
   const base = dirname(resolve(schema.fname));
   const files = new Map<string, string>();
-  for (const file of schema.sourceFiles) files.set(relative(base, resolve(file.name)).split('\\').join('/'), sha256(readFileSync(resolve(file.name))));
+  for (const file of schema.sourceFiles) files.set(inputName(base, file.name), sha256(readFileSync(resolve(file.name))));
   return files;
 }
 
 /**
- * The info of the output's manifest, if it was made from these very schema
- * files (re-read and re-hashed) with these options; null otherwise.
+ * The info of the output's manifest (`recorded`), if it was made from these
+ * very schema files (re-read and re-hashed) with these options; null
+ * otherwise.
  */
-async function unchangedInputs(options: GenerateOptions, int64: string, codecs: boolean): Promise<Record<string, string> | null> {
-  const recorded = await recordedInfo(options.out);
+function unchangedInputs(recorded: Record<string, string> | null, options: GenerateOptions, int64: string, codecs: boolean): Record<string, string> | null {
   if (recorded === null) return null;
-  const entry = resolve(options.schema);
-  const base = dirname(entry);
+  const base = dirname(resolve(options.schema));
   const files = new Map<string, string>();
   for (const [key, hash] of Object.entries(recorded)) {
     if (!key.startsWith(INPUT_KEY)) continue;
@@ -101,21 +106,17 @@ async function unchangedInputs(options: GenerateOptions, int64: string, codecs: 
     if (sha256(bytes) !== hash) return null;
     files.set(rel, hash);
   }
-  if (!files.has(relative(base, entry).split('\\').join('/'))) return null;
-  const info = manifestInfo(recorded['entry'] ?? '', files, int64, codecs);
-  return recorded['entry'] === entryName(options.schema) && JSON.stringify(sorted(info)) === JSON.stringify(sorted(recorded)) ? info : null;
-}
-
-function sorted(o: Record<string, string>): [string, string][] {
-  return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!files.has(inputName(base, options.schema))) return null;
+  // The same entry, options and generator: the info this run would record.
+  const info = manifestInfo(entryName(options.schema), files, int64, codecs);
+  return canonicalJson(info) === canonicalJson(recorded) ? info : null;
 }
 
 /** The schema files (as module names: relative to the entry's directory) whose hash differs from what the output's manifest recorded. */
-async function changedInputs(out: string, info: Record<string, string>): Promise<Set<string>> {
-  const recorded = (await recordedInfo(out)) ?? {};
+function changedInputs(recorded: Record<string, string> | null, info: Record<string, string>): Set<string> {
   const changed = new Set<string>();
   for (const [key, hash] of Object.entries(info)) {
-    if (key.startsWith(INPUT_KEY) && recorded[key] !== hash) changed.add(key.slice(INPUT_KEY.length));
+    if (key.startsWith(INPUT_KEY) && recorded?.[key] !== hash) changed.add(key.slice(INPUT_KEY.length));
   }
   return changed;
 }
@@ -158,7 +159,9 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
   const writeOptions = { outDir: options.out, check: options.check === true, generatorVersion: generatorVersion() };
   // The schema files are those of the last run, unchanged, and so is the output: nothing to do.
   // Under --lenient-docs the schema's doc warnings are still wanted, so they are derived again.
-  const known = await unchangedInputs(options, int64, codecs);
+  // The output's manifest is read once, here; the write stage reads it again for its own checks.
+  const recorded = await recordedInfo(options.out);
+  const known = unchangedInputs(recorded, options, int64, codecs);
   if (known !== null) {
     const current = await checkOutputCurrent({ ...writeOptions, manifestInfo: known });
     if (current) {
@@ -177,7 +180,7 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
     if (current) return current;
     const { generateFiles } = await import('./emit/generate.js');
     // The modules whose schema file changed since the last run: the early worker starts on theirs.
-    const early = pool ? { modules: await changedInputs(options.out, info), send: (key: string, path: string, job: PrintJob) => pool.prefetch(key, { path, source: job }) } : undefined;
+    const early = pool ? { modules: changedInputs(recorded, info), send: (key: string, path: string, job: PrintJob) => pool.prefetch(key, { path, source: job }) } : undefined;
     return await writeOutput(generateFiles(schema, { int64, codecs }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint(), early), full);
   } finally {
     await pool?.close();

@@ -332,6 +332,16 @@ function memberOf(row: MemberRow): Member {
   };
 }
 
+/** The value for `key` in `map`, built and kept on first use. */
+function cached<K, V>(map: Map<K, V>, key: K, build: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = build();
+    map.set(key, v);
+  }
+  return v;
+}
+
 /** A cache of closures by type name; a type met again while its closure is built gets a forwarder. */
 class Closures<F extends (...args: never[]) => unknown> {
   private readonly done = new Map<string, F>();
@@ -490,12 +500,7 @@ export class PlanSchema {
   // ---- plans -----------------------------------------------------------
 
   private plan(name: string): Plan {
-    let p = this.plans.get(name);
-    if (p === undefined) {
-      p = this.resolve(name);
-      this.plans.set(name, p);
-    }
-    return p;
+    return cached(this.plans, name, () => this.resolve(name));
   }
 
   private objectPlan(name: string): ObjectPlan {
@@ -662,12 +667,7 @@ export class PlanSchema {
 
   /** How fast paths treat a value of a type. */
   private slot(type: string): Slot {
-    let s = this.slots.get(type);
-    if (s === undefined) {
-      s = this.buildSlot(type);
-      this.slots.set(type, s);
-    }
-    return s;
+    return cached(this.slots, type, () => this.buildSlot(type));
   }
 
   private buildSlot(type: string): Slot {
@@ -726,17 +726,14 @@ export class PlanSchema {
 
   /** The shape of an object type before its tag is read: every member, base first, and its union. */
   private rootShape(name: string): Shape {
-    let s = this.shapes.get(name);
-    if (s === undefined) {
+    return cached(this.shapes, name, () => {
       const p = this.objectPlan(name);
-      s = makeShape(
+      return makeShape(
         p.all.map((m) => this.fastMember(m)),
         p.tag,
         p.branches,
       );
-      this.shapes.set(name, s);
-    }
-    return s;
+    });
   }
 
   /** The shape of a union once its tag is `value`: its members, then the branch's; null for an unknown branch. */
