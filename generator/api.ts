@@ -179,8 +179,9 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
     const current = await checkOutputCurrent(full);
     if (current) return current;
     const { generateFiles } = await import('./emit/generate.js');
-    // The modules whose schema file changed since the last run: the early worker starts on theirs.
-    const early = pool ? { modules: changedInputs(recorded, info), send: (key: string, path: string, job: PrintJob) => pool.prefetch(key, { path, source: job }) } : undefined;
+    // A first run formats whole files: the early worker starts on them as they are emitted. After
+    // that, a file's unchanged units are reused (write/reuse.ts) and the worker gets only new ones.
+    const early = pool && recorded === null ? { modules: changedInputs(recorded, info), send: (key: string, path: string, job: PrintJob) => pool.prefetch(key, { path, source: job }) } : undefined;
     return await writeOutput(generateFiles(schema, { int64, codecs }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint(), early), full);
   } finally {
     await pool?.close();

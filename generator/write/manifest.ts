@@ -23,6 +23,7 @@
  */
 import { canonicalJson } from './format.js';
 import { pathProblem } from './paths.js';
+import { isUnitRecord } from './reuse.js';
 
 export const MANIFEST_VERSION = 1;
 
@@ -34,6 +35,8 @@ export interface ManifestEntry {
   sourceSha256: string;
   /** Present (true) if the file was written as is, without formatting. */
   verbatim?: true;
+  /** A file printed from structures: its units' keys and line counts (see reuse.ts), so that a later run formats only new units. */
+  units?: string;
 }
 
 export interface Manifest {
@@ -108,6 +111,7 @@ export function parseManifest(text: string, warn: (msg: string) => void): Parsed
     }
     const entry: ManifestEntry = { sha256: e['sha256'], sourceSha256: e['sourceSha256'] };
     if (e['verbatim'] === true) entry.verbatim = true;
+    if (isUnitRecord(e['units'])) entry.units = e['units'];
     result.files.set(rel, entry);
   }
   return result;

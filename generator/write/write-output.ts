@@ -32,6 +32,7 @@ import { formatInPool, type FormatJob, type FormatPool } from './format-pool.js'
 import { printHere, type PrintJob } from './print.js';
 import { MANIFEST_VERSION, parseManifest, serializeManifest, type Manifest, type ManifestEntry, type ParsedManifest } from './manifest.js';
 import { MANIFEST_FILE, isInside, pathProblem, resolveInside } from './paths.js';
+import { planFormat, type FormatPlan } from './reuse.js';
 
 export { WriteOutputError, formatTypeScript } from './format.js';
 export { MANIFEST_FILE } from './paths.js';
@@ -148,6 +149,10 @@ interface FilePlan {
   output: Buffer | null;
   sha256: string;
   needsFormat: boolean;
+  /** For a file printed from structures: which of its units prettier gets (see reuse.ts). */
+  format: FormatPlan | null;
+  /** The unit record for the manifest, when the formatted file split into its units. */
+  units: string | null;
   changed: boolean;
 }
 
@@ -215,6 +220,8 @@ function validate(files: readonly EmittedFile[], options: WriteOptions, outAbs: 
       output: null,
       sha256: '',
       needsFormat: false,
+      format: null,
+      units: null,
       changed: false,
     });
   }
@@ -501,23 +508,61 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
         return;
       }
       p.needsFormat = true;
+      const c = contentOf(p);
+      if (typeof c !== 'string') {
+        // The file on disk as recorded, under the same formatter: its unchanged units are kept as they are.
+        const trusted = cacheUsable && entry !== undefined && p.disk !== null && sha256(p.disk) === entry.sha256;
+        p.format = planFormat(c, trusted ? p.disk!.toString('utf8') : null, trusted ? entry.units : undefined);
+      }
     }),
   );
 
-  // Format (pool or in-process); an error here has touched nothing.
+  // Format (pool or in-process); an error here has touched nothing. A file whose units are
+  // reused sends only its new units, or nothing at all.
   const pending = plans.filter((p) => p.needsFormat);
-  const jobs: FormatJob[] = pending.map((p) => ({ path: p.rel, source: contentOf(p) }));
+  const sent = pending.filter((p) => p.format === null || p.format.job !== null);
   const texts = await formatAll(
-    jobs,
-    resolveWorkers(options.workers, jobs),
+    sent.map((p) => ({ path: p.rel, source: p.format?.job ?? contentOf(p) })),
+    resolveWorkers(options.workers, sent.map((p) => ({ path: p.rel, source: p.format?.job ?? contentOf(p) }))),
     options.pool,
-    pending.map((p) => p.sourceSha256),
+    // A prefetched result is the whole file's: it stands in only for a whole-file job.
+    sent.map((p) => (p.format?.reused === true ? '' : p.sourceSha256)),
   );
-  pending.forEach((p, i) => {
-    p.output = Buffer.from(p.tail === '' ? texts[i]! : `${texts[i]!}\n${p.tail}`, 'utf8');
-    p.sha256 = sha256(p.output);
-    p.changed = p.disk === null || !p.disk.equals(p.output);
-  });
+  const formatted = new Map(sent.map((p, i) => [p, texts[i]!]));
+  // Reused units that do not fit what prettier returned (never seen): the whole file again.
+  const refit: FilePlan[] = [];
+  for (const p of pending) {
+    const text = formatted.get(p) ?? '';
+    if (p.format === null) {
+      p.output = Buffer.from(p.tail === '' ? text : `${text}\n${p.tail}`, 'utf8');
+      continue;
+    }
+    const r = p.format.assemble(text);
+    if (r === null) {
+      refit.push(p);
+      continue;
+    }
+    p.units = r.units;
+    p.output = Buffer.from(p.tail === '' ? r.text : `${r.text}\n${p.tail}`, 'utf8');
+  }
+  if (refit.length > 0) {
+    const again = await formatAll(
+      refit.map((p) => ({ path: p.rel, source: contentOf(p) })),
+      0,
+      options.pool,
+      refit.map(() => ''),
+    );
+    refit.forEach((p, i) => {
+      p.format = planFormat(contentOf(p) as PrintJob, null, undefined);
+      const r = p.format.assemble(again[i]!)!;
+      p.units = r.units;
+      p.output = Buffer.from(p.tail === '' ? r.text : `${r.text}\n${p.tail}`, 'utf8');
+    });
+  }
+  for (const p of pending) {
+    p.sha256 = sha256(p.output!);
+    p.changed = p.disk === null || !p.disk.equals(p.output!);
+  }
 
   const removed = await findStale(old, new Set(plans.map((p) => p.rel)), outAbs, realOutAbs, warnings);
 
@@ -532,6 +577,9 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
   for (const p of plans) {
     const entry: ManifestEntry = { sha256: p.sha256, sourceSha256: p.sourceSha256 };
     if (p.verbatim) entry.verbatim = true;
+    // A file left as it was keeps its record.
+    const units = p.needsFormat ? p.units : (old.files.get(p.rel)?.units ?? null);
+    if (units !== null) entry.units = units;
     manifest.files[p.rel] = entry;
   }
   const manifestText = serializeManifest(manifest);
