@@ -321,7 +321,9 @@ try {
       noUncheckedIndexedAccess: true,
       erasableSyntaxOnly: true,
       noEmit: true,
-      types: [],
+      // The QMP client in runtime/ uses Node's net: the output needs @types/node.
+      typeRoots: [join(root, 'node_modules', '@types')],
+      types: ['node'],
       // A Node project's settings, as `tsc --init` writes them: no DOM, libraries' own .d.ts not re-checked.
       lib: ['ES2022'],
       skipLibCheck: true,

@@ -268,7 +268,9 @@ async function main() {
             moduleResolution: 'nodenext',
             strict: true,
             skipLibCheck: true,
-            types: [],
+            // The QMP client in runtime/ uses Node's net: the output needs @types/node.
+            typeRoots: [join(root, 'node_modules', '@types')],
+            types: ['node'],
             rootDir: src,
             outDir,
             noEmit: false,

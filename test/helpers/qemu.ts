@@ -1,0 +1,167 @@
+/**
+ * A real QEMU for the tests: `qemu-system-x86_64` (Debian's qemu-system-x86,
+ * QEMU 7.2) started in a temporary directory, paused (`-S`), without default
+ * devices or display, with a QMP UNIX socket, a block node and a few devices
+ * so that queries return real data; stopped by its PID afterwards.
+ *
+ * Without QEMU the tests that need it are skipped, saying why; with
+ * QAPI_TS_REQUIRE_QEMU=1 (as .ci/run sets) they fail instead.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { describe, it } from 'vitest';
+
+export const requireQemu = process.env.QAPI_TS_REQUIRE_QEMU === '1';
+
+const BINARY = process.env.QAPI_TS_QEMU ?? 'qemu-system-x86_64';
+
+/** The QEMU binary's path, or null when it is not installed. */
+export function findQemu(): string | null {
+  if (BINARY.includes('/')) return isExecutable(BINARY) ? BINARY : null;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && isExecutable(join(dir, BINARY))) return join(dir, BINARY);
+  }
+  return null;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The devices and block node every test QEMU gets. */
+export const QEMU_DEVICES = [
+  '-blockdev', 'driver=null-co,node-name=null0,size=67108864',
+  '-device', 'virtio-blk-pci,drive=null0,id=blk0',
+  '-device', 'e1000,id=nic0',
+  '-device', 'virtio-rng-pci,id=rng0',
+  '-object', 'memory-backend-ram,id=mem0,size=64M',
+  '-chardev', 'null,id=chr0',
+];
+
+export interface Qemu {
+  readonly pid: number;
+  /** The QMP socket. */
+  readonly socket: string;
+  readonly process: ChildProcess;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<void>;
+  /** What QEMU wrote on stderr so far. */
+  stderr(): string;
+  /** Stops QEMU (SIGTERM, then SIGKILL) by its PID and removes its directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts QEMU and waits until its QMP socket accepts connections. `fds` are
+ * open file descriptors QEMU inherits as its fds 3, 4, … (for `-add-fd`).
+ */
+export async function startQemu(extra: readonly string[] = [], fds: readonly number[] = []): Promise<Qemu> {
+  const binary = findQemu();
+  if (binary === null) throw new Error(`${BINARY} is not installed`);
+  const dir = mkdtempSync(join(tmpdir(), 'qapi-ts-qemu-'));
+  const socket = join(dir, 'qmp.sock');
+  const args = [
+    '-S', '-nodefaults', '-display', 'none',
+    '-machine', 'pc', '-accel', 'tcg', '-m', '64',
+    '-qmp', `unix:${socket},server=on,wait=off`,
+    ...QEMU_DEVICES,
+    ...extra,
+  ];
+  const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe', ...fds] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  let exitedFlag = false;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => (exitedFlag = true));
+  const spawned = await new Promise<Error | null>((resolve) => {
+    child.once('spawn', () => resolve(null));
+    child.once('error', (e) => resolve(e));
+  });
+  if (spawned !== null) {
+    rmSync(dir, { recursive: true, force: true });
+    throw spawned;
+  }
+  let stopping: Promise<void> | undefined;
+  const qemu: Qemu = {
+    pid: child.pid!,
+    socket,
+    process: child,
+    exited,
+    stderr: () => stderr,
+    stop() {
+      stopping ??= (async () => {
+        if (!exitedFlag) {
+          process.kill(child.pid!, 'SIGTERM');
+          const timer = setTimeout(() => {
+            if (!exitedFlag) process.kill(child.pid!, 'SIGKILL');
+          }, 5000);
+          await exited;
+          clearTimeout(timer);
+        }
+        rmSync(dir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+  // QEMU creates and listens on the socket before it gets going; wait for that (or for its exit).
+  for (let attempt = 0; ; attempt++) {
+    if (exitedFlag) {
+      await qemu.stop();
+      throw new Error(`QEMU exited at start-up: ${stderr.trim()}`);
+    }
+    if (await canConnect(socket)) return qemu;
+    if (attempt > 600) {
+      await qemu.stop();
+      throw new Error(`QEMU's QMP socket never accepted a connection: ${stderr.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Probes the socket without taking QEMU's one QMP connection for long. */
+function canConnect(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ path }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+const announced = new Set<string>();
+
+/**
+ * `describe` for tests that need QEMU: runs `fn` when it is installed;
+ * otherwise one test, skipped with the reason, or failing when
+ * QAPI_TS_REQUIRE_QEMU=1.
+ */
+export function describeQemu(name: string, fn: () => void): void {
+  const found = findQemu();
+  if (found !== null) {
+    describe(name, fn);
+    return;
+  }
+  const reason = `${BINARY} not found on PATH (install Debian's qemu-system-x86)`;
+  describe(name, () => {
+    if (requireQemu) {
+      it(`requires QEMU: ${reason}`, () => {
+        throw new Error(`${reason} (QAPI_TS_REQUIRE_QEMU=1)`);
+      });
+    } else {
+      if (!announced.has(reason)) {
+        announced.add(reason);
+        console.warn(`[skip] ${reason} (set QAPI_TS_REQUIRE_QEMU=1 to make this an error)`);
+      }
+      it.skip(`skipped: ${reason}`, () => {});
+    }
+  });
+}
