@@ -24,13 +24,7 @@
  * output.
  */
 
-import {
-  GIVE_UP,
-  cloneFast,
-  decodeFast,
-  isJsonData,
-  pristine,
-} from "./codec-support.js";
+import { GIVE_UP, cloneFast, decodeFast, isJsonData, pristine } from './codec-support.js';
 import {
   DEFAULT_COMPAT_POLICY,
   SPECIAL_FEATURES,
@@ -38,20 +32,14 @@ import {
   hidesOutput,
   isHiddenByPolicy,
   type CompatPolicy,
-} from "./compat.js";
-import { addKey, wrongType } from "./errors.js";
-import { INT_RANGES } from "./ints.js";
-import type { InputVisitor } from "./input-visitor.js";
-import type { OutputVisitor } from "./output-visitor.js";
-import { stringifyQmpJson, type JsonValue } from "./json.js";
-import { decodeWith, encodeToText, type DecodeOptions } from "./qmp.js";
-import type {
-  CommandInfo,
-  CommandTable,
-  DecodeFn,
-  EventInfo,
-  EventTable,
-} from "./tables.js";
+} from './compat.js';
+import { addKey, wrongType } from './errors.js';
+import { INT_RANGES } from './ints.js';
+import type { InputVisitor } from './input-visitor.js';
+import type { OutputVisitor } from './output-visitor.js';
+import { stringifyQmpJson, type JsonValue } from './json.js';
+import { decodeWith, encodeToText, type DecodeOptions } from './qmp.js';
+import type { CommandInfo, CommandTable, DecodeFn, EventInfo, EventTable } from './tables.js';
 import {
   NO_FEATURES,
   copyJsonValue,
@@ -65,14 +53,14 @@ import {
   type StructScope,
   type VisitFn,
   type Visitor,
-} from "./visitor.js";
+} from './visitor.js';
 
 // ---------------------------------------------------------------------------
 // The table format.
 // ---------------------------------------------------------------------------
 
 /** The special features of a member, enum value, command or event, as a table writes them. */
-export type FeatureWord = "deprecated" | "unstable" | "deprecated unstable";
+export type FeatureWord = 'deprecated' | 'unstable' | 'deprecated unstable';
 
 /**
  * A member of a struct, as one string: `'name type'`, the name starred when
@@ -148,7 +136,7 @@ export interface PlanTable {
 
 /** The words of a row: what it names, then the rest. */
 function words(row: string): string[] {
-  return row.split(" ");
+  return row.split(' ');
 }
 
 /** The features object for the feature words at the end of a row. */
@@ -161,19 +149,13 @@ export function featureWord(names: readonly string[]): FeatureWord | undefined {
   const [deprecated, unstable] = SPECIAL_FEATURES;
   const d = names.includes(deprecated!);
   const u = names.includes(unstable!);
-  return d && u
-    ? "deprecated unstable"
-    : d
-      ? "deprecated"
-      : u
-        ? "unstable"
-        : undefined;
+  return d && u ? 'deprecated unstable' : d ? 'deprecated' : u ? 'unstable' : undefined;
 }
 
 const FEATURES: { readonly [W in FeatureWord]: Features } = Object.freeze({
   deprecated: Object.freeze({ deprecated: true }),
   unstable: Object.freeze({ unstable: true }),
-  "deprecated unstable": Object.freeze({ deprecated: true, unstable: true }),
+  'deprecated unstable': Object.freeze({ deprecated: true, unstable: true }),
 });
 
 /** The runtime's features object for a feature word. */
@@ -183,28 +165,25 @@ export function featuresOf(word: FeatureWord | undefined): Features {
 
 /** The scalar built-in types, by QAPI name: what the plan tables refer to without defining. */
 export const BUILTIN_SCALARS: readonly string[] = Object.freeze([
-  "str",
-  "bool",
-  "number",
-  "null",
-  "any",
+  'str',
+  'bool',
+  'number',
+  'null',
+  'any',
   ...Object.keys(INT_RANGES),
 ]);
 
 /** The JSON type of each built-in scalar, as an alternate dispatches on it (`any` can't be an alternative). */
-const BUILTIN_JSON: { readonly [name: string]: AlternateJsonType } =
-  Object.freeze({
-    str: "string",
-    bool: "boolean",
-    number: "number",
-    null: "null",
-    ...Object.fromEntries(Object.keys(INT_RANGES).map((k) => [k, "number"])),
-  });
+const BUILTIN_JSON: { readonly [name: string]: AlternateJsonType } = Object.freeze({
+  str: 'string',
+  bool: 'boolean',
+  number: 'number',
+  null: 'null',
+  ...Object.fromEntries(Object.keys(INT_RANGES).map((k) => [k, 'number'])),
+});
 
 /** Names a plain object inherits from Object.prototype: reading them needs hasOwn. */
-const INHERITED: ReadonlySet<string> = new Set(
-  Object.getOwnPropertyNames(Object.prototype),
-);
+const INHERITED: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** Whether `x` is a plain object (Object.prototype its prototype). */
 function isPlain(x: object): boolean {
@@ -282,16 +261,13 @@ export interface CodecEntry {
 /** How the schema was generated. */
 export interface PlanSchemaOptions {
   /** How 64-bit integers are typed (`--int64`). */
-  readonly int64: "number" | "bigint";
+  readonly int64: 'number' | 'bigint';
   /** Generated codecs (`--codecs`), by TypeScript type name. */
   readonly codecs?: { readonly [tsName: string]: CodecEntry };
 }
 
 /** Links the tables of every module of one schema. */
-export function linkPlans(
-  modules: readonly ModulePlans[],
-  options: PlanSchemaOptions,
-): PlanSchema {
+export function linkPlans(modules: readonly ModulePlans[], options: PlanSchemaOptions): PlanSchema {
   return new PlanSchema(modules, options);
 }
 
@@ -312,7 +288,7 @@ interface Member {
 
 /** A struct or union, resolved. */
 interface ObjectPlan {
-  readonly kind: "object";
+  readonly kind: 'object';
   readonly name: string;
   readonly base: string | null;
   readonly local: readonly Member[];
@@ -324,18 +300,18 @@ interface ObjectPlan {
 }
 
 interface EnumPlan {
-  readonly kind: "enum";
+  readonly kind: 'enum';
   readonly info: EnumInfo;
   readonly values: ReadonlySet<string>;
 }
 
 interface ListPlan {
-  readonly kind: "list";
+  readonly kind: 'list';
   readonly element: string;
 }
 
 interface AlternatePlan {
-  readonly kind: "alternate";
+  readonly kind: 'alternate';
   readonly name: string;
   readonly branches: readonly {
     readonly name: string;
@@ -344,7 +320,7 @@ interface AlternatePlan {
 }
 
 interface ScalarPlan {
-  readonly kind: "scalar";
+  readonly kind: 'scalar';
   readonly name: string;
 }
 
@@ -352,7 +328,7 @@ type Plan = ObjectPlan | EnumPlan | ListPlan | AlternatePlan | ScalarPlan;
 
 function memberOf(row: MemberRow): Member {
   const [starred, type, ...rest] = words(row);
-  const optional = starred!.startsWith("*");
+  const optional = starred!.startsWith('*');
   const name = optional ? starred!.slice(1) : starred!;
   return {
     name,
@@ -404,7 +380,7 @@ class Closures<F extends (...args: never[]) => unknown> {
  */
 export class PlanSchema {
   /** How 64-bit integers are typed (`--int64`). */
-  readonly int64: "number" | "bigint";
+  readonly int64: 'number' | 'bigint';
   /** Every command, for the runtime: how to visit its arguments and return value. */
   readonly commands: CommandTable;
   /** Every event, for the runtime: how to visit its data. */
@@ -413,19 +389,13 @@ export class PlanSchema {
   private readonly rows = new Map<string, TypeRow>();
   private readonly plans = new Map<string, Plan>();
   private readonly codecs: { readonly [tsName: string]: CodecEntry };
-  private readonly visits = new Closures<VisitFn>((n) =>
-    this.buildVisit(this.plan(n)),
-  );
+  private readonly visits = new Closures<VisitFn>((n) => this.buildVisit(this.plan(n)));
   private readonly memberVisits = new Closures<MembersVisitFn>((n) =>
     this.buildMembersVisit(this.objectPlan(n)),
   );
-  private readonly checks = new Closures<CheckFn>((n) =>
-    this.buildCheck(this.plan(n)),
-  );
+  private readonly checks = new Closures<CheckFn>((n) => this.buildCheck(this.plan(n)));
   private readonly encodes = new Closures<EncodeFn>((n) => this.buildEncode(n));
-  private readonly copies = new Closures<CopyFn>((n) =>
-    this.buildCopy(this.plan(n)),
-  );
+  private readonly copies = new Closures<CopyFn>((n) => this.buildCopy(this.plan(n)));
   private readonly slots = new Map<string, Slot>();
   private readonly shapes = new Map<string, Shape>();
   private readonly decodes = new Closures<DecodeFn>((n) => this.buildDecode(n));
@@ -443,8 +413,7 @@ export class PlanSchema {
     for (const m of modules) {
       m.schema = this;
       const t = m.table;
-      for (const name of Object.keys(t.types ?? {}))
-        this.rows.set(name, t.types![name]!);
+      for (const name of Object.keys(t.types ?? {})) this.rows.set(name, t.types![name]!);
       for (const name of Object.keys(t.commands ?? {}))
         commands[name] = this.commandInfo(t.commands![name]!);
       for (const name of Object.keys(t.events ?? {}))
@@ -505,11 +474,7 @@ export class PlanSchema {
    * written as it is: JSON.stringify, or the exact writer if it holds a
    * bigint. Otherwise the output walk, then the writer (qmp.ts).
    */
-  encodeText(
-    name: string,
-    value: unknown,
-    compat: CompatPolicy = DEFAULT_COMPAT_POLICY,
-  ): string {
+  encodeText(name: string, value: unknown, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): string {
     if (
       this.codecs[name]?.encode === undefined &&
       !hidesOutput(compat) &&
@@ -547,22 +512,19 @@ export class PlanSchema {
 
   private objectPlan(name: string): ObjectPlan {
     const p = this.plan(name);
-    if (p.kind !== "object")
-      throw new Error(`qapi-ts: ${name} is not a struct or union`);
+    if (p.kind !== 'object') throw new Error(`qapi-ts: ${name} is not a struct or union`);
     return p;
   }
 
   private resolve(name: string): Plan {
     const row = this.rows.get(name);
     if (row === undefined) {
-      if (BUILTIN_SCALARS.includes(name)) return { kind: "scalar", name };
+      if (BUILTIN_SCALARS.includes(name)) return { kind: 'scalar', name };
       throw new Error(`qapi-ts: no type ${name} in the plans`);
     }
-    if ("enum" in row) {
+    if ('enum' in row) {
       const values: string[] = [];
-      const valueFeatures: { [value: string]: Features } = Object.create(
-        null,
-      ) as {
+      const valueFeatures: { [value: string]: Features } = Object.create(null) as {
         [value: string]: Features;
       };
       for (const v of row.enum) {
@@ -571,7 +533,7 @@ export class PlanSchema {
         if (rest.length) valueFeatures[value!] = rowFeatures(rest);
       }
       return {
-        kind: "enum",
+        kind: 'enum',
         info: Object.freeze({
           name,
           values: Object.freeze(values),
@@ -580,18 +542,17 @@ export class PlanSchema {
         values: new Set(values),
       };
     }
-    if ("list" in row) return { kind: "list", element: row.list };
-    if ("alternate" in row) {
+    if ('list' in row) return { kind: 'list', element: row.list };
+    if ('alternate' in row) {
       const branches = row.alternate.map((a) => {
         const [n, type] = words(a);
         return { name: n!, type: type! };
       });
-      return { kind: "alternate", name: row.name ?? name, branches };
+      return { kind: 'alternate', name: row.name ?? name, branches };
     }
     const local = (row.members ?? []).map(memberOf);
     const base = row.base ?? null;
-    const all =
-      base === null ? local : [...this.objectPlan(base).all, ...local];
+    const all = base === null ? local : [...this.objectPlan(base).all, ...local];
     const branches = row.branches
       ? new Map(
           row.branches.map((b) => {
@@ -601,7 +562,7 @@ export class PlanSchema {
         )
       : null;
     return {
-      kind: "object",
+      kind: 'object',
       name,
       base,
       local,
@@ -615,29 +576,23 @@ export class PlanSchema {
   private jsonType(name: string): AlternateJsonType {
     const p = this.plan(name);
     switch (p.kind) {
-      case "scalar": {
+      case 'scalar': {
         const j = BUILTIN_JSON[p.name];
-        if (j === undefined)
-          throw new Error(`qapi-ts: ${name} can't be an alternative`);
+        if (j === undefined) throw new Error(`qapi-ts: ${name} can't be an alternative`);
         return j;
       }
-      case "enum":
-        return "string";
-      case "list":
-        return "array";
-      case "object":
-        return "object";
-      case "alternate":
-        throw new Error(
-          `qapi-ts: an alternate can't be an alternative (${name})`,
-        );
+      case 'enum':
+        return 'string';
+      case 'list':
+        return 'array';
+      case 'object':
+        return 'object';
+      case 'alternate':
+        throw new Error(`qapi-ts: an alternate can't be an alternative (${name})`);
     }
   }
 
-  private alternateBranches(
-    p: AlternatePlan,
-    visit: (type: string) => VisitFn,
-  ): AlternateBranch[] {
+  private alternateBranches(p: AlternatePlan, visit: (type: string) => VisitFn): AlternateBranch[] {
     return p.branches.map((b) => {
       const t = this.plan(b.type);
       const branch: AlternateBranch = {
@@ -645,9 +600,7 @@ export class PlanSchema {
         jsonType: this.jsonType(b.type),
         visit: visit(b.type),
       };
-      return t.kind === "enum"
-        ? { ...branch, enumValues: t.info.values }
-        : branch;
+      return t.kind === 'enum' ? { ...branch, enumValues: t.info.values } : branch;
     });
   }
 
@@ -655,22 +608,22 @@ export class PlanSchema {
 
   private buildVisit(p: Plan): VisitFn {
     switch (p.kind) {
-      case "scalar":
+      case 'scalar':
         return scalarVisit(p.name);
-      case "enum": {
+      case 'enum': {
         const info = p.info;
         return (v, k, x) => v.enumValue(k, x, info);
       }
-      case "list": {
+      case 'list': {
         const element = this.visitFn(p.element);
         return (v, k, x) => v.list(k, x, element);
       }
-      case "alternate": {
+      case 'alternate': {
         const name = p.name;
         const branches = this.alternateBranches(p, (t) => this.visitFn(t));
         return (v, k, x) => v.alternate(k, x, name, branches);
       }
-      case "object": {
+      case 'object': {
         const name = p.name;
         const members = this.memberVisits.get(name);
         return (v, k, x) => {
@@ -705,8 +658,7 @@ export class PlanSchema {
       }
       if (branches !== null) {
         const value = v.memberValue(s, tag!);
-        const branch =
-          typeof value === "string" ? branches.get(value) : undefined;
+        const branch = typeof value === 'string' ? branches.get(value) : undefined;
         if (branch === undefined) v.unknownBranch(s, tag!);
         else if (branch !== null) branch(v, s);
       }
@@ -736,10 +688,10 @@ export class PlanSchema {
   private buildSlot(type: string): Slot {
     const p = this.plan(type);
     switch (p.kind) {
-      case "scalar": {
+      case 'scalar': {
         if (isIntKind(p.name)) {
           const r = INT_RANGES[p.name];
-          const wide = this.int64 === "bigint" && r.wide;
+          const wide = this.int64 === 'bigint' && r.wide;
           return makeSlot(
             wide ? LEAF_BIGINT : LEAF_INT,
             type,
@@ -753,11 +705,10 @@ export class PlanSchema {
           );
         }
         const code = SCALAR_CODES[p.name];
-        if (code === undefined)
-          throw new Error(`qapi-ts: no built-in type ${p.name}`);
+        if (code === undefined) throw new Error(`qapi-ts: no built-in type ${p.name}`);
         return makeSlot(code, type, 0, 0, 0n, 0n, null, null, null);
       }
-      case "enum":
+      case 'enum':
         return makeSlot(LEAF_ENUM, type, 0, 0, 0n, 0n, null, p.values, p.info);
       default:
         return makeSlot(NESTED, type, 0, 0, 0n, 0n, null, null, null);
@@ -803,7 +754,7 @@ export class PlanSchema {
   /** The shape of a union once its tag is `value`: its members, then the branch's; null for an unknown branch. */
   private variantShape(s: Shape, value: unknown): Shape | null {
     const u = s.union!;
-    if (typeof value !== "string") return null;
+    if (typeof value !== 'string') return null;
     let v = u.variants.get(value);
     if (v === undefined) {
       const branch = u.branches.get(value);
@@ -825,8 +776,7 @@ export class PlanSchema {
   /** The shape of object `o` of the type (its root shape given): the union's branches followed by its tags; null when a tag names no branch. */
   private shapeOf(root: Shape, o: PlainObject): Shape | null {
     let s: Shape | null = root;
-    while (s !== null && s.union !== null)
-      s = this.variantShape(s, o[s.union.tag]);
+    while (s !== null && s.union !== null) s = this.variantShape(s, o[s.union.tag]);
     return s;
   }
 
@@ -837,7 +787,7 @@ export class PlanSchema {
     if (codec) return codec;
     const check = this.checkFn(name);
     const visit = this.visitFn(name);
-    const bigint = this.int64 === "bigint";
+    const bigint = this.int64 === 'bigint';
     return (c, x) => decodeFast(c, x, check, visit, bigint);
   }
 
@@ -849,35 +799,33 @@ export class PlanSchema {
    */
   private buildCheck(p: Plan): CheckFn {
     switch (p.kind) {
-      case "scalar":
-      case "enum": {
-        const slot = this.slot(p.kind === "scalar" ? p.name : p.info.name);
+      case 'scalar':
+      case 'enum': {
+        const slot = this.slot(p.kind === 'scalar' ? p.name : p.info.name);
         return (x) => checkLeaf(slot, x);
       }
-      case "list": {
+      case 'list': {
         const element = this.slot(p.element);
-        const nested =
-          element.code === NESTED ? this.checks.get(p.element) : null;
+        const nested = element.code === NESTED ? this.checks.get(p.element) : null;
         return (x, s) => {
           if (!Array.isArray(x)) return false;
           const n = x.length;
           if (nested !== null) {
             for (let i = 0; i < n; i++) if (!nested(x[i], s)) return false;
           } else {
-            for (let i = 0; i < n; i++)
-              if (!checkLeaf(element, x[i])) return false;
+            for (let i = 0; i < n; i++) if (!checkLeaf(element, x[i])) return false;
           }
           return true;
         };
       }
-      case "alternate":
+      case 'alternate':
         return this.alternateCheck(p);
-      case "object": {
+      case 'object': {
         const name = p.name;
         // Built on first call: building it now could meet this type again, half built.
         let root: Shape | null = null;
         return (x, strict) => {
-          if (typeof x !== "object" || x === null || !isPlain(x)) return false;
+          if (typeof x !== 'object' || x === null || !isPlain(x)) return false;
           const o = x as PlainObject;
           const sh = this.shapeOf((root ??= this.rootShape(name)), o);
           if (sh === null) return false;
@@ -896,8 +844,7 @@ export class PlanSchema {
             const v = o[k];
             // An undefined value that is there all the same is the walk's error.
             if (v === undefined) return false;
-            if (m.code === NESTED ? !m.check!(v, strict) : !checkLeaf(m, v))
-              return false;
+            if (m.code === NESTED ? !m.check!(v, strict) : !checkLeaf(m, v)) return false;
             if (!m.optional) required++;
           }
           return required === sh.required;
@@ -917,24 +864,24 @@ export class PlanSchema {
       const t = byJson.get(j)?.[0];
       return t === undefined ? null : this.checkFn(t);
     };
-    const strings = byJson.get("string") ?? [];
-    const anyString = strings.some((t) => this.plan(t).kind !== "enum");
+    const strings = byJson.get('string') ?? [];
+    const anyString = strings.some((t) => this.plan(t).kind !== 'enum');
     const stringChecks = strings.map((t) => this.checkFn(t));
-    const number = first("number");
-    const array = first("array");
-    const object = first("object");
-    const boolean = byJson.has("boolean");
-    const nul = byJson.has("null");
+    const number = first('number');
+    const array = first('array');
+    const object = first('object');
+    const boolean = byJson.has('boolean');
+    const nul = byJson.has('null');
     return (x, s) => {
       switch (typeof x) {
-        case "string":
+        case 'string':
           return anyString || stringChecks.some((c) => c(x, s));
-        case "number":
-        case "bigint":
+        case 'number':
+        case 'bigint':
           return number !== null && number(x, s);
-        case "boolean":
+        case 'boolean':
           return boolean;
-        case "object":
+        case 'object':
           if (x === null) return nul;
           if (Array.isArray(x)) return array !== null && array(x, s);
           return object !== null && object(x, s);
@@ -951,23 +898,21 @@ export class PlanSchema {
     if (codec) return codec;
     const p = this.plan(name);
     switch (p.kind) {
-      case "scalar":
-      case "enum": {
+      case 'scalar':
+      case 'enum': {
         const slot = this.slot(name);
         return (c, x) => encodeLeaf(slot, c, x);
       }
-      case "list": {
+      case 'list': {
         const element = this.slot(p.element);
-        const nested =
-          element.code === NESTED ? this.encodes.get(p.element) : null;
+        const nested = element.code === NESTED ? this.encodes.get(p.element) : null;
         return (c, x, clean = pristine()) => {
-          if (!Array.isArray(x)) throw wrongType("array");
+          if (!Array.isArray(x)) throw wrongType('array');
           const n = x.length;
           const out: unknown[] = [];
           let i = 0;
           try {
-            if (nested !== null)
-              for (; i < n; i++) out.push(nested(c, x[i], clean));
+            if (nested !== null) for (; i < n; i++) out.push(nested(c, x[i], clean));
             else for (; i < n; i++) out.push(encodeLeaf(element, c, x[i]));
           } catch (e) {
             throw addKey(e, i);
@@ -975,22 +920,22 @@ export class PlanSchema {
           return out;
         };
       }
-      case "alternate": {
+      case 'alternate': {
         const qapiName = p.name;
         // The visitor reaching a branch is the output visitor; the branch can't know `clean`: it asks.
         const branches = this.alternateBranches(p, (t) => {
           const k = this.plan(t).kind;
-          if (k !== "list" && k !== "object") return this.visitFn(t);
+          if (k !== 'list' && k !== 'object') return this.visitFn(t);
           const encode = this.encodes.get(t);
           return (v, _k, x) => encode(v as OutputVisitor, x, pristine());
         });
         return (c, x) => c.alternate(null, x, qapiName, branches);
       }
-      case "object": {
+      case 'object': {
         const visit = this.visitFn(name);
         let root: Shape | null = null;
         return (c, x, clean = pristine()) => {
-          if (clean && typeof x === "object" && x !== null && isPlain(x)) {
+          if (clean && typeof x === 'object' && x !== null && isPlain(x)) {
             const out = this.encodeObject(
               (root ??= this.rootShape(name)),
               c,
@@ -1032,11 +977,7 @@ export class PlanSchema {
       const m = ms[j]!;
       const v = o[k];
       if (v === undefined) return null;
-      if (
-        m.features !== NO_FEATURES &&
-        c.hides &&
-        isHiddenByPolicy(m.features, c.compat)
-      )
+      if (m.features !== NO_FEATURES && c.hides && isHiddenByPolicy(m.features, c.compat))
         return null;
       if (!m.optional) required++;
       switch (m.code) {
@@ -1048,22 +989,16 @@ export class PlanSchema {
           break;
         case LEAF_INT:
         case LEAF_BIGINT:
-          if (typeof v === "number") {
-            if (!(Number.isSafeInteger(v) && v >= m.min && v <= m.max))
-              return null;
+          if (typeof v === 'number') {
+            if (!(Number.isSafeInteger(v) && v >= m.min && v <= m.max)) return null;
             if (v === 0 && 1 / v < 0) (fix ??= []).push(j); // -0 is written 0
-          } else if (typeof v === "bigint") {
-            if (!(v >= INT_RANGES[m.kind!].min && v <= INT_RANGES[m.kind!].max))
-              return null;
+          } else if (typeof v === 'bigint') {
+            if (!(v >= INT_RANGES[m.kind!].min && v <= INT_RANGES[m.kind!].max)) return null;
             c.mayHoldBigint = true;
           } else return null;
           break;
         case LEAF_ENUM:
-          if (
-            typeof v !== "string" ||
-            !(m.values!.has(v) || c.keepUnknownEnumValues)
-          )
-            return null;
+          if (typeof v !== 'string' || !(m.values!.has(v) || c.keepUnknownEnumValues)) return null;
           break;
         default:
           (fix ??= []).push(j);
@@ -1107,29 +1042,26 @@ export class PlanSchema {
    */
   private buildCopy(p: Plan): CopyFn {
     switch (p.kind) {
-      case "scalar":
-      case "enum": {
-        const slot = this.slot(p.kind === "scalar" ? p.name : p.info.name);
+      case 'scalar':
+      case 'enum': {
+        const slot = this.slot(p.kind === 'scalar' ? p.name : p.info.name);
         return (x) => copyLeaf(slot, x);
       }
-      case "list": {
+      case 'list': {
         const element = this.slot(p.element);
-        const nested =
-          element.code === NESTED ? this.copies.get(p.element) : null;
+        const nested = element.code === NESTED ? this.copies.get(p.element) : null;
         const any = element.code === LEAF_ANY;
         return (x) => {
           if (!Array.isArray(x)) throw GIVE_UP;
           const n = x.length;
           const out: unknown[] = [];
-          if (nested !== null)
-            for (let i = 0; i < n; i++) out.push(nested(x[i]));
-          else if (any)
-            for (let i = 0; i < n; i++) out.push(copyJsonValue(x[i], false));
+          if (nested !== null) for (let i = 0; i < n; i++) out.push(nested(x[i]));
+          else if (any) for (let i = 0; i < n; i++) out.push(copyJsonValue(x[i], false));
           else for (let i = 0; i < n; i++) out.push(x[i]);
           return out;
         };
       }
-      case "alternate": {
+      case 'alternate': {
         const branch = (j: AlternateJsonType): string | undefined =>
           p.branches.find((b) => this.jsonType(b.type) === j)?.type;
         const has = (j: AlternateJsonType): boolean => branch(j) !== undefined;
@@ -1138,26 +1070,26 @@ export class PlanSchema {
           return t === undefined ? null : this.copies.get(t);
         };
         const [string, number, boolean, nul] = [
-          has("string"),
-          has("number"),
-          has("boolean"),
-          has("null"),
+          has('string'),
+          has('number'),
+          has('boolean'),
+          has('null'),
         ];
-        const array = container("array");
-        const object = container("object");
+        const array = container('array');
+        const object = container('object');
         return (x) => {
           switch (typeof x) {
-            case "string":
+            case 'string':
               if (string) return x;
               break;
-            case "number":
-            case "bigint":
+            case 'number':
+            case 'bigint':
               if (number) return x;
               break;
-            case "boolean":
+            case 'boolean':
               if (boolean) return x;
               break;
-            case "object":
+            case 'object':
               if (x === null) {
                 if (nul) return x;
               } else if (Array.isArray(x)) {
@@ -1168,11 +1100,11 @@ export class PlanSchema {
           throw GIVE_UP;
         };
       }
-      case "object": {
+      case 'object': {
         const name = p.name;
         let root: Shape | null = null;
         return (x) => {
-          if (typeof x !== "object" || x === null || !isPlain(x)) throw GIVE_UP;
+          if (typeof x !== 'object' || x === null || !isPlain(x)) throw GIVE_UP;
           const o = x as PlainObject;
           const sh = this.shapeOf((root ??= this.rootShape(name)), o);
           if (sh === null) throw GIVE_UP;
@@ -1181,10 +1113,7 @@ export class PlanSchema {
           // The orders of keys met before (see KeyOrder): mostly one comparison a key.
           let at = sh.orders;
           for (const k in o) {
-            const next =
-              at.next !== null && at.next.key === k
-                ? at.next
-                : otherOrder(at, k);
+            const next = at.next !== null && at.next.key === k ? at.next : otherOrder(at, k);
             if (next === null) return copyMembers(sh, o, out);
             at = next;
             const v = o[k];
@@ -1213,9 +1142,7 @@ export class PlanSchema {
       args: args === undefined ? null : this.lazyVisit(args),
       returns: returns === undefined ? null : this.lazyVisit(returns),
       ...(args === undefined ? {} : { decodeArgs: this.lazyDecode(args) }),
-      ...(returns === undefined
-        ? {}
-        : { decodeReturns: this.lazyDecode(returns) }),
+      ...(returns === undefined ? {} : { decodeReturns: this.lazyDecode(returns) }),
       features: featuresOf(row.features),
       allowOob: row.oob === true,
       successResponse: row.noReply !== true,
@@ -1254,15 +1181,15 @@ function isIntKind(name: string): name is IntKind {
 
 function scalarVisit(name: string): VisitFn {
   switch (name) {
-    case "str":
+    case 'str':
       return (v, k, x) => v.str(k, x);
-    case "bool":
+    case 'bool':
       return (v, k, x) => v.bool(k, x);
-    case "number":
+    case 'number':
       return (v, k, x) => v.number(k, x);
-    case "null":
+    case 'null':
       return (v, k, x) => v.null(k, x);
-    case "any":
+    case 'any':
       return (v, k, x) => v.any(k, x);
   }
   if (!isIntKind(name)) throw new Error(`qapi-ts: no built-in type ${name}`);
@@ -1398,27 +1325,14 @@ function makeShape(
     required: members.filter((m) => !m.optional).length,
     index: new Map(members.map((m, i) => [m.name, i])),
     // Members in schema order at first; each miss rewrites one entry.
-    nextName: [
-      ...members.slice(1).map((m) => m.name),
-      undefined,
-      members[0]?.name,
-      undefined,
-    ],
-    nextIdx: [
-      ...members.slice(1).map((_, i) => i + 1),
-      -1,
-      members.length ? 0 : -1,
-      -1,
-    ],
+    nextName: [...members.slice(1).map((m) => m.name), undefined, members[0]?.name, undefined],
+    nextIdx: [...members.slice(1).map((_, i) => i + 1), -1, members.length ? 0 : -1, -1],
     orders: newKeyOrder(undefined, null),
     orderNodes: 0,
     start: members.length,
     afterUnknown: members.length + 1,
     copy: SPREAD_SITES[spreadSite++ % SPREAD_SITES.length]!,
-    union:
-      tag === null || branches === null
-        ? null
-        : { tag, branches, variants: new Map() },
+    union: tag === null || branches === null ? null : { tag, branches, variants: new Map() },
   };
 }
 
@@ -1474,10 +1388,7 @@ interface KeyOrder {
 
 const MAX_KEY_ORDER_NODES = 256;
 
-function newKeyOrder(
-  key: string | undefined,
-  member: FastMember | null,
-): KeyOrder {
+function newKeyOrder(key: string | undefined, member: FastMember | null): KeyOrder {
   return { key, member, next: null, others: [], complete: false };
 }
 
@@ -1498,8 +1409,7 @@ function otherOrder(at: KeyOrder, k: string): KeyOrder | null {
 function learnOrder(sh: Shape, path: readonly [string, FastMember][]): void {
   let at = sh.orders;
   for (const [k, m] of path) {
-    let next =
-      at.next !== null && at.next.key === k ? at.next : otherOrder(at, k);
+    let next = at.next !== null && at.next.key === k ? at.next : otherOrder(at, k);
     if (next === null) {
       if (sh.orderNodes >= MAX_KEY_ORDER_NODES) return;
       sh.orderNodes++;
@@ -1525,25 +1435,25 @@ function memberIndex(sh: Shape, prev: number, k: string): number {
 function checkLeaf(s: Slot, v: unknown): boolean {
   switch (s.code) {
     case LEAF_STR:
-      return typeof v === "string";
+      return typeof v === 'string';
     case LEAF_BOOL:
-      return typeof v === "boolean";
+      return typeof v === 'boolean';
     case LEAF_NULL:
       return v === null;
     case LEAF_NUMBER:
-      return typeof v === "number" && Number.isFinite(v);
+      return typeof v === 'number' && Number.isFinite(v);
     case LEAF_INT:
       return (
-        typeof v === "number" &&
+        typeof v === 'number' &&
         Number.isSafeInteger(v) &&
         v >= s.min &&
         v <= s.max &&
         (v !== 0 || 1 / v > 0)
       );
     case LEAF_BIGINT:
-      return typeof v === "bigint" && v >= s.bmin && v <= s.bmax;
+      return typeof v === 'bigint' && v >= s.bmin && v <= s.bmax;
     case LEAF_ENUM:
-      return typeof v === "string" && s.values!.has(v);
+      return typeof v === 'string' && s.values!.has(v);
     case LEAF_ANY:
       return isJsonData(v);
     default:
@@ -1555,27 +1465,20 @@ function checkLeaf(s: Slot, v: unknown): boolean {
 function encodeLeaf(s: Slot, c: OutputVisitor, v: unknown): unknown {
   switch (s.code) {
     case LEAF_STR:
-      return typeof v === "string" ? v : c.str(null, v);
+      return typeof v === 'string' ? v : c.str(null, v);
     case LEAF_BOOL:
-      return typeof v === "boolean" ? v : c.bool(null, v);
+      return typeof v === 'boolean' ? v : c.bool(null, v);
     case LEAF_NULL:
       return c.null(null, v);
     case LEAF_NUMBER:
-      return typeof v === "number" && Number.isFinite(v)
-        ? v
-        : c.number(null, v);
+      return typeof v === 'number' && Number.isFinite(v) ? v : c.number(null, v);
     case LEAF_INT:
     case LEAF_BIGINT:
-      return typeof v === "number" &&
-        Number.isSafeInteger(v) &&
-        v >= s.min &&
-        v <= s.max
+      return typeof v === 'number' && Number.isSafeInteger(v) && v >= s.min && v <= s.max
         ? v + 0
         : c.int(null, v, s.kind!);
     case LEAF_ENUM:
-      return typeof v === "string" && s.values!.has(v)
-        ? v
-        : c.enumValue(null, v, s.info!);
+      return typeof v === 'string' && s.values!.has(v) ? v : c.enumValue(null, v, s.info!);
     case LEAF_ANY:
       return c.any(null, v);
     default:
