@@ -10,6 +10,13 @@ import {
   type DecodeOptions,
 } from './runtime/qmp.js';
 import type { CommandTable, EventTable } from './runtime/tables.js';
+import type {
+  QmpClient,
+  QmpClientOptions,
+  QmpSchemaBinding,
+  QmpTarget,
+} from './runtime/qmp-client.js';
+import type { FakeQmpServer, FakeQmpServerOptions } from './runtime/fake-qmp-server.js';
 import type { BuiltinTypes } from './builtin.js';
 import type { CommonTypes } from './common.js';
 import type { MachineCommands, MachineTypes } from './machine.js';
@@ -154,4 +161,35 @@ export function clone<K extends keyof QapiTypes & string>(
   value: QapiTypes[K],
 ): QapiTypes[K] {
   return qapiSchema.cloneFn(type)(value) as QapiTypes[K];
+}
+
+/** What the QMP client and the fake server know of this schema at run time. */
+export const qmpBinding: QmpSchemaBinding = {
+  commands: qmpCommandTable,
+  events: qmpEventTable,
+  int64: int64Mode,
+};
+
+/**
+ * Connects to a QMP server speaking this schema (a UNIX socket path, `{ path }` or `{ host, port }`),
+ * reads its greeting and negotiates capabilities. Commands and events are typed by this schema's maps.
+ * The client (which uses Node's `net`) loads on first call, not with this module.
+ */
+export async function connect(
+  target: QmpTarget,
+  options?: QmpClientOptions,
+): Promise<QmpClient<QmpCommands, QmpEvents>> {
+  const { connectQmp } = await import('./runtime/qmp-client.js');
+  return connectQmp<QmpCommands, QmpEvents>(qmpBinding, target, options);
+}
+
+/**
+ * Starts a fake QEMU for tests: it speaks QMP on a UNIX socket in a temp dir, checks every command
+ * strictly with this schema's rules, and answers with typed handlers.
+ */
+export async function createFakeServer(
+  options?: FakeQmpServerOptions<QmpCommands>,
+): Promise<FakeQmpServer<QmpCommands, QmpEvents>> {
+  const { createFakeQmpServer } = await import('./runtime/fake-qmp-server.js');
+  return createFakeQmpServer<QmpCommands, QmpEvents>(qmpBinding, options);
 }

@@ -27,6 +27,13 @@ export interface GenerateOptions {
   int64?: 'number' | 'bigint';
   /** Also emit specialized codecs (`X.codec.ts`) from the same plans. */
   codecs?: boolean;
+  /**
+   * Also emit `introspection.ts`: the schema's `query-qmp-schema` data
+   * (QEMU's masked `SchemaInfo` list, each item with its `'if'`). One file
+   * for the whole schema, as QEMU numbers its masked type names across it:
+   * any schema change touches it, hence an option.
+   */
+  introspection?: boolean;
   check?: boolean;
   lenientDocs?: boolean;
   /**
@@ -66,8 +73,9 @@ function sha256(data: Buffer | string): string {
  * different lines), which lets an unchanged re-run, or `--check` of current
  * output, stop before the schema is even parsed.
  */
-function manifestInfo(entry: string, files: ReadonlyMap<string, string>, int64: string, codecs: boolean): Record<string, string> {
-  const info: Record<string, string> = { int64, codecs: String(codecs), generator: generatorFingerprint(), entry };
+function manifestInfo(entry: string, files: ReadonlyMap<string, string>, flags: EmitFlags): Record<string, string> {
+  const info: Record<string, string> = { int64: flags.int64, codecs: String(flags.codecs), generator: generatorFingerprint(), entry };
+  if (flags.introspection) info['introspection'] = 'true';
   for (const [rel, hash] of files) info[INPUT_KEY + rel] = hash;
   return info;
 }
@@ -90,7 +98,14 @@ function inputHashes(schema: QapiSchema): Map<string, string> {
  * very schema files (re-read and re-hashed) with these options; null
  * otherwise.
  */
-function unchangedInputs(recorded: Record<string, string> | null, options: GenerateOptions, int64: string, codecs: boolean): Record<string, string> | null {
+/** The options that decide what is emitted. */
+interface EmitFlags {
+  readonly int64: 'number' | 'bigint';
+  readonly codecs: boolean;
+  readonly introspection: boolean;
+}
+
+function unchangedInputs(recorded: Record<string, string> | null, options: GenerateOptions, flags: EmitFlags): Record<string, string> | null {
   if (recorded === null) return null;
   const base = dirname(resolve(options.schema));
   const files = new Map<string, string>();
@@ -108,7 +123,7 @@ function unchangedInputs(recorded: Record<string, string> | null, options: Gener
   }
   if (!files.has(inputName(base, options.schema))) return null;
   // The same entry, options and generator: the info this run would record.
-  const info = manifestInfo(entryName(options.schema), files, int64, codecs);
+  const info = manifestInfo(entryName(options.schema), files, flags);
   return canonicalJson(info) === canonicalJson(recorded) ? info : null;
 }
 
@@ -152,8 +167,7 @@ function generatorFingerprint(): string {
 
 /** Generates (or, with `check`, compares) the output for a schema. Throws QapiError on a bad schema. */
 export async function generate(options: GenerateOptions): Promise<WriteResult> {
-  const int64 = options.int64 ?? 'number';
-  const codecs = options.codecs === true;
+  const flags: EmitFlags = { int64: options.int64 ?? 'number', codecs: options.codecs === true, introspection: options.introspection === true };
   const lenientDocs = options.lenientDocs === true;
   const warn = options.warn ?? (() => {});
   const writeOptions = { outDir: options.out, check: options.check === true, generatorVersion: generatorVersion() };
@@ -161,7 +175,7 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
   // Under --lenient-docs the schema's doc warnings are still wanted, so they are derived again.
   // The output's manifest is read once, here; the write stage reads it again for its own checks.
   const recorded = await recordedInfo(options.out);
-  const known = unchangedInputs(recorded, options, int64, codecs);
+  const known = unchangedInputs(recorded, options, flags);
   if (known !== null) {
     const current = await checkOutputCurrent({ ...writeOptions, manifestInfo: known });
     if (current) {
@@ -174,7 +188,7 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
   const pool = options.earlyWorker === true ? startFormatPool(1, true) : undefined;
   try {
     const schema = await loadSchema(options.schema, { lenientDocs, warn });
-    const info = manifestInfo(entryName(options.schema), inputHashes(schema), int64, codecs);
+    const info = manifestInfo(entryName(options.schema), inputHashes(schema), flags);
     const full = { ...writeOptions, manifestInfo: info, ...(pool ? { pool } : {}) };
     const current = await checkOutputCurrent(full);
     if (current) return current;
@@ -182,7 +196,7 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
     // A first run formats whole files: the early worker starts on them as they are emitted. After
     // that, a file's unchanged units are reused (write/reuse.ts) and the worker gets only new ones.
     const early = pool && recorded === null ? { modules: changedInputs(recorded, info), send: (key: string, path: string, job: PrintJob) => pool.prefetch(key, { path, source: job }) } : undefined;
-    return await writeOutput(generateFiles(schema, { int64, codecs }, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint(), early), full);
+    return await writeOutput(generateFiles(schema, flags, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint(), early), full);
   } finally {
     await pool?.close();
   }

@@ -77,9 +77,10 @@ program
   .requiredOption('--out <dir>', 'output directory')
   .addOption(new Option('--int64 <type>', 'TypeScript type for int64, uint64 and size').choices(['number', 'bigint']).default('number'))
   .option('--codecs', 'also emit specialized codecs per module (X.codec.ts): faster decode, encode and clone, more code')
+  .option('--introspection', "also emit introspection.ts: the schema's query-qmp-schema data, with 'if' conditions (one file for the whole schema)")
   .option('--check', 'write nothing; exit 1 and list the files that would change')
   .addOption(lenientDocs)
-  .action((opts: { schema: string; out: string; int64: 'number' | 'bigint'; codecs?: boolean; check?: boolean; lenientDocs?: boolean }) =>
+  .action((opts: { schema: string; out: string; int64: 'number' | 'bigint'; codecs?: boolean; introspection?: boolean; check?: boolean; lenientDocs?: boolean }) =>
     run(async () => {
       const { generate } = await import('./api.js');
       const result = await generate({
@@ -87,6 +88,7 @@ program
         out: opts.out,
         int64: opts.int64,
         codecs: opts.codecs === true,
+        introspection: opts.introspection === true,
         check: opts.check === true,
         lenientDocs: opts.lenientDocs === true,
         // One run in a fresh process: let a worker load the formatter while the schema is read.

@@ -13,7 +13,7 @@
  * output.
  */
 
-import { CompatPolicyCrash, QapiValueError } from './errors.js';
+import { CompatPolicyCrash, QapiError, QapiValueError } from './errors.js';
 import type { Features } from './visitor.js';
 
 export type CompatPolicyInput = 'accept' | 'reject' | 'crash';
@@ -34,7 +34,7 @@ export const SPECIAL_FEATURES: readonly string[] = Object.freeze(['deprecated', 
 export const DEFAULT_COMPAT_POLICY: CompatPolicy = Object.freeze({});
 
 /** The error for {@link parseCompatPolicy}. */
-export class CompatPolicySyntaxError extends Error {}
+export class CompatPolicySyntaxError extends QapiError {}
 Object.defineProperty(CompatPolicySyntaxError.prototype, 'name', {
   value: 'CompatPolicySyntaxError',
   writable: true,

@@ -51,10 +51,23 @@ export function formatPath(keys: readonly Key[]): string {
 }
 
 /**
+ * Base of every error the runtime throws on purpose: value errors, policy
+ * refusals, JSON errors, QMP command errors and QMP connection errors.
+ * `catch (e) { if (e instanceof QapiError) … }` separates them from bugs.
+ * Subclasses keep their own `name` and message.
+ */
+export class QapiError extends Error {}
+Object.defineProperty(QapiError.prototype, 'name', {
+  value: 'QapiError',
+  writable: true,
+  configurable: true,
+});
+
+/**
  * Base of the errors that carry a path. Containers call {@link addKey} on
  * whatever a child throws; only these errors take the key.
  */
-export class QapiPathError extends Error {
+export class QapiPathError extends QapiError {
   /** What went wrong. */
   readonly code: QapiErrorCode;
   /** The message in QEMU's wording, `%s` standing for the path (if `usesPath`). */

@@ -1,10 +1,11 @@
 /**
- * The qapi-ts runtime: visitors, errors, compat policy, exact QMP JSON.
- * Generated code imports from the individual modules; programs may import
- * everything from here.
+ * The qapi-ts runtime: visitors, errors, compat policy, exact QMP JSON, the
+ * QMP client and fake server, introspection data. Generated code imports
+ * from the individual modules; programs may import everything from here.
  *
- * Depends on ECMAScript built-ins only: this directory is copied into
- * generated output.
+ * This directory is copied into generated output. It depends on nothing but
+ * ECMAScript built-ins, except the QMP client and fake server, which use
+ * Node's `net` (so the output type-checks with `@types/node`).
  */
 
 export * from './visitor.js';
@@ -20,3 +21,6 @@ export * from './qmp.js';
 export * from './plans.js';
 export { parseQmpJson, stringifyQmpJson, QmpJsonError } from './json.js';
 export type { JsonValue } from './json.js';
+export * from './qmp-client.js';
+export * from './fake-qmp-server.js';
+export * from './introspect.js';

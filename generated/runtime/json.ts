@@ -24,9 +24,11 @@
  * Every failure is a
  * {@link QmpJsonError} that says where (offset, line:column, JSON path).
  *
- * Depends on ECMAScript built-ins only: this file is copied into generated
- * output.
+ * Depends on ECMAScript built-ins only (and the runtime's error base): this
+ * file is copied into generated output.
  */
+
+import { QapiError } from './errors.js';
 
 /** A JSON value as this module reads and writes it: exact integers may be `bigint`. */
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | JsonObject;
@@ -84,7 +86,7 @@ export interface JsonTextPosition {
  * The error thrown by {@link parseQmpJson} and {@link stringifyQmpJson}.
  * The message names the position (reader only) and the JSON path, when known.
  */
-export class QmpJsonError extends Error {
+export class QmpJsonError extends QapiError {
   override readonly name = 'QmpJsonError';
   /** Where in the text (reader errors only). */
   readonly position: JsonTextPosition | undefined;

@@ -214,11 +214,15 @@ export class ModulePlans {
    * `visitFoo` for type `Foo`: each walks a value with any visitor. `T` is
    * the module's type map, which names them for the type checker.
    */
-  visitors<T>(): { readonly [K in keyof T & string as `visit${Capitalize<K>}`]: VisitFn } {
+  visitors<T>(): {
+    readonly [K in keyof T & string as `visit${Capitalize<K>}`]: VisitFn;
+  } {
     const out: { [name: string]: VisitFn } = {};
     for (const tsName of Object.keys(this.table.types ?? {}))
       out[visitorName(tsName)] = this.visitor(tsName);
-    return out as { readonly [K in keyof T & string as `visit${Capitalize<K>}`]: VisitFn };
+    return out as {
+      readonly [K in keyof T & string as `visit${Capitalize<K>}`]: VisitFn;
+    };
   }
 
   /** The visit function of one of this module's types; it resolves through the linked schema on first use. */
@@ -309,7 +313,10 @@ interface ListPlan {
 interface AlternatePlan {
   readonly kind: 'alternate';
   readonly name: string;
-  readonly branches: readonly { readonly name: string; readonly type: string }[];
+  readonly branches: readonly {
+    readonly name: string;
+    readonly type: string;
+  }[];
 }
 
 interface ScalarPlan {
@@ -554,7 +561,15 @@ export class PlanSchema {
           }),
         )
       : null;
-    return { kind: 'object', name, base, local, all, tag: row.tag ?? null, branches };
+    return {
+      kind: 'object',
+      name,
+      base,
+      local,
+      all,
+      tag: row.tag ?? null,
+      branches,
+    };
   }
 
   /** The JSON type a value of the type has, as an alternate dispatches on it. */
@@ -1093,20 +1108,17 @@ export class PlanSchema {
           const o = x as PlainObject;
           const sh = this.shapeOf((root ??= this.rootShape(name)), o);
           if (sh === null) throw GIVE_UP;
-          const ms = sh.members;
-          let prev = sh.start;
-          let required = 0;
           // Spread first, then replace the members that hold objects as the loop meets them.
           const out = sh.copy(o);
+          // The orders of keys met before (see KeyOrder): mostly one comparison a key.
+          let at = sh.orders;
           for (const k in o) {
-            const j = memberIndex(sh, prev, k);
-            prev = j < 0 ? sh.afterUnknown : j;
-            // A member the type does not know: the clone walk leaves it out.
-            if (j < 0) throw GIVE_UP;
-            const m = ms[j]!;
+            const next = at.next !== null && at.next.key === k ? at.next : otherOrder(at, k);
+            if (next === null) return copyMembers(sh, o, out);
+            at = next;
             const v = o[k];
             if (v === undefined) throw GIVE_UP;
-            if (!m.optional) required++;
+            const m = at.member!;
             if (m.code === NESTED) {
               if (m.inherited) setOwn(out, k, m.copy!(v));
               else out[k] = m.copy!(v);
@@ -1115,8 +1127,7 @@ export class PlanSchema {
               else out[k] = copyJsonValue(v, false);
             }
           }
-          if (required !== sh.required) throw GIVE_UP;
-          return out;
+          return at.complete ? out : copyMembers(sh, o, out);
         };
       }
     }
@@ -1250,6 +1261,9 @@ interface Shape {
    */
   readonly nextName: (string | undefined)[];
   readonly nextIdx: number[];
+  /** The orders of keys met in copies (see KeyOrder), and how many nodes that tree has. */
+  readonly orders: KeyOrder;
+  orderNodes: number;
   readonly start: number;
   readonly afterUnknown: number;
   readonly union: {
@@ -1313,11 +1327,99 @@ function makeShape(
     // Members in schema order at first; each miss rewrites one entry.
     nextName: [...members.slice(1).map((m) => m.name), undefined, members[0]?.name, undefined],
     nextIdx: [...members.slice(1).map((_, i) => i + 1), -1, members.length ? 0 : -1, -1],
+    orders: newKeyOrder(undefined, null),
+    orderNodes: 0,
     start: members.length,
     afterUnknown: members.length + 1,
     copy: SPREAD_SITES[spreadSite++ % SPREAD_SITES.length]!,
     union: tag === null || branches === null ? null : { tag, branches, variants: new Map() },
   };
+}
+
+/**
+ * The copy of object `o` of shape `sh` (its spread `out` given), member by
+ * member in any order; when it succeeds, its order of keys joins the
+ * shape's orders (see KeyOrder), and the next object in that order takes
+ * the short loop.
+ */
+function copyMembers(sh: Shape, o: PlainObject, out: PlainObject): PlainObject {
+  const ms = sh.members;
+  const path: [string, FastMember][] = [];
+  let prev = sh.start;
+  let required = 0;
+  for (const k in o) {
+    const j = memberIndex(sh, prev, k);
+    prev = j < 0 ? sh.afterUnknown : j;
+    // A member the type does not know: the clone walk leaves it out.
+    if (j < 0) throw GIVE_UP;
+    const m = ms[j]!;
+    const v = o[k];
+    if (v === undefined) throw GIVE_UP;
+    if (!m.optional) required++;
+    path.push([k, m]);
+    if (m.code === NESTED) {
+      if (m.inherited) setOwn(out, k, m.copy!(v));
+      else out[k] = m.copy!(v);
+    } else if (m.code === LEAF_ANY) {
+      if (m.inherited) setOwn(out, k, copyJsonValue(v, false));
+      else out[k] = copyJsonValue(v, false);
+    }
+  }
+  if (required !== sh.required) throw GIVE_UP;
+  learnOrder(sh, path);
+  return out;
+}
+
+/**
+ * The orders of keys a shape has met in objects it copied, as a tree: each
+ * node a key (the root none), its member, the child met last and the
+ * others; `complete` where an order that passed every check ends. An object
+ * whose keys follow a path to a complete node needs no other check than
+ * "no value is undefined". Bounded, so that objects with ever new orders
+ * cost no memory: past the bound they take the long loop.
+ */
+interface KeyOrder {
+  readonly key: string | undefined;
+  readonly member: FastMember | null;
+  next: KeyOrder | null;
+  readonly others: KeyOrder[];
+  complete: boolean;
+}
+
+const MAX_KEY_ORDER_NODES = 256;
+
+function newKeyOrder(key: string | undefined, member: FastMember | null): KeyOrder {
+  return { key, member, next: null, others: [], complete: false };
+}
+
+/** The child of `at` for key `k` other than `at.next`, which it becomes; null when there is none. */
+function otherOrder(at: KeyOrder, k: string): KeyOrder | null {
+  const others = at.others;
+  for (let i = 0; i < others.length; i++) {
+    const o = others[i]!;
+    if (o.key === k) {
+      others[i] = at.next!;
+      at.next = o;
+      return o;
+    }
+  }
+  return null;
+}
+
+function learnOrder(sh: Shape, path: readonly [string, FastMember][]): void {
+  let at = sh.orders;
+  for (const [k, m] of path) {
+    let next = at.next !== null && at.next.key === k ? at.next : otherOrder(at, k);
+    if (next === null) {
+      if (sh.orderNodes >= MAX_KEY_ORDER_NODES) return;
+      sh.orderNodes++;
+      next = newKeyOrder(k, m);
+      if (at.next !== null) at.others.push(at.next);
+      at.next = next;
+    }
+    at = next;
+  }
+  at.complete = true;
 }
 
 /** The member of key `k` read after member `prev` (see Shape's order cache, updated on a miss); -1 for a key the type does not know. */

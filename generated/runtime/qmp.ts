@@ -9,7 +9,7 @@
  */
 
 import { type CompatPolicy, DEFAULT_COMPAT_POLICY, checkCommandPolicy } from './compat.js';
-import { CompatPolicyCrash, QapiPathError, tooDeepValue } from './errors.js';
+import { CompatPolicyCrash, QapiError, QapiPathError, tooDeepValue } from './errors.js';
 import { InputVisitor } from './input-visitor.js';
 import { OutputVisitor } from './output-visitor.js';
 import { cloneVisitor } from './clone-visitor.js';
@@ -30,13 +30,37 @@ export interface DecodeOptions {
   readonly keepUnknownBranches?: boolean;
 }
 
-/** A QMP-level error, with the error class QEMU would reply with. */
-export class QmpError extends Error {
-  readonly errorClass: 'GenericError' | 'CommandNotFound';
-  constructor(errorClass: 'GenericError' | 'CommandNotFound', message: string) {
-    super(message);
+/** Where a {@link QmpError} came from, besides its class and text. */
+export interface QmpErrorOptions {
+  /** The command that failed. */
+  readonly command?: string;
+  /** Whether the server sent the error (false: the client refused the call before sending it). */
+  readonly fromServer?: boolean;
+  /** What caused it: for a refusal before sending, the {@link QapiValueError} with its path. */
+  readonly cause?: unknown;
+}
+
+/**
+ * A QMP-level error: an error reply from the server (`{"error": {"class",
+ * "desc"}}`), or the one QEMU would send, raised by the runtime's own checks.
+ * The message is the `desc`.
+ */
+export class QmpError extends QapiError {
+  /** The error class QEMU sends (`GenericError`, `CommandNotFound`, `DeviceNotFound`, …; any string). */
+  readonly errorClass: string;
+  /** The error's description, in QEMU's words (the same as `message`). */
+  readonly desc: string;
+  /** The command that failed, when known. */
+  readonly command: string | undefined;
+  /** Whether the server sent this error; false when the client refused the call before sending it. */
+  readonly fromServer: boolean;
+  constructor(errorClass: string, message: string, options: QmpErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'QmpError';
     this.errorClass = errorClass;
+    this.desc = message;
+    this.command = options.command;
+    this.fromServer = options.fromServer ?? false;
   }
 }
 

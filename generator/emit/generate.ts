@@ -13,6 +13,7 @@ import { EmitContext, emitTypes, type EmitOptions } from './types.js';
 import { emitPlanStatements, tableOf } from './plan-table.js';
 import { RUNTIME_DIR, planSchema, type SchemaPlans } from '../plan/plans.js';
 import { emitCodecs, type CodecOutput } from './codec.js';
+import { buildIntrospection, emitIntrospectionModule } from './introspect.js';
 
 export interface GeneratedFile {
   path: string;
@@ -52,6 +53,8 @@ function emitIndex(schema: QapiSchema, plans: SchemaPlans, options: EmitOptions,
     `import { linkPlans } from ${runtime('plans.ts')};`,
     `import { decodeCommandArguments, decodeCommandReturn, decodeEventData, encodeWith, type DecodeOptions } from ${runtime('qmp.ts')};`,
     `import type { CommandTable, EventTable } from ${runtime('tables.ts')};`,
+    `import type { QmpClient, QmpClientOptions, QmpSchemaBinding, QmpTarget } from ${runtime('qmp-client.ts')};`,
+    `import type { FakeQmpServer, FakeQmpServerOptions } from ${runtime('fake-qmp-server.ts')};`,
     ...typeImports,
     ...valueImports,
     '',
@@ -111,6 +114,28 @@ function emitIndex(schema: QapiSchema, plans: SchemaPlans, options: EmitOptions,
     '/** A deep copy that shares no object with `value` (QEMU\'s QAPI_CLONE). */',
     'export function clone<K extends keyof QapiTypes & string>(type: K, value: QapiTypes[K]): QapiTypes[K] {',
     '  return qapiSchema.cloneFn(type)(value) as QapiTypes[K];',
+    '}',
+    '',
+    '/** What the QMP client and the fake server know of this schema at run time. */',
+    'export const qmpBinding: QmpSchemaBinding = { commands: qmpCommandTable, events: qmpEventTable, int64: int64Mode };',
+    '',
+    '/**',
+    ' * Connects to a QMP server speaking this schema (a UNIX socket path, `{ path }` or `{ host, port }`),',
+    ' * reads its greeting and negotiates capabilities. Commands and events are typed by this schema\'s maps.',
+    ' * The client (which uses Node\'s `net`) loads on first call, not with this module.',
+    ' */',
+    'export async function connect(target: QmpTarget, options?: QmpClientOptions): Promise<QmpClient<QmpCommands, QmpEvents>> {',
+    `  const { connectQmp } = await import(${runtime('qmp-client.ts')});`,
+    '  return connectQmp<QmpCommands, QmpEvents>(qmpBinding, target, options);',
+    '}',
+    '',
+    '/**',
+    ' * Starts a fake QEMU for tests: it speaks QMP on a UNIX socket in a temp dir, checks every command',
+    ' * strictly with this schema\'s rules, and answers with typed handlers.',
+    ' */',
+    'export async function createFakeServer(options?: FakeQmpServerOptions<QmpCommands>): Promise<FakeQmpServer<QmpCommands, QmpEvents>> {',
+    `  const { createFakeQmpServer } = await import(${runtime('fake-qmp-server.ts')});`,
+    '  return createFakeQmpServer<QmpCommands, QmpEvents>(qmpBinding, options);',
     '}',
     '',
   ].join('\n');
@@ -174,6 +199,15 @@ export function generateFiles(
   }
   const entry = schema.modules.find((m) => !m.isBuiltin())?.name ?? schema.fname;
   files.push({ path: 'index.ts', content: header(entry) + '\n' + emitIndex(schema, plans, options, codecs) });
+  if (options.introspection === true) {
+    const text = emitIntrospectionModule(buildIntrospection(schema), {
+      runtimeSpecifier: ModulePaths.specifier('introspection.ts', `${RUNTIME_DIR}/introspect.ts`),
+      header: header(entry) + '\n',
+      schemaName: entry,
+    });
+    // In prettier's layout already (test/introspect/module.test.ts).
+    files.push({ path: 'introspection.ts', content: text, verbatim: true });
+  }
   files.push(...runtimeFiles(templatesDir));
   // The output is ES modules whatever the host package says, so `nodenext` resolves it as such.
   files.push({ path: 'package.json', content: '{\n  "type": "module",\n  "sideEffects": false\n}\n', verbatim: true });

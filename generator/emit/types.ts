@@ -42,6 +42,8 @@ export interface EmitOptions {
   int64: 'number' | 'bigint';
   /** Also emit specialized codecs per module (`--codecs`). */
   codecs?: boolean;
+  /** Also emit the schema's introspection data, `introspection.ts` (`--introspection`). */
+  introspection?: boolean;
 }
 
 /** What emitTypes produces for one output file, before printing. */

@@ -478,15 +478,19 @@ class FakeServer<C extends QmpCommandMap<C>, E> implements FakeQmpServer<C, E> {
     const id = msg['id'];
     let args: { enable?: string[] };
     try {
-      args = decodeCommandArguments(
-        this.schema.commands,
-        'qmp_capabilities',
-        msg['arguments'] ?? {},
-        this.schema.int64,
-        {
-          compat: this.compat,
-        },
-      ) as { enable?: string[] };
+      // A schema without QEMU's control.json (a test schema, say) has no qmp_capabilities:
+      // the protocol still needs it, so its arguments are checked by QEMU's rule here.
+      args = !Object.prototype.hasOwnProperty.call(this.schema.commands, 'qmp_capabilities')
+        ? capabilitiesArguments(msg['arguments'])
+        : (decodeCommandArguments(
+            this.schema.commands,
+            'qmp_capabilities',
+            msg['arguments'] ?? {},
+            this.schema.int64,
+            {
+              compat: this.compat,
+            },
+          ) as { enable?: string[] });
     } catch (e) {
       const desc = e instanceof Error ? e.message : String(e);
       const cls = e instanceof QmpError ? e.errorClass : 'GenericError';
@@ -778,4 +782,27 @@ class FakeServer<C extends QmpCommandMap<C>, E> implements FakeQmpServer<C, E> {
     });
     return this.closing;
   }
+}
+
+/** `qmp_capabilities` arguments as QEMU's control.json declares them: `{ '*enable': ['QMPCapability'] }`. */
+function capabilitiesArguments(args: JsonValue | undefined): { enable?: string[] } {
+  if (args === undefined) return {};
+  if (typeof args !== 'object' || args === null || Array.isArray(args))
+    throw new QmpError('GenericError', "QMP input member 'arguments' must be an object");
+  for (const key of Object.keys(args))
+    if (key !== 'enable') throw new QmpError('GenericError', `Parameter '${key}' is unexpected`);
+  const enable = args['enable'];
+  if (enable === undefined) return {};
+  if (!Array.isArray(enable))
+    throw new QmpError('GenericError', "Invalid parameter type for 'enable', expected: array");
+  enable.forEach((c, i) => {
+    if (typeof c !== 'string')
+      throw new QmpError(
+        'GenericError',
+        `Invalid parameter type for 'enable[${i}]', expected: string`,
+      );
+    if (c !== 'oob')
+      throw new QmpError('GenericError', `Parameter 'enable[${i}]' does not accept value '${c}'`);
+  });
+  return { enable: enable as string[] };
 }

@@ -184,3 +184,30 @@ describe('examples/redact', () => {
     for (const l of redactedLines) expect(l).not.toMatch(/passphrase-id|creds-id/);
   });
 });
+
+describe('examples/qmp-client', () => {
+  let out = '';
+  beforeAll(() => {
+    out = run('qmp-client');
+  });
+
+  it('negotiates with the fake server, oob included', () => {
+    expect(section(out, 'greeting')).toContain('QEMU 7.2, oob true');
+  });
+
+  it('round-trips a migration parameter through typed handlers', () => {
+    expect(lineWith(section(out, 'round trip'), 'multifd-channels')).toBe('multifd-channels 8, backend-transfer ["virtio-net-tap"]');
+  });
+
+  it('refuses a typo before sending, in QEMU words, and writes nothing', () => {
+    expect(section(out, 'checked before sending')).toContain("QmpError: Parameter 'backend-transfers' is unexpected; lines sent: 0");
+  });
+
+  it('delivers a typed event', () => {
+    expect(section(out, 'typed events')).toContain('VM_STATE_CHANGED: paused (user)');
+  });
+
+  it('turns an error reply into a QmpError with its class', () => {
+    expect(lineWith(section(out, 'errors from the server'), 'GenericError')).toMatch(/^GenericError: .*migrate/);
+  });
+});
