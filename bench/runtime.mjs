@@ -89,11 +89,13 @@ const runsFor = (op, config, index) => (op[3] ?? (() => true))(config, index);
 /** Loads one payload against the compiled output in `outDir`; `schemas` are its JSON Schemas (ajv). */
 async function loadPayload(outDir, int64, p, schemas) {
   const gen = await import(pathToFileURL(join(outDir, 'index.js')).href);
+  // The linked schema is internal (schema.js); the reference visitor walk needs it.
+  const linked = await import(pathToFileURL(join(outDir, 'schema.js')).href);
   const rt = await import(pathToFileURL(join(outDir, 'runtime', 'index.js')).href);
   for (const f of ['decode', 'encode', 'encodeText', 'clone']) {
     if (typeof gen[f] !== 'function') throw new Error(`generated index.js has no ${f}()`);
   }
-  if (gen.int64Mode !== undefined && gen.int64Mode !== int64) throw new Error(`generated index.js is --int64 ${gen.int64Mode}, expected ${int64}`);
+  if (linked.int64Mode !== int64) throw new Error(`generated schema.js is --int64 ${linked.int64Mode}, expected ${int64}`);
   const text = readFileSync(join(FIXTURES, p.file), 'utf8');
   const value = JSON.parse(text).return;
   const strict = Object.freeze({ strict: true });
@@ -112,7 +114,7 @@ async function loadPayload(outDir, int64, p, schemas) {
     strict,
     lenient,
     typed: gen.decode(p.type, value, strict),
-    visit: gen.qapiSchema?.visitFn?.(p.type),
+    visit: linked.qapiSchema.visitFn(p.type),
     strictIn: new rt.InputVisitor({ strict: true, int64 }),
     lenientIn: new rt.InputVisitor({ strict: false, int64 }),
     ajvStrict,

@@ -46,8 +46,8 @@ export const BlockFormat = {
  *
  * Features:
  * - `auto-fallback`: When the requested backend turns out to be
- * unavailable at runtime, the node falls back to `threads`
- * instead of failing.
+ *   unavailable at runtime, the node falls back to `threads`
+ *   instead of failing.
  *
  * @since 9.0
  */
@@ -312,8 +312,8 @@ export interface BlockCommands {
    * Create a block node.  This works before the machine is built, so
    * that disks can be set up during `--preconfig`.
    *
-   * @throws - If a node called `node-name` exists already, GenericError
-   * - If the image cannot be opened, GenericError
+   * @throws If a node called `node-name` exists already, GenericError
+   * @throws If the image cannot be opened, GenericError
    * @since 9.0
    * @example Open a qcow2 image on top of its file
    * ```
@@ -351,8 +351,8 @@ export interface BlockCommands {
    * The command yields while the image metadata is updated, so it
    * does not block the guest.
    *
-   * @throws - If `node-name` does not exist, DeviceNotFound
-   * - If the node is read-only, GenericError
+   * @throws If `node-name` does not exist, DeviceNotFound
+   * @throws If the node is read-only, GenericError
    * @since 9.0
    */
   'block-resize': {
@@ -365,7 +365,7 @@ export interface BlockCommands {
 }
 
 /** The walk plans of the types, commands and events of `block.json`, for the runtime to interpret. */
-export const blockPlans = definePlans({
+const blockPlans = definePlans({
   types: {
     BlockFormat: { enum: ['raw', 'qcow2', 'vmdk', 'vdi deprecated', 'luks', 'zero'] },
     BlockAioBackend: { enum: ['threads', 'native', 'io-uring unstable'] },
@@ -434,21 +434,61 @@ export const blockPlans = definePlans({
   },
 });
 
-/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */
+export default blockPlans;
+
+/** This module's types' functions: `decodeFoo(json, options)`, `encodeFoo(value, compat)`, `cloneFoo(value)` (QEMU's `QAPI_CLONE`) and `visitFoo(v, key, value)` (QEMU's `visit_type_Foo`, any visitor). */
 export const {
+  decodeBlockFormat,
+  encodeBlockFormat,
   visitBlockFormat,
+  decodeBlockAioBackend,
+  encodeBlockAioBackend,
   visitBlockAioBackend,
+  decodeQcow2EncryptionFormat,
+  encodeQcow2EncryptionFormat,
   visitQcow2EncryptionFormat,
+  decodeBlockQcow2Base,
+  encodeBlockQcow2Base,
+  cloneBlockQcow2Base,
   visitBlockQcow2Base,
+  decodeBlockLuksSecret,
+  encodeBlockLuksSecret,
+  cloneBlockLuksSecret,
   visitBlockLuksSecret,
+  decodeBlockQcow2Options,
+  encodeBlockQcow2Options,
+  cloneBlockQcow2Options,
   visitBlockQcow2Options,
+  decodeBlockLuksOptions,
+  encodeBlockLuksOptions,
+  cloneBlockLuksOptions,
   visitBlockLuksOptions,
+  decodeBlockZeroOptions,
+  encodeBlockZeroOptions,
+  cloneBlockZeroOptions,
   visitBlockZeroOptions,
+  decodeBlockNodeOptionsBase,
+  encodeBlockNodeOptionsBase,
+  cloneBlockNodeOptionsBase,
   visitBlockNodeOptionsBase,
+  decodeBlockNodeOptions,
+  encodeBlockNodeOptions,
+  cloneBlockNodeOptions,
   visitBlockNodeOptions,
+  decodeBlockNodeRef,
+  encodeBlockNodeRef,
+  cloneBlockNodeRef,
   visitBlockNodeRef,
+  decodeBlockNodeInfo,
+  encodeBlockNodeInfo,
+  cloneBlockNodeInfo,
   visitBlockNodeInfo,
+  decodeQueryBlockNodesArguments,
+  encodeQueryBlockNodesArguments,
+  cloneQueryBlockNodesArguments,
   visitQueryBlockNodesArguments,
-  visitBlockNodeInfoList,
+  decodeBlockResizeArguments,
+  encodeBlockResizeArguments,
+  cloneBlockResizeArguments,
   visitBlockResizeArguments,
-} = blockPlans.visitors<BlockTypes>();
+} = blockPlans.walks<BlockTypes>();

@@ -81,7 +81,7 @@ export interface BuiltinTypes {
 }
 
 /** The walk plans of the types, commands and events of the built-in types, for the runtime to interpret. */
-export const builtinPlans = definePlans({
+const builtinPlans = definePlans({
   types: {
     strList: { list: 'str' },
     numberList: { list: 'number' },
@@ -102,22 +102,7 @@ export const builtinPlans = definePlans({
   },
 });
 
-/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */
-export const {
-  visitStrList,
-  visitNumberList,
-  visitIntList,
-  visitInt8List,
-  visitInt16List,
-  visitInt32List,
-  visitInt64List,
-  visitUint8List,
-  visitUint16List,
-  visitUint32List,
-  visitUint64List,
-  visitSizeList,
-  visitBoolList,
-  visitAnyList,
-  visitNullList,
-  visitQType,
-} = builtinPlans.visitors<BuiltinTypes>();
+export default builtinPlans;
+
+/** This module's types' functions: `decodeFoo(json, options)`, `encodeFoo(value, compat)`, `cloneFoo(value)` (QEMU's `QAPI_CLONE`) and `visitFoo(v, key, value)` (QEMU's `visit_type_Foo`, any visitor). */
+export const { decodeQType, encodeQType, visitQType } = builtinPlans.walks<BuiltinTypes>();

@@ -32,9 +32,12 @@ export interface CommonTypes {
 }
 
 /** The walk plans of the types, commands and events of `common.json`, for the runtime to interpret. */
-export const commonPlans = definePlans({
+const commonPlans = definePlans({
   types: { IoPriority: { enum: ['idle', 'best-effort', 'realtime'] } },
 });
 
-/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */
-export const { visitIoPriority } = commonPlans.visitors<CommonTypes>();
+export default commonPlans;
+
+/** This module's types' functions: `decodeFoo(json, options)`, `encodeFoo(value, compat)`, `cloneFoo(value)` (QEMU's `QAPI_CLONE`) and `visitFoo(v, key, value)` (QEMU's `visit_type_Foo`, any visitor). */
+export const { decodeIoPriority, encodeIoPriority, visitIoPriority } =
+  commonPlans.walks<CommonTypes>();

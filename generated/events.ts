@@ -102,7 +102,7 @@ export interface EventsEvents {
    *
    * Features:
    * - `rate-limited`: The event is rate-limited, at most one per second
-   * and node.
+   *   and node.
    * - `zone-info` (if `CONFIG_BLKZONED`): Errors of zoned host devices are reported, too.
    *
    * @since 9.0
@@ -136,7 +136,7 @@ export interface EventsEvents {
 }
 
 /** The walk plans of the types, commands and events of `events.json`, for the runtime to interpret. */
-export const eventsPlans = definePlans({
+const eventsPlans = definePlans({
   types: {
     VmStateChangedData: { members: ['state MachineRunState', '*reason str'] },
     VcpuHotpluggedData: { members: ['cpu-index uint32'] },
@@ -156,11 +156,28 @@ export const eventsPlans = definePlans({
   },
 });
 
-/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */
+export default eventsPlans;
+
+/** This module's types' functions: `decodeFoo(json, options)`, `encodeFoo(value, compat)`, `cloneFoo(value)` (QEMU's `QAPI_CLONE`) and `visitFoo(v, key, value)` (QEMU's `visit_type_Foo`, any visitor). */
 export const {
+  decodeVmStateChangedData,
+  encodeVmStateChangedData,
+  cloneVmStateChangedData,
   visitVmStateChangedData,
+  decodeVcpuHotpluggedData,
+  encodeVcpuHotpluggedData,
+  cloneVcpuHotpluggedData,
   visitVcpuHotpluggedData,
+  decodeBlockIoErrorInfo,
+  encodeBlockIoErrorInfo,
+  cloneBlockIoErrorInfo,
   visitBlockIoErrorInfo,
+  decodeThrottleGroupSaturatedData,
+  encodeThrottleGroupSaturatedData,
+  cloneThrottleGroupSaturatedData,
   visitThrottleGroupSaturatedData,
+  decodeMigrationStatusData,
+  encodeMigrationStatusData,
+  cloneMigrationStatusData,
   visitMigrationStatusData,
-} = eventsPlans.visitors<EventsTypes>();
+} = eventsPlans.walks<EventsTypes>();

@@ -184,7 +184,7 @@ export interface VcpuInfoX86 {
  *
  * Features:
  * - `stable-index`: `cpu-index` does not change when other CPUs are
- * plugged or unplugged.
+ *   plugged or unplugged.
  *
  * Conditional branches:
  * - `x86-64`: only if `TARGET_X86_64`
@@ -304,7 +304,7 @@ export interface MachineCommands {
    *
    * Features:
    * - `compat-props`: The reply includes machine types that exist only
-   * for backward compatibility.
+   *   for backward compatibility.
    * - `numa-topology` (if `CONFIG_NUMA`): The reply includes `numa-nodes`.
    *
    * @returns one {@link MachineInfo} per machine type
@@ -381,9 +381,9 @@ export interface MachineCommands {
    * The emulator exits before it could reply, so no success response
    * is sent: the client only sees the connection close.
    *
-   * **Note:** Unlike a press of the power button, this gives the guest
+   * @remarks
+   * Unlike a press of the power button, this gives the guest
    * no chance to flush its caches.
-   *
    * @since 9.0
    * @example
    * ```
@@ -404,12 +404,12 @@ export interface MachineCommands {
    * may be given.  Since these depend on the device type, the command
    * is unmarshalled by hand-written code instead of generated code.
    *
-   * @throws - If `driver` is not a device type, GenericError
-   * - If `bus` does not exist, DeviceNotFound
+   * @throws If `driver` is not a device type, GenericError
+   * @throws If `bus` does not exist, DeviceNotFound
    * @since 9.0
    */
   'device-attach': {
-    args: DeviceAttachArguments;
+    args: DeviceAttachArguments & { readonly [property: string]: unknown };
     returns: void;
     features: never;
     allowOob: false;
@@ -438,7 +438,7 @@ export interface MachineCommands {
 }
 
 /** The walk plans of the types, commands and events of `machine.json`, for the runtime to interpret. */
-export const machinePlans = definePlans({
+const machinePlans = definePlans({
   types: {
     CpuArch: { enum: ['x86-64', 'aarch64', 'riscv64', 's390x'] },
     MachineRunState: {
@@ -511,20 +511,49 @@ export const machinePlans = definePlans({
   },
 });
 
-/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */
+export default machinePlans;
+
+/** This module's types' functions: `decodeFoo(json, options)`, `encodeFoo(value, compat)`, `cloneFoo(value)` (QEMU's `QAPI_CLONE`) and `visitFoo(v, key, value)` (QEMU's `visit_type_Foo`, any visitor). */
 export const {
+  decodeCpuArch,
+  encodeCpuArch,
   visitCpuArch,
+  decodeMachineRunState,
+  encodeMachineRunState,
   visitMachineRunState,
+  decodeHostCpuFlag,
+  encodeHostCpuFlag,
   visitHostCpuFlag,
+  decodeAcpiOemIds,
+  encodeAcpiOemIds,
+  cloneAcpiOemIds,
   visitAcpiOemIds,
+  decodeMachineInfo,
+  encodeMachineInfo,
+  cloneMachineInfo,
   visitMachineInfo,
-  visitMachineInfoList,
+  decodeVcpuInfoBase,
+  encodeVcpuInfoBase,
+  cloneVcpuInfoBase,
   visitVcpuInfoBase,
-  visitHostCpuFlagList,
+  decodeVcpuInfoX86,
+  encodeVcpuInfoX86,
+  cloneVcpuInfoX86,
   visitVcpuInfoX86,
+  decodeVcpuInfo,
+  encodeVcpuInfo,
+  cloneVcpuInfo,
   visitVcpuInfo,
-  visitVcpuInfoList,
+  decodeMachineResetArguments,
+  encodeMachineResetArguments,
+  cloneMachineResetArguments,
   visitMachineResetArguments,
+  decodeDeviceAttachArguments,
+  encodeDeviceAttachArguments,
+  cloneDeviceAttachArguments,
   visitDeviceAttachArguments,
+  decodeMachineDiagnostics,
+  encodeMachineDiagnostics,
+  cloneMachineDiagnostics,
   visitMachineDiagnostics,
-} = machinePlans.visitors<MachineTypes>();
+} = machinePlans.walks<MachineTypes>();

@@ -215,9 +215,9 @@ export interface MigrationCommands {
   /**
    * Set various migration parameters.
    *
-   * @throws - If a parameter is out of range, GenericError
-   * - If a migration is in progress and the parameter cannot be
-   *   changed while migrating, GenericError
+   * @throws If a parameter is out of range, GenericError
+   * @throws If a migration is in progress and the parameter cannot be
+   * changed while migrating, GenericError
    * @since 9.0
    * @example
    * ```
@@ -266,8 +266,8 @@ export interface MigrationCommands {
    * The command returns as soon as the migration has started.  Follow
    * its progress with the `MIGRATION_STATUS` event.
    *
-   * @throws - If a migration is already in progress, GenericError
-   * - If `uri` cannot be parsed, GenericError
+   * @throws If a migration is already in progress, GenericError
+   * @throws If `uri` cannot be parsed, GenericError
    * @since 9.0
    */
   migrate: {
@@ -282,7 +282,7 @@ export interface MigrationCommands {
    * be executed out-of-band, so it works even while the main thread is
    * stuck waiting for the broken connection.
    *
-   * @throws - If no postcopy migration is in progress, GenericError
+   * @throws If no postcopy migration is in progress, GenericError
    * @since 9.0
    * @example
    * ```
@@ -300,7 +300,7 @@ export interface MigrationCommands {
 }
 
 /** The walk plans of the types, commands and events of `migration.json`, for the runtime to interpret. */
-export const migrationPlans = definePlans({
+const migrationPlans = definePlans({
   types: {
     MigrationStatus: {
       enum: ['none', 'setup', 'active', 'postcopy-active', 'completed', 'failed', 'cancelled'],
@@ -347,13 +347,29 @@ export const migrationPlans = definePlans({
   },
 });
 
-/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */
+export default migrationPlans;
+
+/** This module's types' functions: `decodeFoo(json, options)`, `encodeFoo(value, compat)`, `cloneFoo(value)` (QEMU's `QAPI_CLONE`) and `visitFoo(v, key, value)` (QEMU's `visit_type_Foo`, any visitor). */
 export const {
+  decodeMigrationStatus,
+  encodeMigrationStatus,
   visitMigrationStatus,
+  decodeBackendTransfer,
+  encodeBackendTransfer,
   visitBackendTransfer,
+  decodeMigrationParameter,
+  encodeMigrationParameter,
   visitMigrationParameter,
-  visitBackendTransferList,
+  decodeMigrateSetParameters,
+  encodeMigrateSetParameters,
+  cloneMigrateSetParameters,
   visitMigrateSetParameters,
+  decodeMigrationParameters,
+  encodeMigrationParameters,
+  cloneMigrationParameters,
   visitMigrationParameters,
+  decodeMigrateArguments,
+  encodeMigrateArguments,
+  cloneMigrateArguments,
   visitMigrateArguments,
-} = migrationPlans.visitors<MigrationTypes>();
+} = migrationPlans.walks<MigrationTypes>();

@@ -3,4 +3,6 @@
 import { definePlans } from './runtime/plans.js';
 
 /** The walk plans of the types, commands and events of `qapi-schema.json`, for the runtime to interpret. */
-export const qapiSchemaPlans = definePlans({});
+const qapiSchemaPlans = definePlans({});
+
+export default qapiSchemaPlans;

@@ -11,6 +11,7 @@ import { checkOutputCurrent, recordedInfo, writeOutput, type WriteResult } from 
 import { startFormatPool } from './write/format-pool.js';
 import { canonicalJson } from './write/format.js';
 import type { PrintJob } from './write/print.js';
+import { INPUT_KEY } from './write/manifest.js';
 
 export type { QapiSchema };
 
@@ -35,6 +36,14 @@ export interface GenerateOptions {
    */
   introspection?: boolean;
   check?: boolean;
+  /**
+   * Overwrite files in the output directory that qapi-ts did not write (not
+   * in its manifest, or changed since it wrote them), replace a symlink at an
+   * output path, and write into a directory without a manifest that looks
+   * like a project. Default false: any of these stops the run before
+   * anything is written, with an error naming the files.
+   */
+  force?: boolean;
   lenientDocs?: boolean;
   /**
    * Start a worker that loads prettier and ts-morph while the schema is
@@ -59,8 +68,6 @@ export function generatorVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** The manifest key of one schema file read, relative to the entry's directory. */
-const INPUT_KEY = 'input ';
 
 function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -170,7 +177,7 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
   const flags: EmitFlags = { int64: options.int64 ?? 'number', codecs: options.codecs === true, introspection: options.introspection === true };
   const lenientDocs = options.lenientDocs === true;
   const warn = options.warn ?? (() => {});
-  const writeOptions = { outDir: options.out, check: options.check === true, generatorVersion: generatorVersion() };
+  const writeOptions = { outDir: options.out, check: options.check === true, force: options.force === true, generatorVersion: generatorVersion() };
   // The schema files are those of the last run, unchanged, and so is the output: nothing to do.
   // Under --lenient-docs the schema's doc warnings are still wanted, so they are derived again.
   // The output's manifest is read once, here; the write stage reads it again for its own checks.

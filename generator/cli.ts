@@ -9,7 +9,16 @@ import type { QapiSchema } from './model/schema.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }; // cli.js sits in dist/generator/
 
-/** Runs a command body; a schema error becomes QEMU's message on stderr and exit 1, never a stack trace. */
+/** A Node.js file-system error (EACCES, ENOSPC, EROFS, ENOTDIR, …): its message names the call, the path and the cause. */
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z0-9]+$/.test((err as NodeJS.ErrnoException).code!) && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/**
+ * Runs a command body; a schema error becomes QEMU's message on stderr and
+ * exit 1, a write-stage or file-system error its message (path and cause)
+ * and exit 1, never a stack trace.
+ */
 async function run(body: () => Promise<number> | number): Promise<void> {
   try {
     process.exitCode = await body();
@@ -18,6 +27,9 @@ async function run(body: () => Promise<number> | number): Promise<void> {
       process.stderr.write(err.message + '\n');
       process.exitCode = 1;
     } else if (err instanceof Error && (err.name === 'WriteOutputError' || err instanceof SyntaxError || err.constructor.name === 'CompatPolicySyntaxError' || err.message.startsWith('--'))) {
+      process.stderr.write(`qapi-ts: ${err.message}\n`);
+      process.exitCode = 1;
+    } else if (isSystemError(err)) {
       process.stderr.write(`qapi-ts: ${err.message}\n`);
       process.exitCode = 1;
     } else {
@@ -79,8 +91,9 @@ program
   .option('--codecs', 'also emit specialized codecs per module (X.codec.ts): faster decode, encode and clone, more code')
   .option('--introspection', "also emit introspection.ts: the schema's query-qmp-schema data, with 'if' conditions (one file for the whole schema)")
   .option('--check', 'write nothing; exit 1 and list the files that would change')
+  .option('--force', 'overwrite files in the output directory that qapi-ts did not write, or that were changed since (default: stop and name them)')
   .addOption(lenientDocs)
-  .action((opts: { schema: string; out: string; int64: 'number' | 'bigint'; codecs?: boolean; introspection?: boolean; check?: boolean; lenientDocs?: boolean }) =>
+  .action((opts: { schema: string; out: string; int64: 'number' | 'bigint'; codecs?: boolean; introspection?: boolean; check?: boolean; force?: boolean; lenientDocs?: boolean }) =>
     run(async () => {
       const { generate } = await import('./api.js');
       const result = await generate({
@@ -90,6 +103,7 @@ program
         codecs: opts.codecs === true,
         introspection: opts.introspection === true,
         check: opts.check === true,
+        force: opts.force === true,
         lenientDocs: opts.lenientDocs === true,
         // One run in a fresh process: let a worker load the formatter while the schema is read.
         earlyWorker: true,
@@ -98,6 +112,9 @@ program
       for (const w of result.warnings) process.stderr.write(`qapi-ts: warning: ${w}\n`);
       const lines = [...result.changed.map((f) => `${opts.check ? 'would write' : 'wrote'} ${f}`), ...result.removed.map((f) => `${opts.check ? 'would remove' : 'removed'} ${f}`)];
       if (opts.check) {
+        // A manifest that generate would rewrite, while every file is as it should be, is stale
+        // (a wrong merge resolution, say): that fails too. (With files to write, it goes with them.)
+        if (result.manifestChanged && lines.length === 0) lines.push('would write .qapi-ts-manifest.json');
         if (lines.length) process.stdout.write(lines.join('\n') + '\n');
         return lines.length ? 1 : 0;
       }

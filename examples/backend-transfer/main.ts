@@ -7,20 +7,18 @@
  */
 
 import {
+  type CompatPolicy,
   type MigrateSetParameters,
   type MigrationParameters,
-  decodeArguments,
-  encodeText,
-} from '../../generated/index.js';
-import {
-  type CompatPolicy,
   CompatPolicyCrash,
   QapiValueError,
   QmpError,
+  decodeArguments,
+  encodeText,
   parseCompatPolicy,
   parseQmpJson,
   stringifyQmpJson,
-} from '../../generated/runtime/index.js';
+} from '../../generated/index.js';
 import {
   migrateGetCurrent,
   migrateParamsApply,

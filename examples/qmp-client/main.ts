@@ -5,8 +5,7 @@
  *
  *   npm run example:qmp-client
  */
-import { QmpError } from '../../generated/runtime/qmp.js';
-import { connect, createFakeServer, type MigrationParameters } from '../../generated/index.js';
+import { QmpError, connect, createFakeServer, type MigrationParameters } from '../../generated/index.js';
 
 const parameters: MigrationParameters = { 'max-bandwidth': 134217728, 'multifd-channels': 2 };
 

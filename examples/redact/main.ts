@@ -10,23 +10,19 @@
 
 import {
   type BlockNodeOptions,
-  type MigrateSetParameters,
-  decodeArguments,
-  int64Mode,
-  visitBlockNodeOptions,
-  visitMigrateSetParameters,
-} from '../../generated/index.js';
-import {
   type JsonValue,
   type Key,
+  type MigrateSetParameters,
   type VisitFn,
   ForwardingVisitor,
   OutputVisitor,
   QapiValueError,
-  encodeValue,
+  decodeArguments,
   parseQmpJson,
   stringifyQmpJson,
-} from '../../generated/runtime/index.js';
+  visitBlockNodeOptions,
+  visitMigrateSetParameters,
+} from '../../generated/index.js';
 
 /** Member names whose string values are not to be logged. */
 const SECRET_MEMBER = /(^|-)(password|passphrase|secret|tls-creds)$/;
@@ -59,8 +55,9 @@ function redactedJson(visit: VisitFn, value: unknown): { text: string; redacted:
   return { text: stringifyQmpJson(json), redacted: v.redacted };
 }
 
+/** The same walk with the plain output visitor: members in the type's order, as the redacted text has them. */
 function plainJson(visit: VisitFn, value: unknown): string {
-  return stringifyQmpJson(encodeValue(visit, value, int64Mode) as JsonValue);
+  return stringifyQmpJson(visit(new OutputVisitor(), null, value) as JsonValue);
 }
 
 const out: string[] = [];

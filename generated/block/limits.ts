@@ -52,7 +52,7 @@ export interface BlockLimitsTypes {
 }
 
 /** The walk plans of the types, commands and events of `block/limits.json`, for the runtime to interpret. */
-export const blockLimitsPlans = definePlans({
+const blockLimitsPlans = definePlans({
   types: {
     ThrottlePreset: { enum: ['low', 'medium', 'high'] },
     ThrottleLimits: {
@@ -69,6 +69,15 @@ export const blockLimitsPlans = definePlans({
   },
 });
 
-/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */
-export const { visitThrottlePreset, visitThrottleLimits } =
-  blockLimitsPlans.visitors<BlockLimitsTypes>();
+export default blockLimitsPlans;
+
+/** This module's types' functions: `decodeFoo(json, options)`, `encodeFoo(value, compat)`, `cloneFoo(value)` (QEMU's `QAPI_CLONE`) and `visitFoo(v, key, value)` (QEMU's `visit_type_Foo`, any visitor). */
+export const {
+  decodeThrottlePreset,
+  encodeThrottlePreset,
+  visitThrottlePreset,
+  decodeThrottleLimits,
+  encodeThrottleLimits,
+  cloneThrottleLimits,
+  visitThrottleLimits,
+} = blockLimitsPlans.walks<BlockLimitsTypes>();

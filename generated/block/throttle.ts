@@ -39,8 +39,8 @@ export interface BlockThrottleCommands {
    * Change the I/O limits of a block node.  The new limits take effect
    * for requests submitted after the command returns.
    *
-   * @throws - If `node-name` does not exist, DeviceNotFound
-   * - If `limits` is a negative number, GenericError
+   * @throws If `node-name` does not exist, DeviceNotFound
+   * @throws If `limits` is a negative number, GenericError
    * @since 9.1
    * @example
    * ```
@@ -69,7 +69,7 @@ export interface BlockThrottleCommands {
 }
 
 /** The walk plans of the types, commands and events of `block/throttle.json`, for the runtime to interpret. */
-export const blockThrottlePlans = definePlans({
+const blockThrottlePlans = definePlans({
   types: {
     IoLimitSpec: {
       alternate: ['iops int', 'enabled bool', 'preset ThrottlePreset', 'custom ThrottleLimits'],
@@ -79,6 +79,16 @@ export const blockThrottlePlans = definePlans({
   commands: { 'block-set-io-limits': { args: 'BlockSetIoLimitsArguments' } },
 });
 
-/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */
-export const { visitIoLimitSpec, visitBlockSetIoLimitsArguments } =
-  blockThrottlePlans.visitors<BlockThrottleTypes>();
+export default blockThrottlePlans;
+
+/** This module's types' functions: `decodeFoo(json, options)`, `encodeFoo(value, compat)`, `cloneFoo(value)` (QEMU's `QAPI_CLONE`) and `visitFoo(v, key, value)` (QEMU's `visit_type_Foo`, any visitor). */
+export const {
+  decodeIoLimitSpec,
+  encodeIoLimitSpec,
+  cloneIoLimitSpec,
+  visitIoLimitSpec,
+  decodeBlockSetIoLimitsArguments,
+  encodeBlockSetIoLimitsArguments,
+  cloneBlockSetIoLimitsArguments,
+  visitBlockSetIoLimitsArguments,
+} = blockThrottlePlans.walks<BlockThrottleTypes>();

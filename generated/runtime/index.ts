@@ -24,3 +24,4 @@ export type { JsonValue } from './json.js';
 export * from './qmp-client.js';
 export * from './fake-qmp-server.js';
 export * from './introspect.js';
+export * from './capabilities.js';

@@ -4,10 +4,9 @@
  * Integers reach the input visitor as `number` (safe integers) or `bigint`
  * (beyond 2^53, from the exact QMP reader). TypeScript code holds them as
  * `number`, or as `bigint` for the 64-bit kinds under `--int64 bigint`
- * ({@link BIGINT_KINDS}: `int64`, `uint64`, `size`, as the types emitter maps
- * them; `int` stays a `number` even though QAPI's `int` is C's `int64_t`,
- * so a value beyond 2^53 there is an error). No value is ever rounded: an integer a `number` can't hold
- * exactly is an error.
+ * ({@link BIGINT_KINDS}: every 64-bit kind, `int` (C's `int64_t`), `int64`,
+ * `uint64` and `size`, as the types emitter maps them). No value is ever
+ * rounded: an integer a `number` can't hold exactly is an error.
  *
  * Depends on ECMAScript built-ins only: this file is copied into generated
  * output.
@@ -64,8 +63,8 @@ function unsigned64(typeName: string): IntRange {
 
 /** Every integer kind's range. */
 export const INT_RANGES: { readonly [K in IntKind]: IntRange } = Object.freeze({
-  // QAPI's `int` has int64's range but stays a `number` under --int64 bigint (as the types are emitted).
-  int: Object.freeze({ ...INT64, wide: false }),
+  // QAPI's `int` is C's int64_t: guest-get-time's nanoseconds, BlockDeviceStats' *_time_ns.
+  int: INT64,
   int8: small(8, true),
   int16: small(16, true),
   int32: small(32, true),

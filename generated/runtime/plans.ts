@@ -38,7 +38,7 @@ import { INT_RANGES } from './ints.js';
 import type { InputVisitor } from './input-visitor.js';
 import type { OutputVisitor } from './output-visitor.js';
 import { stringifyQmpJson, type JsonValue } from './json.js';
-import { decodeWith, encodeToText, type DecodeOptions } from './qmp.js';
+import { decodeWith, encodeToText, encodeWith, type DecodeOptions } from './qmp.js';
 import type { CommandInfo, CommandTable, DecodeFn, EventInfo, EventTable } from './tables.js';
 import {
   NO_FEATURES,
@@ -225,6 +225,41 @@ export class ModulePlans {
     };
   }
 
+  /**
+   * The functions of this module's types, by name: for a named type `Foo`,
+   * `decodeFoo(json, options)` (strict unless told otherwise, with QEMU's
+   * errors), `encodeFoo(value, compat)` (typed value → JSON value),
+   * `cloneFoo(value)` (QEMU's QAPI_CLONE; not for enums, whose values are
+   * strings) and `visitFoo(v, key, value)`. List types have none: the
+   * schema's `decode('FooList', …)` and the like walk them. `T` is the
+   * module's type map. They resolve through the linked schema on first use.
+   */
+  walks<T>(): ModuleWalks<T> {
+    const out: { [name: string]: unknown } = {};
+    for (const [tsName, row] of Object.entries(this.table.types ?? {})) {
+      if ('list' in row) continue;
+      const suffix = visitorName(tsName).slice('visit'.length);
+      out[`decode${suffix}`] = (json: unknown, options?: DecodeOptions) =>
+        this.linked(tsName).decode(tsName, json, options);
+      out[`encode${suffix}`] = (value: unknown, compat?: CompatPolicy) => {
+        const schema = this.linked(tsName);
+        return encodeWith(schema.encodeFn(tsName), value, schema.int64, compat);
+      };
+      // Every type's; the module's destructuring (and ModuleWalks) leave out those of strings.
+      out[`clone${suffix}`] = (value: unknown) => this.linked(tsName).cloneFn(tsName)(value);
+      out[`visit${suffix}`] = this.visitor(tsName);
+    }
+    return out as ModuleWalks<T>;
+  }
+
+  private linked(tsName: string): PlanSchema {
+    if (this.schema === null)
+      throw new Error(
+        `qapi-ts: the plans of ${tsName} are not linked; import the generated index.js`,
+      );
+    return this.schema;
+  }
+
   /** The visit function of one of this module's types; it resolves through the linked schema on first use. */
   visitor(tsName: string): VisitFn {
     let fn: VisitFn | null = null;
@@ -240,6 +275,33 @@ export class ModulePlans {
     };
   }
 }
+
+/** The names of a type map's named types: its list types (arrays) left out. */
+type NamedTypeKeys<T> = {
+  [K in keyof T & string]: T[K] extends readonly unknown[] ? never : K;
+}[keyof T & string];
+
+/** The names of a type map's types that are objects (structs, unions, alternates with object branches…): not enums. */
+type ClonedTypeKeys<T> = {
+  [K in NamedTypeKeys<T>]: T[K] extends string ? never : K;
+}[NamedTypeKeys<T>];
+
+/** What {@link ModulePlans.walks} gives for type map `T`. */
+export type ModuleWalks<T> = {
+  readonly [K in NamedTypeKeys<T> as `visit${Capitalize<K>}`]: VisitFn;
+} & {
+  readonly [K in NamedTypeKeys<T> as `decode${Capitalize<K>}`]: (
+    json: unknown,
+    options?: DecodeOptions,
+  ) => T[K];
+} & {
+  readonly [K in NamedTypeKeys<T> as `encode${Capitalize<K>}`]: (
+    value: T[K],
+    compat?: CompatPolicy,
+  ) => unknown;
+} & {
+  readonly [K in ClonedTypeKeys<T> as `clone${Capitalize<K>}`]: (value: T[K]) => T[K];
+};
 
 /** The name of a type's visit function: `visit` and the type's name, capitalized as TypeScript's `Capitalize` does. */
 export function visitorName(tsName: string): string {

@@ -19,9 +19,12 @@
  */
 
 import { createConnection, type Socket } from 'node:net';
+import { QmpCapabilities } from './capabilities.js';
 import type { CompatPolicy } from './compat.js';
 import { CompatPolicyCrash, QapiError, QapiPathError } from './errors.js';
+import type { QmpSchemaInfo } from './introspect.js';
 import { parseQmpJson, stringifyQmpJson, type JsonValue } from './json.js';
+import type { ModulePlans } from './plans.js';
 import {
   QmpError,
   decodeCommandArguments,
@@ -49,6 +52,12 @@ export interface QmpSchemaBinding {
   readonly events: EventTable;
   /** How 64-bit integers are typed (`--int64`). */
   readonly int64: Int64Mode;
+  /**
+   * The plan tables of every module (what `linkPlans` links): the types
+   * behind the commands and events, for {@link QmpCapabilities.compare}.
+   * A generated `index.ts` provides them.
+   */
+  readonly plans?: readonly ModulePlans[];
 }
 
 /** The shape of one entry of a generated `QmpCommands` map. */
@@ -193,6 +202,16 @@ export interface QmpClientOptions {
   readonly onProtocolError?: (error: QmpProtocolError) => void;
   /** Aborting gives up connecting (connectQmp rejects with the signal's reason). */
   readonly signal?: AbortSignal;
+  /**
+   * Refuse, before sending, a call the server can't take although the
+   * binding can: a command the server lacks, or an argument member (at any
+   * depth) or enum value its schema doesn't have. Default false. When true,
+   * connecting also fetches `query-qmp-schema` (see
+   * {@link QmpClient.capabilities}), and such a call rejects with a
+   * {@link QmpUnsupportedError} (`fromServer: false`): `QEMU 7.2.22 does not
+   * support member 'backend-transfer' of 'migrate-set-parameters'`.
+   */
+  readonly refuseUnsupported?: boolean;
 }
 
 /**
@@ -242,6 +261,13 @@ export interface QmpClient<C extends QmpCommandMap<C>, E> {
     options?: QmpEventStreamOptions,
   ): QmpEventStream<QmpEvent<N, E[N]>>;
   events(name?: '*', options?: QmpEventStreamOptions): QmpEventStream<QmpEventOf<E>>;
+  /**
+   * What the server supports: its `query-qmp-schema`, fetched once (the
+   * promise is kept; a failed fetch is tried again on the next call), with
+   * libvirt's query paths, typed questions and a comparison with this
+   * client's binding (see {@link QmpCapabilities}).
+   */
+  capabilities(): Promise<QmpCapabilities<C, E>>;
   /**
    * Closes the connection: pending calls reject with a
    * {@link QmpConnectionError} of reason `closed`, event streams end,
@@ -406,6 +432,8 @@ export async function connectQmp<C extends QmpCommandMap<C>, E>(
 interface Pending {
   readonly id: number;
   readonly command: string;
+  /** Resolve with the reply as read, not decoded. */
+  readonly raw: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -464,6 +492,10 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
   private readonly onProtocolError: ((error: QmpProtocolError) => void) | undefined;
   private readonly connectSignal: AbortSignal | undefined;
   private readonly wantOob: boolean;
+  private readonly refuseUnsupported: boolean;
+  private capabilitiesPromise: Promise<QmpCapabilities<C, E>> | undefined;
+  /** The capabilities, once fetched (refuseUnsupported checks calls against them). */
+  private caps: QmpCapabilities<C, E> | undefined;
 
   private socket: Socket | undefined;
   private cause: QmpConnectionError | undefined;
@@ -503,6 +535,7 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
     this.onProtocolError = options.onProtocolError;
     this.connectSignal = options.signal;
     this.wantOob = options.oob !== false;
+    this.refuseUnsupported = options.refuseUnsupported === true;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -568,6 +601,19 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
         throw e;
       }
       this.oob = enable.length > 0;
+      if (this.refuseUnsupported) {
+        try {
+          await this.capabilities();
+        } catch (e) {
+          const err = new QmpConnectionError(
+            'negotiation',
+            `Fetching query-qmp-schema (for refuseUnsupported) failed: ${e instanceof Error ? e.message : String(e)}`,
+            e,
+          );
+          this.failWith(err);
+          throw err;
+        }
+      }
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -758,7 +804,7 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
     const info = hasOwn(this.schema.commands, p.command)
       ? this.schema.commands[p.command]
       : undefined;
-    if (info === undefined) {
+    if (info === undefined || p.raw) {
       p.resolve(value);
       return;
     }
@@ -824,6 +870,10 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
       }
       if (args === undefined) this.checkedBare.add(name);
     }
+    if (this.refuseUnsupported && this.caps !== undefined) {
+      const refusal = this.caps.refusal(name, args);
+      if (refusal !== null) return Promise.reject(refusal);
+    }
     if (options?.oob === true) {
       if (info !== undefined && !info.allowOob)
         return Promise.reject(
@@ -847,12 +897,37 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
     >;
   }
 
-  /** Writes a command; resolves with its decoded reply (or once written, for `noReply`). */
+  capabilities(): Promise<QmpCapabilities<C, E>> {
+    if (this.capabilitiesPromise === undefined) {
+      if (this.cause !== undefined) return Promise.reject(this.cause);
+      const promise = this.send('query-qmp-schema', undefined, undefined, false, true).then(
+        (reply) => {
+          if (!Array.isArray(reply))
+            throw new QmpReplyError('query-qmp-schema', reply, 'the reply is not a list');
+          const caps = new QmpCapabilities<C, E>(reply as QmpSchemaInfo[], {
+            version: this.greeting.version.qemu,
+            binding: this.schema,
+          });
+          this.caps = caps;
+          return caps;
+        },
+      );
+      this.capabilitiesPromise = promise;
+      // A failed fetch is not kept: the next call asks again.
+      promise.catch(() => {
+        if (this.capabilitiesPromise === promise) this.capabilitiesPromise = undefined;
+      });
+    }
+    return this.capabilitiesPromise;
+  }
+
+  /** Writes a command; resolves with its decoded reply (as read, for `raw`; once written, for `noReply`). */
   private send(
     name: string,
     args: unknown,
     options: QmpExecuteOptions | undefined,
     noReply: boolean,
+    raw = false,
   ): Promise<unknown> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -888,6 +963,7 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
       const p: Pending = {
         id,
         command: name,
+        raw,
         resolve,
         reject,
         timer: undefined,

@@ -184,6 +184,16 @@ class CodecEmitter {
   /** The generic walk of type `p` (`visitFoo` from its types file, or the runtime's for a built-in). */
   private walk(p: TypePlan): string {
     if (p.visitName === null || p.typesPath === null) return this.rt('visitor.ts', visitorName(p.tsName));
+    // A list's visit function is not exported (index.ts exports named types' functions only):
+    // QEMU's visit_type_FooList, from the element's, as a constant of this file.
+    if (p.kind === 'list') {
+      const name = `walk${stem(p)}`;
+      if (!this.file.head.has(name)) {
+        const element = this.walk(this.plan(p.element));
+        this.file.head.set(name, { type: this.rt('visitor.ts', 'VisitFn', true), init: `(v, key, value) => v.list(key, value, ${element})` });
+      }
+      return name;
+    }
     this.file.use(p.typesPath, p.visitName, false);
     return p.visitName;
   }

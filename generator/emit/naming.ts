@@ -79,7 +79,7 @@ export class TypeNames {
 /** Output file paths, one per module, relative to the output directory (POSIX separators). */
 export class ModulePaths {
   private readonly paths = new Map<SchemaModule, string>();
-  static readonly RESERVED = new Set(['index.ts', 'builtin.ts']);
+  static readonly RESERVED = new Set(['index.ts', 'builtin.ts', 'schema.ts', 'introspection.ts']);
 
   constructor(schema: QapiSchema) {
     const schemaDir = dirname(resolve(schema.fname));

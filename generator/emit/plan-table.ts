@@ -134,21 +134,39 @@ export const DEFINE_PLANS = { path: `${RUNTIME_DIR}/plans.ts`, name: 'definePlan
 export function emitPlanStatements(mp: ModulePlan, table: PlanTable): string {
   const lines = [
     `/** The walk plans of the types, commands and events of ${mp.source.includes(' ') ? mp.source : '`' + mp.source + '`'}, for the runtime to interpret. */`,
-    printValue(table, 0, `export const ${mp.tableName} = ${DEFINE_PLANS.name}(`, ');', true),
+    printValue(table, 0, `const ${mp.tableName} = ${DEFINE_PLANS.name}(`, ');', true),
+    '',
+    // The default export: `export *` in index.ts passes it over, so the table stays internal.
+    `export default ${mp.tableName};`,
   ];
-  const visitors = mp.types.map((p) => p.visitName).filter((n): n is string => n !== null);
-  if (visitors.length && mp.typeMap !== null) {
-    lines.push('', "/** The visit functions of this module's types (QEMU's `visit_type_Foo`): `visitFoo(v, key, value)` walks a `Foo` with any visitor. */");
-    const call = ` = ${mp.tableName}.visitors<${mp.typeMap}>();`;
-    const flatLine = `export const { ${visitors.join(', ')} }${call}`;
+  const names: string[] = [];
+  for (const p of mp.types) {
+    if (p.visitName === null) continue;
+    // Named types only: a list type's walks are the runtime's (decode('FooList', …) and the like).
+    if (p.kind === 'list') continue;
+    const suffix = p.visitName.slice('visit'.length);
+    // A string's clone is itself: enums (and an alternate of strings alone) have none, which is
+    // how ModuleWalks types them.
+    names.push(`decode${suffix}`, `encode${suffix}`);
+    const stringOnly = p.kind === 'enum' || (p.kind === 'alternate' && p.alternatives.every((a) => a.json === 'string'));
+    if (!stringOnly) names.push(`clone${suffix}`);
+    names.push(p.visitName);
+  }
+  if (names.length && mp.typeMap !== null) {
+    lines.push(
+      '',
+      "/** This module's types' functions: `decodeFoo(json, options)`, `encodeFoo(value, compat)`, `cloneFoo(value)` (QEMU's `QAPI_CLONE`) and `visitFoo(v, key, value)` (QEMU's `visit_type_Foo`, any visitor). */",
+    );
+    const call = ` = ${mp.tableName}.walks<${mp.typeMap}>();`;
+    const flatLine = `export const { ${names.join(', ')} }${call}`;
     // As prettier lays out an assignment: on one line; else broken after `=` when the pattern fits; else the pattern broken.
-    const pattern = `export const { ${visitors.join(', ')} } =`;
+    const pattern = `export const { ${names.join(', ')} } =`;
     lines.push(
       flatLine.length <= WIDTH
         ? flatLine
         : pattern.length <= WIDTH
           ? `${pattern}\n  ${call.slice(3)}`
-          : `export const {\n${visitors.map((n) => `  ${n},`).join('\n')}\n}${call}`,
+          : `export const {\n${names.map((n) => `  ${n},`).join('\n')}\n}${call}`,
     );
   }
   return lines.join('\n') + '\n';

@@ -162,7 +162,7 @@ class TypesEmitter implements SchemaVisitor {
   /** Doc links to definitions in other modules need those names in scope. */
   private linkImports(block: DocBlock): DocBlock {
     const all = [block.description, ...block.tags.map((t) => t.text ?? '')].join('\n');
-    for (const m of all.matchAll(/\{@link ([A-Za-z0-9_$]+)\}/g)) {
+    for (const m of all.matchAll(/\{@link ([A-Za-z0-9_$]+)(?:\s*\|[^}]*)?\}/g)) {
       const d = this.ctx.linkable.get(m[1]!);
       if (d?.module) this.file.use(this.ctx.paths.of(d.module), m[1]!);
     }
@@ -300,7 +300,10 @@ class TypesEmitter implements SchemaVisitor {
   }
 
   visitCommand(c: SchemaCommand): void {
-    const args = c.argType ? this.typeRef(c.argType) : EMPTY_OBJECT;
+    // 'gen': false: QEMU hands the arguments to the command unchecked (device_add takes any
+    // device property), so the declared members stay typed and others are allowed.
+    const declared = c.argType ? this.typeRef(c.argType) : EMPTY_OBJECT;
+    const args = c.gen ? declared : `${declared} & { readonly [property: string]: unknown }`;
     const returns = c.retType ? this.typeRef(c.retType) : 'void';
     const fields = [
       `args: ${args};`,

@@ -20,6 +20,13 @@
  * emitter output before formatting (UTF-8). Keys are sorted, two-space
  * indented, with a final newline; no timestamps and no absolute paths, so
  * the manifest can be committed with the output and diffs one line per file.
+ *
+ * While a run renames its files into place, the manifest on disk is the new
+ * one with `previousSha256` on each file being replaced (the hash of the bytes
+ * it replaces), so that a run killed in the middle leaves a manifest that
+ * owns every file whichever of its two versions is on disk. The run's last
+ * step writes the manifest without them; a manifest that still has one is
+ * never taken as current.
  */
 import { canonicalJson } from './format.js';
 import { pathProblem } from './paths.js';
@@ -37,6 +44,8 @@ export interface ManifestEntry {
   verbatim?: true;
   /** A file printed from structures: its units' keys and line counts (see reuse.ts), so that a later run formats only new units. */
   units?: string;
+  /** Only while a run is renaming files into place: sha256 (hex) of the bytes this file is replacing. */
+  previousSha256?: string;
 }
 
 export interface Manifest {
@@ -56,9 +65,25 @@ export interface ParsedManifest {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** Serializes a manifest deterministically (sorted keys, final newline). */
+/** The prefix of the `info` keys that hold a schema file's hash (`input migration.json`). */
+export const INPUT_KEY = 'input ';
+
+/**
+ * Serializes a manifest deterministically (sorted keys, final newline).
+ * The schema files' hashes in `info` are one a line with a blank line
+ * between (JSON allows it): two branches that change different schema
+ * files then touch lines with an unchanged one between, and git merges
+ * them. File entries already have unchanged lines between them.
+ */
 export function serializeManifest(manifest: Manifest): string {
-  return canonicalJson(manifest, 2) + '\n';
+  const lines = canonicalJson(manifest, 2).split('\n');
+  const input = new RegExp(`^ {4}"${INPUT_KEY}[^\\n]*",?$`);
+  const out: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    out.push(line);
+    if (input.test(line) && input.test(lines[i + 1] ?? '')) out.push('');
+  }
+  return out.join('\n') + '\n';
 }
 
 /**
@@ -112,6 +137,7 @@ export function parseManifest(text: string, warn: (msg: string) => void): Parsed
     const entry: ManifestEntry = { sha256: e['sha256'], sourceSha256: e['sourceSha256'] };
     if (e['verbatim'] === true) entry.verbatim = true;
     if (isUnitRecord(e['units'])) entry.units = e['units'];
+    if (typeof e['previousSha256'] === 'string' && HEX64.test(e['previousSha256'])) entry.previousSha256 = e['previousSha256'];
     result.files.set(rel, entry);
   }
   return result;

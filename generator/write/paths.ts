@@ -44,3 +44,18 @@ export function isInside(dirAbs: string, abs: string): boolean {
   const rel = path.relative(dirAbs, abs);
   return rel !== '' && rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
 }
+
+/**
+ * Temp files: `.NAME.PID.HEX.qapi-ts.tmp` next to the file NAME they will
+ * become (PID: the writing process, HEX: 12 random hex digits). A run
+ * killed during its write phase can leave them behind; the next run removes
+ * every regular file whose name matches {@link TEMP_FILE_PATTERN} exactly, in
+ * the directories it writes (and `--check` reports them). No other file is
+ * ever removed as a leftover.
+ */
+export const TEMP_FILE_PATTERN = /^\.(.+)\.([1-9][0-9]*)\.([0-9a-f]{12})\.qapi-ts\.tmp$/;
+
+/** The temp file name for `name` (a base name), in the form {@link TEMP_FILE_PATTERN} matches. */
+export function tempFileName(name: string, pid: number, hex: string): string {
+  return `.${name}.${pid}.${hex}.qapi-ts.tmp`;
+}

@@ -14,28 +14,48 @@
  *   directories they leave empty. Files qapi-ts did not write are never
  *   touched; neither is a stale file that was modified after qapi-ts wrote it
  *   (it is left in place, with a warning).
+ * - Nothing qapi-ts did not write is overwritten or replaced, unless
+ *   {@link WriteOptions.force}: before anything is written, every file about
+ *   to be written that is already there must be in the old manifest with the
+ *   hash it recorded (or hold exactly the new bytes: then it is adopted, not
+ *   written). Otherwise the run stops, naming the files. A symlink is never
+ *   written through, and a directory in the way is never removed.
+ * - An output directory that looks like a project is refused (see
+ *   {@link projectProblem}): with no manifest, one holding `.git`,
+ *   `node_modules`, `src`, `tsconfig.json` or a `package.json` other than the
+ *   one qapi-ts writes (unless `force`); and, always, any parent of the
+ *   current directory, and the current directory itself when it holds `.git`
+ *   or such a `package.json` (a project root).
+ * - Temp files (`.NAME.PID.HEX.qapi-ts.tmp`, see paths.ts) left by a killed
+ *   run are removed by the next run (and listed in `removed`; `--check`
+ *   reports them). While files are renamed into place, the manifest on disk
+ *   owns both their old and new bytes (see manifest.ts), so a killed run
+ *   leaves every file as it was or as it should be, all of them owned.
+ * - File-system errors become a WriteOutputError naming the path and the cause.
  * - Paths that would leave the output directory are refused, whether they come
  *   from the emitters or from a (possibly tampered) manifest.
  * - A cold run with enough work can format on a worker_threads pool (see
  *   {@link WriteOptions.workers}).
  *
- * Order of a real run: read and hash everything, format what is needed (an
- * error here leaves the file system untouched), remove stale files, write all
- * temp files, rename them into place, then write the manifest.
+ * Order of a real run: read and hash everything, format what is needed, check
+ * that nothing would be overwritten that qapi-ts did not write (an error up
+ * to here leaves the file system untouched), remove temp files of killed
+ * runs and stale files, write all temp files, write the in-flight manifest,
+ * rename the temp files into place, then write the final manifest.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { WriteOutputError, canonicalJson, formatErrorMessage, formatTypeScript, formatterFingerprint } from './format.js';
 import { formatInPool, type FormatJob, type FormatPool } from './format-pool.js';
 import { printHere, type PrintJob } from './print.js';
 import { MANIFEST_VERSION, parseManifest, serializeManifest, type Manifest, type ManifestEntry, type ParsedManifest } from './manifest.js';
-import { MANIFEST_FILE, isInside, pathProblem, resolveInside } from './paths.js';
+import { MANIFEST_FILE, TEMP_FILE_PATTERN, isInside, pathProblem, resolveInside, tempFileName } from './paths.js';
 import { planFormat, type FormatPlan } from './reuse.js';
 
 export { WriteOutputError, formatTypeScript } from './format.js';
-export { MANIFEST_FILE } from './paths.js';
+export { MANIFEST_FILE, TEMP_FILE_PATTERN } from './paths.js';
 export { PRETTIER_OPTIONS } from './prettier-config.js';
 
 /** One file produced by the emitters. */
@@ -68,6 +88,15 @@ export interface WriteOptions {
   outDir: string;
   /** --check: write nothing, only report. */
   check: boolean;
+  /**
+   * --force: overwrite files qapi-ts did not write (or that were changed since
+   * it wrote them), replace a symlink at an output path, and write into a
+   * directory without a manifest that looks like a project. Default false:
+   * any of these stops the run before anything is written. Even with force,
+   * a directory in the way is not removed, and the root of the current
+   * project, or a parent of the current directory, is refused.
+   */
+  force?: boolean;
   /** qapi-ts version, recorded in the manifest only (never in generated files). */
   generatorVersion: string;
   /** Optional extra data to record in the manifest (e.g. schema entry, options). Must be deterministic. */
@@ -99,7 +128,10 @@ export interface WriteOptions {
 export interface WriteResult {
   /** Files that were (or, under check, would be) created or rewritten, relative paths, sorted. */
   changed: string[];
-  /** Stale files from an earlier run that were (or would be) removed, sorted. */
+  /**
+   * Stale files from an earlier run, and temp files a killed run left
+   * (`.NAME.PID.HEX.qapi-ts.tmp`), that were (or would be) removed, sorted.
+   */
   removed: string[];
   /** Number of files left untouched. */
   unchanged: number;
@@ -304,7 +336,16 @@ async function findStale(
       if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') continue;
       throw new WriteOutputError(`cannot inspect stale '${rel}': ${errText(err)}`, rel, { cause: err });
     }
-    if (!st.isFile() || sha256(await fsp.readFile(abs)) !== entry.sha256) {
+    let hash = '';
+    if (st.isFile()) {
+      try {
+        hash = sha256(await fsp.readFile(abs));
+      } catch (err) {
+        throw new WriteOutputError(`cannot read stale '${rel}': ${errText(err)}`, rel, { cause: err });
+      }
+    }
+    // previousSha256: a run was killed before it replaced the file; its old bytes are qapi-ts's too.
+    if (hash === '' || (hash !== entry.sha256 && hash !== entry.previousSha256)) {
       warnings.push(`not removing stale '${rel}': it was modified after qapi-ts wrote it`);
       continue;
     }
@@ -317,6 +358,7 @@ async function findStale(
 async function pruneEmptyDirs(dir: string, stopAbs: string): Promise<void> {
   for (let d = dir; isInside(stopAbs, d); d = path.dirname(d)) {
     try {
+      mutation();
       await fsp.rmdir(d);
     } catch {
       return;
@@ -325,7 +367,28 @@ async function pruneEmptyDirs(dir: string, stopAbs: string): Promise<void> {
 }
 
 function tempPathFor(abs: string): string {
-  return path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${randomBytes(6).toString('hex')}.qapi-ts.tmp`);
+  return path.join(path.dirname(abs), tempFileName(path.basename(abs), process.pid, randomBytes(6).toString('hex')));
+}
+
+/**
+ * Test-only hook: `QAPI_TS_TEST_KILL_AT=N` makes the process SIGKILL itself
+ * right before the Nth file-system mutation of a real run's write phase
+ * (mkdir, unlink, rmdir, temp write, chmod, rename; a temp write is cut off
+ * halfway first), so that tests can check what a killed run leaves. Read
+ * once per {@link writeOutput} call; unset (or 0), it costs a comparison.
+ * A run that ends before the Nth prints how many there were, on stderr.
+ */
+let killAt = 0;
+let mutations = 0;
+
+function mutation(partial?: () => void): void {
+  if (killAt === 0 || ++mutations !== killAt) return;
+  try {
+    partial?.();
+  } catch {
+    // the kill is what matters
+  }
+  process.kill(process.pid, 'SIGKILL');
 }
 
 /** Writes `data` to a new temp file next to `abs` (exclusive create) and returns its path. */
@@ -334,8 +397,12 @@ async function writeTemp(abs: string, data: Buffer, temps: string[], mode: numbe
     const tmp = tempPathFor(abs);
     temps.push(tmp);
     try {
+      mutation(() => writeFileSync(tmp, data.subarray(0, data.length >> 1), { flag: 'wx' }));
       await fsp.writeFile(tmp, data, { flag: 'wx' });
-      if (mode !== undefined) await fsp.chmod(tmp, mode);
+      if (mode !== undefined) {
+        mutation();
+        await fsp.chmod(tmp, mode);
+      }
       return tmp;
     } catch (err) {
       if (errCode(err) === 'EEXIST') {
@@ -349,6 +416,7 @@ async function writeTemp(abs: string, data: Buffer, temps: string[], mode: numbe
 
 /** Creates `dir` (recursively) and checks it really is inside the output directory. */
 async function ensureDir(dir: string, realOutAbs: string, created: [string, string][], rel: string): Promise<void> {
+  mutation();
   const first = await fsp.mkdir(dir, { recursive: true });
   if (first !== undefined) created.push([dir, path.dirname(first)]);
   const real = await fsp.realpath(dir);
@@ -362,6 +430,7 @@ async function writeAtomic(abs: string, data: Buffer): Promise<void> {
   const temps: string[] = [];
   try {
     const tmp = await writeTemp(abs, data, temps, undefined);
+    mutation();
     await fsp.rename(tmp, abs);
   } catch (err) {
     await Promise.all(temps.map((t) => fsp.rm(t, { force: true })));
@@ -369,18 +438,213 @@ async function writeAtomic(abs: string, data: Buffer): Promise<void> {
   }
 }
 
-async function applyChanges(
-  plans: readonly FilePlan[],
-  removed: readonly string[],
-  outAbs: string,
-  manifestText: string | null,
-): Promise<void> {
-  await fsp.mkdir(outAbs, { recursive: true });
-  const realOutAbs = await fsp.realpath(outAbs);
+/** True if something (of any kind, a dangling symlink too) is at `abs`. */
+async function present(abs: string): Promise<boolean> {
+  try {
+    await fsp.lstat(abs);
+    return true;
+  } catch (err) {
+    const code = errCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw new WriteOutputError(`cannot inspect '${abs}': ${errText(err)}`, undefined, { cause: err });
+  }
+}
+
+/** Names whose presence (in an output directory without a manifest) says "this is a project". */
+export const PROJECT_MARKERS: readonly string[] = ['.git', 'node_modules', 'package.json', 'src', 'tsconfig.json'];
+
+/**
+ * Why the output directory must not be written into, or null. Refused, even
+ * with `force`: the current directory's parents, and the current directory
+ * itself when it holds `.git` or a `package.json` qapi-ts did not write (a
+ * project root). Refused unless `force`: a directory without a manifest that
+ * holds any of {@link PROJECT_MARKERS} (a `package.json` byte-identical to
+ * the one this run writes excepted).
+ */
+async function projectProblem(plans: readonly FilePlan[], old: ParsedManifest, options: WriteOptions, realOutAbs: string, hasManifest: boolean): Promise<string | null> {
+  const mine = plans.find((p) => p.rel === 'package.json');
+  /** Whether `dir/package.json` is a file this run writes as it is, or one the manifest records. */
+  const ownPackageJson = async (dir: string, recorded: ManifestEntry | undefined): Promise<boolean> => {
+    const abs = path.join(dir, 'package.json');
+    try {
+      if (!(await fsp.lstat(abs)).isFile()) return false;
+      const bytes = await fsp.readFile(abs);
+      return (mine?.output != null && bytes.equals(mine.output)) || (recorded !== undefined && sha256(bytes) === recorded.sha256);
+    } catch {
+      return false;
+    }
+  };
+  const where = `refusing to write into '${options.outDir}'`;
+  let realCwd: string | null = null;
+  try {
+    realCwd = await fsp.realpath(process.cwd());
+  } catch {
+    // no current directory to protect
+  }
+  if (realCwd !== null && isInside(realOutAbs, realCwd)) {
+    return `${where}: it is a parent of the current directory (${realCwd}). Nothing was written. Choose another --out: a directory of its own.`;
+  }
+  if (realCwd === realOutAbs) {
+    const git = await present(path.join(realOutAbs, '.git'));
+    if (git || ((await present(path.join(realOutAbs, 'package.json'))) && !(await ownPackageJson(realOutAbs, old.files.get('package.json'))))) {
+      return `${where}: it is the root of the project you are in (it holds ${git ? '.git' : 'a package.json qapi-ts did not write'}). Nothing was written. Choose another --out: a directory of its own.`;
+    }
+  }
+  if (hasManifest || options.force === true) return null;
+  const found: string[] = [];
+  for (const name of PROJECT_MARKERS) {
+    if (!(await present(path.join(realOutAbs, name)))) continue;
+    if (name === 'package.json' && (await ownPackageJson(realOutAbs, undefined))) continue;
+    found.push(name);
+  }
+  if (found.length === 0) return null;
+  return (
+    `${where}: it holds ${found.join(', ')} but no ${MANIFEST_FILE}, so it looks like a project qapi-ts did not write. ` +
+    'Nothing was written. Choose another --out (a new or empty directory), or run again with --force to write into it anyway.'
+  );
+}
+
+/** True if the directory `abs` holds nothing but files in `going` (output-relative paths removed before files are written), in non-empty subdirectories. */
+async function onlyGoing(abs: string, rel: string, going: ReadonlySet<string>): Promise<boolean> {
+  const entries = await fsp.readdir(abs, { withFileTypes: true });
+  if (entries.length === 0) return false;
+  for (const e of entries) {
+    const r = `${rel}/${e.name}`;
+    if (e.isDirectory() ? !(await onlyGoing(path.join(abs, e.name), r, going)) : !going.has(r)) return false;
+  }
+  return true;
+}
+
+/**
+ * Stops the run (a WriteOutputError naming every file) if a file about to be
+ * written is already there and qapi-ts did not write it: not in the old
+ * manifest, or not with a hash it records, or a symlink or other non-file.
+ * `force` lets these be overwritten; a directory in the way is refused even
+ * then (unless it holds only files the run removes first).
+ */
+async function refuseConflicts(plans: readonly FilePlan[], old: ParsedManifest, options: WriteOptions, going: ReadonlySet<string>): Promise<void> {
+  const refusals: { rel: string; why: string; forceable: boolean }[] = [];
+  await Promise.all(
+    plans
+      .filter((p) => p.changed)
+      .map(async (p) => {
+        let st;
+        try {
+          st = await fsp.lstat(p.abs);
+        } catch (err) {
+          const code = errCode(err);
+          if (code === 'ENOENT' || code === 'ENOTDIR') return; // nothing there (a file in the way of its directory fails as an I/O error)
+          throw new WriteOutputError(`cannot inspect '${p.rel}': ${errText(err)}`, p.rel, { cause: err });
+        }
+        if (st.isSymbolicLink()) refusals.push({ rel: p.rel, why: 'is a symbolic link (qapi-ts writes only regular files, never through a link)', forceable: true });
+        else if (st.isDirectory()) {
+          let ok: boolean;
+          try {
+            ok = await onlyGoing(p.abs, p.rel, going);
+          } catch (err) {
+            throw new WriteOutputError(`cannot inspect '${p.rel}': ${errText(err)}`, p.rel, { cause: err });
+          }
+          if (!ok) refusals.push({ rel: p.rel, why: 'is a directory, where a file is to be written (directories are never removed)', forceable: false });
+        } else if (!st.isFile()) refusals.push({ rel: p.rel, why: 'is not a regular file', forceable: true });
+        else {
+          const entry = old.files.get(p.rel);
+          const h = p.disk === null ? '' : sha256(p.disk);
+          if (entry === undefined) refusals.push({ rel: p.rel, why: 'was not written by qapi-ts (it is not in the manifest)', forceable: true });
+          else if (h !== entry.sha256 && h !== entry.previousSha256) refusals.push({ rel: p.rel, why: 'was changed after qapi-ts wrote it', forceable: true });
+        }
+      }),
+  );
+  const blocking = (options.force === true ? refusals.filter((r) => !r.forceable) : refusals).sort((a, b) => (a.rel < b.rel ? -1 : 1));
+  if (blocking.length === 0) return;
+  const n = blocking.length;
+  const them = n === 1 ? 'it' : 'them';
+  const how = blocking.every((r) => r.forceable)
+    ? `Run again with --force to overwrite ${them}, or choose another --out.`
+    : blocking.some((r) => r.forceable)
+      ? 'Move the directories away (--force overwrites files, never directories), or choose another --out.'
+      : `Move ${them} away, or choose another --out.`;
+  throw new WriteOutputError(
+    `${options.check ? 'generate would refuse' : 'refusing'} to write into '${options.outDir}': ${n === 1 ? 'a file' : `${n} files`} there ${n === 1 ? 'is' : 'are'} not as qapi-ts wrote ${them}:\n` +
+      blocking.map((r) => `  ${r.rel} ${r.why}`).join('\n') +
+      `\nNothing was written. ${how}`,
+    blocking[0]!.rel,
+  );
+}
+
+/**
+ * Temp files a killed run left (regular files named as {@link TEMP_FILE_PATTERN}
+ * says), output-relative and sorted, in the directories this run writes or the
+ * old manifest lists (each checked to be inside the output directory).
+ */
+async function findLeftovers(plans: readonly FilePlan[], old: ParsedManifest, outAbs: string, realOutAbs: string): Promise<string[]> {
+  const dirs = new Set<string>(['']);
+  for (const rel of [...plans.map((p) => p.rel), ...old.files.keys()]) {
+    const i = rel.lastIndexOf('/');
+    if (i > 0) dirs.add(rel.slice(0, i));
+  }
+  const found: string[] = [];
+  await Promise.all(
+    [...dirs].map(async (rel) => {
+      const abs = rel === '' ? outAbs : path.join(outAbs, ...rel.split('/'));
+      let entries;
+      try {
+        const real = await fsp.realpath(abs);
+        if (real !== realOutAbs && !isInside(realOutAbs, real)) return;
+        entries = await fsp.readdir(abs, { withFileTypes: true });
+      } catch (err) {
+        const code = errCode(err);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return;
+        throw new WriteOutputError(`cannot read the directory '${rel === '' ? outAbs : rel}': ${errText(err)}`, rel === '' ? undefined : rel, { cause: err });
+      }
+      for (const e of entries) if (e.isFile() && TEMP_FILE_PATTERN.test(e.name)) found.push(rel === '' ? e.name : `${rel}/${e.name}`);
+    }),
+  );
+  return found.sort();
+}
+
+/** What a real run changes on disk, worked out before anything is written. */
+interface Changes {
+  /** Temp files a killed run left, output-relative. */
+  leftovers: readonly string[];
+  /** Stale files to remove, output-relative. */
+  removed: readonly string[];
+  /** The manifest to write while files are renamed into place (when any is). */
+  inflightText: string;
+  /** The final manifest. */
+  manifestText: string;
+  manifestChanged: boolean;
+}
+
+async function applyChanges(plans: readonly FilePlan[], outAbs: string, outLabel: string, outExists: boolean, c: Changes): Promise<void> {
+  if (!outExists) {
+    mutation();
+    try {
+      await fsp.mkdir(outAbs, { recursive: true });
+    } catch (err) {
+      throw new WriteOutputError(`cannot create the output directory '${outLabel}': ${errText(err)}`, undefined, { cause: err });
+    }
+  }
+  let realOutAbs: string;
+  try {
+    realOutAbs = await fsp.realpath(outAbs);
+  } catch (err) {
+    throw new WriteOutputError(`cannot access the output directory '${outLabel}': ${errText(err)}`, undefined, { cause: err });
+  }
+
+  // 0. Temp files of a killed run (findLeftovers checked their directories are inside).
+  for (const rel of c.leftovers) {
+    mutation();
+    try {
+      await fsp.rm(path.join(outAbs, ...rel.split('/')), { force: true });
+    } catch (err) {
+      throw new WriteOutputError(`cannot remove the leftover temp file '${rel}': ${errText(err)}`, rel, { cause: err });
+    }
+  }
 
   // 1. Stale files (first, so a stale file or directory cannot be in the way of a new one).
-  for (const rel of removed) {
+  for (const rel of c.removed) {
     const abs = path.join(outAbs, ...rel.split('/'));
+    mutation();
     try {
       await fsp.rm(abs, { force: true });
     } catch (err) {
@@ -399,6 +663,7 @@ async function applyChanges(
     createdDirs.sort((a, b) => b[0].length - a[0].length); // deepest first
     for (const [dir, stop] of createdDirs) await pruneEmptyDirs(dir, stop);
   };
+  let inflight = false;
   try {
     const dirsDone = new Map<string, Promise<void>>();
     const results = await Promise.allSettled(
@@ -423,8 +688,19 @@ async function applyChanges(
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
 
-    // 3. Rename into place.
+    // 3. The in-flight manifest: from here on, a killed run leaves each file old or new, and owned either way.
+    if (toWrite.length > 0) {
+      try {
+        await writeAtomic(path.join(outAbs, MANIFEST_FILE), Buffer.from(c.inflightText, 'utf8'));
+      } catch (err) {
+        throw new WriteOutputError(`cannot write '${MANIFEST_FILE}': ${errText(err)}`, MANIFEST_FILE, { cause: err });
+      }
+      inflight = true;
+    }
+
+    // 4. Rename into place.
     for (const p of toWrite) {
+      mutation();
       try {
         await fsp.rename(tempOf.get(p)!, p.abs);
       } catch (err) {
@@ -437,10 +713,10 @@ async function applyChanges(
     throw err;
   }
 
-  // 4. The manifest, last: an interrupted run leaves the old one, which the next run copes with.
-  if (manifestText !== null) {
+  // 5. The manifest, last: an interrupted run leaves the old or the in-flight one, which the next run copes with.
+  if (c.manifestChanged || inflight) {
     try {
-      await writeAtomic(path.join(outAbs, MANIFEST_FILE), Buffer.from(manifestText, 'utf8'));
+      await writeAtomic(path.join(outAbs, MANIFEST_FILE), Buffer.from(c.manifestText, 'utf8'));
     } catch (err) {
       throw new WriteOutputError(`cannot write '${MANIFEST_FILE}': ${errText(err)}`, MANIFEST_FILE, { cause: err });
     }
@@ -457,14 +733,19 @@ async function applyChanges(
  * @returns what changed; `changed` and `removed` are the same for a check and
  *   for the real run that follows it
  * @throws WriteOutputError naming the file, for a refused path, emitter output
- *   prettier cannot parse (then nothing is written), or a file system error
- *   (temp files are removed; files already renamed into place stay, and the
- *   next run picks up from there)
+ *   prettier cannot parse, a file qapi-ts did not write in the way, or an
+ *   output directory that looks like a project (for all of these nothing is
+ *   written, under `check` too), or a file system error, with its path and
+ *   cause (temp files are removed; files already renamed into place stay,
+ *   and the next run picks up from there)
  */
 export async function writeOutput(files: EmittedFile[], options: WriteOptions): Promise<WriteResult> {
   const outAbs = path.resolve(String(options.outDir));
   const plans = validate(files, options, outAbs);
   const warnings: string[] = [];
+  const killEnv = Number.parseInt(process.env['QAPI_TS_TEST_KILL_AT'] ?? '', 10);
+  killAt = options.check || !(killEnv > 0) ? 0 : killEnv;
+  mutations = 0;
 
   // The output directory and the old manifest.
   let outExists = false;
@@ -476,11 +757,16 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
     if (err instanceof WriteOutputError) throw err;
     if (errCode(err) !== 'ENOENT') throw new WriteOutputError(`cannot access output directory '${options.outDir}': ${errText(err)}`, undefined, { cause: err });
   }
-  const realOutAbs = outExists ? await fsp.realpath(outAbs) : null;
+  let realOutAbs: string | null = null;
   let oldText: string | null = null;
   if (outExists) {
-    const buf = await readIfFile(path.join(outAbs, MANIFEST_FILE));
-    oldText = buf === null ? null : buf.toString('utf8');
+    try {
+      realOutAbs = await fsp.realpath(outAbs);
+      const buf = await readIfFile(path.join(outAbs, MANIFEST_FILE));
+      oldText = buf === null ? null : buf.toString('utf8');
+    } catch (err) {
+      throw new WriteOutputError(`cannot read the output directory '${options.outDir}': ${errText(err)}`, undefined, { cause: err });
+    }
   }
   const old: ParsedManifest = oldText === null ? { files: new Map(), formatter: null } : parseManifest(oldText, (w) => warnings.push(w));
   const fingerprint = formatterFingerprint();
@@ -516,6 +802,12 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
       }
     }),
   );
+
+  // A project's directory is refused before any formatting (what is verbatim, such as package.json, is known by now).
+  if (realOutAbs !== null) {
+    const problem = await projectProblem(plans, old, options, realOutAbs, oldText !== null);
+    if (problem !== null) throw new WriteOutputError(problem);
+  }
 
   // Format (pool or in-process); an error here has touched nothing. A file whose units are
   // reused sends only its new units, or nothing at all.
@@ -566,6 +858,10 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
 
   const removed = await findStale(old, new Set(plans.map((p) => p.rel)), outAbs, realOutAbs, warnings);
 
+  // Nothing qapi-ts did not write may be overwritten: stop here, before anything is written.
+  const leftovers = realOutAbs === null ? [] : await findLeftovers(plans, old, outAbs, realOutAbs);
+  if (realOutAbs !== null) await refuseConflicts(plans, old, options, new Set([...removed, ...leftovers]));
+
   const manifest: Manifest = {
     files: Object.create(null) as Record<string, ManifestEntry>,
     formatter: fingerprint,
@@ -585,12 +881,22 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
   const manifestText = serializeManifest(manifest);
   const manifestChanged = manifestText !== oldText;
 
-  if (!options.check) await applyChanges(plans, removed, outAbs, manifestChanged ? manifestText : null);
+  if (!options.check) {
+    // The in-flight manifest: the new one, with the hash of the bytes each file being written replaces.
+    const inflight: Manifest = { ...manifest, files: Object.create(null) as Record<string, ManifestEntry> };
+    for (const p of plans) {
+      const entry = manifest.files[p.rel]!;
+      inflight.files[p.rel] = p.changed && p.disk !== null ? { ...entry, previousSha256: sha256(p.disk) } : entry;
+    }
+    await applyChanges(plans, outAbs, options.outDir, outExists, { leftovers, removed, inflightText: serializeManifest(inflight), manifestText, manifestChanged });
+    // The test hook, not triggered: say how many points there were.
+    if (killAt > 0) process.stderr.write(`qapi-ts: QAPI_TS_TEST_KILL_AT: ${mutations} file-system mutations\n`);
+  }
 
   const changed = plans.filter((p) => p.changed).map((p) => p.rel).sort();
   return {
     changed,
-    removed,
+    removed: [...leftovers, ...removed].sort(),
     unchanged: plans.length - changed.length,
     formatted: pending.map((p) => p.rel).sort(),
     manifestChanged,
@@ -631,8 +937,11 @@ export async function checkOutputCurrent(options: WriteOptions): Promise<WriteRe
   if (m.generatorVersion !== options.generatorVersion || m.formatter !== formatterFingerprint()) return null;
   if (canonicalJson(m.info ?? {}) !== canonicalJson(options.manifestInfo ?? {})) return null;
   const entries = Object.entries(m.files ?? {});
+  const dirs = new Set<string>([outAbs]);
   for (const [rel, entry] of entries) {
-    if (pathProblem(rel) !== null || typeof entry?.sha256 !== 'string') return null;
+    // An in-flight manifest (a run was killed while renaming) is never current.
+    if (pathProblem(rel) !== null || typeof entry?.sha256 !== 'string' || entry.previousSha256 !== undefined) return null;
+    dirs.add(path.dirname(resolveInside(outAbs, rel, 'read')));
     let bytes: Buffer;
     try {
       bytes = await fsp.readFile(resolveInside(outAbs, rel, 'read'));
@@ -640,6 +949,14 @@ export async function checkOutputCurrent(options: WriteOptions): Promise<WriteRe
       return null;
     }
     if (createHash('sha256').update(bytes).digest('hex') !== entry.sha256) return null;
+  }
+  // Temp files a killed run left: a real run removes them (and --check reports them).
+  for (const dir of dirs) {
+    try {
+      if ((await fsp.readdir(dir)).some((name) => TEMP_FILE_PATTERN.test(name))) return null;
+    } catch {
+      return null;
+    }
   }
   return { changed: [], removed: [], unchanged: entries.length, formatted: [], manifestChanged: false, warnings: [] };
 }

@@ -29,7 +29,7 @@ describeQemu('real QEMU 7.2', () => {
   beforeAll(async () => {
     outDir = tempDir('qmp-client-72');
     await generateInto(sharedPath(SCHEMA_72), outDir, { lenientDocs: true });
-    const mod = await import(pathToFileURL(join(outDir, 'index.ts')).href);
+    const mod = await import(pathToFileURL(join(outDir, 'schema.ts')).href);
     binding = { commands: mod.qmpCommandTable, events: mod.qmpEventTable, int64: mod.int64Mode };
     qemu = await startQemu();
   }, 300_000);

@@ -17,7 +17,7 @@ export function generateInto(schemaFile: string, outDir: string, opts: { lenient
 
 export type ModuleMode = 'nodenext' | 'bundler';
 
-/** The strictest flags the issue asks for, and noUnusedLocals (strict user configs set it); `include` lists the trees to check. */
+/** @tsconfig/strictest's flags (and verbatimModuleSyntax, erasableSyntaxOnly); `include` lists the trees to check. */
 export function writeTsconfig(dir: string, mode: ModuleMode, include: string[], extra: Record<string, unknown> = {}): string {
   const file = join(dir, `tsconfig.${mode}.json`);
   const moduleOptions = mode === 'nodenext' ? { module: 'nodenext', moduleResolution: 'nodenext' } : { module: 'esnext', moduleResolution: 'bundler' };
@@ -29,10 +29,21 @@ export function writeTsconfig(dir: string, mode: ModuleMode, include: string[], 
           target: 'ES2022',
           ...moduleOptions,
           strict: true,
+          allowUnusedLabels: false,
+          allowUnreachableCode: false,
           exactOptionalPropertyTypes: true,
+          noFallthroughCasesInSwitch: true,
+          noImplicitOverride: true,
+          noImplicitReturns: true,
+          noPropertyAccessFromIndexSignature: true,
           noUncheckedIndexedAccess: true,
-          erasableSyntaxOnly: true,
           noUnusedLocals: true,
+          noUnusedParameters: true,
+          isolatedModules: true,
+          checkJs: true,
+          esModuleInterop: true,
+          skipLibCheck: true,
+          erasableSyntaxOnly: true,
           verbatimModuleSyntax: true,
           noEmit: true,
           // The QMP client in runtime/ uses Node's net: the output needs @types/node (the repo's).

@@ -5,7 +5,7 @@
  * entry points, default and `--codecs`, with TypeScript 5.9 as well, which
  * most users run, and `noUnusedParameters`, which strict house configs set.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeFixture, sharedPath } from '../helpers/fixtures.js';
@@ -52,6 +52,34 @@ describeFixture(
     it('--codecs output of the 10.2.2 entry points passes tsc 7 with zero errors, noUnusedParameters on', () => {
       expect(runTsc(writeTsconfig(root, 'nodenext', latest.map((c) => `codecs-${c.dir}`), { noUnusedParameters: true }))).toBe('');
     }, 120_000);
+
+    it('a program using the 10.2.2 bindings: typos, wrong types and bad enum values are compile errors; device_add is open (TS 7 and 5.9)', () => {
+      const dir = join(root, 'probe');
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(
+        join(dir, 'probe.ts'),
+        [
+          "import { type QmpCommands, cloneMigrationParameters, encodeArguments, encodeMigrateSetParameters } from '../10.2.2/qapi/index.js';",
+          '// @ts-expect-error a typo in a member name',
+          "encodeArguments('migrate-set-parameters', { 'backend-transfers': ['virtio-net-tap'] });",
+          "encodeArguments('migrate-set-parameters', { 'max-bandwidth': 1 });",
+          '// @ts-expect-error a wrong type',
+          "cloneMigrationParameters({ 'max-bandwidth': 'fast' });",
+          '// @ts-expect-error a bad enum value',
+          "encodeMigrateSetParameters({ mode: 'sideways' });",
+          "// QEMU's own device_add example: 'gen': false, so the device's properties are allowed.",
+          "export const nic: QmpCommands['device_add']['args'] = { driver: 'e1000', id: 'net1', mac: '52:54:00:12:34:56' };",
+          '// @ts-expect-error the declared members stay typed',
+          "export const noDriver: QmpCommands['device_add']['args'] = { id: 'net1' };",
+          '',
+        ].join('\n'),
+      );
+      const config = writeTsconfig(root, 'nodenext', ['probe']);
+      expect(runTsc(config)).toBe('');
+      expect(runTsc(config, '5.9')).toBe('');
+    }, 240_000);
 
     it('the 10.2.2 entry points, default and --codecs, pass TypeScript 5.9 with zero errors, noUnusedParameters on', () => {
       const dirs = [...latest.map((c) => c.dir), ...latest.map((c) => `codecs-${c.dir}`)];

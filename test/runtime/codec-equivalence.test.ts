@@ -216,7 +216,7 @@ async function loadWorld(schemaFile: string, dir: string): Promise<World> {
   const tables = plans.modules.map((m) => tableOf(m));
   // Only the codec files and index.ts differ between the modes as JavaScript: the types files'
   // values (plan tables, visit functions, enum objects) and the runtime do not depend on --int64.
-  const perMode = (path: string): boolean => path.endsWith('.codec.ts') || path === 'index.ts';
+  const perMode = (path: string): boolean => path.endsWith('.codec.ts') || path === 'index.ts' || path === 'schema.ts';
   const shared: string[] = [];
   for (const mode of MODES) {
     for (const f of generateFiles(schema, { int64: mode, codecs: true }, join(REPO_ROOT, 'templates', 'runtime'))) {
@@ -254,7 +254,7 @@ async function loadWorld(schemaFile: string, dir: string): Promise<World> {
   for (const mode of MODES) {
     src[mode] = { rt: sourceRuntime, schema: sourceRuntime.linkPlans(tables.map((t) => sourceRuntime.definePlans(t)), { int64: mode }) };
     const load = (path: string): unknown => nativeRequire(js(mode, path));
-    const index = load('index.ts') as { qapiSchema: rt.PlanSchema };
+    const index = load('schema.ts') as { qapiSchema: rt.PlanSchema };
     const runtime = load('runtime/index.ts') as Runtime;
     const codecs: { [name: string]: rt.CodecEntry } = {};
     for (const c of emitCodecs(plans, mode)) {

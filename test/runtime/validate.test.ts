@@ -82,7 +82,7 @@ beforeAll(async () => {
   for (const int64 of ['number', 'bigint'] as const) {
     const out = join(root, int64);
     await generate({ schema: join(REPO_ROOT, SCHEMA), out, int64 });
-    gens[int64] = { index: await import(join(out, 'index.ts')), runtime: await import(join(out, 'runtime', 'index.ts')) };
+    gens[int64] = { index: { ...(await import(join(out, 'index.ts'))), ...(await import(join(out, 'schema.ts'))) }, runtime: await import(join(out, 'runtime', 'index.ts')) };
   }
 }, 60_000);
 afterAll(() => {

@@ -11,6 +11,7 @@ import {
   CompatPolicySyntaxError,
   type CompatPolicy,
   ForwardingVisitor,
+  BIGINT_KINDS,
   INT_RANGES,
   InputVisitor,
   type IntKind,
@@ -361,8 +362,8 @@ describe('compat policy', () => {
 
 const INT_KINDS = Object.keys(INT_RANGES) as IntKind[];
 const visitIntKind = (kind: IntKind): VisitFn => (v, k, x) => v.int(k, x, kind);
-// The kinds held as bigint under --int64 bigint (`int` stays a number, as the types are emitted).
-const WIDE = new Set<IntKind>(['int64', 'uint64', 'size']);
+// The kinds held as bigint under --int64 bigint: every 64-bit one (QAPI's `int` is C's int64_t).
+const WIDE = new Set<IntKind>(['int', 'int64', 'uint64', 'size']);
 const SAFE = (b: bigint) => b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER);
 /** How the exact reader delivers an integer: a number when safe, else a bigint. */
 const asJson = (b: bigint): number | bigint => (SAFE(b) ? Number(b) : b);
@@ -373,7 +374,7 @@ describe('integers', () => {
     const visit = visitIntKind(kind);
     for (const b of [r.min, r.min + 1n, 0n, r.max - 1n, r.max]) {
       const x = asJson(b);
-      // bigint mode: the wide kinds become bigint, all values exact; `int` stays a number.
+      // bigint mode: the wide kinds become bigint, all values exact.
       if (WIDE.has(kind) || SAFE(b)) {
         expect(visit(strictBig, null, x)).toBe(WIDE.has(kind) ? b : Number(b));
         expect(visit(outputBig, null, WIDE.has(kind) ? b : Number(b))).toBe(WIDE.has(kind) ? b : Number(b));
@@ -400,6 +401,10 @@ describe('integers', () => {
       expect(thrown(() => visit(strict, null, bad)).message).toBe("Invalid parameter type for 'null', expected: integer");
       expect(thrown(() => visit(output, null, bad)).message).toBe("Invalid parameter type for 'null', expected: integer");
     }
+  });
+
+  it('--int64 bigint holds every 64-bit kind as bigint, int included', () => {
+    expect(new Set(BIGINT_KINDS)).toEqual(WIDE);
   });
 
   it('type names are QEMU’s', () => {

@@ -145,14 +145,14 @@ describe('re-runs', () => {
     expect((await writeOutput(files, opts(out))).formatted).toEqual([]);
   });
 
-  it('restores a generated file a user edited or deleted', async () => {
+  it('with force, restores a generated file a user edited or deleted (safety.test.ts: without, it refuses)', async () => {
     const out = tempDir();
     await writeOutput(baseFiles(), opts(out));
     const original = contents(out);
     writeFileSync(path.join(out, 'migration.ts'), original['migration.ts'] + '// my edit\n');
     rmSync(path.join(out, 'block/core.ts'));
     writeFileSync(path.join(out, 'runtime/visitor.ts'), 'edited');
-    const r = await writeOutput(baseFiles(), opts(out));
+    const r = await writeOutput(baseFiles(), opts(out, { force: true }));
     expect(r.changed).toEqual(['block/core.ts', 'migration.ts', 'runtime/visitor.ts']);
     expect(r.formatted).toEqual(['block/core.ts', 'migration.ts']);
     expect(r.manifestChanged).toBe(false);
@@ -271,7 +271,7 @@ describe('--check', () => {
   it('writes nothing and reports exactly what the real run then does', async () => {
     const out = tempDir();
     await writeOutput([...baseFiles(), { path: 'old/gone.ts', content: 'export {}' }], opts(out));
-    // Now: one emitter change, one user edit, one deletion, one stale file, one new file.
+    // Now: one emitter change, one user edit (overwritten: force), one deletion, one stale file, one new file.
     writeFileSync(path.join(out, 'common.ts'), 'user edit');
     rmSync(path.join(out, 'block/core.ts'));
     const files = baseFiles();
@@ -279,12 +279,12 @@ describe('--check', () => {
     files.push({ path: 'new/file.ts', content: 'export const y = 2' });
     ageFiles(out);
     const before = snapshot(out);
-    const c = await writeOutput(files, opts(out, { check: true }));
+    const c = await writeOutput(files, opts(out, { check: true, force: true }));
     expect(touched(before, snapshot(out))).toEqual([]);
     expect(tempFilesUnder(out)).toEqual([]);
     expect(c.changed).toEqual(['block/core.ts', 'common.ts', 'migration.ts', 'new/file.ts']);
     expect(c.removed).toEqual(['old/gone.ts']);
-    const r = await writeOutput(files, opts(out));
+    const r = await writeOutput(files, opts(out, { force: true }));
     expect(r).toEqual(c);
     const again = await writeOutput(files, opts(out, { check: true }));
     expect(again).toEqual({ changed: [], removed: [], unchanged: 6, formatted: [], manifestChanged: false, warnings: [] });
