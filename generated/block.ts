@@ -106,7 +106,11 @@ export interface BlockQcow2Base {
    * is closed cleanly (default: false)
    */
   'lazy-refcounts'?: boolean;
-  /** maximum size of the metadata cache, in bytes */
+  /**
+   * maximum size of the metadata cache, in bytes
+   *
+   * `size`: 0 to 18446744073709551615.
+   */
   'cache-size'?: number;
   /**
    * the backing node; `null` means the image has none,
@@ -128,7 +132,11 @@ export interface BlockQcow2Base {
 export interface BlockLuksSecret {
   /** ID of the secret object holding the passphrase */
   'key-secret': string;
-  /** key slot to try first; all slots are tried when absent */
+  /**
+   * key slot to try first; all slots are tried when absent
+   *
+   * `uint8`: 0 to 255.
+   */
   slot?: number;
 }
 
@@ -236,9 +244,17 @@ export interface BlockNodeInfo {
   format: BlockFormat;
   /** whether writes to the node are rejected */
   'read-only': boolean;
-  /** size of the node as seen by its users, in bytes */
+  /**
+   * size of the node as seen by its users, in bytes
+   *
+   * `size`: 0 to 18446744073709551615.
+   */
   'virtual-size': number;
-  /** host disk space used by the image, in bytes */
+  /**
+   * host disk space used by the image, in bytes
+   *
+   * `size`: 0 to 18446744073709551615.
+   */
   'actual-size'?: number;
   /** node names of the child nodes */
   children?: strList;
@@ -257,6 +273,8 @@ export interface BlockNodeInfo {
   'drive-id'?: string;
   /**
    * number of zones of a zoned host device
+   *
+   * `uint32`: 0 to 4294967295.
    *
    * Only available if `CONFIG_LINUX and CONFIG_BLKZONED`.
    *
@@ -283,7 +301,11 @@ export type BlockNodeInfoList = BlockNodeInfo[];
 export interface BlockResizeArguments {
   /** name of the node to resize */
   'node-name': string;
-  /** new size, in bytes */
+  /**
+   * new size, in bytes
+   *
+   * `size`: 0 to 18446744073709551615.
+   */
   size: number;
 }
 

@@ -17,7 +17,11 @@ export interface VmStateChangedData {
 
 /** The data of event `VCPU_HOTPLUGGED`. */
 export interface VcpuHotpluggedData {
-  /** index of the new virtual CPU; see `query-vcpus` */
+  /**
+   * index of the new virtual CPU; see `query-vcpus`
+   *
+   * `uint32`: 0 to 4294967295.
+   */
   'cpu-index': number;
 }
 
@@ -34,7 +38,11 @@ export interface BlockIoErrorInfo {
    * `flush`
    */
   operation: string;
-  /** host error number */
+  /**
+   * host error number
+   *
+   * `int32`: -2147483648 to 2147483647.
+   */
   errno: number;
   /** whether the host ran out of space */
   nospace?: boolean;

@@ -119,7 +119,10 @@ export function encodeArguments<K extends keyof QmpCommands & string>(
   );
   const info = qmpCommandTable[name];
   const encode = info?.args;
-  return encode == null ? {} : encodeWith((c, x) => encode(c, null, x), args, int64Mode, compat);
+  const out =
+    encode == null ? {} : encodeWith((c, x) => encode(c, null, x), args, int64Mode, compat);
+  // 'gen': false: QEMU takes members the schema doesn't list (device_add's `mac`); they are sent as given.
+  return info?.gen === false ? Object.assign({}, args, out) : out;
 }
 
 /** Checks a command's arguments as QEMU would (strict, under the compat policy); returns them typed. */

@@ -106,7 +106,11 @@ export interface AcpiOemIds {
   OEM_ID: string;
   /** eight-character OEM table identifier */
   OEM_TABLE_ID: string;
-  /** revision of the tool that built the tables */
+  /**
+   * revision of the tool that built the tables
+   *
+   * `uint32`: 0 to 4294967295.
+   */
   'creator-revision'?: number;
 }
 
@@ -124,7 +128,11 @@ export interface MachineInfo {
   alias?: string;
   /** whether this is the default machine type of `arch` */
   'is-default': boolean;
-  /** maximum number of virtual CPUs */
+  /**
+   * maximum number of virtual CPUs
+   *
+   * `uint32`: 0 to 4294967295.
+   */
   'cpu-max': number;
   /**
    * ACPI table identification; absent for machine types
@@ -134,6 +142,8 @@ export interface MachineInfo {
   /**
    * maximum number of NUMA nodes.  Only present when NUMA
    * support is compiled in.
+   *
+   * `uint16`: 0 to 65535.
    *
    * Only available if `CONFIG_NUMA`.
    */
@@ -149,11 +159,19 @@ export type MachineInfoList = MachineInfo[];
  * @since 9.0
  */
 export interface VcpuInfoBase {
-  /** index of the virtual CPU */
+  /**
+   * index of the virtual CPU
+   *
+   * `uint32`: 0 to 4294967295.
+   */
   'cpu-index': number;
   /** path to the CPU object in the QOM tree */
   'qom-path': string;
-  /** ID of the host thread running the virtual CPU */
+  /**
+   * ID of the host thread running the virtual CPU
+   *
+   * `int64`: -9223372036854775808 to 9223372036854775807.
+   */
   'thread-id': number;
   /** architecture of the virtual CPU */
   arch: CpuArch;
@@ -170,7 +188,11 @@ export type HostCpuFlagList = HostCpuFlag[];
  * @since 9.0
  */
 export interface VcpuInfoX86 {
-  /** APIC ID of the virtual CPU */
+  /**
+   * APIC ID of the virtual CPU
+   *
+   * `uint32`: 0 to 4294967295.
+   */
   'apic-id': number;
   /** host CPU flags passed through to this virtual CPU */
   flags: HostCpuFlagList;
@@ -235,31 +257,67 @@ export interface MachineDiagnostics {
   hostname: string;
   /** load average of the host over the last minute */
   load: number;
-  /** nanoseconds since the emulator started */
+  /**
+   * nanoseconds since the emulator started
+   *
+   * `int`: -9223372036854775808 to 9223372036854775807.
+   */
   'uptime-ns': number;
-  /** scheduling priority of the main thread */
+  /**
+   * scheduling priority of the main thread
+   *
+   * `int8`: -128 to 127.
+   */
   nice: number;
   /**
    * offset of the guest clock from the host clock, in
    * milliseconds
+   *
+   * `int16`: -32768 to 32767.
    */
   'clock-skew-ms': number;
-  /** exit status of the last helper process */
+  /**
+   * exit status of the last helper process
+   *
+   * `int32`: -2147483648 to 2147483647.
+   */
   'last-exit-code': number;
-  /** offset of the guest RTC from host time, in seconds */
+  /**
+   * offset of the guest RTC from host time, in seconds
+   *
+   * `int64`: -9223372036854775808 to 9223372036854775807.
+   */
   'rtc-offset': number;
-  /** boot index of the device the firmware booted from */
+  /**
+   * boot index of the device the firmware booted from
+   *
+   * `uint8`: 0 to 255.
+   */
   'boot-index': number;
   /**
    * TCP port of the monitor, or 0 when the monitor is
    * not on TCP
+   *
+   * `uint16`: 0 to 65535.
    */
   'monitor-port': number;
-  /** host process ID of the emulator */
+  /**
+   * host process ID of the emulator
+   *
+   * `uint32`: 0 to 4294967295.
+   */
   pid: number;
-  /** incremented on every configuration change */
+  /**
+   * incremented on every configuration change
+   *
+   * `uint64`: 0 to 18446744073709551615.
+   */
   generation: number;
-  /** guest RAM size, in bytes */
+  /**
+   * guest RAM size, in bytes
+   *
+   * `size`: 0 to 18446744073709551615.
+   */
   'ram-size': number;
   /** whether hardware virtualization is used */
   accelerated: boolean;

@@ -105,16 +105,22 @@ export interface MigrateSetParameters {
   /**
    * maximum bandwidth for migration, in bytes per
    * second.  The default value is 128 MiB/s.
+   *
+   * `size`: 0 to 18446744073709551615.
    */
   'max-bandwidth'?: number;
   /**
    * maximum tolerated downtime, in milliseconds.  The
    * default value is 300.
+   *
+   * `uint64`: 0 to 18446744073709551615.
    */
   'downtime-limit'?: number;
   /**
    * number of parallel channels used to transfer
    * guest memory.  The default value is 2.
+   *
+   * `uint8`: 0 to 255.
    */
   'multifd-channels'?: number;
   /**
@@ -125,6 +131,8 @@ export interface MigrateSetParameters {
   /**
    * compression level, from 0 (none) to 9 (best).
    * The default value is 0.
+   *
+   * `uint8`: 0 to 255.
    *
    * @deprecated Member `compress-level` is deprecated.  Use
    * `multifd-channels` to speed up migration instead.
@@ -152,13 +160,21 @@ export interface MigrationParameters {
   /**
    * maximum bandwidth for migration, in bytes per
    * second
+   *
+   * `size`: 0 to 18446744073709551615.
    */
   'max-bandwidth'?: number;
-  /** maximum tolerated downtime, in milliseconds */
+  /**
+   * maximum tolerated downtime, in milliseconds
+   *
+   * `uint64`: 0 to 18446744073709551615.
+   */
   'downtime-limit'?: number;
   /**
    * number of parallel channels used to transfer
    * guest memory
+   *
+   * `uint8`: 0 to 255.
    */
   'multifd-channels'?: number;
   /**
@@ -168,6 +184,8 @@ export interface MigrationParameters {
   'tls-creds'?: string;
   /**
    * compression level, from 0 (none) to 9 (best)
+   *
+   * `uint8`: 0 to 255.
    *
    * @deprecated Member `compress-level` is deprecated.  Use
    * `multifd-channels` to speed up migration instead.

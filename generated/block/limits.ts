@@ -26,21 +26,47 @@ export const ThrottlePreset = {
  * @since 9.1
  */
 export interface ThrottleLimits {
-  /** total operations per second */
+  /**
+   * total operations per second
+   *
+   * `uint64`: 0 to 18446744073709551615.
+   */
   'iops-total'?: number;
-  /** read operations per second */
+  /**
+   * read operations per second
+   *
+   * `uint64`: 0 to 18446744073709551615.
+   */
   'iops-read'?: number;
-  /** write operations per second */
+  /**
+   * write operations per second
+   *
+   * `uint64`: 0 to 18446744073709551615.
+   */
   'iops-write'?: number;
-  /** total bytes per second */
+  /**
+   * total bytes per second
+   *
+   * `size`: 0 to 18446744073709551615.
+   */
   'bps-total'?: number;
-  /** bytes read per second */
+  /**
+   * bytes read per second
+   *
+   * `size`: 0 to 18446744073709551615.
+   */
   'bps-read'?: number;
-  /** bytes written per second */
+  /**
+   * bytes written per second
+   *
+   * `size`: 0 to 18446744073709551615.
+   */
   'bps-write'?: number;
   /**
    * how long a burst may exceed the limits, in
    * seconds (default: 1)
+   *
+   * `uint32`: 0 to 4294967295.
    */
   'burst-seconds'?: number;
 }

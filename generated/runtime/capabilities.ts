@@ -20,7 +20,7 @@
  */
 
 import { SPECIAL_FEATURES } from './compat.js';
-import { QapiError } from './errors.js';
+import { QapiError, nameErrorClass } from './errors.js';
 import type { QmpSchemaInfo, QmpSchemaInfoObject } from './introspect.js';
 import {
   BUILTIN_SCALARS,
@@ -176,11 +176,7 @@ export class QmpCapabilityPathError extends QapiError {
     this.path = path;
   }
 }
-Object.defineProperty(QmpCapabilityPathError.prototype, 'name', {
-  value: 'QmpCapabilityPathError',
-  writable: true,
-  configurable: true,
-});
+nameErrorClass(QmpCapabilityPathError, 'QmpCapabilityPathError');
 
 /** What the server lacks, as {@link QmpCapabilities.unsupported} finds it. */
 export interface QmpUnsupportedArgument {

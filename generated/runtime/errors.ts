@@ -57,11 +57,21 @@ export function formatPath(keys: readonly Key[]): string {
  * Subclasses keep their own `name` and message.
  */
 export class QapiError extends Error {}
-Object.defineProperty(QapiError.prototype, 'name', {
-  value: 'QapiError',
-  writable: true,
-  configurable: true,
-});
+
+/**
+ * Gives an error class its own `name` (on the prototype, writable as
+ * Error's is), so `String(e)` and stack traces say `QmpTimeoutError: …`
+ * without every constructor setting it. The name is given, not read off
+ * the class: a minifier may rename classes.
+ */
+export function nameErrorClass(cls: abstract new (...args: never[]) => Error, name: string): void {
+  Object.defineProperty(cls.prototype, 'name', {
+    value: name,
+    writable: true,
+    configurable: true,
+  });
+}
+nameErrorClass(QapiError, 'QapiError');
 
 /**
  * Base of the errors that carry a path. Containers call {@link addKey} on
@@ -119,22 +129,14 @@ export class QapiPathError extends QapiError {
 
 /** A value that does not fit its QAPI type, or a policy refusal: QEMU's `Error`. */
 export class QapiValueError extends QapiPathError {}
-Object.defineProperty(QapiValueError.prototype, 'name', {
-  value: 'QapiValueError',
-  writable: true,
-  configurable: true,
-});
+nameErrorClass(QapiValueError, 'QapiValueError');
 
 /**
  * The compat policy `crash` was hit (QEMU aborts). Distinct from
  * {@link QapiValueError} so that code handling bad input does not swallow it.
  */
 export class CompatPolicyCrash extends QapiPathError {}
-Object.defineProperty(CompatPolicyCrash.prototype, 'name', {
-  value: 'CompatPolicyCrash',
-  writable: true,
-  configurable: true,
-});
+nameErrorClass(CompatPolicyCrash, 'CompatPolicyCrash');
 
 /**
  * Adds a container's key to an error thrown below it; returns the error, to

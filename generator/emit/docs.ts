@@ -5,7 +5,7 @@
  * items as `@throws` and `qmp-example` blocks as `@example`.
  */
 import type { DocArgSection, QapiDoc } from '../parse/doc.js';
-import type { IfCond, SchemaFeature, SchemaMember } from '../model/entities.js';
+import { SchemaArrayType, SchemaBuiltinType, SchemaObjectTypeMember, type IfCond, type SchemaFeature, type SchemaMember, type SchemaType } from '../model/entities.js';
 import type { QapiSchema } from '../model/schema.js';
 
 export interface DocTag {
@@ -97,6 +97,7 @@ export class DocIndex {
     const tags: DocTag[] = [];
     const x: Extracted = { examples: [], remarks: [] };
     parts.push(this.convert(this.textOf(member), x));
+    if (member instanceof SchemaObjectTypeMember) parts.push(integerRange(member.type) ?? '');
     if (member.ifcond.isPresent()) parts.push(`Only available if \`${member.ifcond.describe()}\`.`);
     const other: string[] = [];
     for (const f of features) {
@@ -308,6 +309,29 @@ function listItems(text: string): string[] {
 }
 
 /** The block, with `@remarks` (all notes, as one tag: TSDoc allows one) before the other tags, and examples last. */
+/** The range of each QAPI integer type, exact (the 64-bit bounds are past `Number`'s integers). */
+const INTEGER_RANGES: Readonly<Record<string, string>> = {
+  int: '-9223372036854775808 to 9223372036854775807',
+  int8: '-128 to 127',
+  int16: '-32768 to 32767',
+  int32: '-2147483648 to 2147483647',
+  int64: '-9223372036854775808 to 9223372036854775807',
+  uint8: '0 to 255',
+  uint16: '0 to 65535',
+  uint32: '0 to 4294967295',
+  uint64: '0 to 18446744073709551615',
+  size: '0 to 18446744073709551615',
+};
+
+/** A member of an integer type (or a list of one) names its QAPI kind and range: "`uint8`: 0 to 255." */
+export function integerRange(type: SchemaType): string | null {
+  const list = type instanceof SchemaArrayType;
+  const element = list ? type.elementType : type;
+  const range = element instanceof SchemaBuiltinType ? INTEGER_RANGES[element.name] : undefined;
+  if (range === undefined) return null;
+  return `${list ? 'List of ' : ''}\`${element.name}\`${list ? ', each' : ''}: ${range}.`;
+}
+
 function finish(parts: string[], tags: DocTag[], x: Extracted): DocBlock {
   const remarks = (x.remarks ?? []).filter(Boolean);
   if (remarks.length) tags.unshift({ tagName: 'remarks', text: '\n' + remarks.join('\n\n') });

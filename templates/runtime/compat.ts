@@ -13,7 +13,7 @@
  * output.
  */
 
-import { CompatPolicyCrash, QapiError, QapiValueError } from './errors.js';
+import { CompatPolicyCrash, QapiError, QapiValueError, nameErrorClass } from './errors.js';
 import type { Features } from './visitor.js';
 
 export type CompatPolicyInput = 'accept' | 'reject' | 'crash';
@@ -35,11 +35,7 @@ export const DEFAULT_COMPAT_POLICY: CompatPolicy = Object.freeze({});
 
 /** The error for {@link parseCompatPolicy}. */
 export class CompatPolicySyntaxError extends QapiError {}
-Object.defineProperty(CompatPolicySyntaxError.prototype, 'name', {
-  value: 'CompatPolicySyntaxError',
-  writable: true,
-  configurable: true,
-});
+nameErrorClass(CompatPolicySyntaxError, 'CompatPolicySyntaxError');
 
 const POLICY_KEYS = {
   'deprecated-input': 'deprecatedInput',

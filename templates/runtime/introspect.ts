@@ -10,7 +10,7 @@
  * output.
  */
 
-import { QapiError } from './errors.js';
+import { QapiError, nameErrorClass } from './errors.js';
 
 /**
  * An `'if'` condition, in the schema's own form: a configuration symbol
@@ -147,11 +147,7 @@ export type QmpSchemaInfo =
 
 /** The error for a malformed condition. */
 export class IntrospectionError extends QapiError {}
-Object.defineProperty(IntrospectionError.prototype, 'name', {
-  value: 'IntrospectionError',
-  writable: true,
-  configurable: true,
-});
+nameErrorClass(IntrospectionError, 'IntrospectionError');
 
 function predicate(enabled: EnabledSymbols): (name: string) => boolean {
   return typeof enabled === 'function' ? enabled : (name) => enabled.has(name);

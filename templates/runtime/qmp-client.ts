@@ -21,7 +21,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { QmpCapabilities } from './capabilities.js';
 import type { CompatPolicy } from './compat.js';
-import { CompatPolicyCrash, QapiError, QapiPathError } from './errors.js';
+import { CompatPolicyCrash, QapiError, QapiPathError, nameErrorClass } from './errors.js';
 import type { QmpSchemaInfo } from './introspect.js';
 import { parseQmpJson, stringifyQmpJson, type JsonValue } from './json.js';
 import type { ModulePlans } from './plans.js';
@@ -200,7 +200,11 @@ export interface QmpClientOptions {
    * of no known kind. Default: ignore them.
    */
   readonly onProtocolError?: (error: QmpProtocolError) => void;
-  /** Aborting gives up connecting (connectQmp rejects with the signal's reason). */
+  /**
+   * Aborting gives up connecting: before the greeting, connectQmp rejects
+   * with the signal's reason; during negotiation, with a
+   * {@link QmpConnectionError} whose `cause` is that reason.
+   */
   readonly signal?: AbortSignal;
   /**
    * Refuse, before sending, a call the server can't take although the
@@ -306,11 +310,7 @@ export class QmpConnectionError extends QapiError {
     this.reason = reason;
   }
 }
-Object.defineProperty(QmpConnectionError.prototype, 'name', {
-  value: 'QmpConnectionError',
-  writable: true,
-  configurable: true,
-});
+nameErrorClass(QmpConnectionError, 'QmpConnectionError');
 
 /** A call timed out (the `timeout` option); its late reply is discarded. */
 export class QmpTimeoutError extends QapiError {
@@ -324,11 +324,7 @@ export class QmpTimeoutError extends QapiError {
     this.timeout = timeout;
   }
 }
-Object.defineProperty(QmpTimeoutError.prototype, 'name', {
-  value: 'QmpTimeoutError',
-  writable: true,
-  configurable: true,
-});
+nameErrorClass(QmpTimeoutError, 'QmpTimeoutError');
 
 /** A reply that doesn't fit the command's return type; `cause` says where, `reply` is what came. */
 export class QmpReplyError extends QapiError {
@@ -345,11 +341,7 @@ export class QmpReplyError extends QapiError {
     this.reply = reply;
   }
 }
-Object.defineProperty(QmpReplyError.prototype, 'name', {
-  value: 'QmpReplyError',
-  writable: true,
-  configurable: true,
-});
+nameErrorClass(QmpReplyError, 'QmpReplyError');
 
 /** What kind of message was dropped. */
 export type QmpProtocolErrorKind =
@@ -376,11 +368,7 @@ export class QmpProtocolError extends QapiError {
     this.received = received;
   }
 }
-Object.defineProperty(QmpProtocolError.prototype, 'name', {
-  value: 'QmpProtocolError',
-  writable: true,
-  configurable: true,
-});
+nameErrorClass(QmpProtocolError, 'QmpProtocolError');
 
 /** An event stream's buffer overflowed (policy `'error'`): the consumer fell more than `bufferSize` events behind. */
 export class QmpEventOverflowError extends QapiError {
@@ -393,11 +381,7 @@ export class QmpEventOverflowError extends QapiError {
     this.bufferSize = bufferSize;
   }
 }
-Object.defineProperty(QmpEventOverflowError.prototype, 'name', {
-  value: 'QmpEventOverflowError',
-  writable: true,
-  configurable: true,
-});
+nameErrorClass(QmpEventOverflowError, 'QmpEventOverflowError');
 
 // ---------------------------------------------------------------------------
 // Connecting

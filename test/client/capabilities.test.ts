@@ -620,8 +620,8 @@ describeQemu('capabilities against real QEMU 7.2', () => {
       // the live build leaves out are binding-only, and each lies under a condition: other
       // targets' commands (query-gic-capabilities: TARGET_ARM; dump-skeys and the CPU model
       // queries: TARGET_S390X), macOS's vmnet netdevs and cocoa display (CONFIG_VMNET,
-      // CONFIG_COCOA), and block drivers Debian's build has off (io_uring: CONFIG_LINUX_IO_URING,
-      // the libblkio ones: CONFIG_BLKIO).
+      // CONFIG_COCOA), and the libblkio block drivers Debian's build has off (CONFIG_BLKIO: the
+      // io_uring, nvme-io_uring and virtio-blk-* branches; the io_uring aio value is on).
       const top = diffs.filter((d) => d.kind === 'command' || d.kind === 'event');
       console.log(
         `[capabilities] binding-only commands and events, each with its 'if':\n  ${top.map((d) => `${d.path}: ${JSON.stringify(explain(d.path))}`).join('\n  ')}`,

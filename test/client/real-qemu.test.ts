@@ -239,8 +239,13 @@ describeQemu('real QEMU 7.2', () => {
       const calls = Array.from({ length: 100 }, () => c.execute('query-qmp-schema'));
       const settled = calls.map((p) => p.then(() => 'ok', (e: unknown) => e));
       await calls[0];
+      // The time from the kill until every call has settled: printed, not asserted (the issue
+      // asks for 100 ms; a wall-clock bound would make the test flaky on a loaded machine).
+      const killedAt = performance.now();
       process.kill(victim.pid, 'SIGKILL');
+      const settledAt = settled.map((p) => p.then(() => performance.now()));
       const results = await Promise.all(settled);
+      const lastSettled = Math.max(...(await Promise.all(settledAt)));
       const rejected = results.filter((r) => r !== 'ok');
       expect(rejected.length).toBeGreaterThan(0);
       for (const r of rejected) expect(r).toBeInstanceOf(QmpConnectionError);
@@ -249,7 +254,9 @@ describeQemu('real QEMU 7.2', () => {
       expect(results.slice(first).every((r) => r !== 'ok')).toBe(true);
       const cause = await c.closed;
       expect(['ended', 'socket']).toContain(cause.reason);
-      console.log(`[real QEMU] SIGKILL: ${results.length - rejected.length} calls answered before, ${rejected.length} rejected with "${cause.message}"`);
+      console.log(
+        `[real QEMU] SIGKILL: ${results.length - rejected.length} calls answered before, ${rejected.length} rejected with "${cause.message}", all settled ${(lastSettled - killedAt).toFixed(1)} ms after the kill`,
+      );
     } finally {
       await victim.stop();
     }

@@ -19,7 +19,7 @@
  * Everything runs in-process through `generate()` (generator/api.ts). The
  * first run applies every kind of edit; random runs follow while a time
  * budget lasts (at most QAPI_TS_INCREMENTAL_RUNS runs in all, 24 by default;
- * after QAPI_TS_INCREMENTAL_BUDGET_MS, 30 s by default, the remaining runs
+ * after QAPI_TS_INCREMENTAL_BUDGET_MS, 15 s by default, the remaining runs
  * pass without running, unless a run has failed and fast-check is
  * shrinking: that bounds the time, it asserts nothing). The seed is fixed
  * (QAPI_TS_INCREMENTAL_SEED=S replays a failure, =random draws a new one;
@@ -44,7 +44,7 @@ import { TempSchemaDir } from '../helpers/schema.js';
 import { snapshot } from '../write/helpers.js';
 
 const RUNS = Number(process.env.QAPI_TS_INCREMENTAL_RUNS ?? 24);
-const BUDGET_MS = Number(process.env.QAPI_TS_INCREMENTAL_BUDGET_MS ?? 30_000);
+const BUDGET_MS = Number(process.env.QAPI_TS_INCREMENTAL_BUDGET_MS ?? 15_000);
 /** A fixed seed by default, so that CI runs the same sequences every time; `random` for a new one. */
 const SEED_TEXT = process.env.QAPI_TS_INCREMENTAL_SEED ?? '20261201';
 const SEED = SEED_TEXT === 'random' ? undefined : Number(SEED_TEXT);
