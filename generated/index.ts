@@ -11,6 +11,14 @@ import {
 import type { QmpClient, QmpClientOptions, QmpTarget } from './runtime/qmp-client.js';
 import type { FakeQmpServer, FakeQmpServerOptions } from './runtime/fake-qmp-server.js';
 import { int64Mode, qapiSchema, qmpBinding, qmpCommandTable, qmpEventTable } from './schema.js';
+import {
+  InputVisitor as RuntimeInputVisitor,
+  type InputVisitorOptions,
+} from './runtime/input-visitor.js';
+import {
+  OutputVisitor as RuntimeOutputVisitor,
+  type OutputVisitorOptions,
+} from './runtime/output-visitor.js';
 import type { BuiltinTypes } from './builtin.js';
 import type { CommonTypes } from './common.js';
 import type { MachineCommands, MachineTypes } from './machine.js';
@@ -41,8 +49,8 @@ export { parseQmpJson, stringifyQmpJson, QmpJsonError, type JsonValue } from './
 export { DEFAULT_COMPAT_POLICY, parseCompatPolicy, type CompatPolicy } from './runtime/compat.js';
 export { QmpError, type DecodeOptions } from './runtime/qmp.js';
 export { ForwardingVisitor, type Visitor, type VisitFn, type Key } from './runtime/visitor.js';
-export { InputVisitor } from './runtime/input-visitor.js';
-export { OutputVisitor } from './runtime/output-visitor.js';
+export { type InputVisitorOptions } from './runtime/input-visitor.js';
+export { type OutputVisitorOptions } from './runtime/output-visitor.js';
 export { cloneVisitor } from './runtime/clone-visitor.js';
 export {
   QmpConnectionError,
@@ -89,6 +97,20 @@ export interface QapiTypes
     BlockLimitsTypes,
     MigrationTypes,
     EventsTypes {}
+
+/** The input visitor (JSON value → typed value, QEMU's rules), holding integers as this output was generated (`--int64`). */
+export class InputVisitor extends RuntimeInputVisitor {
+  constructor(options: Omit<InputVisitorOptions, 'int64'>) {
+    super({ ...options, int64: int64Mode });
+  }
+}
+
+/** The output visitor (typed value → JSON value), holding integers as this output was generated (`--int64`). */
+export class OutputVisitor extends RuntimeOutputVisitor {
+  constructor(options: Omit<OutputVisitorOptions, 'int64'> = {}) {
+    super({ ...options, int64: int64Mode });
+  }
+}
 
 /** Whether a name read off the wire is one of this schema's commands. */
 export function isQmpCommandName(name: string): name is keyof QmpCommands & string {

@@ -35,6 +35,13 @@ export interface GenerateOptions {
    * any schema change touches it, hence an option.
    */
   introspection?: boolean;
+  /**
+   * With `introspection`: the `'if'` symbols of the build to describe
+   * (`CONFIG_LINUX`, `TARGET_I386`, …). The data is then evaluated at
+   * generation, conditions gone; without, every item keeps its condition
+   * for `evaluateIntrospection` at run time.
+   */
+  introspectionSymbols?: readonly string[];
   check?: boolean;
   /**
    * Overwrite files in the output directory that qapi-ts did not write (not
@@ -82,7 +89,7 @@ function sha256(data: Buffer | string): string {
  */
 function manifestInfo(entry: string, files: ReadonlyMap<string, string>, flags: EmitFlags): Record<string, string> {
   const info: Record<string, string> = { int64: flags.int64, codecs: String(flags.codecs), generator: generatorFingerprint(), entry };
-  if (flags.introspection) info['introspection'] = 'true';
+  if (flags.introspection) info['introspection'] = flags.introspectionSymbols === undefined ? 'true' : `symbols ${flags.introspectionSymbols.join(',')}`;
   for (const [rel, hash] of files) info[INPUT_KEY + rel] = hash;
   return info;
 }
@@ -110,6 +117,7 @@ interface EmitFlags {
   readonly int64: 'number' | 'bigint';
   readonly codecs: boolean;
   readonly introspection: boolean;
+  readonly introspectionSymbols?: readonly string[];
 }
 
 function unchangedInputs(recorded: Record<string, string> | null, options: GenerateOptions, flags: EmitFlags): Record<string, string> | null {
@@ -174,7 +182,12 @@ function generatorFingerprint(): string {
 
 /** Generates (or, with `check`, compares) the output for a schema. Throws QapiError on a bad schema. */
 export async function generate(options: GenerateOptions): Promise<WriteResult> {
-  const flags: EmitFlags = { int64: options.int64 ?? 'number', codecs: options.codecs === true, introspection: options.introspection === true };
+  const flags: EmitFlags = {
+    int64: options.int64 ?? 'number',
+    codecs: options.codecs === true,
+    introspection: options.introspection === true,
+    ...(options.introspectionSymbols === undefined ? {} : { introspectionSymbols: [...new Set(options.introspectionSymbols)].sort() }),
+  };
   const lenientDocs = options.lenientDocs === true;
   const warn = options.warn ?? (() => {});
   const writeOptions = { outDir: options.out, check: options.check === true, force: options.force === true, generatorVersion: generatorVersion() };

@@ -90,10 +90,11 @@ program
   .addOption(new Option('--int64 <type>', 'TypeScript type for int64, uint64 and size').choices(['number', 'bigint']).default('number'))
   .option('--codecs', 'also emit specialized codecs per module (X.codec.ts): faster decode, encode and clone, more code')
   .option('--introspection', "also emit introspection.ts: the schema's query-qmp-schema data, with 'if' conditions (one file for the whole schema)")
+  .option('--introspection-symbols <list>', "with --introspection: the build's 'if' symbols, comma-separated (CONFIG_LINUX,TARGET_I386); the data is evaluated at generation")
   .option('--check', 'write nothing; exit 1 and list the files that would change')
   .option('--force', 'overwrite files in the output directory that qapi-ts did not write, or that were changed since (default: stop and name them)')
   .addOption(lenientDocs)
-  .action((opts: { schema: string; out: string; int64: 'number' | 'bigint'; codecs?: boolean; introspection?: boolean; check?: boolean; force?: boolean; lenientDocs?: boolean }) =>
+  .action((opts: { schema: string; out: string; int64: 'number' | 'bigint'; codecs?: boolean; introspection?: boolean; introspectionSymbols?: string; check?: boolean; force?: boolean; lenientDocs?: boolean }) =>
     run(async () => {
       const { generate } = await import('./api.js');
       const result = await generate({
@@ -101,7 +102,8 @@ program
         out: opts.out,
         int64: opts.int64,
         codecs: opts.codecs === true,
-        introspection: opts.introspection === true,
+        introspection: opts.introspection === true || opts.introspectionSymbols !== undefined,
+        ...(opts.introspectionSymbols === undefined ? {} : { introspectionSymbols: opts.introspectionSymbols.split(',').map((x) => x.trim()).filter(Boolean) }),
         check: opts.check === true,
         force: opts.force === true,
         lenientDocs: opts.lenientDocs === true,

@@ -15,6 +15,7 @@ import { RUNTIME_DIR, planSchema, type SchemaPlans } from '../plan/plans.js';
 import { emitCodecs, type CodecOutput } from './codec.js';
 import { buildIntrospection, emitIntrospectionModule } from './introspect.js';
 import { gitattributesText } from './gitattributes.js';
+import { specializeIntrospection } from '../../templates/runtime/introspect.js';
 
 export interface GeneratedFile {
   path: string;
@@ -76,8 +77,9 @@ const RUNTIME_EXPORTS: readonly (readonly [file: string, values: readonly string
   ['compat.ts', ['DEFAULT_COMPAT_POLICY', 'parseCompatPolicy'], ['CompatPolicy']],
   ['qmp.ts', ['QmpError'], ['DecodeOptions']],
   ['visitor.ts', ['ForwardingVisitor'], ['Visitor', 'VisitFn', 'Key']],
-  ['input-visitor.ts', ['InputVisitor'], []],
-  ['output-visitor.ts', ['OutputVisitor'], []],
+  // InputVisitor and OutputVisitor come bound to the --int64 mode (emitIndex).
+  ['input-visitor.ts', [], ['InputVisitorOptions']],
+  ['output-visitor.ts', [], ['OutputVisitorOptions']],
   ['clone-visitor.ts', ['cloneVisitor'], []],
   ['qmp-client.ts', ['QmpConnectionError', 'QmpTimeoutError', 'QmpReplyError', 'QmpProtocolError', 'QmpEventOverflowError'], ['QmpClient', 'QmpClientOptions', 'QmpTarget', 'QmpEvent', 'QmpGreeting', 'QmpExecuteOptions']],
   ['fake-qmp-server.ts', [], ['FakeQmpServer', 'FakeQmpServerOptions', 'FakeQmpHandlers', 'FakeQmpFault']],
@@ -113,6 +115,8 @@ function emitIndex(schema: QapiSchema, plans: SchemaPlans, runtimeFiles: Readonl
     `import type { QmpClient, QmpClientOptions, QmpTarget } from ${runtime('qmp-client.ts')};`,
     `import type { FakeQmpServer, FakeQmpServerOptions } from ${runtime('fake-qmp-server.ts')};`,
     `import { int64Mode, qapiSchema, qmpBinding, qmpCommandTable, qmpEventTable } from ${spec(LINK_FILE)};`,
+    `import { InputVisitor as RuntimeInputVisitor, type InputVisitorOptions } from ${runtime('input-visitor.ts')};`,
+    `import { OutputVisitor as RuntimeOutputVisitor, type OutputVisitorOptions } from ${runtime('output-visitor.ts')};`,
     ...typeImports,
     '',
     ...plans.modules.map((m) => `export * from ${spec(m.typesPath)};`),
@@ -126,6 +130,20 @@ function emitIndex(schema: QapiSchema, plans: SchemaPlans, runtimeFiles: Readonl
     '',
     '/** Every type, by its TypeScript name: what `decode`, `encode` and `clone` take. */',
     `export interface QapiTypes${ext(maps.types)} {}`,
+    '',
+    '/** The input visitor (JSON value → typed value, QEMU\'s rules), holding integers as this output was generated (`--int64`). */',
+    'export class InputVisitor extends RuntimeInputVisitor {',
+    "  constructor(options: Omit<InputVisitorOptions, 'int64'>) {",
+    '    super({ ...options, int64: int64Mode });',
+    '  }',
+    '}',
+    '',
+    '/** The output visitor (typed value → JSON value), holding integers as this output was generated (`--int64`). */',
+    'export class OutputVisitor extends RuntimeOutputVisitor {',
+    "  constructor(options: Omit<OutputVisitorOptions, 'int64'> = {}) {",
+    '    super({ ...options, int64: int64Mode });',
+    '  }',
+    '}',
     '',
     "/** Whether a name read off the wire is one of this schema's commands. */",
     'export function isQmpCommandName(name: string): name is keyof QmpCommands & string {',
@@ -272,7 +290,9 @@ export function generateFiles(
   files.push({ path: '.gitattributes', content: gitattributesText(plans.modules.map((m) => m.typesPath)), verbatim: true });
   files.push({ path: 'index.ts', content: header(entry) + '\n' + emitIndex(schema, plans, runtimeText) });
   if (options.introspection === true) {
-    const text = emitIntrospectionModule(buildIntrospection(schema), {
+    const tree = buildIntrospection(schema);
+    const symbols = options.introspectionSymbols;
+    const text = emitIntrospectionModule(symbols === undefined ? tree : specializeIntrospection(tree, new Set(symbols)), {
       runtimeSpecifier: ModulePaths.specifier('introspection.ts', `${RUNTIME_DIR}/introspect.ts`),
       header: header(entry) + '\n',
       schemaName: entry,

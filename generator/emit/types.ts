@@ -44,6 +44,8 @@ export interface EmitOptions {
   codecs?: boolean;
   /** Also emit the schema's introspection data, `introspection.ts` (`--introspection`). */
   introspection?: boolean;
+  /** The build's `'if'` symbols: the introspection data is evaluated at generation (`--introspection-symbols`). */
+  introspectionSymbols?: readonly string[];
 }
 
 /** What emitTypes produces for one output file, before printing. */

@@ -11,7 +11,7 @@ export function tempDir(prefix: string): string {
 }
 
 /** Generates `schemaFile` into `outDir` through the real pipeline (format and write), as the CLI does. */
-export function generateInto(schemaFile: string, outDir: string, opts: { lenientDocs?: boolean; int64?: 'number' | 'bigint'; codecs?: boolean; introspection?: boolean; check?: boolean } = {}) {
+export function generateInto(schemaFile: string, outDir: string, opts: { lenientDocs?: boolean; int64?: 'number' | 'bigint'; codecs?: boolean; introspection?: boolean; introspectionSymbols?: readonly string[]; check?: boolean } = {}) {
   return generate({ schema: schemaFile, out: outDir, ...opts });
 }
 

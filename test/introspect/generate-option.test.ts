@@ -31,4 +31,22 @@ describeFixture('qemu/10.2.2/qapi/qapi-schema.json', 'generate --introspection (
     expect(names(linux).has('dumpdtb')).toBe(true);
     expect(names(windows).has('dumpdtb')).toBe(false);
   }, 120_000);
+
+  it('with introspectionSymbols, the data is evaluated at generation: no condition left, the same list', async () => {
+    const schema = sharedPath('qemu/10.2.2/qapi/qapi-schema.json');
+    const symbols = ['CONFIG_LINUX', 'CONFIG_FDT'];
+    await generateInto(schema, join(work, 'fixed'), { introspection: true, introspectionSymbols: symbols });
+    const fixed = (await import(join(work, 'fixed', 'introspection.ts'))) as { qmpSchemaIntrospection: Parameters<typeof evaluateIntrospection>[0] };
+    const full = (await import(join(work, 'with', 'introspection.ts'))) as { qmpSchemaIntrospection: Parameters<typeof evaluateIntrospection>[0] };
+    // An annotated node is `{ value, if? }`: none has a condition left.
+    const conditioned = (x: unknown): number =>
+      Array.isArray(x)
+        ? x.reduce((n: number, y) => n + conditioned(y), 0)
+        : typeof x === 'object' && x !== null
+          ? Object.values(x).reduce((n: number, y) => n + conditioned(y), 'value' in x && 'if' in x && Object.keys(x).length === 2 ? 1 : 0)
+          : 0;
+    expect(conditioned(full.qmpSchemaIntrospection)).toBeGreaterThan(0);
+    expect(conditioned(fixed.qmpSchemaIntrospection)).toBe(0);
+    expect(evaluateIntrospection(fixed.qmpSchemaIntrospection, new Set())).toEqual(evaluateIntrospection(full.qmpSchemaIntrospection, new Set(symbols)));
+  }, 120_000);
 });
