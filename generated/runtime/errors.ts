@@ -132,6 +132,21 @@ export class QapiValueError extends QapiPathError {}
 nameErrorClass(QapiValueError, 'QapiValueError');
 
 /**
+ * A reply or event that does not fit its type, in words for a reply rather
+ * than QEMU's input wording: where (`return[0].acpi`, `data.offset`), what
+ * was expected and what was received. The code, path and keys are those of
+ * the input error it rewords (its `cause`).
+ */
+export class QapiReplyError extends QapiValueError {
+  constructor(cause: QapiPathError, message: string) {
+    super(cause.code, message, false);
+    this.reversedKeys.push(...cause.reversedKeys);
+    Object.defineProperty(this, 'cause', { value: cause, writable: true, configurable: true });
+  }
+}
+nameErrorClass(QapiReplyError, 'QapiReplyError');
+
+/**
  * The compat policy `crash` was hit (QEMU aborts). Distinct from
  * {@link QapiValueError} so that code handling bad input does not swallow it.
  */

@@ -21,7 +21,13 @@
 import { createConnection, type Socket } from 'node:net';
 import { QmpCapabilities } from './capabilities.js';
 import type { CompatPolicy } from './compat.js';
-import { CompatPolicyCrash, QapiError, QapiPathError, nameErrorClass } from './errors.js';
+import {
+  CompatPolicyCrash,
+  QapiError,
+  QapiPathError,
+  QapiReplyError,
+  nameErrorClass,
+} from './errors.js';
 import type { QmpSchemaInfo } from './introspect.js';
 import { parseQmpJson, stringifyQmpJson, type JsonValue } from './json.js';
 import type { ModulePlans } from './plans.js';
@@ -333,8 +339,11 @@ export class QmpReplyError extends QapiError {
   /** The `return` value as read. */
   readonly reply: unknown;
   constructor(command: string, reply: unknown, cause: unknown) {
+    // A QapiReplyError already says it all ("The reply to X does not fit its type: …").
     super(
-      `The reply to ${command} does not fit its return type: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause instanceof QapiReplyError
+        ? cause.message
+        : `The reply to ${command} does not fit its return type: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
     this.command = command;
@@ -1050,7 +1059,9 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
     } catch (e) {
       this.report(
         'bad-event',
-        `Dropped the event ${name}: its data does not fit its type: ${e instanceof Error ? e.message : String(e)}`,
+        e instanceof QapiReplyError
+          ? `Dropped the event ${name}: ${e.message}`
+          : `Dropped the event ${name}: its data does not fit its type: ${e instanceof Error ? e.message : String(e)}`,
         msg,
         e,
       );

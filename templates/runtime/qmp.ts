@@ -9,7 +9,13 @@
  */
 
 import { type CompatPolicy, DEFAULT_COMPAT_POLICY, checkCommandPolicy } from './compat.js';
-import { CompatPolicyCrash, QapiError, QapiPathError, tooDeepValue } from './errors.js';
+import {
+  CompatPolicyCrash,
+  QapiError,
+  QapiPathError,
+  QapiReplyError,
+  tooDeepValue,
+} from './errors.js';
 import { InputVisitor } from './input-visitor.js';
 import { OutputVisitor } from './output-visitor.js';
 import { cloneVisitor } from './clone-visitor.js';
@@ -184,9 +190,13 @@ export function decodeCommandReturn(
 ): unknown {
   const info = commandInfo(commands, name);
   const v = inputVisitor(int64, options, false);
-  return info.decodeReturns
-    ? info.decodeReturns(v, value)
-    : (info.returns ?? visitEmptyStruct)(v, null, value);
+  try {
+    return info.decodeReturns
+      ? info.decodeReturns(v, value)
+      : (info.returns ?? visitEmptyStruct)(v, null, value);
+  } catch (e) {
+    throw reworded(e, `The reply to ${name}`, 'return', value);
+  }
 }
 
 /** Reads an event's data as a client should: leniently unless `strict`. Absent data is `{}`. */
@@ -201,7 +211,80 @@ export function decodeEventData(
   if (!info) throw new QmpError('GenericError', `The event ${name} is not in the schema`);
   const v = inputVisitor(int64, options, false);
   const x = data === undefined ? {} : data;
-  return info.decodeData ? info.decodeData(v, x) : (info.data ?? visitEmptyStruct)(v, null, x);
+  try {
+    return info.decodeData ? info.decodeData(v, x) : (info.data ?? visitEmptyStruct)(v, null, x);
+  } catch (e) {
+    throw reworded(e, `The data of event ${name}`, 'data', x);
+  }
+}
+
+/**
+ * An input error of a reply or event, reworded for what it is (QEMU's
+ * input wording, `Parameter 'x' is missing`, is for arguments): where,
+ * what was expected, what was received. Errors without a path (policy
+ * refusals of values and commands), the exactness errors (which name the
+ * option that fixes them) and anything else pass as they are.
+ */
+function reworded(e: unknown, what: string, root: string, value: unknown): unknown {
+  if (!(e instanceof QapiPathError) || e instanceof CompatPolicyCrash || !e.usesPath) return e;
+  const keys = e.keys;
+  let where = root;
+  for (const k of keys) where += typeof k === 'number' ? `[${k}]` : k === null ? '' : `.${k}`;
+  let received: unknown = value;
+  for (const k of keys) {
+    if (k === null) continue;
+    received =
+      typeof received === 'object' &&
+      received !== null &&
+      Object.prototype.hasOwnProperty.call(received, k)
+        ? (received as Record<string | number, unknown>)[k]
+        : undefined;
+  }
+  const expected = /expected: (.+)$/.exec(e.template)?.[1] ?? /expects (.+)$/.exec(e.template)?.[1];
+  let detail: string;
+  switch (e.code) {
+    case 'missing':
+      detail = 'missing, and its type requires it';
+      break;
+    case 'unexpected':
+      detail = `not a member of its type (received ${describe(received)})`;
+      break;
+    case 'type':
+      detail = `expected ${expected ?? 'another JSON type'}, received ${describe(received)}`;
+      break;
+    case 'range':
+      detail = `expected ${expected ?? 'an integer in range'}, received ${describe(received)}, which is out of its range`;
+      break;
+    case 'enum':
+      detail = `received ${describe(received)}, which is not a value of its enum`;
+      break;
+    case 'alternate':
+      detail = `received ${describe(received)}, which fits none of its alternatives`;
+      break;
+    default:
+      return e;
+  }
+  return new QapiReplyError(e, `${what} does not fit its type: ${where}: ${detail}`);
+}
+
+/** A received JSON value, briefly: its type, and a short value. */
+function describe(x: unknown): string {
+  if (x === undefined) return 'nothing';
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  switch (typeof x) {
+    case 'string':
+      return `the string ${JSON.stringify(x.length > 40 ? x.slice(0, 40) + '…' : x)}`;
+    case 'number':
+    case 'bigint':
+      return `the number ${String(x)}`;
+    case 'boolean':
+      return `${String(x)}`;
+    case 'object':
+      return 'an object';
+    default:
+      return typeof x;
+  }
 }
 
 export interface MessageCheckOptions extends DecodeOptions {

@@ -174,7 +174,7 @@ describe('ids and replies', () => {
     const strict = await setup({ checkReplies: false, handlers: { 'query-status': () => ({ running: 'yes' }) } }, { decode: { strict: true } });
     const e = await rejection(strict.client.execute('query-status'));
     expect(e.name).toBe('QmpReplyError');
-    expect(e.message).toBe("The reply to query-status does not fit its return type: Invalid parameter type for 'running', expected: boolean");
+    expect(e.message).toBe('The reply to query-status does not fit its type: return.running: expected boolean, received the string "yes"');
   });
 });
 
@@ -326,7 +326,7 @@ describe('events', () => {
     expect(all).toEqual([]);
     expect(reports.map((r) => [r.kind, r.message])).toEqual([
       ['unknown-event', 'Dropped the event NO_SUCH_EVENT: the binding does not know it'],
-      ['bad-event', "Dropped the event BALLOON_CHANGE: its data does not fit its type: Invalid parameter type for 'actual', expected: integer"],
+      ['bad-event', 'Dropped the event BALLOON_CHANGE: The data of event BALLOON_CHANGE does not fit its type: data.actual: expected integer, received the string "big"'],
     ]);
   });
 

@@ -105,14 +105,14 @@ describe('fake QMP server', () => {
     expect((await peer.call({ execute: 'query-uuid' })).error).toEqual({ class: 'GenericError', desc: 'oops' });
     expect((await peer.call({ execute: 'query-status' })).error).toEqual({
       class: 'GenericError',
-      desc: "fake QMP server: the handler of query-status returned a bad value: Invalid parameter type for 'running', expected: boolean",
+      desc: 'fake QMP server: the handler of query-status returned a bad value: The reply to query-status does not fit its type: return.running: expected boolean, received the string "yes"',
     });
     expect((await peer.call({ execute: 'query-balloon' })).error).toEqual({ class: 'GenericError', desc: 'fake QMP server: no handler for query-balloon' });
     expect(await peer.call({ execute: 'query-kvm' })).toEqual({ return: { enabled: false, present: false } });
     expect(await peer.call({ execute: 'query-version' })).toEqual({ return: { qemu: { major: 7, minor: 2, micro: 0 }, package: '' } });
     expect(server.errors.map((e) => e.message)).toEqual([
       'oops',
-      "fake QMP server: the handler of query-status returned a bad value: Invalid parameter type for 'running', expected: boolean",
+      'fake QMP server: the handler of query-status returned a bad value: The reply to query-status does not fit its type: return.running: expected boolean, received the string "yes"',
       'fake QMP server: no handler for query-balloon',
     ]);
   });
@@ -129,7 +129,9 @@ describe('fake QMP server', () => {
     expect(ev.data).toEqual({ actual: 5 });
     server.emit('STOP', {});
     expect(await peer.next()).toEqual({ timestamp: expect.any(Object), event: 'STOP' });
-    expect(() => server.emit('BALLOON_CHANGE', { actual: 'x' } as never)).toThrow("Invalid parameter type for 'actual', expected: integer");
+    expect(() => server.emit('BALLOON_CHANGE', { actual: 'x' } as never)).toThrow(
+      'The data of event BALLOON_CHANGE does not fit its type: data.actual: expected integer, received the string "x"',
+    );
   });
 
   it72('runs in-band commands one at a time, in order; oob ones at once', async () => {

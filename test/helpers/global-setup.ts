@@ -19,7 +19,8 @@ function newestMtime(dir: string, ext: string): number {
 
 export default function setup(): void {
   const cli = join(REPO_ROOT, 'dist', 'generator', 'cli.js');
-  const sources = newestMtime(join(REPO_ROOT, 'generator'), '.ts');
+  // The runtime templates are built into dist/ too, and the CLI reads them.
+  const sources = Math.max(newestMtime(join(REPO_ROOT, 'generator'), '.ts'), newestMtime(join(REPO_ROOT, 'templates'), '.ts'));
   const built = existsSync(cli) ? newestMtime(join(REPO_ROOT, 'dist', 'generator'), '.js') : 0;
   if (built >= sources) return;
   try {

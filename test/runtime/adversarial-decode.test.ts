@@ -201,7 +201,7 @@ describe('__proto__ and constructor', () => {
         `Parameter 'limits' does not accept value '${value}'`,
       );
       expect(cleanError(() => index.decodeEvent('VM_STATE_CHANGED', J(`{"state": "${value}"}`))).message).toBe(
-        `Parameter 'state' does not accept value '${value}'`,
+        `The data of event VM_STATE_CHANGED does not fit its type: data.state: received the string "${value}", which is not a value of its enum`,
       );
       const kept = cleanValue(() => index.decodeReturn('query-migrate-parameters', J(`{"backend-transfer": ["${value}"]}`), { keepUnknownEnumValues: true }));
       expect(kept).toEqual({ 'backend-transfer': [value] });

@@ -224,6 +224,25 @@ function verifyReason(schema: QapiSchema, root: SchemaType | null, value: unknow
   if (m) return schema.lookupEntity(m[1]!) instanceof SchemaEvent ? `${m[1]} is an event` : null;
   if (root === null) return 'no type to check the reason against';
   try {
+    // A reply's or event's reason, in words for a reply: checked as the input wording it stands for.
+    m = /^The (?:reply to \S+|data of event \S+) does not fit its type: (?:return|data)([^:\s]*): (.*)$/.exec(reason);
+    if (m) {
+      const path = m[1]!.replace(/^\./, '') || 'null';
+      const detail = m[2]!;
+      let d: RegExpExecArray | null;
+      if (detail === 'missing, and its type requires it') return verifyReason(schema, root, value, `Parameter '${path}' is missing`);
+      if (/^not a member of its type \(received .*\)$/.test(detail)) return verifyReason(schema, root, value, `Parameter '${path}' is unexpected`);
+      if ((d = /^received the string (".*"), which is not a value of its enum$/.exec(detail)))
+        return verifyReason(schema, root, value, `Parameter '${path}' does not accept value '${JSON.parse(d[1]!) as string}'`);
+      if ((d = /^expected (\S+), received .*, which is out of its range$/.exec(detail))) return verifyReason(schema, root, value, `Parameter '${path}' expects ${d[1]!}`);
+      if ((d = /^expected (\S+), received .*$/.exec(detail))) return verifyReason(schema, root, value, `Invalid parameter type for '${path}', expected: ${d[1]!}`);
+      if (/^received .*, which fits none of its alternatives$/.test(detail)) {
+        const { type } = resolve(root, value, parsePath(path));
+        if (!(type instanceof SchemaAlternateType)) return `${type.name} is not an alternate`;
+        return verifyReason(schema, root, value, `Invalid parameter type for '${path}', expected: ${type.name}`);
+      }
+      return `no independent check for this kind of reason: ${reason}`;
+    }
     m = /^Parameter '(.*)' is unexpected$/.exec(reason);
     if (m) {
       const keys = parsePath(m[1]!);
@@ -463,6 +482,15 @@ describeFixture(SCHEMA, 'QEMU 10.2.2 doc examples as data', () => {
     expect(verifyReason(schema, null, {}, 'The command query-status has not been found')).not.toBeNull();
     expect(verifyReason(schema, null, {}, 'The command query-nothing has not been found')).toBeNull();
     expect(verifyReason(schema, t, {}, 'Something else entirely')).not.toBeNull();
+    // The words for a reply stand for the input wording, and are checked the same.
+    const status = (schema.lookupEntity('query-status') as SchemaCommand).retType!;
+    const reply = 'The reply to query-status does not fit its type: return';
+    expect(verifyReason(schema, status, { running: true, status: 'running' }, `${reply}.running: missing, and its type requires it`)).not.toBeNull();
+    expect(verifyReason(schema, status, { status: 'running' }, `${reply}.running: missing, and its type requires it`)).toBeNull();
+    expect(verifyReason(schema, status, { running: true, status: 'running' }, `${reply}.running: expected boolean, received true`)).not.toBeNull();
+    expect(verifyReason(schema, status, { running: 'yes', status: 'running' }, `${reply}.running: expected boolean, received the string "yes"`)).toBeNull();
+    expect(verifyReason(schema, status, { running: true, status: 'running' }, `${reply}.status: received the string "running", which is not a value of its enum`)).not.toBeNull();
+    expect(verifyReason(schema, status, { running: true, status: 'exploded' }, `${reply}.status: received the string "exploded", which is not a value of its enum`)).toBeNull();
     expect(verifyReason(schema, null, {}, "QMP input lacks member 'execute'", { status: 'measured' })).toBeNull();
     expect(verifyReason(schema, null, {}, "QMP input lacks member 'execute'", { return: {} })).not.toBeNull();
   });

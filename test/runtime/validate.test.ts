@@ -4,7 +4,8 @@
  * manifest.json), the CLI prints for each file exactly the verdict and
  * message of the generated code's own `checkQmpMessage` for that schema
  * and those options; good files are ok, bad files fail with the error the
- * manifest expects (QEMU's wording, the path). Also standard input, exit
+ * manifest expects (QEMU's wording for commands, words for a reply for
+ * replies and events; the path). Also standard input, exit
  * codes, --compat, --strict, unreadable files.
  */
 import { spawnSync } from 'node:child_process';
@@ -201,7 +202,9 @@ describe('options, standard input and exit codes', () => {
     const strict = runCliSync([...cliArgs({ replyTo: 'query-migrate-parameters', strict: true }), f]);
     expect(strict.status).toBe(1);
     expect(strict.stdout).toBe(`${expectedLine(f, generatedVerdict(text, { replyTo: 'query-migrate-parameters', strict: true }))}\n`);
-    expect(strict.stdout).toBe(`${f}: error: Parameter 'x-from-the-future' is unexpected\n`);
+    expect(strict.stdout).toBe(
+      `${f}: error: The reply to query-migrate-parameters does not fit its type: return.x-from-the-future: not a member of its type (received an object)\n`,
+    );
   });
 
   it('an unknown --reply-to command, a missing file, a missing schema', () => {
