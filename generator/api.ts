@@ -142,15 +142,6 @@ function unchangedInputs(recorded: Record<string, string> | null, options: Gener
   return canonicalJson(info) === canonicalJson(recorded) ? info : null;
 }
 
-/** The schema files (as module names: relative to the entry's directory) whose hash differs from what the output's manifest recorded. */
-function changedInputs(recorded: Record<string, string> | null, info: Record<string, string>): Set<string> {
-  const changed = new Set<string>();
-  for (const [key, hash] of Object.entries(info)) {
-    if (key.startsWith(INPUT_KEY) && recorded?.[key] !== hash) changed.add(key.slice(INPUT_KEY.length));
-  }
-  return changed;
-}
-
 /** The entry file's name, as the manifest records it (no directory: output must not depend on where it was made). */
 function entryName(schema: string): string {
   return resolve(schema).split(/[\\/]/).pop()!;
@@ -215,7 +206,7 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
     const { generateFiles } = await import('./emit/generate.js');
     // A first run formats whole files: the early worker starts on them as they are emitted. After
     // that, a file's unchanged units are reused (write/reuse.ts) and the worker gets only new ones.
-    const early = pool && recorded === null ? { modules: changedInputs(recorded, info), send: (key: string, path: string, job: PrintJob) => pool.prefetch(key, { path, source: job }) } : undefined;
+    const early = pool && recorded === null ? (key: string, path: string, job: PrintJob) => pool.prefetch(key, { path, source: job }) : undefined;
     return await writeOutput(generateFiles(schema, flags, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint(), early), full);
   } finally {
     await pool?.close();

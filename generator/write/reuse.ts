@@ -81,8 +81,6 @@ export function isUnitRecord(value: unknown): value is string {
 export interface FormatPlan {
   /** What goes to prettier; null when nothing does (every unit is reused). */
   readonly job: PrintJob | null;
-  /** The unit keys of the whole file. */
-  readonly keys: readonly string[] | null;
   /** The formatted file (before its tail) and its unit record, from prettier's output for `job` ('' without one); null if that output does not split as it must. */
   assemble(formatted: string): { text: string; units: string | null } | null;
   /** Whether units are taken from the old file. */
@@ -98,7 +96,6 @@ export function planFormat(job: PrintJob, disk: string | null, record: string | 
   const units = unitsOf(job);
   const whole: FormatPlan = {
     job,
-    keys: units?.keys ?? null,
     reused: false,
     assemble(formatted) {
       const pieces = units === null ? null : splitUnits(formatted, units.keys.length);
@@ -118,7 +115,6 @@ export function planFormat(job: PrintJob, disk: string | null, record: string | 
   return {
     // The header is always printed: the job is a file of its own, and its head piece is dropped if unchanged.
     job: missing.length === 0 ? null : { header: job.header, statements: missing.flatMap((i) => units.statements[i - 1]!) },
-    keys,
     reused: true,
     assemble(formatted) {
       const fresh = missing.length === 0 ? [] : splitUnits(formatted, missing.length + 1);

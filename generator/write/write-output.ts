@@ -153,6 +153,11 @@ function contentOf(p: FilePlan): string | PrintJob {
   return p.content;
 }
 
+/** A file's bytes: its formatted text, then its tail (already in prettier's layout) after a blank line. */
+function withTail(p: FilePlan, formatted: string): Buffer {
+  return Buffer.from(p.tail === '' ? formatted : `${formatted}\n${p.tail}`, 'utf8');
+}
+
 /** The emitter output of a file as text (printed here if it came as structures). */
 async function textOf(p: FilePlan): Promise<string> {
   const c = contentOf(p);
@@ -789,17 +794,16 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
         return;
       }
       const entry: ManifestEntry | undefined = old.files.get(p.rel);
-      if (cacheUsable && entry !== undefined && entry.verbatim !== true && entry.sourceSha256 === p.sourceSha256 && p.disk !== null && sha256(p.disk) === entry.sha256) {
+      // The file on disk as recorded, under the same formatter.
+      const trusted = cacheUsable && entry !== undefined && p.disk !== null && sha256(p.disk) === entry.sha256;
+      if (trusted && entry.verbatim !== true && entry.sourceSha256 === p.sourceSha256) {
         p.sha256 = entry.sha256; // cache hit: neither formatted nor rewritten
         return;
       }
       p.needsFormat = true;
       const c = contentOf(p);
-      if (typeof c !== 'string') {
-        // The file on disk as recorded, under the same formatter: its unchanged units are kept as they are.
-        const trusted = cacheUsable && entry !== undefined && p.disk !== null && sha256(p.disk) === entry.sha256;
-        p.format = planFormat(c, trusted ? p.disk!.toString('utf8') : null, trusted ? entry.units : undefined);
-      }
+      // A trusted file's unchanged units are kept as they are.
+      if (typeof c !== 'string') p.format = planFormat(c, trusted ? p.disk!.toString('utf8') : null, trusted ? entry.units : undefined);
     }),
   );
 
@@ -813,9 +817,10 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
   // reused sends only its new units, or nothing at all.
   const pending = plans.filter((p) => p.needsFormat);
   const sent = pending.filter((p) => p.format === null || p.format.job !== null);
+  const jobs: FormatJob[] = sent.map((p) => ({ path: p.rel, source: p.format?.job ?? contentOf(p) }));
   const texts = await formatAll(
-    sent.map((p) => ({ path: p.rel, source: p.format?.job ?? contentOf(p) })),
-    resolveWorkers(options.workers, sent.map((p) => ({ path: p.rel, source: p.format?.job ?? contentOf(p) }))),
+    jobs,
+    resolveWorkers(options.workers, jobs),
     options.pool,
     // A prefetched result is the whole file's: it stands in only for a whole-file job.
     sent.map((p) => (p.format?.reused === true ? '' : p.sourceSha256)),
@@ -826,7 +831,7 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
   for (const p of pending) {
     const text = formatted.get(p) ?? '';
     if (p.format === null) {
-      p.output = Buffer.from(p.tail === '' ? text : `${text}\n${p.tail}`, 'utf8');
+      p.output = withTail(p, text);
       continue;
     }
     const r = p.format.assemble(text);
@@ -835,7 +840,7 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
       continue;
     }
     p.units = r.units;
-    p.output = Buffer.from(p.tail === '' ? r.text : `${r.text}\n${p.tail}`, 'utf8');
+    p.output = withTail(p, r.text);
   }
   if (refit.length > 0) {
     const again = await formatAll(
@@ -848,7 +853,7 @@ export async function writeOutput(files: EmittedFile[], options: WriteOptions): 
       p.format = planFormat(contentOf(p) as PrintJob, null, undefined);
       const r = p.format.assemble(again[i]!)!;
       p.units = r.units;
-      p.output = Buffer.from(p.tail === '' ? r.text : `${r.text}\n${p.tail}`, 'utf8');
+      p.output = withTail(p, r.text);
     });
   }
   for (const p of pending) {
