@@ -21,9 +21,24 @@ export async function loadSchema(fname: string, options: { lenientDocs?: boolean
   return model.loadSchema(fname, options);
 }
 
+/** One entry point of a generation with several (see {@link GenerateOptions.schema}). */
+export interface GenerateEntry {
+  /** The directory of the output it goes to: lower-case letters, digits and '-'. */
+  readonly name: string;
+  /** Its schema's entry file. */
+  readonly schema: string;
+}
+
 /** Every option of `qapi-ts generate`, with its default, in one place. */
 export interface GenerateOptions {
-  schema: string;
+  /**
+   * The schema's entry file; or several entry points, each generated into
+   * its own directory of the output (`name`), all sharing one runtime in
+   * `runtime/`, so that errors and values of one are `instanceof` the
+   * classes of another: `[{ name: 'qmp', schema: 'qapi/qapi-schema.json' },
+   * { name: 'qga', schema: 'qga/qapi-schema.json' }]`.
+   */
+  schema: string | readonly GenerateEntry[];
   out: string;
   int64?: 'number' | 'bigint';
   /** Also emit specialized codecs (`X.codec.ts`) from the same plans. */
@@ -81,16 +96,49 @@ function sha256(data: Buffer | string): string {
 }
 
 /**
+ * One entry point of a generation: its schema file, and the directory of
+ * the output it goes to (`''`: the output's root, for a single schema).
+ */
+interface Entry {
+  readonly name: string;
+  readonly schema: string;
+}
+
+/** An entry's files in the output (and its keys in the manifest) are under this prefix. */
+function prefixOf(entry: Entry): string {
+  return entry.name === '' ? '' : `${entry.name}/`;
+}
+
+/** The entries of the options: one at the root, or each named one in its own directory. */
+function entriesOf(options: GenerateOptions): Entry[] {
+  if (typeof options.schema === 'string') return [{ name: '', schema: options.schema }];
+  const entries = options.schema.map((e) => ({ name: e.name, schema: e.schema }));
+  if (entries.length === 0) throw new Error('--schema: at least one schema is needed');
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (!/^[a-z][a-z0-9-]*$/.test(e.name) || e.name === RUNTIME_NAME)
+      throw new Error(`--schema ${e.name}=…: an entry's name is a directory of the output: lower-case letters, digits and '-', and not '${RUNTIME_NAME}'`);
+    if (seen.has(e.name)) throw new Error(`--schema ${e.name}=…: two entries named ${e.name}`);
+    seen.add(e.name);
+  }
+  return entries;
+}
+
+/** The shared runtime's directory of an output with several entries (and what no entry may be called). */
+const RUNTIME_NAME = 'runtime';
+
+/**
  * What the output depends on besides the schema files: the options and the
  * generator's own code. The manifest records it with a hash of each schema
  * file read (one line each, so two changes to different modules touch
  * different lines), which lets an unchanged re-run, or `--check` of current
  * output, stop before the schema is even parsed.
  */
-function manifestInfo(entry: string, files: ReadonlyMap<string, string>, flags: EmitFlags): Record<string, string> {
-  const info: Record<string, string> = { int64: flags.int64, codecs: String(flags.codecs), generator: generatorFingerprint(), entry };
+function manifestInfo(inputs: ReadonlyArray<readonly [Entry, ReadonlyMap<string, string>]>, flags: EmitFlags): Record<string, string> {
+  const info: Record<string, string> = { int64: flags.int64, codecs: String(flags.codecs), generator: generatorFingerprint() };
+  for (const [entry] of inputs) info[entry.name === '' ? 'entry' : `entry:${entry.name}`] = entryName(entry.schema);
   if (flags.introspection) info['introspection'] = flags.introspectionSymbols === undefined ? 'true' : `symbols ${flags.introspectionSymbols.join(',')}`;
-  for (const [rel, hash] of files) info[INPUT_KEY + rel] = hash;
+  for (const [entry, files] of inputs) for (const [rel, hash] of files) info[INPUT_KEY + prefixOf(entry) + rel] = hash;
   return info;
 }
 
@@ -107,11 +155,6 @@ function inputHashes(schema: QapiSchema): Map<string, string> {
   return files;
 }
 
-/**
- * The info of the output's manifest (`recorded`), if it was made from these
- * very schema files (re-read and re-hashed) with these options; null
- * otherwise.
- */
 /** The options that decide what is emitted. */
 interface EmitFlags {
   readonly int64: 'number' | 'bigint';
@@ -120,25 +163,33 @@ interface EmitFlags {
   readonly introspectionSymbols?: readonly string[];
 }
 
-function unchangedInputs(recorded: Record<string, string> | null, options: GenerateOptions, flags: EmitFlags): Record<string, string> | null {
+/**
+ * The info of the output's manifest (`recorded`), if it was made from these
+ * very schema files (re-read and re-hashed) with these options; null
+ * otherwise.
+ */
+function unchangedInputs(recorded: Record<string, string> | null, entries: readonly Entry[], flags: EmitFlags): Record<string, string> | null {
   if (recorded === null) return null;
-  const base = dirname(resolve(options.schema));
-  const files = new Map<string, string>();
+  const inputs = entries.map((e) => [e, new Map<string, string>()] as const);
   for (const [key, hash] of Object.entries(recorded)) {
     if (!key.startsWith(INPUT_KEY)) continue;
-    const rel = key.slice(INPUT_KEY.length);
+    const path = key.slice(INPUT_KEY.length);
+    const found = inputs.find(([e]) => path.startsWith(prefixOf(e)));
+    if (found === undefined) return null;
+    const [entry, files] = found;
+    const rel = path.slice(prefixOf(entry).length);
     let bytes: Buffer;
     try {
-      bytes = readFileSync(resolve(base, rel));
+      bytes = readFileSync(resolve(dirname(resolve(entry.schema)), rel));
     } catch {
       return null;
     }
     if (sha256(bytes) !== hash) return null;
     files.set(rel, hash);
   }
-  if (!files.has(inputName(base, options.schema))) return null;
-  // The same entry, options and generator: the info this run would record.
-  const info = manifestInfo(entryName(options.schema), files, flags);
+  for (const [entry, files] of inputs) if (!files.has(inputName(dirname(resolve(entry.schema)), entry.schema))) return null;
+  // The same entries, options and generator: the info this run would record.
+  const info = manifestInfo(inputs, flags);
   return canonicalJson(info) === canonicalJson(recorded) ? info : null;
 }
 
@@ -179,6 +230,7 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
     introspection: options.introspection === true,
     ...(options.introspectionSymbols === undefined ? {} : { introspectionSymbols: [...new Set(options.introspectionSymbols)].sort() }),
   };
+  const entries = entriesOf(options);
   const lenientDocs = options.lenientDocs === true;
   const warn = options.warn ?? (() => {});
   const writeOptions = { outDir: options.out, check: options.check === true, force: options.force === true, generatorVersion: generatorVersion() };
@@ -186,11 +238,11 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
   // Under --lenient-docs the schema's doc warnings are still wanted, so they are derived again.
   // The output's manifest is read once, here; the write stage reads it again for its own checks.
   const recorded = await recordedInfo(options.out);
-  const known = unchangedInputs(recorded, options, flags);
+  const known = unchangedInputs(recorded, entries, flags);
   if (known !== null) {
     const current = await checkOutputCurrent({ ...writeOptions, manifestInfo: known });
     if (current) {
-      if (lenientDocs) await loadSchema(options.schema, { lenientDocs, warn });
+      if (lenientDocs) for (const e of entries) await loadSchema(e.schema, { lenientDocs, warn });
       return current;
     }
   }
@@ -198,16 +250,27 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
   // now, while this thread reads the schema and builds the structures it will print.
   const pool = options.earlyWorker === true ? startFormatPool(1, true) : undefined;
   try {
-    const schema = await loadSchema(options.schema, { lenientDocs, warn });
-    const info = manifestInfo(entryName(options.schema), inputHashes(schema), flags);
+    const schemas: Array<readonly [Entry, QapiSchema]> = [];
+    for (const e of entries) schemas.push([e, await loadSchema(e.schema, { lenientDocs, warn })]);
+    const info = manifestInfo(schemas.map(([e, schema]) => [e, inputHashes(schema)] as const), flags);
     const full = { ...writeOptions, manifestInfo: info, ...(pool ? { pool } : {}) };
     const current = await checkOutputCurrent(full);
     if (current) return current;
-    const { generateFiles } = await import('./emit/generate.js');
+    const { generateFiles, sharedRuntimeFiles } = await import('./emit/generate.js');
+    const templates = join(packageRoot(), 'templates', 'runtime');
     // A first run formats whole files: the early worker starts on them as they are emitted. After
     // that, a file's unchanged units are reused (write/reuse.ts) and the worker gets only new ones.
     const early = pool && recorded === null ? (key: string, path: string, job: PrintJob) => pool.prefetch(key, { path, source: job }) : undefined;
-    return await writeOutput(generateFiles(schema, flags, join(packageRoot(), 'templates', 'runtime'), generatorFingerprint(), early), full);
+    if (entries.length === 1 && entries[0]!.name === '') {
+      return await writeOutput(generateFiles(schemas[0]![1], flags, templates, generatorFingerprint(), early), full);
+    }
+    // Several entry points: each in its directory, importing one runtime (so `instanceof` holds across them).
+    const files = schemas.flatMap(([e, schema]) => {
+      const prefix = prefixOf(e);
+      const prefixed = early && ((key: string, path: string, job: PrintJob) => early(key, prefix + path, job));
+      return generateFiles(schema, { ...flags, sharedRuntime: true }, templates, generatorFingerprint(), prefixed).map((f) => ({ ...f, path: prefix + f.path }));
+    });
+    return await writeOutput([...files, ...sharedRuntimeFiles(templates)], full);
   } finally {
     await pool?.close();
   }

@@ -32,14 +32,14 @@ export function header(source: string): string {
 }
 
 /** Quoted import specifiers from generated file `from`: to another generated file, and to a runtime file. */
-function specifiersFrom(from: string): { spec: (path: string) => string; runtime: (file: string) => string } {
+function specifiersFrom(from: string, paths: ModulePaths): { spec: (path: string) => string; runtime: (file: string) => string } {
   const spec = (path: string): string => quoteSpec(ModulePaths.specifier(from, path));
-  return { spec, runtime: (file) => spec(`${RUNTIME_DIR}/${file}`) };
+  return { spec, runtime: (file) => spec(paths.runtime(file)) };
 }
 
 /** The internal module: every module's table linked into one schema, and the tables the runtime reads. */
 function emitLinkModule(plans: SchemaPlans, options: EmitOptions, codecs: readonly CodecOutput[]): string {
-  const { spec, runtime } = specifiersFrom(LINK_FILE);
+  const { spec, runtime } = specifiersFrom(LINK_FILE, plans.paths);
   const imports = plans.modules.map((m) => `import ${m.tableName} from ${spec(m.typesPath)};`);
   // --codecs: each module's codec map, handed to linkPlans (the schema prefers them to its own closures).
   for (const c of codecs) imports.push(`import { ${c.mapName} } from ${spec(c.path)};`);
@@ -87,11 +87,27 @@ const RUNTIME_EXPORTS: readonly (readonly [file: string, values: readonly string
   ['clone-visitor.ts', ['cloneVisitor'], []],
   ['qmp-client.ts', ['QmpConnectionError', 'QmpTimeoutError', 'QmpReplyError', 'QmpProtocolError', 'QmpEventOverflowError'], ['QmpClient', 'QmpClientOptions', 'QmpTarget', 'QmpEvent', 'QmpGreeting', 'QmpExecuteOptions']],
   ['fake-qmp-server.ts', [], ['FakeQmpServer', 'FakeQmpServerOptions', 'FakeQmpHandlers', 'FakeQmpFault']],
+  ['qga-client.ts', ['QgaCapabilities', 'QgaDesyncError'], ['QgaClient', 'QgaClientOptions', 'QgaExecuteOptions', 'QgaNoReplyWait', 'QgaShutdownSource', 'QgaCommandInfo']],
   ['capabilities.ts', ['QmpCapabilities', 'QmpUnsupportedError', 'QmpCapabilityPathError'], ['QmpCapabilityDifference', 'QmpCompareOptions']],
 ];
 
+/** The runtime files whose exports belong to one protocol only. */
+const PROTOCOL_FILES: Readonly<Record<string, Protocol>> = { 'fake-qmp-server.ts': 'qmp', 'qga-client.ts': 'qga' };
+
+/**
+ * Which protocol a schema's server speaks: the guest agent's (no greeting,
+ * a sync handshake) when it defines `guest-sync-delimited`, which only QGA's
+ * schema has; QMP otherwise (QEMU and the storage daemon).
+ */
+export type Protocol = 'qmp' | 'qga';
+
+export function protocolOf(schema: QapiSchema): Protocol {
+  return schema.lookupEntity('guest-sync-delimited')?.meta === 'command' ? 'qga' : 'qmp';
+}
+
 function emitIndex(schema: QapiSchema, plans: SchemaPlans, runtimeFiles: ReadonlyMap<string, string>): string {
-  const { spec, runtime } = specifiersFrom('index.ts');
+  const { spec, runtime } = specifiersFrom('index.ts', plans.paths);
+  const protocol = protocolOf(schema);
   const typeImports: string[] = [];
   const maps = { types: [] as string[], commands: [] as string[], events: [] as string[] };
   for (const m of plans.modules) {
@@ -105,6 +121,7 @@ function emitIndex(schema: QapiSchema, plans: SchemaPlans, runtimeFiles: Readonl
   // Only names the runtime exports (a runtime without one fails here, not in the user's compiler).
   const reexports: string[] = [];
   for (const [file, values, types] of RUNTIME_EXPORTS) {
+    if ((PROTOCOL_FILES[file] ?? protocol) !== protocol) continue;
     const text = runtimeFiles.get(file) ?? '';
     const exported = (n: string): boolean => new RegExp(`export (?:declare )?(?:abstract )?(?:class|function|const|interface|type|let) ${n}\\b`).test(text);
     const missing = [...values, ...types].filter((n) => !exported(n));
@@ -115,8 +132,12 @@ function emitIndex(schema: QapiSchema, plans: SchemaPlans, runtimeFiles: Readonl
   return [
     `import type { CompatPolicy } from ${runtime('compat.ts')};`,
     `import { decodeCommandArguments, decodeCommandReturn, decodeEventData, encodeWith, type DecodeOptions } from ${runtime('qmp.ts')};`,
-    `import type { QmpClient, QmpClientOptions, QmpTarget } from ${runtime('qmp-client.ts')};`,
-    `import type { FakeQmpServer, FakeQmpServerOptions } from ${runtime('fake-qmp-server.ts')};`,
+    protocol === 'qmp'
+      ? `import type { QmpClient, QmpClientOptions, QmpTarget } from ${runtime('qmp-client.ts')};`
+      : `import type { QmpTarget } from ${runtime('qmp-client.ts')};`,
+    ...(protocol === 'qmp'
+      ? [`import type { FakeQmpServer, FakeQmpServerOptions } from ${runtime('fake-qmp-server.ts')};`]
+      : [`import type { QgaClient, QgaClientOptions } from ${runtime('qga-client.ts')};`]),
     `import { int64Mode, qapiSchema, qmpBinding, qmpCommandTable, qmpEventTable } from ${spec(LINK_FILE)};`,
     `import { InputVisitor as RuntimeInputVisitor, type InputVisitorOptions } from ${runtime('input-visitor.ts')};`,
     `import { OutputVisitor as RuntimeOutputVisitor, type OutputVisitorOptions } from ${runtime('output-visitor.ts')};`,
@@ -207,6 +228,12 @@ function emitIndex(schema: QapiSchema, plans: SchemaPlans, runtimeFiles: Readonl
     '  return qapiSchema.cloneFn(type)(value) as QapiTypes[K];',
     '}',
     '',
+    ...(protocol === 'qmp' ? qmpConnect(runtime) : qgaConnect(runtime)),
+  ].join('\n');
+}
+
+function qmpConnect(runtime: (file: string) => string): string[] {
+  return [
     '/**',
     ' * Connects to a QMP server speaking this schema (a UNIX socket path, `{ path }` or `{ host, port }`),',
     ' * reads its greeting and negotiates capabilities. Commands and events are typed by this schema\'s maps.',
@@ -226,7 +253,22 @@ function emitIndex(schema: QapiSchema, plans: SchemaPlans, runtimeFiles: Readonl
     '  return createFakeQmpServer<QmpCommands, QmpEvents>(qmpBinding, options);',
     '}',
     '',
-  ].join('\n');
+  ];
+}
+
+function qgaConnect(runtime: (file: string) => string): string[] {
+  return [
+    '/**',
+    ' * Connects to a guest agent speaking this schema (the host side of its chardev: a UNIX socket path,',
+    ' * `{ path }` or `{ host, port }`) and syncs (0xFF, then `guest-sync-delimited`). Commands are typed by',
+    " * this schema's map. The client (which uses Node's `net`) loads on first call, not with this module.",
+    ' */',
+    'export async function connect(target: QmpTarget, options?: QgaClientOptions): Promise<QgaClient<QmpCommands>> {',
+    `  const { connectQga } = await import(${runtime('qga-client.ts')});`,
+    '  return connectQga<QmpCommands>(qmpBinding, target, options);',
+    '}',
+    '',
+  ];
 }
 
 /** The runtime, copied from templates/runtime/ as it is: generated code depends on nothing else. */
@@ -256,7 +298,7 @@ export function generateFiles(
   global = '',
   early?: (key: string, path: string, job: PrintJob) => void,
 ): GeneratedFile[] {
-  const plans = planSchema(schema);
+  const plans = planSchema(schema, options.sharedRuntime === true ? `../${RUNTIME_DIR}` : RUNTIME_DIR);
   const ctx = new EmitContext(schema, options, plans);
   const files: GeneratedFile[] = [];
   // Each module's print job is handed to `early` as soon as it exists: the format worker
@@ -293,17 +335,24 @@ export function generateFiles(
     const tree = buildIntrospection(schema);
     const symbols = options.introspectionSymbols;
     const text = emitIntrospectionModule(symbols === undefined ? tree : specializeIntrospection(tree, new Set(symbols)), {
-      runtimeSpecifier: ModulePaths.specifier('introspection.ts', `${RUNTIME_DIR}/introspect.ts`),
+      runtimeSpecifier: ModulePaths.specifier('introspection.ts', plans.paths.runtime('introspect.ts')),
       header: header(entry) + '\n',
       schemaName: entry,
     });
     // In prettier's layout already (test/introspect/module.test.ts).
     files.push({ path: 'introspection.ts', content: text, verbatim: true });
   }
-  files.push(...runtime);
-  // The output is ES modules whatever the host package says, so `nodenext` resolves it as such.
-  files.push({ path: 'package.json', content: '{\n  "type": "module",\n  "sideEffects": false\n}\n', verbatim: true });
+  // With a shared runtime, the output's root holds it (sharedRuntimeFiles), and the package.json.
+  if (options.sharedRuntime !== true) files.push(...runtime, PACKAGE_JSON);
   return files;
+}
+
+/** The output is ES modules whatever the host package says, so `nodenext` resolves it as such. */
+const PACKAGE_JSON: GeneratedFile = { path: 'package.json', content: '{\n  "type": "module",\n  "sideEffects": false\n}\n', verbatim: true };
+
+/** The root of an output with several entry points (each generated with `sharedRuntime`): the one runtime, and the package.json. */
+export function sharedRuntimeFiles(templatesDir: string): GeneratedFile[] {
+  return [...runtimeFiles(templatesDir), PACKAGE_JSON];
 }
 
 /** A generated file's whole text before formatting (emitted and printed if it is produced on demand), its formatted tail included. */

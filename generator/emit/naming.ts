@@ -81,7 +81,14 @@ export class ModulePaths {
   private readonly paths = new Map<SchemaModule, string>();
   static readonly RESERVED = new Set(['index.ts', 'builtin.ts', 'schema.ts', 'introspection.ts']);
 
-  constructor(schema: QapiSchema) {
+  /**
+   * Where the runtime's files are, relative to this output's root: its own
+   * `runtime/`, or `../runtime/` when several entry points share one.
+   */
+  readonly runtimeDir: string;
+
+  constructor(schema: QapiSchema, runtimeDir = 'runtime') {
+    this.runtimeDir = runtimeDir;
     const schemaDir = dirname(resolve(schema.fname));
     const modules = schema.modules.filter((m) => !m.isBuiltin());
     const abs = modules.map((m) => resolve(schemaDir, m.name));
@@ -104,9 +111,15 @@ export class ModulePaths {
     return this.paths.get(module)!;
   }
 
+  /** The path of a runtime file (`plans.ts`), as seen from this output's root. */
+  runtime(file: string): string {
+    return `${this.runtimeDir}/${file}`;
+  }
+
   /** The import specifier from one generated file to another, with the `.js` extension nodenext wants. */
   static specifier(from: string, to: string): string {
-    let rel = relative(dirname('/' + from), '/' + to).split(sep).join('/');
+    // Under a virtual root one level down, so that `to` may be `../runtime/…` (a shared runtime).
+    let rel = relative(dirname('/out/' + from), '/out/' + to).split(sep).join('/');
     if (!rel.startsWith('.')) rel = './' + rel;
     return rel.replace(/\.ts$/, '.js');
   }

@@ -11,7 +11,7 @@
  * is exactly what prettier makes of it holds either way.
  */
 import type { CommandRow, EventRow, MemberRow, PlanTable, TypeRow } from '../../templates/runtime/plans.js';
-import { RUNTIME_DIR, type MemberPlan, type ModulePlan, type TypePlan } from '../plan/plans.js';
+import { type MemberPlan, type ModulePlan, type TypePlan } from '../plan/plans.js';
 import { propertyKey, quote } from './naming.js';
 
 /** Words joined into one row; a feature word is one or two words itself. */
@@ -124,7 +124,7 @@ function printValue(v: unknown, indent: number, prefix: string, suffix: string, 
 }
 
 /** The runtime function a module's table is wrapped in: its file imports it. */
-export const DEFINE_PLANS = { path: `${RUNTIME_DIR}/plans.ts`, name: 'definePlans' } as const;
+export const DEFINE_PLANS = { file: 'plans.ts', name: 'definePlans' } as const;
 
 /**
  * The statements of a module's table and visit functions, as text, in the

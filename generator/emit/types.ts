@@ -46,6 +46,11 @@ export interface EmitOptions {
   introspection?: boolean;
   /** The build's `'if'` symbols: the introspection data is evaluated at generation (`--introspection-symbols`). */
   introspectionSymbols?: readonly string[];
+  /**
+   * The output is one entry point of several, in a directory of its own: it
+   * imports the runtime from `../runtime/`, which it does not emit.
+   */
+  sharedRuntime?: boolean;
 }
 
 /** What emitTypes produces for one output file, before printing. */
@@ -130,13 +135,14 @@ class ModuleFile extends ImportBinder {
   constructor(
     readonly module: SchemaModule,
     path: string,
+    private readonly paths: ModulePaths,
   ) {
     super(path);
   }
 
   importStatements(): ImportDeclarationStructure[] {
     // Every module file holds its plan table, which needs the runtime's definePlans.
-    this.use(DEFINE_PLANS.path, DEFINE_PLANS.name, false);
+    this.use(this.paths.runtime(DEFINE_PLANS.file), DEFINE_PLANS.name, false);
     return this.importDeclarations();
   }
 }
@@ -181,7 +187,7 @@ class TypesEmitter implements SchemaVisitor {
   }
 
   visitModule(module: SchemaModule): void {
-    this.file = new ModuleFile(module, this.ctx.paths.of(module));
+    this.file = new ModuleFile(module, this.ctx.paths.of(module), this.ctx.paths);
     this.files.push(this.file);
   }
 

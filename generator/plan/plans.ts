@@ -185,9 +185,9 @@ function isIntKind(name: string): name is IntKind {
 }
 
 /** Lowers a checked schema into walk plans. */
-export function planSchema(schema: QapiSchema): SchemaPlans {
+export function planSchema(schema: QapiSchema, runtimeDir: string = RUNTIME_DIR): SchemaPlans {
   const names = new TypeNames(schema);
-  const paths = new ModulePaths(schema);
+  const paths = new ModulePaths(schema, runtimeDir);
   const types = new Map<TypeRef, TypePlan>();
   const byModule = new Map<SchemaModule, ModulePlan>();
   const ref = (t: SchemaType): TypeRef => (t instanceof SchemaBuiltinType ? t.name : names.of(t));

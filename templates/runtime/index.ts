@@ -22,6 +22,7 @@ export * from './plans.js';
 export { parseQmpJson, stringifyQmpJson, QmpJsonError } from './json.js';
 export type { JsonValue } from './json.js';
 export * from './qmp-client.js';
+export * from './qga-client.js';
 export * from './fake-qmp-server.js';
 export * from './introspect.js';
 export * from './capabilities.js';

@@ -5,15 +5,25 @@
  * (the project's), and with TypeScript 5.9, which most users run; the
  * 10.2.2 `--codecs` output with both.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeFixture, sharedPath } from '../helpers/fixtures.js';
+import { generate } from '../../generator/api.js';
 import { generateInto, runTsc, tempDir, writeTsconfig } from './generate-helpers.js';
 
 const VERSIONS = ['7.2.0', '10.0.13', '10.2.2', '10.2.2-backend-transfer'];
 const ENTRIES = ['qapi/qapi-schema.json', 'qga/qapi-schema.json', 'storage-daemon/qapi/qapi-schema.json'];
-const cases = VERSIONS.flatMap((v) => ENTRIES.map((e) => ({ version: v, entry: e, rel: `qemu/${v}/${e}`, dir: `${v}/${e.replace(/\/qapi-schema\.json$/, '').replace(/\//g, '-')}` })));
+const SHORT: Record<string, string> = { 'qapi/qapi-schema.json': 'qmp', 'qga/qapi-schema.json': 'qga', 'storage-daemon/qapi/qapi-schema.json': 'qsd' };
+/** The latest release's three entry points are one output with a shared runtime (`--schema qmp=… qga=… qsd=…`). */
+const MULTI = '10.2.2';
+const cases = VERSIONS.flatMap((v) =>
+  ENTRIES.map((e) => ({ version: v, entry: e, rel: `qemu/${v}/${e}`, dir: v === MULTI ? `${v}/${SHORT[e]}` : `${v}/${e.replace(/\/qapi-schema\.json$/, '').replace(/\//g, '-')}` })),
+);
+
+function latestEntries(): { name: string; schema: string }[] {
+  return cases.filter((c) => c.version === MULTI).map((c) => ({ name: SHORT[c.entry]!, schema: sharedPath(c.rel) }));
+}
 
 describeFixture(
   cases.map((c) => c.rel),
@@ -24,9 +34,12 @@ describeFixture(
     beforeAll(async () => {
       root = tempDir('tsc');
       for (const c of cases) {
-        await generateInto(sharedPath(c.rel), join(root, c.dir), { lenientDocs: !c.version.startsWith('10.2') });
+        if (c.version !== MULTI) await generateInto(sharedPath(c.rel), join(root, c.dir), { lenientDocs: !c.version.startsWith('10.2') });
       }
+      await generate({ schema: latestEntries(), out: join(root, MULTI) });
       for (const c of latest) await generateInto(sharedPath(c.rel), join(root, `codecs-${c.dir}`), { codecs: true });
+      expect(existsSync(join(root, MULTI, 'runtime', 'qga-client.ts'))).toBe(true);
+      expect(existsSync(join(root, MULTI, 'qga', 'runtime'))).toBe(false);
     }, 300_000);
     afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -61,7 +74,28 @@ describeFixture(
       writeFileSync(
         join(dir, 'probe.ts'),
         [
-          "import { type QmpCommands, cloneMigrationParameters, encodeArguments, encodeMigrateSetParameters } from '../10.2.2/qapi/index.js';",
+          "import { type QmpCommands, QapiError, cloneMigrationParameters, connect, encodeArguments, encodeMigrateSetParameters } from '../10.2.2/qmp/index.js';",
+          "import { connect as connectAgent, QapiError as AgentQapiError } from '../10.2.2/qga/index.js';",
+          "import { connect as connectDaemon } from '../10.2.2/qsd/index.js';",
+          '// One runtime: the error classes of the three are the same class.',
+          'export const same: typeof QapiError = AgentQapiError;',
+          'export async function agent(): Promise<bigint | number> {',
+          "  const ga = await connectAgent('/run/ga.sock', { syncTimeout: 1000 });",
+          "  const info = await ga.execute('guest-get-osinfo');",
+          "  const name: string | undefined = info.name;",
+          '  void name;',
+          "  // @ts-expect-error guest-exec needs its path",
+          "  await ga.execute('guest-exec', {});",
+          "  // @ts-expect-error the agent has no query-status",
+          "  await ga.execute('query-status');",
+          "  const vm = await connect('/run/qmp.sock');",
+          "  await ga.execute('guest-shutdown', { mode: 'powerdown' }, { until: { shutdownOf: vm } });",
+          "  const qsd = await connectDaemon('/run/qsd.sock');",
+          "  // @ts-expect-error the storage daemon has no query-status either",
+          "  await qsd.execute('query-status');",
+          "  await qsd.execute('blockdev-del', { 'node-name': 'x' });",
+          "  return ga.execute('guest-get-time');",
+          '}',
           '// @ts-expect-error a typo in a member name',
           "encodeArguments('migrate-set-parameters', { 'backend-transfers': ['virtio-net-tap'] });",
           "encodeArguments('migrate-set-parameters', { 'max-bandwidth': 1 });",

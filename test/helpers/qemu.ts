@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { describe, it } from 'vitest';
 
 export const requireQemu = process.env.QAPI_TS_REQUIRE_QEMU === '1';
@@ -46,36 +46,38 @@ export const QEMU_DEVICES = [
   '-chardev', 'null,id=chr0',
 ];
 
-export interface Qemu {
+/** A program started by the tests in its own temporary directory. */
+export interface Program {
   readonly pid: number;
-  /** The QMP socket. */
-  readonly socket: string;
   readonly process: ChildProcess;
+  /** Its temporary directory (its cwd; removed by stop()). */
+  readonly dir: string;
   /** Resolves when the process has exited. */
   readonly exited: Promise<void>;
-  /** What QEMU wrote on stderr so far. */
+  /** Whether it has exited. */
+  hasExited(): boolean;
+  /** What it wrote on stderr so far. */
   stderr(): string;
-  /** Stops QEMU (SIGTERM, then SIGKILL) by its PID and removes its directory. Idempotent. */
+  /** Stops it (SIGTERM, then SIGKILL) by its PID and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts QEMU and waits until its QMP socket accepts connections. `fds` are
- * open file descriptors QEMU inherits as its fds 3, 4, … (for `-add-fd`).
+ * Starts `command args` in a new temporary directory (`dir(path)` gives
+ * paths in it, for the arguments), and waits until `ready()` holds (or the
+ * program exits, which is an error). `fds` are open file descriptors it
+ * inherits as its fds 3, 4, ….
  */
-export async function startQemu(extra: readonly string[] = [], fds: readonly number[] = []): Promise<Qemu> {
-  const binary = findQemu();
-  if (binary === null) throw new Error(`${BINARY} is not installed`);
-  const dir = mkdtempSync(join(tmpdir(), 'qapi-ts-qemu-'));
-  const socket = join(dir, 'qmp.sock');
-  const args = [
-    '-S', '-nodefaults', '-display', 'none',
-    '-machine', 'pc', '-accel', 'tcg', '-m', '64',
-    '-qmp', `unix:${socket},server=on,wait=off`,
-    ...QEMU_DEVICES,
-    ...extra,
-  ];
-  const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe', ...fds] });
+export async function launch(
+  name: string,
+  command: string,
+  args: (dir: string) => readonly string[],
+  ready: (dir: string) => Promise<boolean>,
+  options: { fds?: readonly number[]; prepare?: (dir: string) => void } = {},
+): Promise<Program> {
+  const dir = mkdtempSync(join(tmpdir(), `qapi-ts-${name}-`));
+  options.prepare?.(dir);
+  const child = spawn(command, args(dir), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe', ...(options.fds ?? [])] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
   let exitedFlag = false;
@@ -90,11 +92,12 @@ export async function startQemu(extra: readonly string[] = [], fds: readonly num
     throw spawned;
   }
   let stopping: Promise<void> | undefined;
-  const qemu: Qemu = {
+  const program: Program = {
     pid: child.pid!,
-    socket,
     process: child,
+    dir,
     exited,
+    hasExited: () => exitedFlag,
     stderr: () => stderr,
     stop() {
       stopping ??= (async () => {
@@ -111,23 +114,83 @@ export async function startQemu(extra: readonly string[] = [], fds: readonly num
       return stopping;
     },
   };
-  // QEMU creates and listens on the socket before it gets going; wait for that (or for its exit).
+  // Wait for it to get going (or for its exit).
   for (let attempt = 0; ; attempt++) {
     if (exitedFlag) {
-      await qemu.stop();
-      throw new Error(`QEMU exited at start-up: ${stderr.trim()}`);
+      await program.stop();
+      throw new Error(`${name} exited at start-up: ${stderr.trim()}`);
     }
-    if (await canConnect(socket)) return qemu;
-    if (attempt > 600) {
-      await qemu.stop();
-      throw new Error(`QEMU's QMP socket never accepted a connection: ${stderr.trim()}`);
+    if (await ready(dir)) return program;
+    if (attempt > 1200) {
+      await program.stop();
+      throw new Error(`${name} never got ready: ${stderr.trim()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
+export interface Qemu extends Program {
+  /** The QMP socket. */
+  readonly socket: string;
+}
+
+/**
+ * Starts QEMU and waits until its QMP socket accepts connections. `fds` are
+ * open file descriptors QEMU inherits as its fds 3, 4, … (for `-add-fd`).
+ */
+export async function startQemu(extra: readonly string[] = [], fds: readonly number[] = []): Promise<Qemu> {
+  const binary = findQemu();
+  if (binary === null) throw new Error(`${BINARY} is not installed`);
+  const program = await launch(
+    'qemu',
+    binary,
+    (dir) => [
+      '-S', '-nodefaults', '-display', 'none',
+      '-machine', 'pc', '-accel', 'tcg', '-m', '64',
+      '-qmp', `unix:${join(dir, 'qmp.sock')},server=on,wait=off`,
+      ...QEMU_DEVICES,
+      ...extra,
+    ],
+    (dir) => canConnect(join(dir, 'qmp.sock')),
+    { fds },
+  );
+  return Object.assign(program, { socket: join(program.dir, 'qmp.sock') });
+}
+
+/** The storage daemon of the same Debian build, next to the QEMU binary (or on PATH). */
+export function findStorageDaemon(): string | null {
+  const qemu = findQemu();
+  const beside = qemu === null ? null : join(dirname(qemu), 'qemu-storage-daemon');
+  if (beside !== null && isExecutable(beside)) return beside;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && isExecutable(join(dir, 'qemu-storage-daemon'))) return join(dir, 'qemu-storage-daemon');
+  }
+  return null;
+}
+
+/**
+ * Starts qemu-storage-daemon with a QMP monitor on a UNIX socket and a
+ * `null-co` block node (`null0`), and waits until the socket accepts
+ * connections.
+ */
+export async function startStorageDaemon(): Promise<Qemu> {
+  const binary = findStorageDaemon();
+  if (binary === null) throw new Error('qemu-storage-daemon is not installed');
+  const program = await launch(
+    'qsd',
+    binary,
+    (dir) => [
+      '--chardev', `socket,path=${join(dir, 'qmp.sock')},server=on,wait=off,id=m0`,
+      '--monitor', 'chardev=m0',
+      '--blockdev', 'driver=null-co,node-name=null0,size=67108864',
+    ],
+    (dir) => canConnect(join(dir, 'qmp.sock')),
+  );
+  return Object.assign(program, { socket: join(program.dir, 'qmp.sock') });
+}
+
 /** Probes the socket without taking QEMU's one QMP connection for long. */
-function canConnect(path: string): Promise<boolean> {
+export function canConnect(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ path }, () => {
       s.destroy();
