@@ -215,8 +215,12 @@ function measure(cases) {
   return samples.map((s) => s.sort((a, b) => a - b)[s.length >> 1]);
 }
 
-function report(title, cases, base, target) {
+/** The reader's ratio to JSON.parse per payload, for the summary. */
+const summary = [];
+
+function report(title, cases, base, target, summaryName) {
   const ms = measure(cases);
+  if (summaryName !== undefined) summary.push([summaryName, ms[cases.findIndex((c) => c.target)] / ms[base]]);
   console.log(`\n${title}`);
   cases.forEach((c, k) => {
     const ratio = ms[k] / ms[base];
@@ -244,6 +248,7 @@ report(
   ],
   0,
   READER_TARGET,
+  `query-qmp-schema-like, ${(schemaText.length / 1024).toFixed(0)} KB`,
 );
 
 report(
@@ -266,6 +271,7 @@ report(
   ],
   0,
   READER_TARGET,
+  `migrate-parameters, ${migrateText.length} B`,
 );
 
 const bigAsNumbers = JSON.parse(bigSchemaText); // same shape, bigints rounded: what JSON.stringify can write
@@ -291,3 +297,7 @@ report(
   0,
   WRITER_TARGET,
 );
+
+console.log(`\nreader (parseQmpJson, fast path) vs JSON.parse, target ≤ ${READER_TARGET}x its time:`);
+for (const [name, ratio] of summary)
+  console.log(`  ${name.padEnd(36)} ${ratio.toFixed(2)}x  ${ratio <= READER_TARGET ? 'ok' : 'OVER'}`);

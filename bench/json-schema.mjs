@@ -216,7 +216,7 @@ export function sanity(ajv, model, payloads) {
         (x) => {
           const o = first(x);
           if ('name' in o) delete o.name;
-          else o['announce-max'] = -1; // MigrationParameters has no required member: out of range instead (size)
+          else o['multifd-channels'] = 300; // MigrationParameters has no required member: out of range instead (uint8; a negative size wraps, as in QEMU)
         },
         false,
         false,

@@ -68,6 +68,15 @@ export interface GenerateOptions {
   force?: boolean;
   lenientDocs?: boolean;
   /**
+   * The oldest QEMU the bindings must still read, per entry (by its name;
+   * `''` for a single schema): an older release's schema file. Reply and
+   * event types and decoders then take what any of the versions sends (a
+   * member the older one lacks may be absent; what only it has is known and
+   * typed), and arguments stay held to the newest (model/versions.ts). The
+   * version is read from the `VERSION` file of the QEMU tree it is in.
+   */
+  oldest?: Readonly<Record<string, string>>;
+  /**
    * Start a worker that loads prettier and ts-morph while the schema is
    * read, and format there: the fastest for one run in a fresh process
    * (the CLI). Off by default: in a long-lived process the formatter, once
@@ -193,6 +202,19 @@ function unchangedInputs(recorded: Record<string, string> | null, entries: reado
   return canonicalJson(info) === canonicalJson(recorded) ? info : null;
 }
 
+/**
+ * The QEMU version of a schema file: the `VERSION` file of the QEMU tree it
+ * is in (a few directories up), else its path.
+ */
+function qemuVersionOf(schemaFile: string): string {
+  let dir = dirname(resolve(schemaFile));
+  for (let i = 0; i < 4 && dir !== dirname(dir); i++, dir = dirname(dir)) {
+    const file = join(dir, 'VERSION');
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  }
+  return schemaFile;
+}
+
 /** The entry file's name, as the manifest records it (no directory: output must not depend on where it was made). */
 function entryName(schema: string): string {
   return resolve(schema).split(/[\\/]/).pop()!;
@@ -231,6 +253,11 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
     ...(options.introspectionSymbols === undefined ? {} : { introspectionSymbols: [...new Set(options.introspectionSymbols)].sort() }),
   };
   const entries = entriesOf(options);
+  const oldest = options.oldest ?? {};
+  for (const name of Object.keys(oldest)) {
+    if (!entries.some((e) => e.name === name)) throw new Error(`--oldest ${name === '' ? '' : `${name}=`}…: no such entry${name === '' ? ' (with several schemas, name it: NAME=FILE)' : ''}`);
+  }
+  if (Object.keys(oldest).length && options.codecs === true) throw new Error('--oldest: not with --codecs (a specialized codec holds one version)');
   const lenientDocs = options.lenientDocs === true;
   const warn = options.warn ?? (() => {});
   const writeOptions = { outDir: options.out, check: options.check === true, force: options.force === true, generatorVersion: generatorVersion() };
@@ -238,7 +265,8 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
   // Under --lenient-docs the schema's doc warnings are still wanted, so they are derived again.
   // The output's manifest is read once, here; the write stage reads it again for its own checks.
   const recorded = await recordedInfo(options.out);
-  const known = unchangedInputs(recorded, entries, flags);
+  // With --oldest the older schemas count too: no shortcut (the write stage still rewrites nothing that is current).
+  const known = Object.keys(oldest).length ? null : unchangedInputs(recorded, entries, flags);
   if (known !== null) {
     const current = await checkOutputCurrent({ ...writeOptions, manifestInfo: known });
     if (current) {
@@ -253,6 +281,17 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
     const schemas: Array<readonly [Entry, QapiSchema]> = [];
     for (const e of entries) schemas.push([e, await loadSchema(e.schema, { lenientDocs, warn })]);
     const info = manifestInfo(schemas.map(([e, schema]) => [e, inputHashes(schema)] as const), flags);
+    for (const [e, schema] of schemas) {
+      const older = oldest[e.name];
+      if (older === undefined) continue;
+      // An older release's schema: its doc comments follow older rules, and are not what is emitted.
+      const old = await loadSchema(older, { lenientDocs: true, warn: () => {} });
+      const version = qemuVersionOf(older);
+      const { spanVersions } = await import('./model/versions.js');
+      spanVersions(schema, qemuVersionOf(e.schema), [{ version, schema: old }]);
+      const files = [...inputHashes(old)].map(([f, h]) => `${f} ${h}`).join('\n');
+      info[e.name === '' ? 'oldest' : `oldest:${e.name}`] = `${version} ${sha256(files)}`;
+    }
     const full = { ...writeOptions, manifestInfo: info, ...(pool ? { pool } : {}) };
     const current = await checkOutputCurrent(full);
     if (current) return current;
@@ -262,13 +301,13 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
     // that, a file's unchanged units are reused (write/reuse.ts) and the worker gets only new ones.
     const early = pool && recorded === null ? (key: string, path: string, job: PrintJob) => pool.prefetch(key, { path, source: job }) : undefined;
     if (entries.length === 1 && entries[0]!.name === '') {
-      return await writeOutput(generateFiles(schemas[0]![1], flags, templates, generatorFingerprint(), early), full);
+      return await writeOutput(generateFiles(schemas[0]![1], { ...flags, versioned: oldest[''] !== undefined }, templates, generatorFingerprint(), early), full);
     }
     // Several entry points: each in its directory, importing one runtime (so `instanceof` holds across them).
     const files = schemas.flatMap(([e, schema]) => {
       const prefix = prefixOf(e);
       const prefixed = early && ((key: string, path: string, job: PrintJob) => early(key, prefix + path, job));
-      return generateFiles(schema, { ...flags, sharedRuntime: true }, templates, generatorFingerprint(), prefixed).map((f) => ({ ...f, path: prefix + f.path }));
+      return generateFiles(schema, { ...flags, sharedRuntime: true, versioned: oldest[e.name] !== undefined }, templates, generatorFingerprint(), prefixed).map((f) => ({ ...f, path: prefix + f.path }));
     });
     return await writeOutput([...files, ...sharedRuntimeFiles(templates)], full);
   } finally {

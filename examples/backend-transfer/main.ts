@@ -18,7 +18,7 @@ import {
   parseCompatPolicy,
   parseQmpJson,
   stringifyQmpJson,
-} from '../../generated/index.js';
+} from '../../generated/qmp/index.js';
 import {
   migrateGetCurrent,
   migrateParamsApply,
@@ -145,6 +145,19 @@ say(
 );
 list.splice(0);
 say(`   caller's list: ${JSON.stringify(list)}`);
+showState();
+
+section('tls-creds is a StrOrNull: null turns TLS off, and the state keeps ""');
+// Stable members pass under unstable-input=reject; only unstable ones are refused.
+exchange(
+  '{ "execute": "migrate-set-parameters", "arguments": { "tls-creds": "tls0" } }',
+  'unstable-input=reject',
+);
+showState();
+exchange(
+  '{ "execute": "migrate-set-parameters", "arguments": { "tls-creds": null } }',
+  'unstable-input=reject',
+);
 showState();
 
 process.stdout.write(out.join('\n') + '\n');

@@ -1,6 +1,6 @@
 /**
  * QEMU's migration/options.c, as far as the backend-transfer seed touches it,
- * written over the generated bindings (generated/migration.ts).
+ * written over the generated bindings (generated/qmp/migration.ts).
  *
  * C                                          TypeScript
  * BackendTransferList *el; el = el->next     BackendTransferList = BackendTransfer[]; for…of
@@ -8,6 +8,7 @@
  * QAPI_CLONE(MigrationParameters, p)          clone('MigrationParameters', p)
  * qapi_free_BackendTransferList(l)            (the garbage collector)
  * params->has_backend_transfer                params['backend-transfer'] !== undefined
+ * StrOrNull *tls_creds (QTYPE_QNULL → "")     params['tls-creds'] ?? ''
  */
 
 import {
@@ -15,7 +16,7 @@ import {
   type MigrateSetParameters,
   type MigrationParameters,
   clone,
-} from '../../generated/index.js';
+} from '../../generated/qmp/index.js';
 
 /** QEMU's MigrationState, reduced to what this example needs. */
 export interface MigrationState {
@@ -29,7 +30,6 @@ export function migrateParamsInit(): MigrationParameters {
     'downtime-limit': 300,
     'multifd-channels': 2,
     'tls-creds': '',
-    'compress-level': 0,
     'backend-transfer': [],
   };
 }
@@ -93,10 +93,11 @@ export function migrateParamsApply(params: MigrateSetParameters): void {
     dest['multifd-channels'] = params['multifd-channels'];
   }
   if (params['tls-creds'] !== undefined) {
-    dest['tls-creds'] = params['tls-creds'];
-  }
-  if (params['compress-level'] !== undefined) {
-    dest['compress-level'] = params['compress-level'];
+    // MigrateSetParameters' tls-creds is a StrOrNull (`string | null`);
+    // qmp_migrate_set_parameters() turns null ("TLS off") into "", which is
+    // what MigrationParameters' plain `str` holds and what management
+    // applications expect to read back.
+    dest['tls-creds'] = params['tls-creds'] ?? '';
   }
 
   if (params['backend-transfer'] !== undefined) {

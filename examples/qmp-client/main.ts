@@ -5,7 +5,7 @@
  *
  *   npm run example:qmp-client
  */
-import { QmpError, connect, createFakeServer, type MigrationParameters } from '../../generated/index.js';
+import { QmpError, connect, createFakeServer, type MigrationParameters } from '../../generated/qmp/index.js';
 
 const parameters: MigrationParameters = { 'max-bandwidth': 134217728, 'multifd-channels': 2 };
 
@@ -37,10 +37,11 @@ try {
 }
 
 console.log('== typed events');
-const stream = client.events('VM_STATE_CHANGED');
-server.emit('VM_STATE_CHANGED', { state: 'paused', reason: 'user' });
+// JOB_STATUS_CHANGE (qapi/job.json): data is JobStatusChangeData, { id: str, status: JobStatus }.
+const stream = client.events('JOB_STATUS_CHANGE');
+server.emit('JOB_STATUS_CHANGE', { id: 'mirror0', status: 'running' });
 for await (const ev of stream) {
-  console.log(`${ev.event}: ${ev.data.state} (${ev.data.reason ?? 'no reason'})`);
+  console.log(`${ev.event}: job ${ev.data.id} is ${ev.data.status}`);
   break;
 }
 

@@ -1,15 +1,16 @@
 /**
  * A user-written visitor: encodes values to JSON like the output visitor,
  * but writes "***" for the string members that name secrets, at any depth.
- * It works with any generated visit function, here `visitBlockNodeOptions`
- * (a union whose `backing` is an alternate holding another node) and
+ * It works with any generated visit function, here `visitBlockdevOptions`
+ * (the `driver` union of `blockdev-add`, whose qcow2 `encrypt` is a union of
+ * its own and whose `backing` is an alternate holding another node) and
  * `visitMigrateSetParameters`. Prints each value before and after.
  *
  *   npm run example:redact
  */
 
 import {
-  type BlockNodeOptions,
+  type BlockdevOptions,
   type JsonValue,
   type Key,
   type MigrateSetParameters,
@@ -20,9 +21,9 @@ import {
   decodeArguments,
   parseQmpJson,
   stringifyQmpJson,
-  visitBlockNodeOptions,
+  visitBlockdevOptions,
   visitMigrateSetParameters,
-} from '../../generated/index.js';
+} from '../../generated/qmp/index.js';
 
 /** Member names whose string values are not to be logged. */
 const SECRET_MEMBER = /(^|-)(password|passphrase|secret|tls-creds)$/;
@@ -65,27 +66,32 @@ const say = (line = ''): void => void out.push(line);
 
 say('redact: a ForwardingVisitor over the OutputVisitor that hides secret strings');
 
-// A blockdev-attach command as a client sends it: a qcow2 node encrypted with
-// LUKS whose backing node is a LUKS node, each with its own secret.
+// A blockdev-add command as a client sends it: a qcow2 node encrypted with
+// LUKS, whose backing node is a LUKS node read over HTTPS with a password.
+// Each secret is the id of a `secret` object; those ids are what is hidden.
 const command = parseQmpJson(`{
-  "execute": "blockdev-attach",
+  "execute": "blockdev-add",
   "arguments": {
-    "node-name": "disk0", "format": "qcow2", "file": "disk0-file",
-    "encrypt-format": "luks", "key-secret": "disk0-passphrase-id", "slot": 1,
-    "backing": { "node-name": "base0", "format": "luks", "file": "base0-file",
-                 "key-secret": "base0-passphrase-id" } } }`);
+    "driver": "qcow2", "node-name": "disk0",
+    "file": { "driver": "file", "filename": "disk0.qcow2" },
+    "encrypt": { "format": "luks", "key-secret": "disk0-passphrase-id" },
+    "backing": {
+      "driver": "luks", "node-name": "base0", "key-secret": "base0-passphrase-id",
+      "file": { "driver": "https", "url": "https://images.example/base0.luks",
+                "username": "images", "password-secret": "base0-password-id" } } } }`);
 if (typeof command !== 'object' || command === null || Array.isArray(command))
   throw new Error('not a command');
-const node: BlockNodeOptions = decodeArguments('blockdev-attach', command['arguments']);
+// blockdev-add is 'boxed': its arguments are a BlockdevOptions.
+const node: BlockdevOptions = decodeArguments('blockdev-add', command['arguments']);
 
 say();
-say('== BlockNodeOptions (blockdev-attach arguments)');
-say(`before:   ${plainJson(visitBlockNodeOptions, node)}`);
-const a = redactedJson(visitBlockNodeOptions, node);
+say('== BlockdevOptions (blockdev-add arguments)');
+say(`before:   ${plainJson(visitBlockdevOptions, node)}`);
+const a = redactedJson(visitBlockdevOptions, node);
 say(`after:    ${a.text}`);
 say(`redacted: ${a.redacted.join(', ')}`);
 say(
-  `source value untouched: key-secret = ${JSON.stringify(node.format === 'qcow2' && node['encrypt-format'] === 'luks' ? node['key-secret'] : null)}`,
+  `source value untouched: encrypt.key-secret = ${JSON.stringify(node.driver === 'qcow2' && node.encrypt?.format === 'luks' ? node.encrypt['key-secret'] : null)}`,
 );
 
 const params: MigrateSetParameters = {

@@ -24,6 +24,13 @@ import type { InputVisitor } from './input-visitor.js';
 import { MAX_ANY_DEPTH, hasOwn, setOwn, type PlainObject, type VisitFn } from './visitor.js';
 
 /**
+ * Whether a container holds a member the reader read from a float literal
+ * with an integral value (`1.0`): a check then says no, and the walk decides
+ * (an integer member refuses it, a `number` takes it).
+ */
+export { holdsJsonFloat } from './json.js';
+
+/**
  * Thrown by a codec that meets a union with an unknown branch that the
  * options keep: the struct's codec then re-walks the value with the generic
  * visitor, which knows how to keep it. Rare, so the fast path stays simple.

@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CompatPolicy } from './compat.js';
 import { CompatPolicyCrash, QapiPathError } from './errors.js';
-import { parseQmpJson, stringifyQmpJson, type JsonValue } from './json.js';
+import { decodeQmpUtf8, parseQmpJson, stringifyQmpJson, type JsonValue } from './json.js';
 import type {
   QmpCommandMap,
   QmpGreeting,
@@ -199,7 +199,8 @@ class Connection {
   readonly socket: Socket;
   negotiated = false;
   oob = false;
-  partial = '';
+  /** The bytes of a line not ended yet, as received. */
+  partial: Buffer[] = [];
   /** In-band requests waiting to run, one at a time (QEMU runs them in order). */
   readonly queue: Array<{ [key: string]: JsonValue }> = [];
   busy = false;
@@ -280,8 +281,8 @@ class FakeServer<C extends QmpCommandMap<C>, E> implements FakeQmpServer<C, E> {
   private accept(socket: Socket): void {
     const conn = new Connection(this.connectionCount++, socket);
     this.open.add(conn);
-    socket.setEncoding('utf8');
-    socket.on('data', (text: string) => this.onData(conn, text));
+    // Bytes, not text: each line is decoded whole, strictly (see onLineBytes).
+    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
     socket.on('error', () => {});
     socket.on('close', () => this.open.delete(conn));
     this.write(conn, {
@@ -292,32 +293,58 @@ class FakeServer<C extends QmpCommandMap<C>, E> implements FakeQmpServer<C, E> {
     });
   }
 
-  private onData(conn: Connection, text: string): void {
+  private onData(conn: Connection, chunk: Buffer): void {
     let start = 0;
-    let nl = text.indexOf('\n');
+    let nl = chunk.indexOf(10);
     while (nl >= 0) {
-      const line = (
-        conn.partial === '' ? text.slice(start, nl) : conn.partial + text.slice(start, nl)
-      ).trim();
-      conn.partial = '';
-      if (line !== '') this.onLine(conn, line);
+      let bytes = chunk.subarray(start, nl);
+      if (conn.partial.length > 0) {
+        conn.partial.push(bytes);
+        bytes = Buffer.concat(conn.partial);
+        conn.partial = [];
+      }
+      this.onLineBytes(conn, bytes);
       start = nl + 1;
-      nl = text.indexOf('\n', start);
+      nl = chunk.indexOf(10, start);
     }
-    if (start < text.length) conn.partial += text.slice(start);
+    if (start < chunk.length) conn.partial.push(chunk.subarray(start));
   }
 
-  private onLine(conn: Connection, line: string): void {
+  /**
+   * Decodes a line as QEMU reads it: UTF-8, strictly. Invalid UTF-8 is a JSON
+   * parse error, answered like any other (Buffer#toString would turn it into
+   * U+FFFD silently; it leaves no U+FFFD unless the bytes held one or were
+   * invalid, and only then does the strict decoder decide).
+   */
+  private onLineBytes(conn: Connection, bytes: Buffer): void {
+    let text = bytes.toString('utf8');
+    let invalid: unknown;
+    if (text.indexOf('\uFFFD') !== -1) {
+      try {
+        text = decodeQmpUtf8(bytes);
+      } catch (e) {
+        invalid = e; // `text` keeps U+FFFD, for `received` only
+      }
+    }
+    const line = text.trim();
+    if (line !== '' || invalid !== undefined) this.onLine(conn, line, invalid);
+  }
+
+  /** A line received; `invalid` is its decoding error, if it is not UTF-8. */
+  private onLine(conn: Connection, line: string, invalid?: unknown): void {
     this.received.push(line);
     this.notify(this.receivedWaiters, this.received.length);
     let msg: JsonValue;
     try {
+      if (invalid !== undefined) throw invalid;
       msg = parseQmpJson(line);
     } catch (e) {
+      // QEMU answers `JSON parse error, <why>`; most of our reasons say it already.
+      const why = e instanceof Error ? e.message : String(e);
       this.sendError(
         conn,
         'GenericError',
-        `JSON parse error, ${e instanceof Error ? e.message : String(e)}`,
+        why.startsWith('JSON parse error, ') ? why : `JSON parse error, ${why}`,
         undefined,
       );
       return;

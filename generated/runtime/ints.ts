@@ -12,8 +12,8 @@
  * output.
  */
 
-import { notExactNumber, outOfRange, unsafeNumber, wrongType } from './errors.js';
-import type { IntKind } from './visitor.js';
+import { QapiValueError, notExactNumber, outOfRange, unsafeNumber, wrongType } from './errors.js';
+import type { IntKind, Key } from './visitor.js';
 
 /** The range of an integer kind, and the name QEMU's range error gives it. */
 export interface IntRange {
@@ -91,29 +91,107 @@ function unsafe(x: number, r: IntRange, bigintMode: boolean): never {
   throw bigintMode && r.wide ? unsafeNumber(b.toString()) : notExactNumber(b.toString());
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+const TWO_TO_64 = 2n ** 64n;
+
+/** The kinds QEMU reads with `type_uint64` (visit_type_uint8..uint64, and size: no `type_size` in the QMP input visitor). */
+function isUnsigned(kind: IntKind): boolean {
+  return kind.charCodeAt(0) === 0x75 /* u */ || kind === 'size';
+}
+
 /**
- * Checks a JSON integer for an input visitor and converts it to its
- * TypeScript representation: `bigint` for the 64-bit kinds when `bigintMode`,
- * `number` otherwise. `-0` becomes `0`.
+ * QEMU's `qobject_input_type_int64` refuses what is no int64: a float, a
+ * string, an integer beyond int64: "Invalid parameter type for 'a.b',
+ * expected: integer" (full path).
  */
-export function decodeInt(x: unknown, kind: IntKind, bigintMode: boolean): number | bigint {
+function notInt64(isInteger: boolean): QapiValueError {
+  return isInteger
+    ? new QapiValueError('range', "Invalid parameter type for '%s', expected: integer")
+    : wrongType('integer');
+}
+
+/**
+ * QEMU's `qobject_input_type_uint64` refuses what is neither a uint64 nor an
+ * int64 (which it casts): "Parameter 'a.b' expects uint64" (full path),
+ * for uint8..uint64 and size alike, whatever the JSON type.
+ */
+function notUint64(isInteger: boolean): QapiValueError {
+  return new QapiValueError(isInteger ? 'range' : 'type', "Parameter '%s' expects uint64");
+}
+
+/**
+ * QEMU's `visit_type_intN`/`visit_type_uintN` range error: it names the
+ * member by its bare name (`name ? name : "null"`), not its path, so a
+ * member of a nested struct is `'inner'` and a list element `'null'`. The
+ * message has no `%s`: it is complete as it is (the error's `keys` and
+ * `path` still locate the value).
+ */
+function narrowRange(key: Key, typeName: string): QapiValueError {
+  const name = typeof key === 'string' ? key : 'null';
+  return new QapiValueError('range', `Parameter '${name}' expects ${typeName}`);
+}
+
+/**
+ * Checks a JSON integer for an input visitor, as QEMU's input visitor does,
+ * and converts it to its TypeScript representation: `bigint` for the 64-bit
+ * kinds when `bigintMode`, `number` otherwise. `-0` becomes `0`.
+ *
+ * - Signed kinds (`int`, `int8`..`int64`): an int64 first (else
+ *   "Invalid parameter type for '%s', expected: integer"), then the
+ *   narrow range ("Parameter 'x' expects int8_t", bare name).
+ * - Unsigned kinds (`uint8`..`uint64`, `size`): a uint64, or an int64 that
+ *   QEMU casts (so `-1` is 2^64-1, as QEMU 7.2 took `max-bandwidth: -1`);
+ *   else "Parameter '%s' expects uint64". Then the narrow range, bare name.
+ * - `float`: the reader read it from a float literal (`1.0`), which QEMU
+ *   reads as a double: no integer, whatever its value.
+ *
+ * `key` is the member's name (a list index or null: QEMU's `"null"`).
+ */
+export function decodeInt(
+  x: unknown,
+  kind: IntKind,
+  bigintMode: boolean,
+  key: Key = null,
+  float = false,
+): number | bigint {
   const r = INT_RANGES[kind];
-  if (typeof x === 'number') {
+  const unsigned = isUnsigned(kind);
+  let b: bigint;
+  let exact = true;
+  if (typeof x === 'number' && !float) {
     if (Number.isSafeInteger(x)) {
-      if (x < r.minNumber || x > r.maxNumber) throw outOfRange(r.typeName);
-      if (bigintMode && r.wide) return BigInt(x);
-      return x + 0; // -0 → 0
+      // The common case: in range needs no bigint.
+      if (x >= r.minNumber && x <= r.maxNumber) {
+        if (bigintMode && r.wide) return BigInt(x);
+        return x + 0; // -0 → 0
+      }
+    } else if (!Number.isInteger(x)) {
+      throw unsigned ? notUint64(false) : notInt64(false);
+    } else {
+      exact = false; // beyond 2^53: it may have been rounded already
     }
-    if (!Number.isInteger(x)) throw wrongType('integer');
-    return unsafe(x, r, bigintMode);
+    b = BigInt(x);
+  } else if (typeof x === 'bigint') {
+    b = x;
+  } else {
+    throw unsigned ? notUint64(false) : notInt64(false);
   }
-  if (typeof x === 'bigint') {
-    if (x < r.min || x > r.max) throw outOfRange(r.typeName);
-    if (bigintMode && r.wide) return x;
-    if (x >= MIN_SAFE && x <= MAX_SAFE) return Number(x);
-    throw notExactNumber(x.toString());
+  // Step one: QEMU's type_int64 or type_uint64.
+  if (unsigned) {
+    if (b < INT64_MIN || b > UINT64_MAX) throw notUint64(true);
+    if (b < 0n) b += TWO_TO_64; // QEMU casts a negative int64 "for backward compatibility"
+  } else if (b < INT64_MIN || b > INT64_MAX) {
+    throw notInt64(true);
   }
-  throw wrongType('integer');
+  // Step two: visit_type_intN / visit_type_uintN.
+  if (!r.wide && (b < r.min || b > r.max)) throw narrowRange(key, r.typeName);
+  const digits = b.toString();
+  if (!exact) throw bigintMode && r.wide ? unsafeNumber(digits) : notExactNumber(digits);
+  if (bigintMode && r.wide) return b;
+  if (b >= MIN_SAFE && b <= MAX_SAFE) return Number(b);
+  throw notExactNumber(digits);
 }
 
 /**

@@ -37,7 +37,7 @@ import { addKey, wrongType } from './errors.js';
 import { INT_RANGES } from './ints.js';
 import type { InputVisitor } from './input-visitor.js';
 import type { OutputVisitor } from './output-visitor.js';
-import { stringifyQmpJson, type JsonValue } from './json.js';
+import { holdsJsonFloat, stringifyQmpJson, type JsonValue } from './json.js';
 import { decodeWith, encodeToText, encodeWith, type DecodeOptions } from './qmp.js';
 import type { CommandInfo, CommandTable, DecodeFn, EventInfo, EventTable } from './tables.js';
 import {
@@ -326,6 +326,13 @@ export interface PlanSchemaOptions {
   readonly int64: 'number' | 'bigint';
   /** Generated codecs (`--codecs`), by TypeScript type name. */
   readonly codecs?: { readonly [tsName: string]: CodecEntry };
+  /**
+   * The tables span several QEMU versions (`--oldest`): some members and
+   * enum values are marked as in some versions only. Command arguments are
+   * then always checked by the generic walk, which holds them to the newest
+   * version (the fast paths read what any version sends).
+   */
+  readonly versioned?: boolean;
 }
 
 /** Links the tables of every module of one schema. */
@@ -342,7 +349,12 @@ type MembersVisitFn = (v: Visitor, s: StructScope) => void;
 interface Member {
   readonly name: string;
   readonly type: string;
+  /** Optional when reading what a server sends (the newest version's `*`, or a version mark). */
   readonly optional: boolean;
+  /** `?`: required by the newest version, absent from an older one the tables span. Arguments must have it. */
+  readonly argRequired: boolean;
+  /** `~`: only in older versions the tables span. Arguments must not have it. */
+  readonly olderOnly: boolean;
   readonly features: Features;
   /** Object.prototype has a property of this name: only hasOwn tells whether it was sent. */
   readonly inherited: boolean;
@@ -389,13 +401,17 @@ interface ScalarPlan {
 type Plan = ObjectPlan | EnumPlan | ListPlan | AlternatePlan | ScalarPlan;
 
 function memberOf(row: MemberRow): Member {
-  const [starred, type, ...rest] = words(row);
-  const optional = starred!.startsWith('*');
-  const name = optional ? starred!.slice(1) : starred!;
+  const [marked, type, ...rest] = words(row);
+  // `*` optional; `?` and `~` are version marks (see Member), optional when reading a server's values.
+  const mark = marked!.charCodeAt(0);
+  const optional = mark === 42 || mark === 63 || mark === 126;
+  const name = optional ? marked!.slice(1) : marked!;
   return {
     name,
     type: type!,
     optional,
+    argRequired: mark === 63,
+    olderOnly: mark === 126,
     features: rowFeatures(rest),
     inherited: INHERITED.has(name),
   };
@@ -451,6 +467,7 @@ export class PlanSchema {
   private readonly rows = new Map<string, TypeRow>();
   private readonly plans = new Map<string, Plan>();
   private readonly codecs: { readonly [tsName: string]: CodecEntry };
+  private readonly versioned: boolean;
   private readonly visits = new Closures<VisitFn>((n) => this.buildVisit(this.plan(n)));
   private readonly memberVisits = new Closures<MembersVisitFn>((n) =>
     this.buildMembersVisit(this.objectPlan(n)),
@@ -466,6 +483,7 @@ export class PlanSchema {
   constructor(modules: readonly ModulePlans[], options: PlanSchemaOptions) {
     this.int64 = options.int64;
     this.codecs = options.codecs ?? {};
+    this.versioned = options.versioned === true;
     const commands: { [name: string]: CommandInfo } = Object.create(null) as {
       [name: string]: CommandInfo;
     };
@@ -589,10 +607,14 @@ export class PlanSchema {
       const valueFeatures: { [value: string]: Features } = Object.create(null) as {
         [value: string]: Features;
       };
+      const olderOnly: string[] = [];
       for (const v of row.enum) {
-        const [value, ...rest] = words(v);
-        values.push(value!);
-        if (rest.length) valueFeatures[value!] = rowFeatures(rest);
+        const [marked, ...rest] = words(v);
+        // `~value`: only in older versions the tables span (never accepted in arguments).
+        const value = marked!.startsWith('~') ? marked!.slice(1) : marked!;
+        if (value !== marked) olderOnly.push(value);
+        values.push(value);
+        if (rest.length) valueFeatures[value] = rowFeatures(rest);
       }
       return {
         kind: 'enum',
@@ -600,6 +622,7 @@ export class PlanSchema {
           name,
           values: Object.freeze(values),
           valueFeatures: Object.freeze(valueFeatures),
+          ...(olderOnly.length ? { olderOnly: Object.freeze(olderOnly) } : {}),
         }),
         values: new Set(values),
       };
@@ -712,6 +735,30 @@ export class PlanSchema {
               type === null ? null : this.memberVisits.get(type),
             ]),
           );
+    const visitBranch = (v: Visitor, s: StructScope): void => {
+      const value = v.memberValue(s, tag!);
+      const branch = typeof value === 'string' ? branches!.get(value) : undefined;
+      if (branch === undefined) v.unknownBranch(s, tag!);
+      else if (branch !== null) branch(v, s);
+    };
+    const tagMayBeAbsent = tag !== null && p.all.some((m) => m.name === tag && m.argRequired);
+    if (tagMayBeAbsent || local.some((m) => m.argRequired || m.olderOnly)) {
+      // Version marks: what a server sends may come from any version; arguments are the newest's.
+      return (v, s) => {
+        const args = (v as { forArguments?: boolean }).forArguments === true;
+        // A union whose tag an older version lacks (it was a struct then): no tag, no branch, and
+        // the older version's own members; with a tag, a newer server's value, without them.
+        const older = !args && (branches === null || (tagMayBeAbsent && !v.optional(s, tag!)));
+        if (base !== null) base(v, s);
+        for (const m of local) {
+          // Not the newest's: left for the unknown-member check, which rejects it (strictly).
+          if (m.olderOnly && !older) continue;
+          if (m.optional && !(args && m.argRequired) && !v.optional(s, m.name)) continue;
+          v.member(s, m.name, m.features, m.visit);
+        }
+        if (branches !== null && !(older && tagMayBeAbsent)) visitBranch(v, s);
+      };
+    }
     return (v, s) => {
       if (base !== null) base(v, s);
       for (const m of local) {
@@ -870,7 +917,8 @@ export class PlanSchema {
         const element = this.slot(p.element);
         const nested = element.code === NESTED ? this.checks.get(p.element) : null;
         return (x, s) => {
-          if (!Array.isArray(x)) return false;
+          // An element read from a float literal (1.0): the walk tells an integer from it.
+          if (!Array.isArray(x) || holdsJsonFloat(x)) return false;
           const n = x.length;
           if (nested !== null) {
             for (let i = 0; i < n; i++) if (!nested(x[i], s)) return false;
@@ -888,6 +936,8 @@ export class PlanSchema {
         let root: Shape | null = null;
         return (x, strict) => {
           if (typeof x !== 'object' || x === null || !isPlain(x)) return false;
+          // A member read from a float literal (1.0): the walk tells an integer from it.
+          if (holdsJsonFloat(x)) return false;
           const o = x as PlainObject;
           const sh = this.shapeOf((root ??= this.rootShape(name)), o);
           if (sh === null) return false;
@@ -1203,7 +1253,7 @@ export class PlanSchema {
     return Object.freeze({
       args: args === undefined ? null : this.lazyVisit(args),
       returns: returns === undefined ? null : this.lazyVisit(returns),
-      ...(args === undefined ? {} : { decodeArgs: this.lazyDecode(args) }),
+      ...(args === undefined || this.versioned ? {} : { decodeArgs: this.lazyDecode(args) }),
       ...(returns === undefined ? {} : { decodeReturns: this.lazyDecode(returns) }),
       features: featuresOf(row.features),
       allowOob: row.oob === true,

@@ -29,7 +29,7 @@ import {
   nameErrorClass,
 } from './errors.js';
 import type { QmpSchemaInfo } from './introspect.js';
-import { parseQmpJson, stringifyQmpJson, type JsonValue } from './json.js';
+import { parseQmpJson, parseQmpJsonBytes, stringifyQmpJson, type JsonValue } from './json.js';
 import type { ModulePlans } from './plans.js';
 import {
   QmpError,
@@ -305,7 +305,9 @@ export type QmpConnectionErrorReason =
   /** The server sent text that is not a JSON object, or no proper greeting. */
   | 'protocol'
   /** Capabilities negotiation failed (`cause` holds the server's {@link QmpError}). */
-  | 'negotiation';
+  | 'negotiation'
+  /** The guest agent never answered `guest-sync-delimited` (after every attempt the client makes). */
+  | 'sync';
 
 /** The connection ended: every pending call rejects with this, and `client.closed` resolves with it. */
 export class QmpConnectionError extends QapiError {
@@ -434,13 +436,15 @@ interface Pending {
   onAbort: (() => void) | undefined;
 }
 
-interface Deferred<T> {
+/** @internal */
+export interface Deferred<T> {
   readonly promise: Promise<T>;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
 
-function deferred<T>(): Deferred<T> {
+/** @internal A promise with its resolve and reject. */
+export function deferred<T>(): Deferred<T> {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -454,16 +458,27 @@ type Listener = (event: QmpEvent) => void;
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
-function isObject(v: unknown): v is { [key: string]: JsonValue } {
+/** @internal */
+export function isJsonObject(v: unknown): v is { [key: string]: JsonValue } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A short, printable excerpt of received text, for error messages. */
-function excerpt(text: string): string {
+/** @internal A short, printable excerpt of received text, for error messages. */
+export function excerpt(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
-function describeTarget(target: QmpTarget): string {
+/** Whether `bytes[start..end)` holds JSON whitespace only (QEMU's: space, tab, CR, LF). */
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x0d && b !== 0x0a && b !== 0x09) return false;
+  }
+  return true;
+}
+
+/** @internal */
+export function describeTarget(target: QmpTarget): string {
   if (typeof target === 'string') return target;
   return 'path' in target ? target.path : `${target.host}:${target.port}`;
 }
@@ -672,10 +687,10 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
         const line = Buffer.concat(this.partial, len);
         this.partial = [];
         this.partialBytes = 0;
-        this.onLine(line.toString('utf8'));
+        this.onLine(line, 0, len);
       } else {
         if (nl - start > this.maxLineBytes) return this.lineTooLong();
-        if (nl > start) this.onLine(chunk.toString('utf8', start, nl));
+        if (nl > start) this.onLine(chunk, start, nl);
       }
       start = nl + 1;
       nl = chunk.indexOf(10, start);
@@ -696,20 +711,32 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
     );
   }
 
-  private onLine(text: string): void {
+  /** The line `bytes[start..end)`, without its `\n`. */
+  private onLine(bytes: Buffer, start: number, end: number): void {
+    // QEMU reads UTF-8 strictly, and so do we. Buffer#toString is the
+    // fastest decoder but turns invalid UTF-8 into U+FFFD; it leaves no
+    // U+FFFD unless there was one in the bytes or they were invalid (V8
+    // answers the search at once on text without characters beyond U+00FF).
+    // Only then are the bytes read by the strict decoder, which decides.
+    const text = bytes.toString('utf8', start, end);
     let msg: JsonValue;
     try {
-      msg = parseQmpJson(text);
+      msg =
+        text.indexOf('\uFFFD') === -1
+          ? parseQmpJson(text)
+          : parseQmpJsonBytes(bytes.subarray(start, end));
     } catch (e) {
       // Blank lines (QEMU ends lines with CRLF) are no message.
-      if (text.trim() === '') return;
+      if (isBlank(bytes, start, end)) return;
+      // `text` is for display only: invalid UTF-8 shows as U+FFFD there,
+      // and the error names the byte.
       return this.fail(
         'protocol',
         `The QMP server sent text that is not JSON: ${excerpt(text)} (${e instanceof Error ? e.message : String(e)}); connection closed`,
         e,
       );
     }
-    if (!isObject(msg)) {
+    if (!isJsonObject(msg)) {
       return this.fail(
         'protocol',
         `The QMP server sent JSON that is not an object: ${excerpt(text)}; connection closed`,
@@ -734,9 +761,9 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
 
   private onGreeting(msg: { [key: string]: JsonValue }): void {
     const qmp = msg['QMP'];
-    const version = isObject(qmp) ? qmp['version'] : undefined;
-    const caps = isObject(qmp) ? qmp['capabilities'] : undefined;
-    if (!isObject(version) || !isObject(version['qemu']) || !Array.isArray(caps)) return;
+    const version = isJsonObject(qmp) ? qmp['version'] : undefined;
+    const caps = isJsonObject(qmp) ? qmp['capabilities'] : undefined;
+    if (!isJsonObject(version) || !isJsonObject(version['qemu']) || !Array.isArray(caps)) return;
     const q = version['qemu'];
     this.greeting = {
       version: {
@@ -782,39 +809,9 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
     }
     this.pending.delete(p.id);
     this.disarm(p);
-    const error = msg['error'];
-    if (error !== undefined) {
-      const cls =
-        isObject(error) && typeof error['class'] === 'string' ? error['class'] : 'GenericError';
-      const desc =
-        isObject(error) && typeof error['desc'] === 'string'
-          ? error['desc']
-          : stringifyQmpJson(error);
-      p.reject(new QmpError(cls, desc, { command: p.command, fromServer: true }));
-      return;
-    }
-    const value = msg['return'];
-    const info = hasOwn(this.schema.commands, p.command)
-      ? this.schema.commands[p.command]
-      : undefined;
-    if (info === undefined || p.raw) {
-      p.resolve(value);
-      return;
-    }
-    let decoded: unknown;
-    try {
-      decoded = decodeCommandReturn(
-        this.schema.commands,
-        p.command,
-        value,
-        this.schema.int64,
-        this.decodeOptions,
-      );
-    } catch (e) {
-      p.reject(new QmpReplyError(p.command, value, e));
-      return;
-    }
-    p.resolve(info.returns === null ? undefined : decoded);
+    const outcome = replyOutcome(this.schema, this.decodeOptions, p.command, p.raw, msg);
+    if ('error' in outcome) p.reject(outcome.error);
+    else p.resolve(outcome.value);
   }
 
   private report(
@@ -847,20 +844,8 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
     // An argument-less call of a command without arguments, checked once, is fine ever after
     // (the policy is fixed per client): the common case costs no walk.
     if (this.check && !(args === undefined && this.checkedBare.has(name))) {
-      try {
-        decodeCommandArguments(this.schema.commands, name, args, this.schema.int64, {
-          compat: this.compat ?? {},
-        });
-      } catch (e) {
-        if (e instanceof CompatPolicyCrash) return Promise.reject(e);
-        if (e instanceof QmpError)
-          return Promise.reject(new QmpError(e.errorClass, e.message, { command: name, cause: e }));
-        if (e instanceof QapiPathError)
-          return Promise.reject(
-            new QmpError('GenericError', e.message, { command: name, cause: e }),
-          );
-        return Promise.reject(e);
-      }
+      const refusal = argumentsRefusal(this.schema, name, args, this.compat);
+      if (refusal !== null) return Promise.reject(refusal);
       if (args === undefined) this.checkedBare.add(name);
     }
     if (this.refuseUnsupported && this.caps !== undefined) {
@@ -1068,7 +1053,7 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
       return;
     }
     const ts = msg['timestamp'];
-    const timestamp: QmpTimestamp = isObject(ts)
+    const timestamp: QmpTimestamp = isJsonObject(ts)
       ? { seconds: Number(ts['seconds'] ?? 0), microseconds: Number(ts['microseconds'] ?? 0) }
       : { seconds: 0, microseconds: 0 };
     const event: QmpEvent = { event: name, data, timestamp };
@@ -1131,13 +1116,84 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
 }
 
 // ---------------------------------------------------------------------------
+// Shared with the guest-agent client
+// ---------------------------------------------------------------------------
+
+/**
+ * Checks a call's arguments as QEMU would (strict, under `compat`): the
+ * error to reject the call with (a {@link QmpError} naming the path, or a
+ * {@link CompatPolicyCrash}), or null when they are fine.
+ * @internal
+ */
+export function argumentsRefusal(
+  schema: QmpSchemaBinding,
+  name: string,
+  args: unknown,
+  compat: CompatPolicy | undefined,
+): unknown {
+  try {
+    decodeCommandArguments(schema.commands, name, args, schema.int64, { compat: compat ?? {} });
+  } catch (e) {
+    if (e instanceof CompatPolicyCrash) return e;
+    if (e instanceof QmpError)
+      return new QmpError(e.errorClass, e.message, { command: name, cause: e });
+    if (e instanceof QapiPathError)
+      return new QmpError('GenericError', e.message, { command: name, cause: e });
+    return e;
+  }
+  return null;
+}
+
+/**
+ * What a reply settles its call with: the server's error as a
+ * {@link QmpError}, or the return value decoded (as read, for `raw`;
+ * `undefined` for a command that returns `{}`), or a {@link QmpReplyError}
+ * when it doesn't fit.
+ * @internal
+ */
+export function replyOutcome(
+  schema: QmpSchemaBinding,
+  decodeOptions: DecodeOptions,
+  command: string,
+  raw: boolean,
+  msg: { readonly [key: string]: JsonValue },
+): { readonly error: unknown } | { readonly value: unknown } {
+  const error = msg['error'];
+  if (error !== undefined) {
+    const cls =
+      isJsonObject(error) && typeof error['class'] === 'string' ? error['class'] : 'GenericError';
+    const desc =
+      isJsonObject(error) && typeof error['desc'] === 'string'
+        ? error['desc']
+        : stringifyQmpJson(error);
+    return { error: new QmpError(cls, desc, { command, fromServer: true }) };
+  }
+  const value = msg['return'];
+  const info = hasOwn(schema.commands, command) ? schema.commands[command] : undefined;
+  if (info === undefined || raw) return { value };
+  try {
+    const decoded = decodeCommandReturn(
+      schema.commands,
+      command,
+      value,
+      schema.int64,
+      decodeOptions,
+    );
+    return { value: info.returns === null ? undefined : decoded };
+  } catch (e) {
+    return { error: new QmpReplyError(command, value, e) };
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Event streams
 // ---------------------------------------------------------------------------
 
 const DEFAULT_BUFFER_SIZE = 10_000;
 
 /** How many ids of calls given up (or needing no reply) are remembered, to drop their late replies quietly. */
-const MAX_ABANDONED = 65_536;
+/** @internal */
+export const MAX_ABANDONED = 65_536;
 
 class EventStream implements QmpEventStream<QmpEvent> {
   readonly name: string | undefined;

@@ -53,6 +53,8 @@ export interface EnumInfo {
   readonly values: readonly string[];
   /** Features of individual values, by value. */
   readonly valueFeatures: { readonly [value: string]: Features };
+  /** Values only older versions have, when the bindings span several (`--oldest`): never accepted in arguments. */
+  readonly olderOnly?: readonly string[];
 }
 
 /** The JSON types an alternate dispatches on (QEMU's QType, less `none`). */

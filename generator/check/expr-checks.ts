@@ -89,6 +89,13 @@ function byCodePoint(a: string, b: string): number {
 }
 
 function checkKeys(value: ExprDict, info: SourceInfo, source: string, required: string[], optional: string[]): void {
+  // The common case, without building the sets the messages need.
+  let ok = true;
+  for (let i = 0; i < required.length && ok; i++) ok = value.has(required[i]!);
+  if (ok) value.forEach((_v, k) => {
+    if (ok && !required.includes(k) && !optional.includes(k)) ok = false;
+  });
+  if (ok) return;
   const pprint = (elems: Iterable<string>): string => [...elems].sort(byCodePoint).map((e) => `'${e}'`).join(', ');
   const missing = required.filter((k) => !value.has(k));
   if (missing.length) {
@@ -238,7 +245,7 @@ function checkUnion(expr: ExprDict, info: SourceInfo): void {
   const name = expr.get('union') as string;
   const members = expr.get('data');
   checkTypeNameOrImplicit(expr.get('base'), info, "'base'", name);
-  checkNameIsStr(expr.get('discriminator'), info, 'discriminator');
+  checkNameIsStr(expr.get('discriminator'), info, "'discriminator'");
   if (!isDict(members)) throw new QapiSemError(info, "'data' must be an object");
   for (const [key, value] of members) {
     const source = `'data' member '${key}'`;
@@ -284,7 +291,8 @@ export function checkExprs(exprs: QapiExpression[]): QapiExpression[] {
     const meta = metas[0]!;
     const name = expr.get(meta);
     checkNameIsStr(name, info, `'${meta}'`);
-    info.setDefn(meta, name);
+    // QEMU names the definition in messages only when the name is not empty.
+    if (name !== '') info.setDefn(meta, name);
     checkDefnNameStr(name, info, meta);
 
     if (doc) {

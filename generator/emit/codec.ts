@@ -27,7 +27,6 @@
 import type { StatementStructures } from 'ts-morph';
 import { visitorName, type FeatureWord } from '../../templates/runtime/plans.js';
 import {
-  RUNTIME_DIR,
   type AlternatePlan,
   type EnumPlan,
   type IntPlan,
@@ -164,7 +163,7 @@ class CodecEmitter {
 
   /** A runtime export, in scope here. */
   private rt(file: string, name: string, typeOnly = false): string {
-    this.file.use(`${RUNTIME_DIR}/${file}`, name, typeOnly);
+    this.file.use(this.plans.paths.runtime(file), name, typeOnly);
     return name;
   }
 
@@ -385,8 +384,9 @@ class CodecEmitter {
       isPublic: true,
     });
     this.decodeEntry(p, what);
+    // An element read from a float literal (1.0): the walk tells an integer from it.
     const check = [
-      'if (!Array.isArray(x)) return false;',
+      `if (!Array.isArray(x) || ${this.rt('codec-support.ts', 'holdsJsonFloat')}(x)) return false;`,
       `for (let i = 0; i < x.length; i++) {\nconst v: unknown = x[i];\nif (!(${this.cond(p.element, 'v')})) return false;\n}`,
       'return true;',
     ];
@@ -430,8 +430,9 @@ class CodecEmitter {
     this.fn({ name: `encode${s}`, params: [['c', this.outputVisitor()], ['x', 'unknown'], this.cleanParam()], returnType: 'unknown', body: lines.join('\n'), doc: `The encode walk of ${what}.`, isPublic: true });
     this.decodeEntry(p, what);
     this.checkMembers(p);
+    // A member read from a float literal (1.0): the walk tells an integer from it.
     const check = [
-      `if (${this.notPlain('x')}) return false;`,
+      `if (${this.notPlain('x')} || ${this.rt('codec-support.ts', 'holdsJsonFloat')}(x)) return false;`,
       `const n = check${s}Members(x as PlainObject, s);`,
       `return n >= 0 && (!s || ${this.rt('codec-support.ts', 'keyCount')}(x) === n);`,
     ];
@@ -727,7 +728,7 @@ class CodecEmitter {
     const wanted = this.wanted.get(f.path) ?? new Set<string>();
     const mapName = codecMapName(f.mp);
     // The binder needs the map's type before it prints the imports.
-    f.use(`${RUNTIME_DIR}/plans.ts`, 'CodecEntry', true);
+    f.use(this.plans.paths.runtime('plans.ts'), 'CodecEntry', true);
     const constant = (name: string, c: { type: string | null; init: string }, doc?: string): StatementStructures => ({
       kind: Kind.VariableStatement,
       isExported: doc !== undefined,

@@ -43,7 +43,8 @@ function emitLinkModule(plans: SchemaPlans, options: EmitOptions, codecs: readon
   const imports = plans.modules.map((m) => `import ${m.tableName} from ${spec(m.typesPath)};`);
   // --codecs: each module's codec map, handed to linkPlans (the schema prefers them to its own closures).
   for (const c of codecs) imports.push(`import { ${c.mapName} } from ${spec(c.path)};`);
-  const link = codecs.length ? `{ int64: int64Mode, codecs: { ${codecs.map((c) => `...${c.mapName}`).join(', ')} } }` : '{ int64: int64Mode }';
+  const versioned = options.versioned === true ? ', versioned: true' : '';
+  const link = codecs.length ? `{ int64: int64Mode${versioned}, codecs: { ${codecs.map((c) => `...${c.mapName}`).join(', ')} } }` : `{ int64: int64Mode${versioned} }`;
   return [
     `import { linkPlans } from ${runtime('plans.ts')};`,
     `import type { CommandTable, EventTable } from ${runtime('tables.ts')};`,
@@ -80,6 +81,7 @@ const RUNTIME_EXPORTS: readonly (readonly [file: string, values: readonly string
   ['json.ts', ['parseQmpJson', 'stringifyQmpJson', 'QmpJsonError'], ['JsonValue']],
   ['compat.ts', ['DEFAULT_COMPAT_POLICY', 'parseCompatPolicy'], ['CompatPolicy']],
   ['qmp.ts', ['QmpError'], ['DecodeOptions']],
+  ['unknown.ts', ['isKnownValue'], ['QapiUnknownValue', 'QapiUnknownTag', 'Known']],
   ['visitor.ts', ['ForwardingVisitor'], ['Visitor', 'VisitFn', 'Key']],
   // InputVisitor and OutputVisitor come bound to the --int64 mode (emitIndex).
   ['input-visitor.ts', [], ['InputVisitorOptions']],

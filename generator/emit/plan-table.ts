@@ -20,7 +20,9 @@ function row(...parts: (string | null | undefined)[]): string {
 }
 
 function memberRow(m: MemberPlan): MemberRow {
-  return row(m.optional ? `*${m.name}` : m.name, m.type, m.features);
+  // Version marks (bindings that span versions): `~` only older versions have it, `?` some lack it.
+  const mark = m.onlyIn.length ? '~' : m.optional ? '*' : m.absentIn.length ? '?' : '';
+  return row(mark + m.name, m.type, m.features);
 }
 
 function typeRow(p: TypePlan): TypeRow | null {
@@ -29,7 +31,7 @@ function typeRow(p: TypePlan): TypeRow | null {
     case 'int':
       return null;
     case 'enum':
-      return { enum: p.values.map((v) => row(v.name, v.features)) };
+      return { enum: p.values.map((v) => row(v.onlyIn.length ? `~${v.name}` : v.name, v.features)) };
     case 'list':
       return { list: p.element };
     case 'alternate':

@@ -26,6 +26,7 @@ import {
   type SchemaAlternateType,
   type SchemaEnumType,
   type SchemaFeature,
+  type SchemaMember,
   type SchemaModule,
   type SchemaType,
 } from '../model/entities.js';
@@ -51,6 +52,8 @@ export interface EmitOptions {
    * imports the runtime from `../runtime/`, which it does not emit.
    */
   sharedRuntime?: boolean;
+  /** The model spans several QEMU versions (`--oldest`): the runtime holds arguments to the newest. */
+  versioned?: boolean;
 }
 
 /** What emitTypes produces for one output file, before printing. */
@@ -140,6 +143,12 @@ class ModuleFile extends ImportBinder {
     super(path);
   }
 
+  /** A type the runtime exports, imported (type-only) into this file; its name. */
+  useRuntime(file: string, name: string): string {
+    this.use(this.paths.runtime(file), name, true);
+    return name;
+  }
+
   importStatements(): ImportDeclarationStructure[] {
     // Every module file holds its plan table, which needs the runtime's definePlans.
     this.use(this.paths.runtime(DEFINE_PLANS.file), DEFINE_PLANS.name, false);
@@ -194,17 +203,19 @@ class TypesEmitter implements SchemaVisitor {
   visitEnumType(t: SchemaEnumType): void {
     const name = this.ctx.names.of(t);
     const docs = this.doc(this.ctx.docs.forDefinition(t.doc, t.ifcond, t.features));
+    // A newer QEMU's value, kept by lenient reads (runtime/unknown.ts): visible, so a switch needs a default.
+    const unknown = this.file.useRuntime('unknown.ts', 'QapiUnknownValue');
     const type: TypeAliasDeclarationStructure = {
       kind: Kind.TypeAlias,
       name,
       isExported: true,
-      type: t.members.length ? t.members.map((m) => quote(m.name)).join(' | ') : 'never',
+      type: [...t.members.map((m) => quote(m.name)), unknown].join(' | '),
       docs,
     };
     // No imports for links in these docs: tsc does not count a link in the doc of an object
     // literal's property as a use, so an import made for it alone would fail noUnusedLocals.
     const entries = t.members
-      .map((m) => `${renderDoc(this.ctx.docs.forMember(m, m.features))}${propertyKey(m.name)}: ${quote(m.name)},`)
+      .map((m) => `${renderDoc(withVersions(this.ctx.docs.forMember(m, m.features), m))}${propertyKey(m.name)}: ${quote(m.name)},`)
       .join('\n');
     const values: VariableStatementStructure = {
       kind: Kind.VariableStatement,
@@ -245,9 +256,10 @@ class TypesEmitter implements SchemaVisitor {
         properties: t.localMembers.map((m) => ({
           kind: Kind.PropertySignature,
           name: propertyKey(m.name),
-          hasQuestionToken: m.optional,
+          // Bindings that span versions: what an older server may leave out, or alone sends, is optional.
+          hasQuestionToken: m.optional || m.absentIn.length > 0 || m.onlyIn.length > 0,
           type: this.typeRef(m.type),
-          docs: this.doc(this.ctx.docs.forMember(m, m.features)),
+          docs: this.doc(withVersions(this.ctx.docs.forMember(m, m.features), m)),
         })),
         docs,
       };
@@ -256,11 +268,16 @@ class TypesEmitter implements SchemaVisitor {
     }
     const base = this.typeRef(t.base!);
     const tag = propertyKey(t.branches.tagMember!.name);
+    // Each arm replaces the tag (whose enum type includes QapiUnknownValue) with its one value, so
+    // that the tag stays a discriminant and `if (x.tag === 'a')` narrows.
+    const common = `Omit<${base}, ${quote(t.branches.tagMember!.name)}>`;
     const arms = t.branches.variants.map((v) => {
-      const parts = [base, `{ ${tag}: ${quote(v.name)} }`];
+      const parts = [common, `{ ${tag}: ${quote(v.name)} }`];
       if (!isEmptyPlaceholder(v.type)) parts.push(this.typeRef(v.type));
       return `(${parts.join(' & ')})`;
     });
+    // A branch a newer QEMU has and the binding doesn't: the common members, kept by lenient reads.
+    arms.push(`(${common} & { ${tag}: ${this.file.useRuntime('unknown.ts', 'QapiUnknownTag')} })`);
     const conditional = t.branches.variants.filter((v) => v.ifcond.isPresent());
     const block = this.ctx.docs.forDefinition(t.doc, t.ifcond, t.features);
     if (conditional.length) {
@@ -336,6 +353,20 @@ class TypesEmitter implements SchemaVisitor {
       docs: this.doc(this.ctx.docs.forDefinition(e.doc, e.ifcond, e.features)),
     });
   }
+}
+
+/**
+ * With bindings that span QEMU versions (`--oldest`): which versions lack a
+ * member or value, or alone have it, added to its doc.
+ */
+function withVersions(block: DocBlock, m: SchemaMember): DocBlock {
+  const note = m.onlyIn.length
+    ? `Only in QEMU ${m.onlyIn.join(', ')}: removed since, so only an older server sends it, and no argument may carry it.`
+    : m.absentIn.length
+      ? `Not in QEMU ${m.absentIn.join(', ')}: a server of ${m.absentIn.length > 1 ? 'those versions' : 'that version'} leaves it out.`
+      : '';
+  if (note === '') return block;
+  return { ...block, description: block.description === '' ? note : `${block.description}\n\n${note}` };
 }
 
 /** Runs the types emitter over the schema; one ModuleOutput per module. */

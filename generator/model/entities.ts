@@ -69,6 +69,13 @@ export class SchemaModule {
 export abstract class SchemaMember {
   abstract readonly role: string;
   definedIn: string | null = null;
+  /**
+   * With bindings that span QEMU versions (model/versions.ts): the older
+   * versions that lack this member, and, for one that only older versions
+   * have, those versions. Empty for a schema on its own.
+   */
+  absentIn: string[] = [];
+  onlyIn: string[] = [];
   constructor(
     readonly name: string,
     readonly info: SourceInfo | null,
@@ -505,7 +512,8 @@ export class SchemaObjectType extends SchemaType {
     if (this.checked) throw new QapiSemError(this.info!, `object ${this.name} contains itself`);
     super.check(schema);
     const seen = new Map<string, SchemaMember>();
-    if (this.baseName !== null) {
+    // QEMU tests the name for truth: an empty name ('') means no base.
+    if (this.baseName) {
       const base = schema.resolveType(this.baseName, this.info, "'base'");
       if (!(base instanceof SchemaObjectType) || base.branches) {
         throw new QapiSemError(this.info!, `'base' requires a struct type, ${base.describe()} isn't`);
@@ -638,7 +646,8 @@ abstract class SchemaCallable extends SchemaDefinition {
   }
 
   protected checkArgType(schema: SchemaContext, noun: string): void {
-    if (this.argTypeName === null) return;
+    // As in QEMU, an empty name ('') means no argument type.
+    if (!this.argTypeName) return;
     const info = this.info!;
     const typ = schema.resolveType(this.argTypeName, info, `${noun}'s 'data'`);
     if (!(typ instanceof SchemaObjectType)) throw new QapiSemError(info, `${noun}'s 'data' cannot take ${typ.describe()}`);
@@ -683,7 +692,8 @@ export class SchemaCommand extends SchemaCallable {
   override check(schema: SchemaContext): void {
     super.check(schema);
     this.checkArgType(schema, 'command');
-    if (this.retTypeName !== null) {
+    // As in QEMU, an empty name ('') means no return type.
+    if (this.retTypeName) {
       const info = this.info!;
       this.retType = schema.resolveType(this.retTypeName, info, "command's 'returns'");
       if (!info.pragma.commandReturnsExceptions.includes(this.name)) {

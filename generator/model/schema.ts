@@ -103,9 +103,17 @@ export class QapiSchema implements SchemaContext {
     return typ;
   }
 
+  /** Module names by file name: every entity looks its module up. */
+  private readonly moduleNames = new Map<string, string>();
+
   private moduleName(fname: string): string {
     if (SchemaModule.isSystemModule(fname)) return fname;
-    return relative(resolvePath(this.schemaDir), resolvePath(fname)) || '.';
+    let name = this.moduleNames.get(fname);
+    if (name === undefined) {
+      name = relative(resolvePath(this.schemaDir), resolvePath(fname)) || '.';
+      this.moduleNames.set(fname, name);
+    }
+    return name;
   }
 
   private makeModule(fname: string): SchemaModule {

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { IToken } from 'chevrotain';
-import { QapiError, QapiParseError, QapiSemError, SourceInfo, columnOf } from '../source/source-info.js';
+import type { IToken, TokenType } from 'chevrotain';
+import { QapiError, QapiParseError, QapiSemError, SourceInfo } from '../source/source-info.js';
 import { QapiDoc, type DocSectionKind } from './doc.js';
 import { Colon, Comma, Comment, False, LCurly, LSquare, RCurly, RSquare, Str, Stray, True, tokenize, type StringPayload } from './lexer.js';
 
@@ -46,17 +46,68 @@ const leadingSpace = new RegExp(`^[${PY_SPACE}]*`);
 const trailingSpace = new RegExp(`[${PY_SPACE}]+$`);
 const atNameColon = /^@([^:]*): */;
 const taggedSection = /^(Returns|Errors|Since|Notes?|Examples?|TODO)(?!::): */;
-/** A period, one space, more text: a sentence break with one space too few. */
-const singleSpaceAfterPeriod = /(\S+)\. (?=\S)/g;
-/** Directives whose content is literal text, not prose. */
-const literalDirective = /^\s*\.\. (qmp-example|code-block|code|parsed-literal)::/;
-const proseDirective = /^\s*\.\. [A-Za-z-]+::/;
+/**
+ * QEMU's sentence rule, as Python's re reads it: a `.`, `!` or `?`, one
+ * space, then a capital, digit or `(`; except `e.g.` after a word boundary
+ * (Unicode, like Python's `\b`) and a single-digit enumerator opening the
+ * line (`^ *\d\.`). Only a match of the third alternative is an error.
+ */
+const singleSpace = /(?:(?<![\p{L}\p{N}_])e\.g\.|^ *\p{Nd}\.|([.!?])) [A-Z0-9(]/gu;
+/** What singleSpace's third alternative needs: a quick test that most lines fail. */
+const sentenceEnd = /[.!?] [A-Z0-9(]/;
+/** A line that opens a literal block: a bare `::`, or `.. qmp-example::`. */
+const literalStart = /^(?:\.\. +qmp-example)? *::$/;
+/** A long line QEMU lets pass: a lone URL, which cannot be wrapped. */
+const urlLine = /^ *(?:https?|ftp):\/\/[^ ]*$/;
+
+/** Length in code points, as Python's len() counts a str. */
+function pyLen(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff || i + 1 >= s.length) n++;
+    else {
+      const d = s.charCodeAt(i + 1);
+      n++;
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  return n;
+}
+
+/**
+ * QEMU's column: 1 plus the code points from the line start to the position,
+ * tabs advancing to the next multiple of 8 (plus 1), as QAPIParseError does.
+ * `count` code points are taken from `lineStart` (or up to UTF-16 offset `end`).
+ */
+function pyColumn(src: string, lineStart: number, end: number, count = Infinity): number {
+  let col = 1;
+  let taken = 0;
+  for (let i = lineStart; i < end && taken < count; i++, taken++) {
+    const c = src.charCodeAt(i);
+    if (c === 9) col = ((col + 7) % 8) + 1;
+    else col += 1;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = src.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  return col;
+}
 
 export function pyRstrip(s: string): string {
+  // Most lines end in a printable ASCII character: nothing to strip.
+  const last = s.charCodeAt(s.length - 1);
+  if (last > 32 && last < 127) return s;
   return s.replace(trailingSpace, '');
 }
 
 export function indentOf(s: string): number {
+  let i = 0;
+  while (s.charCodeAt(i) === 32) i++;
+  // Spaces up to the end or up to printable ASCII: the common case, without the regex.
+  const next = s.charCodeAt(i);
+  if (i === s.length || (next > 32 && next < 127)) return i;
   return leadingSpace.exec(s)![0].length;
 }
 
@@ -94,14 +145,14 @@ export function readSchemaText(fname: string): string {
   const bytes = readFileSync(fname);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     const e = new Error('invalid UTF-8') as NodeJS.ErrnoException;
     e.code = 'EILSEQ';
     throw e;
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  text = text.replace(/\r\n?/g, '\n');
+  // A byte-order mark is kept, as Python's 'utf-8' codec keeps it: QEMU then calls it a stray character.
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
   if (text === '' || !text.endsWith('\n')) text += '\n';
   return text;
 }
@@ -115,8 +166,10 @@ export class SchemaParser {
   private tok: IToken | null = null;
   private readonly lineInfos = new Map<number, SourceInfo>();
   private readonly fileInfo: SourceInfo;
-  /** Indentation of the line that opened a literal block, while inside one. */
-  private literalIndent: number | null = null;
+  /** Inside a literal block (after `::` or `.. qmp-example::`), where the style rules do not apply. */
+  private literalMode = false;
+  /** Indentation of the literal block's first non-blank line; 0 until one is seen. */
+  private literalModeIndent = 0;
 
   constructor(
     private readonly fname: string,
@@ -171,14 +224,18 @@ export class SchemaParser {
   }
 
   private get info(): SourceInfo {
-    return this.lineInfo(this.here().line);
+    return this.lineInfo(this.tok ? this.tok.startLine! : this.here().line);
   }
 
-  private parseError(msg: string, offset?: number): QapiParseError {
+  /**
+   * A syntax error at the current token, or `cpCount` code points past the
+   * start of its line (QEMU's position hack for the sentence rule).
+   */
+  private parseError(msg: string, cpCount?: number): QapiParseError {
     const h = this.here();
-    const pos = offset ?? h.offset;
     const lineStart = this.src.lastIndexOf('\n', h.offset - 1) + 1;
-    return new QapiParseError(this.lineInfo(h.line), msg, columnOf(this.src, lineStart, pos));
+    const col = cpCount === undefined ? pyColumn(this.src, lineStart, h.offset) : pyColumn(this.src, lineStart, this.src.length, cpCount);
+    return new QapiParseError(this.lineInfo(h.line), msg, col);
   }
 
   // ---- lexer interface -------------------------------------------------
@@ -305,68 +362,78 @@ export class SchemaParser {
     }
   }
 
+  /** The current token's type; null at the end. */
+  private get type(): TokenType | null {
+    return this.tok === null ? null : this.tok.tokenType;
+  }
+
   private getMembers(): ExprDict {
     const expr: ExprDict = new Map();
-    if (this.is(RCurly)) {
+    if (this.type === RCurly) {
       this.accept();
       return expr;
     }
-    if (!this.is(Str)) throw this.parseError("expected string or '}'");
+    if (this.type !== Str) throw this.parseError("expected string or '}'");
     for (;;) {
       const key = this.stringValue;
       this.accept();
-      if (!this.is(Colon)) throw this.parseError("expected ':'");
+      if (this.type !== Colon) throw this.parseError("expected ':'");
       this.accept();
       if (expr.has(key)) throw this.parseError(`duplicate key '${key}'`);
       expr.set(key, this.getExpr());
-      if (this.is(RCurly)) {
+      const type = this.type;
+      if (type === RCurly) {
         this.accept();
         return expr;
       }
-      if (!this.is(Comma)) throw this.parseError("expected ',' or '}'");
+      if (type !== Comma) throw this.parseError("expected ',' or '}'");
       this.accept();
-      if (!this.is(Str)) throw this.parseError('expected string');
+      if (this.type !== Str) throw this.parseError('expected string');
     }
   }
 
   private getValues(): ExprValue[] {
     const expr: ExprValue[] = [];
-    if (this.is(RSquare)) {
+    const first = this.type;
+    if (first === RSquare) {
       this.accept();
       return expr;
     }
-    if (!(this.is(LCurly) || this.is(LSquare) || this.is(Str) || this.is(True) || this.is(False))) {
+    if (!(first === LCurly || first === LSquare || first === Str || first === True || first === False)) {
       throw this.parseError("expected '{', '[', ']', string, or boolean");
     }
     for (;;) {
       expr.push(this.getExpr());
-      if (this.is(RSquare)) {
+      const type = this.type;
+      if (type === RSquare) {
         this.accept();
         return expr;
       }
-      if (!this.is(Comma)) throw this.parseError("expected ',' or ']'");
+      if (type !== Comma) throw this.parseError("expected ',' or ']'");
       this.accept();
     }
   }
 
   private getExpr(): ExprValue {
-    let expr: ExprValue;
-    if (this.is(LCurly)) {
+    const type = this.type;
+    if (type === LCurly) {
       this.accept();
-      expr = this.getMembers();
-    } else if (this.is(LSquare)) {
-      this.accept();
-      expr = this.getValues();
-    } else if (this.is(Str)) {
-      expr = this.stringValue;
-      this.accept();
-    } else if (this.is(True) || this.is(False)) {
-      expr = this.is(True);
-      this.accept();
-    } else {
-      throw this.parseError("expected '{', '[', string, or boolean");
+      return this.getMembers();
     }
-    return expr;
+    if (type === LSquare) {
+      this.accept();
+      return this.getValues();
+    }
+    if (type === Str) {
+      const value = this.stringValue;
+      this.accept();
+      return value;
+    }
+    if (type === True || type === False) {
+      this.accept();
+      return type === True;
+    }
+    throw this.parseError("expected '{', '[', string, or boolean");
   }
 
   // ---- doc comments ----------------------------------------------------
@@ -375,8 +442,8 @@ export class SchemaParser {
   private readonly lenientDocRule: ((info: SourceInfo, msg: string) => void) | null;
 
   /** A violated doc-comment rule: QEMU's error, or a warning under --lenient-docs. */
-  private docRule(msg: string, offset?: number): void {
-    const err = this.parseError(msg, offset);
+  private docRule(msg: string, cpCount?: number): void {
+    const err = this.parseError(msg, cpCount);
     if (!this.options.lenientDocs) throw err;
     this.options.warn?.(`${err.info.fname}:${err.info.line}: warning: ${msg.split('\n')[0]}`);
   }
@@ -387,44 +454,45 @@ export class SchemaParser {
     const val = this.tok!.image;
     if (val.startsWith('##')) {
       if (val !== '##') throw this.parseError("junk after '##' at end of documentation comment");
+      this.literalMode = false;
       return null;
     }
     if (val === '#') return '';
     if (val[1] !== ' ') throw this.parseError('missing space after #');
     const line = pyRstrip(val.slice(2));
-    this.checkDocStyle(line);
+    if (line.endsWith('::') && literalStart.test(line)) {
+      this.literalMode = true;
+      this.literalModeIndent = 0;
+    } else if (this.literalMode && line) {
+      const indent = indentOf(line);
+      if (this.literalModeIndent === 0) this.literalModeIndent = indent;
+      // A literal block ends at the first line indented less than its first line.
+      else if (indent < this.literalModeIndent) this.literalMode = false;
+    }
+    if (!this.literalMode) this.checkDocStyle(line);
     return line;
   }
 
   /**
-   * QEMU 10.2's style rules for prose: lines of at most 70 characters and
-   * two spaces between sentences. Literal blocks (`::`, `.. qmp-example::`)
-   * are exempt, and so is a line that could not be wrapped anyway.
+   * QEMU 10.2's style rules for prose: lines of at most 70 characters
+   * (counted as Python counts, in code points, with the `# `), unless the
+   * line is a lone URL; and two spaces between sentences.
    */
   private checkDocStyle(line: string): void {
-    const indent = indentOf(line);
-    if (this.literalIndent !== null) {
-      if (indent > this.literalIndent) return;
-      this.literalIndent = null;
-    }
-    if ((line.endsWith('::') && !proseDirective.test(line)) || literalDirective.test(line)) {
-      this.literalIndent = indent;
-    }
-    const start = this.tok!.startOffset;
-    if (line.length + 2 > 70 && line.trim().includes(' ')) {
+    // A line is at least as long in UTF-16 units as in code points.
+    if (line.length + 2 > 70 && pyLen(line) + 2 > 70 && !urlLine.test(line)) {
       this.docRule('documentation line longer than 70 characters');
     }
-    singleSpaceAfterPeriod.lastIndex = 0;
-    for (let m = singleSpaceAfterPeriod.exec(line); m; m = singleSpaceAfterPeriod.exec(line)) {
-      const word = m[1]!;
-      // Abbreviations (e.g., i.e., a.k.a.), ellipses and list enumerators are not sentence ends.
-      if (/^\(?([A-Za-z]\.)+[A-Za-z]$/.test(word) || /\.\.$/.test(word) || /^(\(?[0-9]+|\.+|\(?[A-Za-z])$/.test(word)) {
-        singleSpaceAfterPeriod.lastIndex = m.index + word.length + 1;
-        continue;
-      }
+    // Only the third alternative of singleSpace is an error, and it can match only where this does.
+    if (!sentenceEnd.test(line)) return;
+    singleSpace.lastIndex = 0;
+    for (let m = singleSpace.exec(line); m; m = singleSpace.exec(line)) {
+      if (m[1] === undefined) continue;
+      // QEMU points just past the punctuation, counting from the start of the
+      // source line as if the comment's '#' were in column 1.
       this.docRule(
         'Use two spaces between sentences\nIf this not the end of a sentence, please report a bug.',
-        start + 2 + m.index + word.length + 1,
+        2 + pyLen(line.slice(0, m.index)) + 1,
       );
       break;
     }
@@ -447,14 +515,16 @@ export class SchemaParser {
       this.accept(false);
       line = this.getDocLine();
       if (line === null) return line;
-      if (atNameColon.test(line)) return line;
+      if (line.charCodeAt(0) === 64 && atNameColon.test(line)) return line; // '@'
       const curIndent = indentOf(line);
       if (line !== '' && curIndent < indent) {
         if (prevLineBlank) return line;
         this.docRule(`unexpected de-indent (expected at least ${indent} spaces)`);
       }
       doc.appendLine(line);
-      prevLineBlank = line === '';
+      // As in QEMU 10.2: set after every line, not only blank ones, so only
+      // the line right after the first one of the block can be a de-indent.
+      prevLineBlank = true;
     }
   }
 
@@ -469,7 +539,6 @@ export class SchemaParser {
 
   private getDoc(): QapiDoc {
     if (this.tok!.image !== '##') throw this.parseError("junk after '##' at start of documentation comment");
-    this.literalIndent = null;
     const info = this.info;
     this.accept(false);
     let line = this.getDocLine();
@@ -533,8 +602,6 @@ export class SchemaParser {
           }
           line = this.getDocIndented(doc);
           noMoreArgs = true;
-        } else if (line.startsWith('=')) {
-          throw this.parseError("unexpected '=' markup in definition documentation");
         } else {
           doc.ensureUntaggedSection(this.info);
           doc.appendLine(line);
@@ -544,18 +611,12 @@ export class SchemaParser {
     } else {
       doc = new QapiDoc(info, null, this.lenientDocRule);
       doc.ensureUntaggedSection(this.info);
-      let first = true;
       while (line !== null) {
         const match = atNameColon.exec(line);
         if (match) throw this.parseError(`'@${match[1]}:' not allowed in free-form documentation`);
-        // An old-style '= Heading' must open its block; an rST underline ('====') may follow a title.
-        if (line.startsWith('=') && !/^=+$/.test(line) && !first) {
-          this.docRule("'=' heading must come first in a comment block");
-        }
         doc.appendLine(line);
         this.accept(false);
         line = this.getDocLine();
-        first = false;
       }
     }
     this.accept();

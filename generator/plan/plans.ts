@@ -63,6 +63,8 @@ export interface IntPlan extends PlanBase {
 export interface EnumValuePlan {
   readonly name: string;
   readonly features: FeatureWord | undefined;
+  /** With bindings that span versions: the older versions that alone have this value (model/versions.ts). */
+  readonly onlyIn: readonly string[];
 }
 
 export interface EnumPlan extends PlanBase {
@@ -82,6 +84,9 @@ export interface MemberPlan {
   readonly features: FeatureWord | undefined;
   /** The type that declares the member (the struct itself, or a base). */
   readonly from: TypeRef;
+  /** With bindings that span versions (model/versions.ts): older versions that lack it, or that alone have it. */
+  readonly absentIn: readonly string[];
+  readonly onlyIn: readonly string[];
 }
 
 export interface BranchPlan {
@@ -207,6 +212,8 @@ export function planSchema(schema: QapiSchema, runtimeDir: string = RUNTIME_DIR)
     optional: m.optional,
     features: features(m.features),
     from: ref(from),
+    absentIn: m.absentIn,
+    onlyIn: m.onlyIn,
   });
   /** Members with the type that declares each: walk the base chain. */
   const flat = (t: SchemaObjectType): MemberPlan[] => [...(t.base ? flat(t.base) : []), ...t.localMembers.map((m) => member(m, t))];
@@ -220,7 +227,7 @@ export function planSchema(schema: QapiSchema, runtimeDir: string = RUNTIME_DIR)
       }
       return null;
     }
-    if (t instanceof SchemaEnumType) return { ...base(t, true), kind: 'enum', values: t.members.map((m) => ({ name: m.name, features: features(m.features) })) };
+    if (t instanceof SchemaEnumType) return { ...base(t, true), kind: 'enum', values: t.members.map((m) => ({ name: m.name, features: features(m.features), onlyIn: m.onlyIn })) };
     if (t instanceof SchemaArrayType) return { ...base(t, true), kind: 'list', element: ref(t.elementType) };
     if (t instanceof SchemaObjectType) {
       if (isEmptyPlaceholder(t)) return null;

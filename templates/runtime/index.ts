@@ -18,6 +18,7 @@ export * from './output-visitor.js';
 export * from './clone-visitor.js';
 export * from './tables.js';
 export * from './qmp.js';
+export * from './unknown.js';
 export * from './plans.js';
 export { parseQmpJson, stringifyQmpJson, QmpJsonError } from './json.js';
 export type { JsonValue } from './json.js';

@@ -31,6 +31,7 @@ import {
 } from './compat.js';
 import { addKey, badEnumValue, missingMember, wrongType } from './errors.js';
 import { decodeInt } from './ints.js';
+import { holdsJsonFloat, isJsonFloat } from './json.js';
 import { ALL_CONSUMED, checkUnexpected, keepUnexpected } from './codec-support.js';
 import { CheckingVisitor } from './stock-visitor.js';
 import {
@@ -48,6 +49,7 @@ import {
   hasOwn,
   isEnumValue,
   setOwn,
+  walkList,
 } from './visitor.js';
 
 export interface InputVisitorOptions {
@@ -61,6 +63,12 @@ export interface InputVisitorOptions {
   readonly keepUnknownEnumValues?: boolean;
   /** Keep a union whose tag is no known branch (needs keepUnknownEnumValues for the tag). */
   readonly keepUnknownBranches?: boolean;
+  /**
+   * The value is a command's arguments: with bindings that span several
+   * QEMU versions (`--oldest`), held to the newest version's members and
+   * values; otherwise what any of the versions sends is read.
+   */
+  readonly forArguments?: boolean;
 }
 
 export class InputVisitor extends CheckingVisitor {
@@ -69,6 +77,7 @@ export class InputVisitor extends CheckingVisitor {
   readonly compat: CompatPolicy;
   readonly keepUnknownEnumValues: boolean;
   readonly keepUnknownBranches: boolean;
+  readonly forArguments: boolean;
   /** Read by generated codecs, which must behave exactly as this visitor. */
   readonly bigintMode: boolean;
   readonly checkPolicy: boolean;
@@ -80,6 +89,7 @@ export class InputVisitor extends CheckingVisitor {
     this.compat = options.compat ?? DEFAULT_COMPAT_POLICY;
     this.keepUnknownEnumValues = options.keepUnknownEnumValues ?? false;
     this.keepUnknownBranches = options.keepUnknownBranches ?? false;
+    this.forArguments = options.forArguments === true;
     this.bigintMode = options.int64 === 'bigint';
     this.checkPolicy = checksInput(this.compat);
   }
@@ -98,7 +108,11 @@ export class InputVisitor extends CheckingVisitor {
         const refusal = inputRefusal(features, this.compat);
         if (refusal !== undefined) throw policyError(refusal, 'parameter');
       }
-      r = visit(this, name, src[name]);
+      const x = src[name];
+      r =
+        typeof x === 'number' && isJsonFloat(src, name)
+          ? this.visitFloat(visit, name, x)
+          : visit(this, name, x);
     } catch (e) {
       throw addKey(e, name);
     }
@@ -128,13 +142,42 @@ export class InputVisitor extends CheckingVisitor {
     else keepUnexpected(s.src, s.out, s.consumed);
   }
 
-  int(_key: Key, value: unknown, kind: IntKind): unknown {
-    return decodeInt(value, kind, this.bigintMode);
+  /**
+   * Whether the value being visited was read from a float literal with an
+   * integral value (`1.0`: json.ts marks them in their container). Set
+   * only while a marked number is visited: a number holds no members, so
+   * the only `int` reached meanwhile is its own.
+   */
+  private float = false;
+
+  private visitFloat(visit: VisitFn, key: Key, x: number): unknown {
+    this.float = true;
+    try {
+      return visit(this, key, x);
+    } finally {
+      this.float = false;
+    }
   }
 
+  /** The list walk, telling the elements read from float literals apart. */
+  override list(key: Key, value: unknown, visitElement: VisitFn): unknown {
+    if (!holdsJsonFloat(value)) return super.list(key, value, visitElement);
+    const array = value as unknown[];
+    return walkList(this, value, (v, i, x) =>
+      typeof x === 'number' && isJsonFloat(array, i as number)
+        ? this.visitFloat(visitElement, i, x)
+        : visitElement(v, i, x),
+    );
+  }
+
+  int(key: Key, value: unknown, kind: IntKind): unknown {
+    return decodeInt(value, kind, this.bigintMode, key, this.float);
+  }
+
+  /** QEMU takes any QNum for `number`: an integer, a float, ±Infinity (strtod's overflow). */
   number(_key: Key, value: unknown): unknown {
     if (typeof value === 'number') {
-      if (Number.isFinite(value)) return value;
+      if (!Number.isNaN(value)) return value;
     } else if (typeof value === 'bigint') {
       return Number(value); // QEMU takes integers for `number`; a double is what `number` is
     }
@@ -147,8 +190,11 @@ export class InputVisitor extends CheckingVisitor {
 
   enumValue(_key: Key, value: unknown, info: EnumInfo): unknown {
     if (typeof value !== 'string') throw wrongType('string');
-    if (!isEnumValue(info, value)) {
-      if (this.keepUnknownEnumValues) return value;
+    if (
+      !isEnumValue(info, value) ||
+      (this.forArguments && info.olderOnly?.includes(value) === true)
+    ) {
+      if (this.keepUnknownEnumValues && !this.forArguments) return value;
       throw badEnumValue(value);
     }
     if (this.checkPolicy) {

@@ -6,23 +6,32 @@
  * reads integers outside the safe range as `bigint` and writes `bigint` back
  * as its exact digits, so a value survives read → write byte for byte.
  *
+ * The reader follows QEMU's JSON parser (qobject/json-lexer.c,
+ * json-parser.c, json-streamer.c), not only RFC 8259: single-quoted strings
+ * and the `\'` escape are accepted, duplicate keys are an error, lone
+ * surrogates and noncharacters are an error, `1e400` reads as Infinity (C's
+ * strtod), a float literal such as `1.0` stays a float (see
+ * {@link isJsonFloat}), and QEMU's per-message limits apply.
+ *
  * Speed matters because every QMP message goes through here, so both
  * directions let the native code do the work and only check it:
  * - the reader runs `JSON.parse`, then walks the result for what it may have
  *   got wrong (a number beyond the safe range, -0, Infinity, too deep a
- *   nesting); only then does it read the text again with its exact parser.
- *   (A pre-scan of the text was measured slower: a JavaScript loop over every
- *   character costs ~20% of `JSON.parse`, a `/\d{16}/` regex ~8%, the walk
- *   ~10%. The price is that a text holding a big integer is parsed twice.)
+ *   nesting), counting the members; then it checks the text with native
+ *   scans only (`indexOf`, and regular expressions that V8 answers without
+ *   a loop on one-byte strings): as many `:` as members (else a duplicate
+ *   key, or a `:` inside a string), no float literal with an integral value,
+ *   no escape or character that QEMU refuses. Whatever is suspect is read
+ *   again with the exact parser, which decides. (A JavaScript loop over every
+ *   character costs ~20% of `JSON.parse`, so none runs on the fast path; the
+ *   `:` count is one `indexOf` per member, ~7% of `JSON.parse` on a large
+ *   reply, ~20% on a 1 KB one, where call overheads weigh more.)
  * - the writer walks the value, and if it holds no `bigint` and nothing
  *   invalid, lets `JSON.stringify` write it; otherwise it writes by hand
  *   around the bigints, still handing bigint-free subtrees to the native code.
  *
- * Limits: nesting deeper than {@link MAX_NESTING} (arrays and objects
- * together) is an error, as in QEMU's JSON parser; so is an integer literal
- * longer than {@link MAX_INTEGER_DIGITS} (ours, against CPU exhaustion).
- * Every failure is a
- * {@link QmpJsonError} that says where (offset, line:column, JSON path).
+ * Every failure is a {@link QmpJsonError} that says where (offset,
+ * line:column, JSON path).
  *
  * Depends on ECMAScript built-ins only (and the runtime's error base): this
  * file is copied into generated output.
@@ -42,18 +51,39 @@ export interface JsonObject {
 export type JsonPathSegment = string | number;
 
 /**
- * QEMU's `MAX_NESTING`: arrays and objects may nest this deep, no deeper.
- * QEMU counts brackets and braces together, and so do we.
+ * QEMU's `MAX_NESTING` (json-streamer.c): arrays and objects may nest this
+ * deep, no deeper. QEMU counts brackets and braces together, and so do we.
  */
 export const MAX_NESTING = 1024;
 
 /**
- * The longest integer literal read, in digits. QMP's widest integers have
- * 20 (2^64-1); the limit only stops hostile text from costing seconds of
- * CPU: converting digits to a bigint takes superlinear time (a million
- * digits, ~0.1 s). Longer literals are an error, as ±Infinity is for floats.
+ * QEMU's `MAX_TOKEN_SIZE` (json-streamer.c): the bytes (UTF-8) of all the
+ * tokens of one message together, whitespace between tokens not counted,
+ * must stay below 64 MiB.
+ */
+export const MAX_TOKEN_SIZE = 64 * 1024 * 1024;
+
+/** QEMU's `MAX_TOKEN_COUNT` (json-streamer.c): at most 2 Mi tokens in one message. */
+export const MAX_TOKEN_COUNT = 2 * 1024 * 1024;
+
+/**
+ * The longest integer literal read as an exact integer, in digits. QMP's
+ * widest integers have 20 (2^64-1); converting digits to a bigint takes
+ * superlinear time (a million digits, ~0.1 s), so a longer literal is read
+ * as QEMU reads every integer beyond 64 bits, with strtod: as a float (for
+ * more than 309 digits, Infinity).
  */
 export const MAX_INTEGER_DIGITS = 1000;
+
+/** The reader's limits; each defaults to QEMU's. `Infinity` turns a limit off. */
+export interface QmpJsonReadOptions {
+  /** {@link MAX_TOKEN_SIZE}: the bytes of a message's tokens must stay below this. */
+  readonly maxTokenSize?: number;
+  /** {@link MAX_TOKEN_COUNT}: the most tokens in a message. */
+  readonly maxTokenCount?: number;
+  /** {@link MAX_NESTING}: the deepest nesting of arrays and objects. */
+  readonly maxNesting?: number;
+}
 
 /** Keys printed as `a.b` in a path; anything else is printed as `["…"]`. */
 const PLAIN_KEY = /^[A-Za-z_][\w-]*$/;
@@ -120,42 +150,114 @@ export class QmpJsonError extends QapiError {
 // ---------------------------------------------------------------------------
 
 /**
- * Reads QMP JSON text (RFC 8259) exactly.
+ * For each container the reader built, the members (keys, or indices of an
+ * array) it read from a float literal with an integral value: `1.0`, `1e2`,
+ * `-0.0`. A JavaScript number can't say whether it was written `1` or
+ * `1.0`; QEMU's can (a QNum is an int64, a uint64 or a double), and its
+ * input visitor refuses a double for an integer member. The decoders ask
+ * {@link isJsonFloat}.
+ */
+const FLOAT_MEMBERS = new WeakMap<object, Set<JsonPathSegment>>();
+
+/** Whether any float was ever marked: until then, the questions cost nothing. */
+let floatsMarked = false;
+
+function markFloat(container: object, key: JsonPathSegment): void {
+  floatsMarked = true;
+  let set = FLOAT_MEMBERS.get(container);
+  if (set === undefined) {
+    set = new Set();
+    FLOAT_MEMBERS.set(container, set);
+  }
+  set.add(key);
+}
+
+/**
+ * Whether member `key` of `container` (an object's key, an array's index)
+ * was read from a float literal with an integral value, such as `1.0`,
+ * `1e2` or `-0.0`: QEMU reads those as doubles, which an integer member
+ * refuses. Other floats need no mark (`1.5` is no integer anyway). Only
+ * containers made by {@link parseQmpJson} carry marks; a copy does not, and
+ * a float at the top level of a text has no container to mark.
+ */
+export function isJsonFloat(container: object, key: JsonPathSegment): boolean {
+  if (!floatsMarked) return false;
+  const set = FLOAT_MEMBERS.get(container);
+  return set !== undefined && set.has(key);
+}
+
+/** Whether `container` holds a member for which {@link isJsonFloat} says yes. */
+export function holdsJsonFloat(container: unknown): boolean {
+  return (
+    floatsMarked &&
+    typeof container === 'object' &&
+    container !== null &&
+    FLOAT_MEMBERS.has(container)
+  );
+}
+
+/** The limits of one read. */
+interface Limits {
+  readonly maxTokenSize: number;
+  readonly maxTokenCount: number;
+  readonly maxNesting: number;
+}
+
+const QEMU_LIMITS: Limits = Object.freeze({
+  maxTokenSize: MAX_TOKEN_SIZE,
+  maxTokenCount: MAX_TOKEN_COUNT,
+  maxNesting: MAX_NESTING,
+});
+
+function limitsOf(options: QmpJsonReadOptions | undefined): Limits {
+  if (options === undefined) return QEMU_LIMITS;
+  // Nesting can only be lowered: the exact parser recurses once per level.
+  return {
+    maxTokenSize: options.maxTokenSize ?? MAX_TOKEN_SIZE,
+    maxTokenCount: options.maxTokenCount ?? MAX_TOKEN_COUNT,
+    maxNesting: Math.min(options.maxNesting ?? MAX_NESTING, MAX_NESTING),
+  };
+}
+
+/**
+ * Reads QMP JSON text exactly, by QEMU's rules.
  *
  * - Integers (no fraction, no exponent) outside
- *   `Number.MIN_SAFE_INTEGER..Number.MAX_SAFE_INTEGER` become `bigint`; every
- *   other number is a `number`. The integer `-0` reads as `0` (as in QEMU);
- *   `-0.0` reads as `-0`.
- * - A number that overflows to ±Infinity (`1e400`) is an error: it could not
- *   be written back.
- * - Nesting deeper than {@link MAX_NESTING} is an error.
- * - Keys such as `__proto__` become ordinary own properties; the last of
- *   duplicate keys wins (both as `JSON.parse` does).
- * - Escaped lone surrogates (`"\ud800"`) are accepted, as `JSON.parse` does;
- *   {@link stringifyQmpJson} writes them back escaped.
+ *   `Number.MIN_SAFE_INTEGER..Number.MAX_SAFE_INTEGER` become `bigint`
+ *   (up to {@link MAX_INTEGER_DIGITS} digits); every other number is a
+ *   `number`. The integer `-0` reads as `0` (as in QEMU); `-0.0` as `-0`.
+ * - A float literal with an integral value (`1.0`, `1e2`, `-0.0`) is a
+ *   `number` marked as a float ({@link isJsonFloat}): an integer member
+ *   refuses it, as QEMU's does.
+ * - A float that overflows (`1e400`) reads as ±Infinity, as C's strtod
+ *   gives it to QEMU (the writer refuses to write it back).
+ * - Strings may be single-quoted (`'a'`), and `\'` is an escape, as in
+ *   QEMU. Lone surrogates (escaped or raw) and noncharacters (U+FDD0..U+FDEF,
+ *   U+xxFFFE, U+xxFFFF) are errors, as in QEMU; `\u0000` is U+0000.
+ * - A key twice in one object is an error (`JSON parse error, duplicate
+ *   key`); keys such as `__proto__` become ordinary own properties.
+ * - QEMU's limits, each an option: the tokens of a message are fewer than
+ *   {@link MAX_TOKEN_SIZE} bytes and at most {@link MAX_TOKEN_COUNT}, and
+ *   nest at most {@link MAX_NESTING} deep.
  *
- * Memory use is bounded by the text's length only, so callers reading from
- * an untrusted peer should cap the message size (QEMU caps tokens at 64 MiB).
+ * Memory use is bounded by the text's length.
  *
  * @throws {QmpJsonError} on malformed text, with position and JSON path.
  */
-export function parseQmpJson(text: string): JsonValue {
-  // Fast path: the native parser, then a walk over its result that spots
-  // anything the exact parser would read differently (see the module comment).
+export function parseQmpJson(text: string, options?: QmpJsonReadOptions): JsonValue {
+  const limits = limitsOf(options);
+  // Fast path: the native parser, then checks that spot anything the exact
+  // parser would read differently (see the module comment).
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     // The exact parser reports the error with its position and path, in the
     // same words whichever path the text took.
-    return parseQmpJsonExact(text);
+    return new ExactReader(text, limits).parseDocument();
   }
-  if (typeof value === 'object' && value !== null) {
-    if (isExactContainer(value, 1)) return value as JsonValue;
-  } else if (typeof value !== 'number' || isExactNumber(value)) {
-    return value as JsonValue;
-  }
-  return parseQmpJsonExact(text);
+  if (nativeReadHolds(text, value, limits)) return value as JsonValue;
+  return new ExactReader(text, limits).parseDocument();
 }
 
 /**
@@ -165,57 +267,249 @@ export function parseQmpJson(text: string): JsonValue {
  *
  * @throws {QmpJsonError} on malformed text.
  */
-export function parseQmpJsonExact(text: string): JsonValue {
-  return new ExactReader(text).parseDocument();
+export function parseQmpJsonExact(text: string, options?: QmpJsonReadOptions): JsonValue {
+  return new ExactReader(text, limitsOf(options)).parseDocument();
 }
 
 /**
- * Whether `JSON.parse` read this number as the exact parser would. It did
- * unless the number is:
- * - beyond the safe range: maybe a rounded big integer (the literal rounds to
- *   at least 2^53, so no unsafe integer hides below);
- * - ±Infinity: an overflow such as `1e400`, an error;
- * - `-0`: the integer `-0` reads as 0, while `-0.0` stays -0.
- * A false "no" only costs the exact parse (e.g. for `1e300`).
+ * Reads a QMP message given as UTF-8 bytes: {@link decodeQmpUtf8}, then
+ * {@link parseQmpJson}.
+ *
+ * @throws {QmpJsonError} on invalid UTF-8 or malformed text.
  */
+export function parseQmpJsonBytes(bytes: Uint8Array, options?: QmpJsonReadOptions): JsonValue {
+  return parseQmpJson(decodeQmpUtf8(bytes), options);
+}
+
+interface Utf8Decoder {
+  decode(input: Uint8Array): string;
+}
+let fatalDecoder: Utf8Decoder | undefined;
+
+/**
+ * Decodes UTF-8 bytes as QEMU's JSON parser reads them: invalid UTF-8 is
+ * an error, never silently U+FFFD (`Buffer#toString` and a default
+ * TextDecoder replace it). QEMU reads modified UTF-8, so the overlong
+ * `C0 80` is U+0000: it decodes to the text `\u0000`, which reads as
+ * U+0000 inside a string and as an error outside one, as in QEMU. A byte
+ * order mark is kept, so it is an error, as in QEMU.
+ *
+ * @throws {QmpJsonError} at the first invalid sequence.
+ */
+export function decodeQmpUtf8(bytes: Uint8Array): string {
+  if (fatalDecoder === undefined) {
+    const TD = (
+      globalThis as unknown as {
+        TextDecoder: new (
+          label: string,
+          options: { fatal: boolean; ignoreBOM: boolean },
+        ) => Utf8Decoder;
+      }
+    ).TextDecoder;
+    fatalDecoder = new TD('utf-8', { fatal: true, ignoreBOM: true });
+  }
+  try {
+    return fatalDecoder.decode(bytes);
+  } catch {
+    return decodeModifiedUtf8(bytes);
+  }
+}
+
+/** The slow decoder, for text the fatal decoder refused: `C0 80` or an error. */
+function decodeModifiedUtf8(b: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  const n = b.length;
+  const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => k < n && b[k]! >= lo && b[k]! <= hi;
+  while (i < n) {
+    const c = b[i]!;
+    let cp = -1;
+    let len = 1;
+    if (c < 0x80) cp = c;
+    else if (c === 0xc0 && cont(i + 1, 0x80, 0x80)) {
+      out += '\\u0000';
+      i += 2;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf && cont(i + 1)) {
+      cp = ((c & 0x1f) << 6) | (b[i + 1]! & 0x3f);
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      const lo = c === 0xe0 ? 0xa0 : 0x80;
+      const hi = c === 0xed ? 0x9f : 0xbf;
+      if (cont(i + 1, lo, hi) && cont(i + 2)) {
+        cp = ((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f);
+        len = 3;
+      }
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      const lo = c === 0xf0 ? 0x90 : 0x80;
+      const hi = c === 0xf4 ? 0x8f : 0xbf;
+      if (cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3)) {
+        cp =
+          ((c & 0x07) << 18) |
+          ((b[i + 1]! & 0x3f) << 12) |
+          ((b[i + 2]! & 0x3f) << 6) |
+          (b[i + 3]! & 0x3f);
+        len = 4;
+      }
+    }
+    if (cp < 0) {
+      throw new QmpJsonError(
+        `JSON parse error, invalid UTF-8 sequence (byte 0x${hex2(c)} at byte offset ${i})`,
+        [],
+        positionOf(out, out.length),
+      );
+    }
+    out += String.fromCodePoint(cp);
+    i += len;
+  }
+  return out;
+}
+
+/** Integral floats and unsafe numbers aside, whether `JSON.parse` read this number as the exact parser does. */
 function isExactNumber(n: number): boolean {
   return n <= Number.MAX_SAFE_INTEGER && n >= Number.MIN_SAFE_INTEGER && (n !== 0 || 1 / n > 0);
 }
 
+/** Members counted by the last {@link isExactContainer} walk. */
+let walkMembers = 0;
+/** Whether that walk met a number inside an array (its literal is not checked by the `:` scan). */
+let walkArrayNumbers = false;
+
+/**
+ * Whether the result of `JSON.parse(text)` is what the exact parser would
+ * give. It is unless: a number is beyond the safe range (maybe a rounded big
+ * integer, or an overflow), a number is -0 (the integer `-0` reads as 0), the
+ * nesting is too deep, a key came twice, an integral number was written as a
+ * float literal (it must be marked), a string holds what QEMU refuses, or the
+ * text might exceed the token limits. Every test is sound, not complete: a
+ * false "no" only costs the exact parse.
+ */
+function nativeReadHolds(text: string, value: unknown, limits: Limits): boolean {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: below this, no size limit is near.
+  if (text.length * 3 + 1 > limits.maxTokenSize) return false;
+  if (typeof value === 'object' && value !== null) {
+    // An enumerable key on Object.prototype would be counted as a member.
+    for (const _ in EMPTY) return false;
+    walkMembers = 0;
+    walkArrayNumbers = false;
+    if (!isExactContainer(value, 1, limits.maxNesting)) return false;
+    // As many `:` as members: no duplicate key (fewer members), no `:` in a string.
+    if (scanColons(text) !== walkMembers) return false;
+    if (walkArrayNumbers && FLOAT_LITERAL.test(text)) return false;
+    if (text.length > limits.maxTokenCount && countTokens(value) > limits.maxTokenCount)
+      return false;
+  } else if (typeof value === 'number' && !isExactNumber(value)) {
+    return false;
+  }
+  if (text.indexOf('\\u') !== -1 && hasRefusedEscape(text)) return false;
+  return !REFUSED_CHARACTER.test(text);
+}
+
+const EMPTY = {};
+
+/** A digit before `.`, `e` or `E`: maybe a float literal (or such text inside a string). */
+const FLOAT_LITERAL = /[0-9][.eE]/;
+
+/**
+ * Surrogates (paired or lone: a pair may be a noncharacter) and the BMP's
+ * noncharacters. V8 answers this without scanning a one-byte string.
+ */
+const REFUSED_CHARACTER = /[\uD800-\uDFFF\uFDD0-\uFDEF\uFFFE\uFFFF]/;
+
+/**
+ * Counts the `:` of the text; -1 when one is followed by a float literal
+ * with an integral value (a member that must be marked). Only `indexOf`
+ * touches most of the text.
+ */
+function scanColons(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf(':'); i !== -1; i = text.indexOf(':', i + 1)) {
+    n++;
+    let j = i + 1;
+    let c = text.charCodeAt(j);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++j);
+    if (c !== 0x2d && (c < 0x30 || c > 0x39)) continue;
+    let k = j + 1;
+    let float = false;
+    for (c = text.charCodeAt(k); ; c = text.charCodeAt(++k)) {
+      if (c >= 0x30 && c <= 0x39) continue;
+      if (c === 0x2e || c === 0x65 || c === 0x45) float = true;
+      else if (c !== 0x2b && c !== 0x2d) break;
+    }
+    if (float && Number.isInteger(Number(text.slice(j, k)))) return -1;
+  }
+  return n;
+}
+
+/** Whether some `\u` escape may be one QEMU refuses: a surrogate, U+FDD0..U+FDEF, U+FFFE, U+FFFF. */
+function hasRefusedEscape(text: string): boolean {
+  for (let i = text.indexOf('\\u'); i !== -1; i = text.indexOf('\\u', i + 2)) {
+    const a = text.charCodeAt(i + 2) | 0x20;
+    const b = text.charCodeAt(i + 3) | 0x20;
+    if (a === 0x64 && ((b >= 0x38 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return true; // d8..df
+    if (a === 0x66) {
+      const c = text.charCodeAt(i + 4) | 0x20;
+      if (b === 0x64 && (c === 0x64 || c === 0x65)) return true; // fdd, fde
+      if (b === 0x66 && c === 0x66) return true; // fff
+    }
+  }
+  return false;
+}
+
 /**
  * Whether a container from `JSON.parse` (at nesting `depth`, 1 for the top)
- * and everything in it is what the exact parser would give: no number that
- * fails {@link isExactNumber}, no nesting beyond {@link MAX_NESTING}.
- * Recursion stops at that limit, so deep input cannot overflow the stack.
+ * and everything in it is what the exact parser would give, as far as the
+ * values tell (see {@link nativeReadHolds}); counts the members. Recursion
+ * stops at the nesting limit, so deep input cannot overflow the stack.
  */
-function isExactContainer(container: object, depth: number): boolean {
-  if (depth > MAX_NESTING) return false;
+function isExactContainer(container: object, depth: number, maxNesting: number): boolean {
+  if (depth > maxNesting) return false;
   if (Array.isArray(container)) {
     for (let i = 0; i < container.length; i++) {
       const item: unknown = container[i];
       if (typeof item === 'object') {
-        if (item !== null && !isExactContainer(item, depth + 1)) return false;
-      } else if (typeof item === 'number' && !isExactNumber(item)) {
-        return false;
+        if (item !== null && !isExactContainer(item, depth + 1, maxNesting)) return false;
+      } else if (typeof item === 'number') {
+        if (!isExactNumber(item)) return false;
+        walkArrayNumbers = true;
       }
     }
     return true;
   }
   const record = container as Record<string, unknown>;
+  let n = 0;
   for (const key in record) {
+    n++;
     const member = record[key];
     if (typeof member === 'object') {
-      if (member !== null && !isExactContainer(member, depth + 1)) return false;
+      if (member !== null && !isExactContainer(member, depth + 1, maxNesting)) return false;
     } else if (typeof member === 'number' && !isExactNumber(member)) {
       return false;
     }
   }
+  walkMembers += n;
   return true;
 }
 
-/** The characters JSON lets through as `\x` escapes (besides `\u`). */
+/** The tokens QEMU's lexer makes of the text of a value `JSON.parse` read (without duplicate keys). */
+function countTokens(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 1;
+  let n: number;
+  if (Array.isArray(value)) {
+    n = value.length === 0 ? 2 : value.length + 1; // brackets and commas
+    for (const item of value) n += countTokens(item);
+  } else {
+    const keys = Object.keys(value);
+    n = keys.length === 0 ? 2 : 3 * keys.length + 1; // braces, commas, keys and colons
+    for (const k of keys) n += countTokens((value as Record<string, unknown>)[k]);
+  }
+  return n;
+}
+
+/** The characters JSON lets through as `\x` escapes (besides `\u`), and QEMU's `\'`. */
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   '"': '"',
+  "'": "'",
   '\\': '\\',
   '/': '/',
   b: '\b',
@@ -225,9 +519,27 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   t: '\t',
 };
 
+/** Whether code point `cp` is one QEMU refuses in a string: a surrogate, a noncharacter. */
+function isRefusedCodePoint(cp: number): boolean {
+  return (
+    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe
+  );
+}
+
+/** The UTF-8 length of `text[start..end)`. */
+function utf8Length(text: string, start: number, end: number): number {
+  let n = end - start;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdbff ? 0 : 2; // a pair: 4 bytes for 2 units
+  }
+  return n;
+}
+
 /**
- * A recursive-descent JSON parser that keeps big integers exact. Recursion is
- * bounded by {@link MAX_NESTING}, so it cannot overflow the stack.
+ * A recursive-descent JSON parser that keeps big integers exact, following
+ * QEMU's lexer and parser. Recursion is bounded by the nesting limit, so it
+ * cannot overflow the stack.
  */
 class ExactReader {
   private readonly text: string;
@@ -235,9 +547,18 @@ class ExactReader {
   private depth = 0;
   /** `path[d]` is the key or index being read inside the container at depth `d + 1`. */
   private readonly path: JsonPathSegment[] = [];
+  private readonly limits: Limits;
+  /** Whether the token bytes can reach the size limit, so they must be counted. */
+  private readonly countBytes: boolean;
+  private tokens = 0;
+  private bytes = 0;
+  /** Whether the value just read was a float literal with an integral value. */
+  private float = false;
 
-  constructor(text: string) {
+  constructor(text: string, limits: Limits) {
     this.text = text;
+    this.limits = limits;
+    this.countBytes = text.length * 3 + 1 > limits.maxTokenSize;
   }
 
   parseDocument(): JsonValue {
@@ -249,6 +570,17 @@ class ExactReader {
     return value;
   }
 
+  /** QEMU's streamer counts every token, in this order: size, count (then nesting, in enter). */
+  private token(start: number, end: number): void {
+    if (this.countBytes) {
+      this.bytes += utf8Length(this.text, start, end);
+      if (this.bytes + 1 > this.limits.maxTokenSize)
+        this.failAt(start, `JSON token size limit exceeded (${this.limits.maxTokenSize} bytes)`);
+    }
+    if (++this.tokens > this.limits.maxTokenCount)
+      this.failAt(start, `JSON token count limit exceeded (${this.limits.maxTokenCount} tokens)`);
+  }
+
   private parseValue(): JsonValue {
     const c = this.text.charCodeAt(this.pos);
     switch (c) {
@@ -257,7 +589,8 @@ class ExactReader {
       case 0x5b: // [
         return this.parseArray();
       case 0x22: // "
-        return this.parseString();
+      case 0x27: // '
+        return this.parseString(c);
       case 0x74: // t
         return this.parseLiteral('true', true);
       case 0x66: // f
@@ -271,9 +604,20 @@ class ExactReader {
   }
 
   private enter(): void {
-    if (++this.depth > MAX_NESTING) this.fail(`JSON nesting depth limit exceeded (${MAX_NESTING})`);
+    this.token(this.pos, this.pos + 1);
+    if (++this.depth > this.limits.maxNesting)
+      this.fail(`JSON nesting depth limit exceeded (${this.limits.maxNesting})`);
     this.pos++;
     this.skipWhitespace();
+  }
+
+  /** A one-character token (`,` `:` `]` `}`) at `pos`, consumed. */
+  private punctuation(): number {
+    const pos = this.pos;
+    const c = this.text.charCodeAt(pos);
+    if (c === 0x2c || c === 0x3a || c === 0x5d || c === 0x7d) this.token(pos, pos + 1);
+    this.pos = pos + 1;
+    return c;
   }
 
   private parseArray(): JsonValue[] {
@@ -281,16 +625,19 @@ class ExactReader {
     const slot = this.depth - 1;
     const out: JsonValue[] = [];
     if (this.text.charCodeAt(this.pos) === 0x5d) {
-      this.pos++;
+      this.punctuation();
       this.depth--;
       return out;
     }
     for (let index = 0; ; index++) {
       this.path[slot] = index;
       out.push(this.parseValue());
+      if (this.float) {
+        this.float = false;
+        markFloat(out, index);
+      }
       this.skipWhitespace();
-      const c = this.text.charCodeAt(this.pos);
-      this.pos++;
+      const c = this.punctuation();
       if (c === 0x5d) break;
       if (c !== 0x2c)
         this.failBack(`Unexpected ${this.describeAt(this.pos - 1)}, expected ',' or ']'`);
@@ -305,24 +652,29 @@ class ExactReader {
     const slot = this.depth - 1;
     const out: JsonObject = {};
     if (this.text.charCodeAt(this.pos) === 0x7d) {
-      this.pos++;
+      this.punctuation();
       this.depth--;
       return out;
     }
     for (;;) {
       // Until its key is read, an error belongs to the object, not to a member.
       this.depth--;
-      if (this.text.charCodeAt(this.pos) !== 0x22)
+      const q = this.text.charCodeAt(this.pos);
+      if (q !== 0x22 && q !== 0x27)
         this.fail(`Unexpected ${this.describeHere()}, expected a string key`);
-      const key = this.parseString();
+      const keyStart = this.pos;
+      const key = this.parseString(q);
       this.depth++;
       this.path[slot] = key;
       this.skipWhitespace();
       if (this.text.charCodeAt(this.pos) !== 0x3a)
         this.fail(`Unexpected ${this.describeHere()}, expected ':'`);
-      this.pos++;
+      this.punctuation();
       this.skipWhitespace();
       const value = this.parseValue();
+      // QEMU checks after the value is read: an error in it comes first.
+      if (Object.prototype.hasOwnProperty.call(out, key))
+        this.failAt(keyStart, 'JSON parse error, duplicate key');
       if (key === '__proto__') {
         // Plain assignment would call the Object.prototype.__proto__ setter
         // and change the prototype; JSON.parse defines an own property.
@@ -335,9 +687,12 @@ class ExactReader {
       } else {
         out[key] = value;
       }
+      if (this.float) {
+        this.float = false;
+        markFloat(out, key);
+      }
       this.skipWhitespace();
-      const c = this.text.charCodeAt(this.pos);
-      this.pos++;
+      const c = this.punctuation();
       if (c === 0x7d) break;
       if (c !== 0x2c)
         this.failBack(`Unexpected ${this.describeAt(this.pos - 1)}, expected ',' or '}'`);
@@ -350,6 +705,7 @@ class ExactReader {
   private parseLiteral<T extends boolean | null>(word: string, value: T): T {
     if (!this.text.startsWith(word, this.pos))
       this.fail(`Unexpected ${this.describeHere()}, expected a JSON value`);
+    this.token(this.pos, this.pos + word.length);
     this.pos += word.length;
     return value;
   }
@@ -377,6 +733,7 @@ class ExactReader {
       if (sign === 0x2b || sign === 0x2d) i++;
       i = this.requireDigits(i, 'in the exponent');
     }
+    this.token(start, i);
     this.pos = i;
     const literal = text.slice(start, i);
     const value = Number(literal);
@@ -385,16 +742,12 @@ class ExactReader {
       // unsafe value to one outside the safe range, so the test is exact.
       if (value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER)
         return value === 0 ? 0 : value;
-      if (i - digitsStart > MAX_INTEGER_DIGITS) {
-        this.failAt(
-          start,
-          `Integer ${abbreviate(literal)} is too long (more than ${MAX_INTEGER_DIGITS} digits)`,
-        );
-      }
+      // Too long to convert cheaply: a float, as QEMU reads any integer beyond 64 bits.
+      if (i - digitsStart > MAX_INTEGER_DIGITS) return value;
       return BigInt(literal);
     }
-    if (!Number.isFinite(value))
-      this.failAt(start, `Number ${abbreviate(literal)} is out of range`);
+    // A float; ±Infinity on overflow, as strtod gives it to QEMU.
+    if (Number.isInteger(value)) this.float = true;
     return value;
   }
 
@@ -411,15 +764,18 @@ class ExactReader {
     return end;
   }
 
-  private parseString(): string {
+  /** A string delimited by `quote` (`"`, or QEMU's `'`). */
+  private parseString(quote: number): string {
     const text = this.text;
     const n = text.length;
-    let i = this.pos + 1;
+    const open = this.pos;
+    let i = open + 1;
     let start = i;
     let out = '';
     while (i < n) {
       const c = text.charCodeAt(i);
-      if (c === 0x22) {
+      if (c === quote) {
+        this.token(open, i + 1);
         this.pos = i + 1;
         return out + text.slice(start, i);
       }
@@ -431,26 +787,56 @@ class ExactReader {
         start = i;
       } else if (c < 0x20) {
         this.failAt(i, `Control character U+${hex4(c)} in a string must be escaped`);
+      } else if (c >= 0xd800) {
+        i = this.checkRawCharacter(i, c);
       } else {
         i++;
       }
     }
-    return this.failAt(this.pos, 'Unterminated string');
+    return this.failAt(open, 'Unterminated string');
+  }
+
+  /**
+   * A raw character from U+D800 up at `i`; returns the offset after it.
+   * QEMU reads UTF-8, where a lone surrogate is an invalid sequence and a
+   * noncharacter is refused alike.
+   */
+  private checkRawCharacter(i: number, c: number): number {
+    let cp = c;
+    let next = i + 1;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const low = this.text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        cp = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+        next = i + 2;
+      }
+    }
+    if (isRefusedCodePoint(cp))
+      this.failAt(i, 'JSON parse error, invalid UTF-8 sequence in string');
+    return next;
   }
 
   /** Decodes the escape at `i` (a backslash); returns the text and the next offset. */
   private parseEscape(i: number): [string, number] {
     const ch = this.text.charAt(i + 1);
     if (ch === 'u') {
-      let code = 0;
-      for (let k = i + 2; k < i + 6; k++) {
-        const digit = hexValue(this.text.charCodeAt(k));
-        if (digit < 0)
-          this.failAt(k, `Unexpected ${this.describeAt(k)} in a \\u escape, expected a hex digit`);
-        code = code * 16 + digit;
+      let cp = this.hex4At(i + 2);
+      let end = i + 6;
+      // A leading surrogate takes a trailing one in the next escape, as in QEMU.
+      if (cp >= 0xd800 && cp <= 0xdbff && this.text.startsWith('\\u', end)) {
+        const trailing = this.hex4At(end + 2);
+        if (trailing >= 0xdc00 && trailing <= 0xdfff) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (trailing - 0xdc00);
+          end += 6;
+        }
       }
-      // Lone surrogates are kept, as JSON.parse keeps them.
-      return [String.fromCharCode(code), i + 6];
+      if (isRefusedCodePoint(cp)) {
+        this.failAt(
+          i,
+          `JSON parse error, ${this.text.slice(i, end)} is not a valid Unicode character`,
+        );
+      }
+      return [String.fromCodePoint(cp), end];
     }
     const simple = SIMPLE_ESCAPES[ch];
     if (simple === undefined)
@@ -459,6 +845,18 @@ class ExactReader {
         `Invalid escape ${ch === '' ? 'at end of input' : JSON.stringify('\\' + ch)} in a string`,
       );
     return [simple, i + 2];
+  }
+
+  /** The four hex digits at `from`. */
+  private hex4At(from: number): number {
+    let code = 0;
+    for (let k = from; k < from + 4; k++) {
+      const digit = hexValue(this.text.charCodeAt(k));
+      if (digit < 0)
+        this.failAt(k, `Unexpected ${this.describeAt(k)} in a \\u escape, expected a hex digit`);
+      code = code * 16 + digit;
+    }
+    return code;
   }
 
   private skipWhitespace(): void {
@@ -498,11 +896,6 @@ class ExactReader {
   }
 }
 
-/** A literal short enough for an error message. */
-function abbreviate(literal: string): string {
-  return literal.length <= 40 ? literal : `${literal.slice(0, 20)}…(${literal.length} characters)`;
-}
-
 /** Line and column of `offset`; only computed for errors. */
 function positionOf(text: string, offset: number): JsonTextPosition {
   const at = Math.min(offset, text.length);
@@ -524,6 +917,10 @@ function hexValue(c: number): number {
 
 function hex4(c: number): string {
   return c.toString(16).toUpperCase().padStart(4, '0');
+}
+
+function hex2(c: number): string {
+  return c.toString(16).toUpperCase().padStart(2, '0');
 }
 
 // ---------------------------------------------------------------------------

@@ -167,7 +167,10 @@ export interface QgaClient<C extends QmpCommandMap<C>> {
    * {@link QmpTimeoutError}; the signal's reason when aborted;
    * {@link QmpConnectionError} when the connection ends first.
    */
-  execute<K extends keyof C & string>(name: K, ...rest: QgaExecuteRest<C[K]>): Promise<C[K]['returns']>;
+  execute<K extends keyof C & string>(
+    name: K,
+    ...rest: QgaExecuteRest<C[K]>
+  ): Promise<C[K]['returns']>;
   /** Syncs again now (calls made meanwhile wait); resolves once synced. */
   sync(): Promise<void>;
   /**
@@ -360,7 +363,8 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: Error) => {
-      if (!isConnected) this.fail('connect', `Cannot connect to the guest agent at ${where}: ${err.message}`, err);
+      if (!isConnected)
+        this.fail('connect', `Cannot connect to the guest agent at ${where}: ${err.message}`, err);
       else this.fail('socket', `The guest-agent connection failed: ${err.message}`, err);
     });
     socket.on('close', () => {
@@ -492,7 +496,10 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
         this.partialBytes = 0;
         if (this.current !== undefined) this.current.sentinel = true;
       } else {
-        const line = this.partial.length === 1 ? this.partial[0]! : Buffer.concat(this.partial, this.partialBytes);
+        const line =
+          this.partial.length === 1
+            ? this.partial[0]!
+            : Buffer.concat(this.partial, this.partialBytes);
         this.partial = [];
         this.partialBytes = 0;
         if (line.length > 0) this.onLine(line.toString('utf8'));
@@ -522,11 +529,23 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
       msg = parseQmpJson(text);
     } catch (e) {
       if (text.trim() === '') return;
-      return this.outOfStep(text, `The guest agent sent text that is not JSON: ${excerpt(text)} (${e instanceof Error ? e.message : String(e)})`);
+      return this.outOfStep(
+        text,
+        `The guest agent sent text that is not JSON: ${excerpt(text)} (${e instanceof Error ? e.message : String(e)})`,
+      );
     }
     const sync = this.current;
-    if (!isJsonObject(msg) || !(Object.prototype.hasOwnProperty.call(msg, 'return') || Object.prototype.hasOwnProperty.call(msg, 'error'))) {
-      return this.outOfStep(text, `The guest agent sent a message that is not a reply: ${excerpt(text)}`);
+    if (
+      !isJsonObject(msg) ||
+      !(
+        Object.prototype.hasOwnProperty.call(msg, 'return') ||
+        Object.prototype.hasOwnProperty.call(msg, 'error')
+      )
+    ) {
+      return this.outOfStep(
+        text,
+        `The guest agent sent a message that is not a reply: ${excerpt(text)}`,
+      );
     }
     const id = msg['id'];
     const call = typeof id === 'number' ? this.calls.get(id) : undefined;
@@ -534,7 +553,13 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
     if (sync !== undefined) {
       // Syncing: only the answer to this sync counts; everything else is stale.
       const value = msg['return'];
-      if (sync.sentinel && id === undefined && (typeof value === 'number' || typeof value === 'bigint') && BigInt(value) === sync.id) this.synced(sync);
+      if (
+        sync.sentinel &&
+        id === undefined &&
+        (typeof value === 'number' || typeof value === 'bigint') &&
+        BigInt(value) === sync.id
+      )
+        this.synced(sync);
       return;
     }
     const abandoned = typeof id === 'number' ? this.abandoned.get(id) : undefined;
@@ -542,8 +567,13 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
       this.abandoned.delete(id as number);
       const error = msg['error'];
       if (error !== undefined) {
-        const desc = isJsonObject(error) && typeof error['desc'] === 'string' ? error['desc'] : excerpt(text);
-        this.report('unmatched-reply', `${abandoned} failed after the client stopped waiting for it: ${desc}`, msg);
+        const desc =
+          isJsonObject(error) && typeof error['desc'] === 'string' ? error['desc'] : excerpt(text);
+        this.report(
+          'unmatched-reply',
+          `${abandoned} failed after the client stopped waiting for it: ${desc}`,
+          msg,
+        );
       }
       return;
     }
@@ -552,14 +582,23 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
       const first = this.calls.values().next();
       if (!first.done) return this.settle(first.value, msg);
     }
-    this.report(id === undefined ? 'unmatched-reply' : 'unknown-id', `Dropped a reply that answers no call: ${excerpt(text)}; resyncing`, msg);
+    this.report(
+      id === undefined ? 'unmatched-reply' : 'unknown-id',
+      `Dropped a reply that answers no call: ${excerpt(text)}; resyncing`,
+      msg,
+    );
     this.resync();
   }
 
   private outOfStep(text: string, message: string): void {
     // While syncing, garbage is expected (it is what syncing is for).
     if (this.current !== undefined) return;
-    this.report('unexpected-message', `${message}; resyncing`, text, new QgaDesyncError(message, text));
+    this.report(
+      'unexpected-message',
+      `${message}; resyncing`,
+      text,
+      new QgaDesyncError(message, text),
+    );
     this.resync();
   }
 
@@ -576,7 +615,12 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
     else call.resolve(outcome.value);
   }
 
-  private report(kind: QmpProtocolErrorKind, message: string, received: JsonValue, cause?: unknown): void {
+  private report(
+    kind: QmpProtocolErrorKind,
+    message: string,
+    received: JsonValue,
+    cause?: unknown,
+  ): void {
     const hook = this.onProtocolError;
     if (hook === undefined) return;
     try {
@@ -590,7 +634,10 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
 
   // -- commands ---------------------------------------------------------------
 
-  execute<K extends keyof C & string>(name: K, ...rest: QgaExecuteRest<C[K]>): Promise<C[K]['returns']> {
+  execute<K extends keyof C & string>(
+    name: K,
+    ...rest: QgaExecuteRest<C[K]>
+  ): Promise<C[K]['returns']> {
     const args = rest[0] as unknown;
     const options = rest[1];
     if (this.cause !== undefined) return Promise.reject(this.cause);
@@ -598,7 +645,9 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
       const refusal = argumentsRefusal(this.schema, name, args, this.compat);
       if (refusal !== null) return Promise.reject(refusal);
     }
-    const info = Object.prototype.hasOwnProperty.call(this.schema.commands, name) ? this.schema.commands[name] : undefined;
+    const info = Object.prototype.hasOwnProperty.call(this.schema.commands, name)
+      ? this.schema.commands[name]
+      : undefined;
     const noReply = info !== undefined && !info.successResponse;
     return this.send(name, args, options, noReply, false) as Promise<C[K]['returns']>;
   }
@@ -617,7 +666,13 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
     return this.capabilitiesPromise;
   }
 
-  private send(name: string, args: unknown, options: QgaExecuteOptions | undefined, noReply: boolean, raw: boolean): Promise<unknown> {
+  private send(
+    name: string,
+    args: unknown,
+    options: QgaExecuteOptions | undefined,
+    noReply: boolean,
+    raw: boolean,
+  ): Promise<unknown> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     let argsText: string | undefined;
@@ -633,10 +688,20 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
     const until = noReply ? (options?.until ?? 'written') : undefined;
     if (until === 'written') {
       this.abandon(id, name);
-      return new Promise((resolve, reject) => this.write(line, (err) => (err ? reject(err) : resolve(undefined))));
+      return new Promise((resolve, reject) =>
+        this.write(line, (err) => (err ? reject(err) : resolve(undefined))),
+      );
     }
     return new Promise((resolve, reject) => {
-      const call: Call = { id, command: name, raw, endResolves: until === 'disconnect', resolve, reject, cleanup: [] };
+      const call: Call = {
+        id,
+        command: name,
+        raw,
+        endResolves: until === 'disconnect',
+        resolve,
+        reject,
+        cleanup: [],
+      };
       this.calls.set(id, call);
       const timeout = options?.timeout ?? this.defaultTimeout;
       if (timeout !== undefined) {
@@ -675,7 +740,8 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
 
   private abandon(id: number, command: string): void {
     this.abandoned.set(id, command);
-    if (this.abandoned.size > MAX_ABANDONED) this.abandoned.delete(this.abandoned.keys().next().value!);
+    if (this.abandoned.size > MAX_ABANDONED)
+      this.abandoned.delete(this.abandoned.keys().next().value!);
   }
 
   private write(line: string, written: ((error: unknown) => void) | undefined): void {
@@ -683,6 +749,9 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
       this.queued.push(written === undefined ? { line } : { line, written });
       return;
     }
-    this.socket!.write(line, written === undefined ? undefined : (err) => written(err ? writeError(err) : null));
+    this.socket!.write(
+      line,
+      written === undefined ? undefined : (err) => written(err ? writeError(err) : null),
+    );
   }
 }

@@ -29,7 +29,7 @@ import {
   nameErrorClass,
 } from './errors.js';
 import type { QmpSchemaInfo } from './introspect.js';
-import { parseQmpJson, stringifyQmpJson, type JsonValue } from './json.js';
+import { parseQmpJson, parseQmpJsonBytes, stringifyQmpJson, type JsonValue } from './json.js';
 import type { ModulePlans } from './plans.js';
 import {
   QmpError,
@@ -468,6 +468,15 @@ export function excerpt(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
+/** Whether `bytes[start..end)` holds JSON whitespace only (QEMU's: space, tab, CR, LF). */
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x0d && b !== 0x0a && b !== 0x09) return false;
+  }
+  return true;
+}
+
 /** @internal */
 export function describeTarget(target: QmpTarget): string {
   if (typeof target === 'string') return target;
@@ -678,10 +687,10 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
         const line = Buffer.concat(this.partial, len);
         this.partial = [];
         this.partialBytes = 0;
-        this.onLine(line.toString('utf8'));
+        this.onLine(line, 0, len);
       } else {
         if (nl - start > this.maxLineBytes) return this.lineTooLong();
-        if (nl > start) this.onLine(chunk.toString('utf8', start, nl));
+        if (nl > start) this.onLine(chunk, start, nl);
       }
       start = nl + 1;
       nl = chunk.indexOf(10, start);
@@ -702,13 +711,25 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
     );
   }
 
-  private onLine(text: string): void {
+  /** The line `bytes[start..end)`, without its `\n`. */
+  private onLine(bytes: Buffer, start: number, end: number): void {
+    // QEMU reads UTF-8 strictly, and so do we. Buffer#toString is the
+    // fastest decoder but turns invalid UTF-8 into U+FFFD; it leaves no
+    // U+FFFD unless there was one in the bytes or they were invalid (V8
+    // answers the search at once on text without characters beyond U+00FF).
+    // Only then are the bytes read by the strict decoder, which decides.
+    const text = bytes.toString('utf8', start, end);
     let msg: JsonValue;
     try {
-      msg = parseQmpJson(text);
+      msg =
+        text.indexOf('\uFFFD') === -1
+          ? parseQmpJson(text)
+          : parseQmpJsonBytes(bytes.subarray(start, end));
     } catch (e) {
       // Blank lines (QEMU ends lines with CRLF) are no message.
-      if (text.trim() === '') return;
+      if (isBlank(bytes, start, end)) return;
+      // `text` is for display only: invalid UTF-8 shows as U+FFFD there,
+      // and the error names the byte.
       return this.fail(
         'protocol',
         `The QMP server sent text that is not JSON: ${excerpt(text)} (${e instanceof Error ? e.message : String(e)}); connection closed`,
@@ -1114,8 +1135,10 @@ export function argumentsRefusal(
     decodeCommandArguments(schema.commands, name, args, schema.int64, { compat: compat ?? {} });
   } catch (e) {
     if (e instanceof CompatPolicyCrash) return e;
-    if (e instanceof QmpError) return new QmpError(e.errorClass, e.message, { command: name, cause: e });
-    if (e instanceof QapiPathError) return new QmpError('GenericError', e.message, { command: name, cause: e });
+    if (e instanceof QmpError)
+      return new QmpError(e.errorClass, e.message, { command: name, cause: e });
+    if (e instanceof QapiPathError)
+      return new QmpError('GenericError', e.message, { command: name, cause: e });
     return e;
   }
   return null;
@@ -1137,15 +1160,25 @@ export function replyOutcome(
 ): { readonly error: unknown } | { readonly value: unknown } {
   const error = msg['error'];
   if (error !== undefined) {
-    const cls = isJsonObject(error) && typeof error['class'] === 'string' ? error['class'] : 'GenericError';
-    const desc = isJsonObject(error) && typeof error['desc'] === 'string' ? error['desc'] : stringifyQmpJson(error);
+    const cls =
+      isJsonObject(error) && typeof error['class'] === 'string' ? error['class'] : 'GenericError';
+    const desc =
+      isJsonObject(error) && typeof error['desc'] === 'string'
+        ? error['desc']
+        : stringifyQmpJson(error);
     return { error: new QmpError(cls, desc, { command, fromServer: true }) };
   }
   const value = msg['return'];
   const info = hasOwn(schema.commands, command) ? schema.commands[command] : undefined;
   if (info === undefined || raw) return { value };
   try {
-    const decoded = decodeCommandReturn(schema.commands, command, value, schema.int64, decodeOptions);
+    const decoded = decodeCommandReturn(
+      schema.commands,
+      command,
+      value,
+      schema.int64,
+      decodeOptions,
+    );
     return { value: info.returns === null ? undefined : decoded };
   } catch (e) {
     return { error: new QmpReplyError(command, value, e) };

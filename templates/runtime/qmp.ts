@@ -1,7 +1,7 @@
 /**
  * QMP messages on top of the visitors: command arguments checked as QEMU
  * checks them (strict), replies and events read as a client should
- * (lenient: unknown members ignored), values encoded and cloned, and whole
+ * (lenient: unknown members kept as read), values encoded and cloned, and whole
  * messages checked, which is what `qapi-ts validate` does.
  *
  * Depends on ECMAScript built-ins only: this file is copied into generated
@@ -30,9 +30,12 @@ export interface DecodeOptions {
   /** Reject unknown members. Default: true for command arguments, false for replies and events. */
   readonly strict?: boolean;
   readonly compat?: CompatPolicy;
-  /** Lenient reading: keep unknown enum values instead of failing. */
+  /**
+   * Keep unknown enum values (typed `QapiUnknownValue`) instead of
+   * failing. Default: true when reading leniently, false when strict.
+   */
   readonly keepUnknownEnumValues?: boolean;
-  /** Lenient reading: keep unions whose tag names an unknown branch (needs keepUnknownEnumValues). */
+  /** Keep unions whose tag names an unknown branch (needs keepUnknownEnumValues). Default: as keepUnknownEnumValues. */
   readonly keepUnknownBranches?: boolean;
 }
 
@@ -81,13 +84,16 @@ function inputVisitor(
   int64: Int64Mode,
   options: DecodeOptions,
   strictByDefault: boolean,
+  forArguments = false,
 ): InputVisitor {
   return new InputVisitor({
+    forArguments,
     strict: options.strict ?? strictByDefault,
     int64,
     compat: options.compat ?? DEFAULT_COMPAT_POLICY,
-    keepUnknownEnumValues: options.keepUnknownEnumValues ?? false,
-    keepUnknownBranches: options.keepUnknownBranches ?? false,
+    // Lenient reading keeps what a newer QEMU sends (typed QapiUnknownValue); strict rejects it.
+    keepUnknownEnumValues: options.keepUnknownEnumValues ?? !(options.strict ?? strictByDefault),
+    keepUnknownBranches: options.keepUnknownBranches ?? !(options.strict ?? strictByDefault),
   });
 }
 
@@ -175,7 +181,7 @@ export function decodeCommandArguments(
   const refused = checkCommandPolicy(name, info.features, options.compat ?? DEFAULT_COMPAT_POLICY);
   if (refused !== undefined) throw new QmpError('CommandNotFound', refused);
   // QEMU checks no arguments of a 'gen': false command; its schema lists only some of them.
-  const v = inputVisitor(int64, options, info.gen !== false);
+  const v = inputVisitor(int64, options, info.gen !== false, true);
   const x = args === undefined ? {} : args;
   return info.decodeArgs ? info.decodeArgs(v, x) : (info.args ?? visitEmptyStruct)(v, null, x);
 }

@@ -565,7 +565,7 @@ describeQemu('capabilities against real QEMU 7.2', () => {
   beforeAll(async () => {
     [bindingBT, binding72] = await Promise.all([bindingWithPlans(SCHEMA_BT), bindingWithPlans(SCHEMA_72)]);
     qemu = await startQemu();
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await qemu?.stop();

@@ -252,8 +252,11 @@ describe('argument checks before sending', () => {
     ]);
     expect(e.cause).toBeInstanceOf(QapiValueError);
     expect(e.cause.path).toBe('cpu-index');
-    const missing = await rejection(client.execute('migrate-set-parameters', { 'max-bandwidth': -1 }));
-    expect(missing.message).toBe("Parameter 'max-bandwidth' expects size");
+    const missing = await rejection(client.execute('migrate-set-parameters', { 'max-bandwidth': 'fast' } as never));
+    expect(missing.message).toBe("Parameter 'max-bandwidth' expects uint64");
+    // -1 wraps as in QEMU (to 2^64 - 1), which a number cannot hold exactly: refused, saying why.
+    const wrapped = await rejection(client.execute('migrate-set-parameters', { 'max-bandwidth': -1 }));
+    expect(wrapped.message).toMatch(/^Parameter 'max-bandwidth' value 18446744073709551615 cannot be represented exactly as a number/);
     const unknown = await rejection(client.execute('no-such-command'));
     expect([unknown.errorClass, unknown.message]).toEqual(['CommandNotFound', 'The command no-such-command has not been found']);
     const extra = await rejection(client.execute('query-status', { verbose: true }));

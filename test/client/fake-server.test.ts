@@ -53,6 +53,34 @@ describe('fake QMP server', () => {
     expect((await peer.call({ 'exec-oob': 'migrate-pause', id: 7 })).error.desc).toBe("QMP input member 'exec-oob' is unexpected");
   });
 
+  it72('answers invalid UTF-8 as QEMU does, with a JSON parse error, and reads on', async () => {
+    const { server, peer } = await start({ handlers: { 'human-monitor-command': (a: any) => a['command-line'] } });
+    await peer.next();
+    await peer.call({ execute: 'qmp_capabilities' });
+    // RawPeer sends text; invalid UTF-8 needs the bytes written as they are.
+    const socket = (peer as unknown as { socket: { write(b: Buffer): void } }).socket;
+    const hmp = (raw: number[], id: number) =>
+      Buffer.concat([Buffer.from('{"execute": "human-monitor-command", "arguments": {"command-line": "'), Buffer.from(raw), Buffer.from(`"}, "id": ${id}}\r\n`)]);
+    const invalid = [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc1, 0xbf], [0xf8, 0x88, 0x80, 0x80, 0x80]];
+    for (const [k, raw] of invalid.entries()) {
+      socket.write(hmp(raw, k));
+      const reply = await peer.next();
+      expect(reply, `bytes ${raw}`).toEqual({ error: { class: 'GenericError', desc: expect.stringMatching(/^JSON parse error, invalid UTF-8 sequence \(byte 0x[0-9A-F]{2} at byte offset 68\)/) } });
+    }
+    // Valid UTF-8, one character split between writes; U+FFFD itself; QEMU's C0 80 is U+0000.
+    const ok = hmp([0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80, 0xef, 0xbf, 0xbd, 0xc0, 0x80], 9);
+    socket.write(ok.subarray(0, 69));
+    await new Promise((r) => setTimeout(r, 10));
+    socket.write(ok.subarray(69));
+    expect(await peer.next()).toEqual({ return: '\u00e9\u{1F600}\uFFFD\u0000', id: 9 });
+    // Whitespace-only lines are no message.
+    socket.write(Buffer.from(' \t\r\n\r\n'));
+    expect(await peer.call({ execute: 'human-monitor-command', arguments: { 'command-line': 'still here' }, id: 10 })).toEqual({ return: 'still here', id: 10 });
+    expect(server.received.length).toBe(1 + invalid.length + 2);
+    expect(server.received[1]).toContain('\uFFFD'); // shown decoded, for display
+    expect(server.errors).toEqual([]);
+  });
+
   it72('refuses a capability it did not offer', async () => {
     const { peer } = await start({ greeting: { capabilities: [] } });
     await peer.next();

@@ -7,7 +7,9 @@
  * uncaught exception behind. The table must name every fault type the
  * server's source declares, so a new fault fails here until it is covered.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -220,5 +222,88 @@ describe('every scripted fault of the fake server: a clear error, no unhandled r
         }
       });
     }
+  });
+});
+
+/**
+ * A raw QMP server that writes bytes as given: the fake server writes text,
+ * which cannot hold invalid UTF-8. It greets, accepts qmp_capabilities, and
+ * answers every other command with `reply(id)`, bytes up to and with the
+ * line's end, written in `pieces` chunks (to split a character between them).
+ */
+async function rawServer(reply: (id: unknown) => Buffer, pieces = 1): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'qapi-ts-utf8-'));
+  const path = join(dir, 'qmp.sock');
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.write('{"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0}, "package": ""}, "capabilities": []}}\r\n');
+    let buf = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => {
+      buf += text;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const msg = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        if (msg.execute === 'qmp_capabilities') {
+          socket.write(`{"return": {}, "id": ${JSON.stringify(msg.id)}}\r\n`);
+          continue;
+        }
+        const bytes = reply(msg.id);
+        const step = Math.ceil(bytes.length / pieces);
+        for (let k = 0; k < bytes.length; k += step) socket.write(bytes.subarray(k, k + step));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  cleanups.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return path;
+}
+
+/** `{"return": "<bytes>", "id": <id>}` and CRLF, the bytes put raw into the string. */
+const stringReply = (...raw: number[]) => (id: unknown): Buffer =>
+  Buffer.concat([Buffer.from('{"return": "'), Buffer.from(raw), Buffer.from(`", "id": ${JSON.stringify(id)}}\r\n`)]);
+
+describe('invalid UTF-8 from the server', () => {
+  it72('fails the connection as a protocol error that says invalid UTF-8 (QEMU reads UTF-8 strictly)', async () => {
+    for (const raw of [[0xff], [0x61, 0xc3], [0xed, 0xa0, 0x80], [0xe0, 0x80, 0xaf], [0xf4, 0x90, 0x80, 0x80]]) {
+      const b = await bindingFor();
+      const client = await connectQmp<Commands, Events>(b, await rawServer(stringReply(...raw)));
+      cleanups.push(() => client.close());
+      const r = await outcome(client.execute('human-monitor-command', { 'command-line': 'x' }));
+      expect(r.ok, `bytes ${raw}`).toBe(false);
+      const error = (r as { error: QmpConnectionError }).error;
+      expect([error.constructor, error.reason]).toEqual([QmpConnectionError, 'protocol']);
+      expect(error.message).toMatch(/^The QMP server sent text that is not JSON: "\{\\"return\\": \\".*\(JSON parse error, invalid UTF-8 sequence \(byte 0x[0-9A-F]{2} at byte offset 1[23]\).*\); connection closed$/);
+      expect(await client.closed).toBe(error);
+    }
+  });
+
+  it72('reads valid UTF-8 whole, also split between chunks, U+FFFD itself, and QEMU\'s C0 80 as U+0000', async () => {
+    const cases: Array<[number[], string, number]> = [
+      [[0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80], 'é€😀', 7],
+      [[0xef, 0xbf, 0xbd], '\uFFFD', 1],
+      [[0x61, 0xc0, 0x80, 0x62], 'a\u0000b', 3],
+    ];
+    for (const [raw, expected, pieces] of cases) {
+      const b = await bindingFor();
+      const client = await connectQmp<Commands, Events>(b, await rawServer(stringReply(...raw), pieces));
+      cleanups.push(() => client.close());
+      expect(await client.execute('human-monitor-command', { 'command-line': 'x' })).toBe(expected);
+    }
+  });
+
+  it72('skips lines of whitespace bytes only (QEMU ends lines with CRLF)', async () => {
+    const b = await bindingFor();
+    const reply = (id: unknown) => Buffer.concat([Buffer.from('\r\n \t\r\n\n'), stringReply(0x6f, 0x6b)(id)]);
+    const client = await connectQmp<Commands, Events>(b, await rawServer(reply));
+    cleanups.push(() => client.close());
+    expect(await client.execute('human-monitor-command', { 'command-line': 'x' })).toBe('ok');
+    expect(client.isClosed).toBe(false);
   });
 });

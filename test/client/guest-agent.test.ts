@@ -35,7 +35,7 @@ describeGuestAgent('real qemu-ga 7.2', () => {
     await generate({ schema: [{ name: 'qmp', schema: sharedPath(QMP_72) }, { name: 'qga', schema: sharedPath(QGA_72) }], out: outDir, lenientDocs: true, int64: 'bigint' });
     api = await import(pathToFileURL(join(outDir, 'qga', 'index.ts')).href);
     qmpApi = await import(pathToFileURL(join(outDir, 'qmp', 'index.ts')).href);
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await agent?.stop();

@@ -279,7 +279,7 @@ describeQemu('7.2.0 introspection data, evaluated for this x86_64 Linux build, v
       if (d === undefined) throw new Error(`symbol ${s} is not decided`);
       return d.defined;
     });
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await qemu?.stop();

@@ -32,7 +32,7 @@ describeQemu('real QEMU 7.2', () => {
     const mod = await import(pathToFileURL(join(outDir, 'schema.ts')).href);
     binding = { commands: mod.qmpCommandTable, events: mod.qmpEventTable, int64: mod.int64Mode };
     qemu = await startQemu();
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await qemu?.stop();

@@ -18,8 +18,7 @@ import { evaluateIntrospection, introspectionSymbols, type IntrospectionTree } f
 import { generateInto, tempDir } from '../emit/generate-helpers.js';
 import { sharedPath } from '../helpers/fixtures.js';
 import { compareStructurally, decideSymbols, probeBinary, SYMBOLS, unexplainedOrphans, unreached, type Info } from '../helpers/introspection-compare.js';
-import { describeWith } from '../helpers/qemu-ga.js';
-import { findQemu, findStorageDaemon, startStorageDaemon, type Qemu } from '../helpers/qemu.js';
+import { describeWith, findQemu, findStorageDaemon, startStorageDaemon, type Qemu } from '../helpers/qemu.js';
 
 const QSD_72 = 'qemu/7.2.0/storage-daemon/qapi/qapi-schema.json';
 
@@ -35,7 +34,7 @@ describeWith(findStorageDaemon() !== null && findQemu() !== null, "qemu-storage-
     api = await import(pathToFileURL(join(outDir, 'index.ts')).href);
     tree = buildIntrospection(loadSchema(sharedPath(QSD_72), { lenientDocs: true, warn: () => {} }));
     daemon = await startStorageDaemon();
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await daemon?.stop();

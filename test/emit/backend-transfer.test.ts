@@ -15,7 +15,7 @@ import { generateInto, runTsc, tempDir, writeTsconfig } from './generate-helpers
 const SCHEMA = 'qemu/10.2.2-backend-transfer/qapi/qapi-schema.json';
 
 const TYPE_LEVEL = `
-import type { BackendTransfer, BackendTransferList, MigrateSetParameters, MigrationParameters, MigrationParameter } from '../gen/index.js';
+import type { BackendTransfer, BackendTransferList, Known, MigrateSetParameters, MigrationParameters, MigrationParameter, QapiUnknownValue } from '../gen/index.js';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | undefined {
@@ -25,7 +25,9 @@ function assertType<T extends true>(): T | undefined {
 assertType<Equals<MigrateSetParameters['backend-transfer'], BackendTransferList | undefined>>();
 assertType<Equals<MigrationParameters['backend-transfer'], BackendTransferList | undefined>>();
 assertType<Equals<BackendTransferList, BackendTransfer[]>>();
-assertType<Equals<BackendTransfer, 'virtio-net-tap'>>();
+// Known to these bindings: one value; and what a newer QEMU may send, kept by lenient reads.
+assertType<Equals<Known<BackendTransfer>, 'virtio-net-tap'>>();
+assertType<Equals<BackendTransfer, 'virtio-net-tap' | QapiUnknownValue>>();
 assertType<Equals<Extract<MigrationParameter, 'backend-transfer'>, 'backend-transfer'>>();
 
 export const ok: MigrateSetParameters = { 'backend-transfer': ['virtio-net-tap'] };
@@ -50,7 +52,8 @@ export function describeNode(o: BlockdevOptions): string {
     case 'nbd':
       return 'nbd:' + o.server.type;
     default:
-      return o.driver;
+      // Another driver, or one a newer QEMU has (its tag typed QapiUnknownTag): String() gives it.
+      return String(o.driver);
   }
 }
 
@@ -84,17 +87,17 @@ describeFixture(SCHEMA, 'generated 10.2.2-backend-transfer', () => {
     writeFileSync(join(root, 'check', 'narrowing.ts'), NARROWING);
     writeFileSync(join(root, 'wrong', 'package.json'), '{ "type": "module" }\n');
     writeFileSync(join(root, 'wrong', 'wrong.ts'), WRONG_LITERAL);
-  }, 120_000);
+  }, 900_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('proves the seed types at compile time (and the wrong literal is an error)', () => {
     expect(runTsc(writeTsconfig(root, 'nodenext', ['gen', 'check']))).toBe('');
-  }, 60_000);
+  }, 900_000);
 
   it('rejects a wrong literal in the backend-transfer list', () => {
     const out = runTsc(writeTsconfig(root, 'bundler', ['gen', 'wrong']));
-    expect(out).toMatch(/wrong\.ts\(3,.*error TS2322: Type '"virtio-net-tapx"' is not assignable to type '"virtio-net-tap"'/);
-  }, 60_000);
+    expect(out).toMatch(/wrong\.ts\(3,.*error TS2820: Type '"virtio-net-tapx"' is not assignable to type 'BackendTransfer'. Did you mean '"virtio-net-tap"'\?/);
+  }, 900_000);
 
   it('narrows BlockdevOptions on driver at run time too', () => {
     const out = join(root, 'js');
@@ -102,7 +105,7 @@ describeFixture(SCHEMA, 'generated 10.2.2-backend-transfer', () => {
     expect(runTsc(project)).toBe('');
     const printed = execFileSync(process.execPath, [join(out, 'check', 'narrowing.js')], { encoding: 'utf8' });
     expect(JSON.parse(printed)).toEqual(['file:/images/disk0.img', 'qcow2:disk0', 'qcow2:file', 'nbd:inet', 'null-co']);
-  }, 60_000);
+  }, 900_000);
 
   it('carries @experimental and @deprecated where the features are', () => {
     const project = new Project({ skipAddingFilesFromTsConfig: true });

@@ -53,7 +53,7 @@ describeFixture([BASE, SEEDED], 'deterministic, incremental output', () => {
     const text = readFileSync(join(a, 'migration.ts'), 'utf8');
     expect(text).not.toContain(a);
     expect(text).not.toMatch(/\b20\d\d-\d\d-\d\d/);
-  }, 120_000);
+  }, 900_000);
 
   it('rewrites only migration.ts when the seed is applied, and --check reports exactly that', async () => {
     const dir = fresh('det-seed');
@@ -81,5 +81,5 @@ describeFixture([BASE, SEEDED], 'deterministic, incremental output', () => {
     const again = runCliSync(['generate', '--schema', sharedPathFromRoot(SEEDED), '--out', dir, '--check']);
     expect(again.status).toBe(0);
     expect(again.stdout).toBe('');
-  }, 120_000);
+  }, 900_000);
 });

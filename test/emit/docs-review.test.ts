@@ -523,7 +523,7 @@ describe('the seed, generated', () => {
     out.seed = join(root, 'seed');
     await generate({ schema: join(SHARED_ROOT, 'qemu/10.2.2/qapi/qapi-schema.json'), out: out.base });
     await generate({ schema: join(SHARED_ROOT, 'qemu/10.2.2-backend-transfer/qapi/qapi-schema.json'), out: out.seed });
-  }, 180_000);
+  }, 900_000);
   afterAll(() => {
     if (root) rmSync(root, { recursive: true, force: true });
   });

@@ -233,7 +233,7 @@ describe('incremental generation equals fresh generation', () => {
     } finally {
       schemaDir.cleanup();
     }
-  }, 60_000);
+  }, 900_000);
 
   it(`after every step of random edit sequences, --check names exactly what the incremental run changes, and that equals a fresh run (1 run with every kind of edit, then up to ${RUNS - 1} random ones in ${BUDGET_MS / 1000} s${CODECS ? '' : `; ${NO_CODECS}, so without it`})`, async () => {
     // Every kind of edit, two per step; then the same schema with other options (into the same directory).
@@ -365,6 +365,6 @@ describe('a member added to Base (a.json) reaches Derived (b.json, base Base)', 
       } finally {
         schemaDir.cleanup();
       }
-    }, 60_000);
+    }, 900_000);
   }
 });

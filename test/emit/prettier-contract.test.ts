@@ -45,9 +45,11 @@ import { MANIFEST_FILE, writeOutput, type EmittedFile, type WriteResult } from '
 import { describeFixture, sharedPath } from '../helpers/fixtures.js';
 import { snapshot } from '../write/helpers.js';
 
-const VERSIONS = ['10.2.2', '10.2.2-backend-transfer', '10.0.13', '7.2.0'];
-const ENTRIES = ['qapi/qapi-schema.json', 'qga/qapi-schema.json', 'storage-daemon/qapi/qapi-schema.json'];
 const FULL = process.env.QAPI_TS_PRETTIER_FULL === '1';
+// The newest and the oldest release by default (the other two are near copies of 10.2.2, and the
+// type-check tests cover all 12 entry points); every release with QAPI_TS_PRETTIER_FULL=1.
+const VERSIONS = FULL ? ['10.2.2', '10.2.2-backend-transfer', '10.0.13', '7.2.0'] : ['10.2.2', '7.2.0'];
+const ENTRIES = ['qapi/qapi-schema.json', 'qga/qapi-schema.json', 'storage-daemon/qapi/qapi-schema.json'];
 const RUNTIME_DIR = 'runtime/';
 const TEMPLATES = join(packageRoot(), 'templates', 'runtime');
 
@@ -173,7 +175,7 @@ describeFixture(
         expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
         for (const [file, text] of b) expect(a.get(file), `${file} (int64 ${int64})`).toBe(text);
       }
-    }, 120_000);
+    }, 900_000);
 
     for (const [i, c] of cases.entries()) {
       const modes = modesFor(c.entry, Math.floor(i / ENTRIES.length) % 2 === 1);
@@ -198,7 +200,7 @@ describeFixture(
           }
         }
         expect(problems.slice(0, 5).join('\n\n') + (problems.length > 5 ? `\n\n…and ${problems.length - 5} more` : '')).toBe('');
-      }, 180_000);
+      }, 900_000);
     }
 
     it('runtime/ files are the templates as they are, and prettier-clean too', async () => {
@@ -213,6 +215,6 @@ describeFixture(
         if ((await format(text)) !== text) unclean.push(rel);
       }
       expect(unclean, 'runtime/ files prettier would change').toEqual([]);
-    }, 60_000);
+    }, 900_000);
   },
 );

@@ -24,7 +24,7 @@ const FIXED = [
   'CompatPolicyCrash', 'DEFAULT_COMPAT_POLICY', 'ForwardingVisitor', 'InputVisitor', 'OutputVisitor', 'QapiError', 'QapiPathError', 'QapiValueError',
   'QmpCapabilities', 'QmpCapabilityPathError', 'QmpConnectionError', 'QmpError', 'QmpEventOverflowError', 'QmpJsonError', 'QmpProtocolError',
   'QmpReplyError', 'QmpTimeoutError', 'QmpUnsupportedError', 'cloneVisitor',
-  'formatPath', 'parseCompatPolicy', 'parseQmpJson', 'stringifyQmpJson',
+  'formatPath', 'isKnownValue', 'parseCompatPolicy', 'parseQmpJson', 'stringifyQmpJson',
 ].sort();
 
 describeFixture('qemu/10.2.2/qapi/qapi-schema.json', 'the public surface of index.ts (QEMU 10.2.2)', () => {
@@ -59,5 +59,5 @@ describeFixture('qemu/10.2.2/qapi/qapi-schema.json', 'the public surface of inde
     const encodeArguments = index['encodeArguments'] as (name: string, args: unknown) => unknown;
     expect(() => encodeArguments('migrate-set-parameters', { 'backend-transfers': ['virtio-net-tap'] })).toThrow("Parameter 'backend-transfers' is unexpected");
     expect(encodeArguments('migrate-set-parameters', { 'max-bandwidth': 5 })).toEqual({ 'max-bandwidth': 5 });
-  }, 120_000);
+  }, 900_000);
 });

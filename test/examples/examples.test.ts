@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { describeQemu } from '../helpers/qemu.js';
 
 let outDir = '';
 
@@ -24,7 +25,7 @@ beforeAll(() => {
     { cwd: REPO_ROOT, encoding: 'utf8' },
   );
   writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
-}, 60_000);
+}, 900_000);
 
 afterAll(() => {
   if (outDir !== '') rmSync(outDir, { recursive: true, force: true });
@@ -134,6 +135,20 @@ describe('examples/backend-transfer', () => {
     ]);
   });
 
+  it('takes tls-creds as a StrOrNull: a string is kept, null is stored as ""', () => {
+    const lines = section(out, 'tls-creds is a StrOrNull');
+    expect(lines.some((l) => l.includes('refused'))).toBe(false);
+    expect(lines.filter((l) => l.includes('accepted'))).toEqual([
+      '   accepted, decoded arguments: {"tls-creds":"tls0"}',
+      '   accepted, decoded arguments: {"tls-creds":null}',
+    ]);
+    const states = lines.filter((l) => l.includes('   state: {'));
+    expect(states).toHaveLength(2);
+    expect(states[0]).toContain('"tls-creds":"tls0"');
+    expect(states[1]).toContain('"tls-creds":""');
+    expect(states[1]).toContain('"backend-transfer":["virtio-net-tap"]');
+  });
+
   it('prints the same transcript every time', () => {
     expect(run('backend-transfer')).toBe(out);
   });
@@ -145,20 +160,31 @@ describe('examples/redact', () => {
     out = run('redact');
   });
 
-  it('redacts key-secret at every depth of a BlockNodeOptions, and nothing else', () => {
-    const lines = section(out, 'BlockNodeOptions');
+  it('redacts the secrets at every depth of a blockdev-add BlockdevOptions, and nothing else', () => {
+    const lines = section(out, 'BlockdevOptions');
     const before = lineWith(lines, 'before:');
     const after = lineWith(lines, 'after:');
-    expect(before).toContain('"key-secret":"disk0-passphrase-id"');
+    // qcow2 → encrypt (a union of its own) → key-secret
+    expect(before).toContain('"encrypt":{"format":"luks","key-secret":"disk0-passphrase-id"}');
+    // qcow2 → backing (an alternate holding a luks node) → key-secret
     expect(before).toContain('"key-secret":"base0-passphrase-id"');
-    expect(after).not.toContain('passphrase-id');
+    // … → backing → file (an https node) → password-secret
+    expect(before).toContain('"password-secret":"base0-password-id"');
+    expect(after).not.toMatch(/passphrase-id|password-id/);
+    expect(after).toContain('"encrypt":{"format":"luks","key-secret":"***"}');
     expect(after.match(/"key-secret":"\*\*\*"/g)).toHaveLength(2);
-    // Everything but the secrets is as before.
+    expect(after.match(/"password-secret":"\*\*\*"/g)).toHaveLength(1);
+    // Everything but the secrets is as before (the username and url included).
+    expect(after).toContain('"username":"images"');
     expect(after).toBe(
-      before.replace('before:', 'after: ').replace(/"key-secret":"[^"]*"/g, '"key-secret":"***"'),
+      before
+        .replace('before:', 'after: ')
+        .replace(/"(key-secret|password-secret)":"[^"]*"/g, '"$1":"***"'),
     );
-    expect(lineWith(lines, 'redacted:')).toBe('redacted: key-secret, key-secret');
-    expect(lineWith(lines, 'source value untouched')).toContain('"disk0-passphrase-id"');
+    expect(lineWith(lines, 'redacted:')).toBe('redacted: password-secret, key-secret, key-secret');
+    expect(lineWith(lines, 'source value untouched')).toBe(
+      'source value untouched: encrypt.key-secret = "disk0-passphrase-id"',
+    );
   });
 
   it('redacts tls-creds of MigrateSetParameters', () => {
@@ -169,19 +195,22 @@ describe('examples/redact', () => {
     expect(after).toContain('"tls-creds":"***"');
     expect(after).toContain('"max-bandwidth":1048576');
     expect(after).toContain('"backend-transfer":["virtio-net-tap"]');
+    // tls-creds is a StrOrNull: its string branch is what the visitor redacts.
+    expect(lineWith(lines, 'redacted:')).toBe('redacted: tls-creds');
   });
 
   it('still reports a wrongly typed secret through the inner visitor', () => {
     const lines = section(out, 'the inner visitor still checks');
+    // QEMU's words for an alternate (StrOrNull) that gets neither branch.
     expect(lineWith(lines, 'error:')).toBe(
-      "error:    Invalid parameter type for 'tls-creds', expected: string",
+      "error:    Invalid parameter type for 'tls-creds', expected: StrOrNull",
     );
   });
 
   it('never prints a secret after redaction', () => {
     const redactedLines = out.split('\n').filter((l) => l.startsWith('after:'));
     expect(redactedLines).toHaveLength(2);
-    for (const l of redactedLines) expect(l).not.toMatch(/passphrase-id|creds-id/);
+    for (const l of redactedLines) expect(l).not.toMatch(/passphrase-id|password-id|creds-id/);
   });
 });
 
@@ -204,10 +233,40 @@ describe('examples/qmp-client', () => {
   });
 
   it('delivers a typed event', () => {
-    expect(section(out, 'typed events')).toContain('VM_STATE_CHANGED: paused (user)');
+    expect(section(out, 'typed events')).toContain('JOB_STATUS_CHANGE: job mirror0 is running');
   });
 
   it('turns an error reply into a QmpError with its class', () => {
     expect(lineWith(section(out, 'errors from the server'), 'GenericError')).toMatch(/^GenericError: .*migrate/);
+  });
+});
+
+describeQemu('examples/guest-agent', () => {
+  let out = '';
+  beforeAll(() => {
+    out = run('guest-agent');
+  }, 120_000);
+
+  it('asks QEMU itself over QMP: paused before start (-S)', () => {
+    // QEMU 7.2 reports a VM started with -S and not yet continued as prelaunch.
+    expect(lineWith(section(out, 'QMP: QEMU itself'), 'status:')).toBe('status: prelaunch, running: false');
+  });
+
+  it("finds the agent's chardev: a UNIX socket server nobody has connected to, a port no guest has opened", () => {
+    expect(lineWith(section(out, 'QMP: QEMU itself'), "the agent's chardev:")).toBe(
+      "the agent's chardev: qga0, host side disconnected:unix:$DIR/qga.sock,server=on, guest side open: false",
+    );
+  });
+
+  it("learns that no agent runs from the QGA client's sync timing out", () => {
+    const lines = section(out, 'the guest agent');
+    expect(lineWith(lines, 'no agent answers')).toMatch(
+      /^no agent answers \(reason sync\): .*guest-sync-delimited.*\(2 attempts, 300 ms each\)/,
+    );
+    expect(lines.some((l) => l.startsWith('guest OS:'))).toBe(false);
+  });
+
+  it("stops QEMU with QMP's quit", () => {
+    expect(section(out, 'QMP: quit')).toContain('QEMU has exited');
   });
 });

@@ -240,7 +240,7 @@ describe('enums', () => {
 describe('unions', () => {
   const base = "{ 'enum': 'Kind', 'data': [ 'a', 'b' ] }\n{ 'struct': 'Br', 'data': { 'x': 'int' } }\n";
   table([
-    ['discriminator not a string', base + "{ 'union': 'Uni', 'base': { 'kind': 'Kind' }, 'discriminator': [ 'kind' ], 'data': {} }", inDef('union', 'Uni', 3, 'discriminator requires a string name')],
+    ['discriminator not a string', base + "{ 'union': 'Uni', 'base': { 'kind': 'Kind' }, 'discriminator': [ 'kind' ], 'data': {} }", inDef('union', 'Uni', 3, "'discriminator' requires a string name")],
     ['data not an object', base + "{ 'union': 'Uni', 'base': { 'kind': 'Kind' }, 'discriminator': 'kind', 'data': [] }", inDef('union', 'Uni', 3, "'data' must be an object")],
     ['base not an object or name', base + "{ 'union': 'Uni', 'base': [ 'Br' ], 'discriminator': 'kind', 'data': {} }", inDef('union', 'Uni', 3, "'base' should be an object or type name")],
     ['branch type an array', base + "{ 'union': 'Uni', 'base': { 'kind': 'Kind' }, 'discriminator': 'kind', 'data': { 'a': [ 'Br' ] } }", inDef('union', 'Uni', 3, "'data' member 'a' should be a type name")],

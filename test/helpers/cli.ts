@@ -5,6 +5,9 @@ import { REPO_ROOT } from './paths.js';
 
 export const CLI = join(REPO_ROOT, 'dist', 'generator', 'cli.js');
 
+/** Only against a hang: long enough that a loaded 2-core machine never hits it. */
+export const SPAWN_TIMEOUT = 900_000;
+
 export interface CliResult {
   status: number | null;
   signal: NodeJS.Signals | null;
@@ -17,7 +20,7 @@ export function runCliSync(args: string[], opts: { cwd?: string; timeout?: numbe
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     encoding: 'utf8',
-    timeout: opts.timeout ?? 30_000,
+    timeout: opts.timeout ?? SPAWN_TIMEOUT,
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw r.error;
@@ -27,7 +30,7 @@ export function runCliSync(args: string[], opts: { cwd?: string; timeout?: numbe
 /** Runs the CLI without blocking the worker (lets several run side by side). */
 export function runCli(args: string[], opts: { cwd?: string; timeout?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? REPO_ROOT, timeout: opts.timeout ?? 30_000 });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? REPO_ROOT, timeout: opts.timeout ?? SPAWN_TIMEOUT });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -11,33 +11,15 @@
  * connects. It is stopped by its PID.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { delimiter, join } from 'node:path';
-import { launch, requireQemu, type Program } from './qemu.js';
-import { describe, it } from 'vitest';
+import { join } from 'node:path';
+import { describeWith, findOnPath, launch, type Program } from './qemu.js';
 
 const BINARY = process.env.QAPI_TS_QEMU_GA ?? 'qemu-ga';
 
 /** The commands that change the system: never run on the test machine. */
 export const DANGEROUS = /^guest-(shutdown|suspend-|exec|file-|set-|fsfreeze-|fstrim|ssh-|network-)/;
-
-export function findOnPath(binary: string, extra: readonly string[] = []): string | null {
-  if (binary.includes('/')) return isExecutable(binary) ? binary : null;
-  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...extra]) {
-    if (dir !== '' && isExecutable(join(dir, binary))) return join(dir, binary);
-  }
-  return null;
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function findGuestAgent(): string | null {
   return findOnPath(BINARY, ['/usr/sbin', '/usr/bin']);
@@ -121,33 +103,6 @@ export function rawGuestInfo(path: string): Promise<GuestAgent['info']> {
     });
     s.on('error', reject);
     s.on('close', () => reject(new Error('qemu-ga closed the connection before answering guest-info')));
-  });
-}
-
-const announced = new Set<string>();
-
-/**
- * `describe` for tests that need a program: runs `fn` when `found`;
- * otherwise one test, skipped with the reason, or failing when
- * QAPI_TS_REQUIRE_QEMU=1.
- */
-export function describeWith(found: boolean, reason: string, name: string, fn: () => void): void {
-  if (found) {
-    describe(name, fn);
-    return;
-  }
-  describe(name, () => {
-    if (requireQemu) {
-      it(`requires: ${reason}`, () => {
-        throw new Error(`${reason} (QAPI_TS_REQUIRE_QEMU=1)`);
-      });
-    } else {
-      if (!announced.has(reason)) {
-        announced.add(reason);
-        console.warn(`[skip] ${reason} (set QAPI_TS_REQUIRE_QEMU=1 to make this an error)`);
-      }
-      it.skip(`skipped: ${reason}`, () => {});
-    }
   });
 }
 

@@ -20,14 +20,19 @@ const BINARY = process.env.QAPI_TS_QEMU ?? 'qemu-system-x86_64';
 
 /** The QEMU binary's path, or null when it is not installed. */
 export function findQemu(): string | null {
-  if (BINARY.includes('/')) return isExecutable(BINARY) ? BINARY : null;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir !== '' && isExecutable(join(dir, BINARY))) return join(dir, BINARY);
+  return findOnPath(BINARY);
+}
+
+/** A program's path: `binary` itself when it has a `/`, else the first on PATH (then in `extra` dirs); null when none. */
+export function findOnPath(binary: string, extra: readonly string[] = []): string | null {
+  if (binary.includes('/')) return isExecutable(binary) ? binary : null;
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...extra]) {
+    if (dir !== '' && isExecutable(join(dir, binary))) return join(dir, binary);
   }
   return null;
 }
 
-function isExecutable(p: string): boolean {
+export function isExecutable(p: string): boolean {
   try {
     accessSync(p, constants.X_OK);
     return true;
@@ -160,12 +165,7 @@ export async function startQemu(extra: readonly string[] = [], fds: readonly num
 /** The storage daemon of the same Debian build, next to the QEMU binary (or on PATH). */
 export function findStorageDaemon(): string | null {
   const qemu = findQemu();
-  const beside = qemu === null ? null : join(dirname(qemu), 'qemu-storage-daemon');
-  if (beside !== null && isExecutable(beside)) return beside;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir !== '' && isExecutable(join(dir, 'qemu-storage-daemon'))) return join(dir, 'qemu-storage-daemon');
-  }
-  return null;
+  return findOnPath('qemu-storage-daemon', qemu === null ? [] : [dirname(qemu)]);
 }
 
 /**
@@ -203,20 +203,18 @@ export function canConnect(path: string): Promise<boolean> {
 const announced = new Set<string>();
 
 /**
- * `describe` for tests that need QEMU: runs `fn` when it is installed;
+ * `describe` for tests that need a program: runs `fn` when `found`;
  * otherwise one test, skipped with the reason, or failing when
  * QAPI_TS_REQUIRE_QEMU=1.
  */
-export function describeQemu(name: string, fn: () => void): void {
-  const found = findQemu();
-  if (found !== null) {
+export function describeWith(found: boolean, reason: string, name: string, fn: () => void): void {
+  if (found) {
     describe(name, fn);
     return;
   }
-  const reason = `${BINARY} not found on PATH (install Debian's qemu-system-x86)`;
   describe(name, () => {
     if (requireQemu) {
-      it(`requires QEMU: ${reason}`, () => {
+      it(`requires: ${reason}`, () => {
         throw new Error(`${reason} (QAPI_TS_REQUIRE_QEMU=1)`);
       });
     } else {
@@ -227,4 +225,9 @@ export function describeQemu(name: string, fn: () => void): void {
       it.skip(`skipped: ${reason}`, () => {});
     }
   });
+}
+
+/** `describe` for tests that need QEMU (see describeWith). */
+export function describeQemu(name: string, fn: () => void): void {
+  describeWith(findQemu() !== null, `${BINARY} not found on PATH (install Debian's qemu-system-x86)`, name, fn);
 }

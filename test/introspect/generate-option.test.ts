@@ -30,7 +30,7 @@ describeFixture('qemu/10.2.2/qapi/qapi-schema.json', 'generate --introspection (
     // dumpdtb has 'if': 'CONFIG_FDT': in one list, not the other.
     expect(names(linux).has('dumpdtb')).toBe(true);
     expect(names(windows).has('dumpdtb')).toBe(false);
-  }, 120_000);
+  }, 900_000);
 
   it('with introspectionSymbols, the data is evaluated at generation: no condition left, the same list', async () => {
     const schema = sharedPath('qemu/10.2.2/qapi/qapi-schema.json');
@@ -48,5 +48,5 @@ describeFixture('qemu/10.2.2/qapi/qapi-schema.json', 'generate --introspection (
     expect(conditioned(full.qmpSchemaIntrospection)).toBeGreaterThan(0);
     expect(conditioned(fixed.qmpSchemaIntrospection)).toBe(0);
     expect(evaluateIntrospection(fixed.qmpSchemaIntrospection, new Set())).toEqual(evaluateIntrospection(full.qmpSchemaIntrospection, new Set(symbols)));
-  }, 120_000);
+  }, 900_000);
 });

@@ -20,7 +20,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symli
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFixture, sharedPath } from '../helpers/fixtures.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { writeTsconfig } from '../emit/generate-helpers.js';
@@ -169,12 +169,13 @@ describeFixture([QMP_SCHEMA, QGA_SCHEMA], 'the packed tarball in a new package (
     // The same program with the @ts-expect-error directives taken out (lines kept in place).
     writeFileSync(join(app, 'unguarded.ts'), MAIN.replaceAll('// @ts-expect-error', '// expected error:'));
     writeFileSync(join(app, 'tsconfig.unguarded.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, include: ['qapi/**/*.ts', 'qga/**/*.ts', 'unguarded.ts'] }, null, 2));
-  }, 300_000);
+  }, 900_000);
 
   it('packs the bin, the compiled generator and the runtime templates, and nothing else', () => {
     expect(packed).toContain('package/dist/generator/cli.js');
     expect(packed).toContain('package/templates/runtime/index.ts');
-    expect(packed.filter((f) => !/^package\/(dist\/|templates\/|package\.json$|README\.md$|LICENSE)/.test(f))).toEqual([]);
+    expect(packed).toContain('package/config.schema.json');
+    expect(packed.filter((f) => !/^package\/(dist\/|templates\/|package\.json$|config\.schema\.json$|README\.md$|LICENSE)/.test(f))).toEqual([]);
     const bin = join(app, 'node_modules', 'qapi-ts', 'dist', 'generator', 'cli.js');
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(statSync(bin).mode & 0o111).not.toBe(0);
@@ -211,7 +212,7 @@ describeFixture([QMP_SCHEMA, QGA_SCHEMA], 'the packed tarball in a new package (
     for (const [line, tag] of tagged) expect.soft(byLine.get(line), `${tag} (line ${line})`).toMatch(expected[tag]!);
     // Nothing outside main.ts failed in the unguarded check either.
     expect(unguarded.split('\n').filter((l) => l !== '' && !l.startsWith('unguarded.ts(') && !l.startsWith(' '))).toEqual([]);
-  }, 180_000);
+  }, 900_000);
 
   it('runs: unknown members from untyped input name their path, guest-get-time is exact, device_add keeps mac', async () => {
     const out = await sh(process.execPath, [join('build', 'main.js')], app);
@@ -224,5 +225,60 @@ describeFixture([QMP_SCHEMA, QGA_SCHEMA], 'the packed tarball in a new package (
       'guest-get-time': { digits: '1764614400123456789', exact: true },
       device_add: { driver: 'e1000', id: 'net1', mac: '52:54:00:12:34:56' },
     });
-  }, 60_000);
+  }, 900_000);
+
+  describe('examples/downstream: the README\'s steps, from the tarball', () => {
+    const pkg = join(root, 'downstream');
+    const npx = (args: string[]) => sh('npx', ['--no', 'qapi-ts', ...args], pkg);
+    const git = (args: string[]) => sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], pkg);
+
+    beforeAll(async () => {
+      // The example as it is in the repository, but its config, which `init` writes again.
+      cpSync(join(REPO_ROOT, 'examples', 'downstream'), pkg, { recursive: true, filter: (f) => !/(node_modules|generated|schema|dist)$/.test(f) });
+      rmSync(join(pkg, 'qapi-ts.config.json'));
+      cpSync(join(root, tarball), join(pkg, tarball));
+      const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+      manifest.devDependencies['qapi-ts'] = `file:${tarball}`;
+      writeFileSync(join(pkg, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+      await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel', 'error'], pkg);
+    }, 900_000);
+
+    it('init writes the config the example ships; sync, codegen, then its own tests pass', async () => {
+      const init = await npx(['init']);
+      expect(init).toMatch(/wrote qapi-ts\.config\.json/);
+      const written = JSON.parse(readFileSync(join(pkg, 'qapi-ts.config.json'), 'utf8')) as Record<string, unknown>;
+      const shipped = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'downstream', 'qapi-ts.config.json'), 'utf8')) as Record<string, unknown>;
+      expect(written).toEqual(shipped);
+      await npx(['sync', '--from', sharedPath('qemu/10.2.2')]);
+      expect(JSON.parse(readFileSync(join(pkg, 'schema', 'qapi-ts.lock.json'), 'utf8')).qemuVersion).toBe('10.2.2');
+      await sh('npm', ['run', '--silent', 'codegen'], pkg);
+      for (const entry of ['qmp', 'qga', 'qsd']) expect(readdirSync(join(pkg, 'generated', entry))).toContain('index.ts');
+      const test = await sh('npm', ['test', '--silent'], pkg);
+      expect(test).toMatch(/# pass 1/);
+      expect(test).toMatch(/# fail 0/);
+    }, 600_000);
+
+    it('a QEMU bump: diff reports it, only migration\'s files change, and the checks then pass', async () => {
+      await git(['init', '-q']);
+      writeFileSync(join(pkg, '.gitignore'), 'node_modules\ndist\n*.tgz\n');
+      await git(['add', '-A']);
+      await git(['commit', '-qm', 'QEMU 10.2.2']);
+      await npx(['sync', '--from', sharedPath('qemu/10.2.2-backend-transfer')]);
+      const diff = await npx(['diff', 'HEAD:schema', 'schema']);
+      expect(diff).toMatch(/BackendTransfer/);
+      await sh('npm', ['run', '--silent', 'codegen'], pkg);
+      const changed = (await git(['status', '--porcelain'])).split('\n').filter(Boolean).map((l) => l.slice(3)).sort();
+      expect(changed).toEqual(['generated/.qapi-ts-manifest.json', 'generated/qmp/migration.ts', 'schema/qapi-ts.lock.json', 'schema/qapi/migration.json']);
+      const numstat = (await git(['diff', '--numstat'])).split('\n').filter(Boolean).map((l) => l.split('\t'));
+      const lines = numstat.reduce((n, [added, removed]) => n + Number(added) + Number(removed), 0);
+      console.log(`[downstream] 10.2.2 → 10.2.2-backend-transfer: ${changed.length} files, ${lines} lines changed (${numstat.map(([a, r, f]) => `${f} +${a}/-${r}`).join(', ')})`);
+      expect(lines).toBeLessThan(400);
+      // Again: nothing to do, and the CI checks agree.
+      expect(await sh('npm', ['run', '--silent', 'codegen'], pkg)).toBe('');
+      await npx(['generate', '--check']);
+      await npx(['sync', '--check']);
+      const test = await sh('npm', ['test', '--silent'], pkg);
+      expect(test).toMatch(/# fail 0/);
+    }, 600_000);
+  });
 });

@@ -24,10 +24,10 @@ let rt: any;
 beforeAll(async () => {
   mkdirSync(join(REPO_ROOT, 'tmp'), { recursive: true });
   out = mkdtempSync(join(REPO_ROOT, 'tmp', 'adversarial-'));
-  await generate({ schema: join(REPO_ROOT, 'schema', 'qapi-schema.json'), out });
+  await generate({ schema: join(REPO_ROOT, 'test', 'fixtures', 'small-schema', 'qapi-schema.json'), out });
   index = { ...(await import(join(out, 'index.ts'))), ...(await import(join(out, 'schema.ts'))) };
   rt = await import(join(out, 'runtime', 'index.ts'));
-}, 60_000);
+}, 900_000);
 afterAll(() => {
   if (out) rmSync(out, { recursive: true, force: true });
 });
@@ -188,7 +188,7 @@ describe('__proto__ and constructor', () => {
     }
   });
 
-  it('as enum values, union tags and alternate values: rejected strictly, kept leniently only when asked', () => {
+  it('as enum values, union tags and alternate values: rejected strictly, kept leniently (the default for replies and events) as plain strings', () => {
     for (const value of ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
       expect(cleanError(() => index.decodeArguments('migrate-set-parameters', J(`{"backend-transfer": ["${value}"]}`))).message).toBe(
         `Parameter 'backend-transfer[0]' does not accept value '${value}'`,
@@ -199,14 +199,19 @@ describe('__proto__ and constructor', () => {
       expect(cleanError(() => index.decodeArguments('block-set-io-limits', J(`{"node-name": "n", "limits": "${value}"}`))).message).toBe(
         `Parameter 'limits' does not accept value '${value}'`,
       );
-      expect(cleanError(() => index.decodeEvent('VM_STATE_CHANGED', J(`{"state": "${value}"}`))).message).toBe(
+      expect(cleanError(() => index.decodeEvent('VM_STATE_CHANGED', J(`{"state": "${value}"}`), { strict: true })).message).toBe(
         `The data of event VM_STATE_CHANGED does not fit its type: data.state: received the string "${value}", which is not a value of its enum`,
       );
       const kept = cleanValue(() => index.decodeReturn('query-migrate-parameters', J(`{"backend-transfer": ["${value}"]}`), { keepUnknownEnumValues: true }));
       expect(kept).toEqual({ 'backend-transfer': [value] });
       const vcpu = `[{"cpu-index": 0, "qom-path": "/c", "thread-id": 1, "arch": "${value}", "apic-id": 1}]`;
       clean(() => index.decodeReturn('query-vcpus', J(vcpu), { keepUnknownEnumValues: true, keepUnknownBranches: true }));
-      expect(cleanError(() => index.decodeReturn('query-vcpus', J(vcpu))).path).toBe('[0].arch');
+      expect(cleanError(() => index.decodeReturn('query-vcpus', J(vcpu), { strict: true })).path).toBe('[0].arch');
+      expect(cleanError(() => index.decodeReturn('query-vcpus', J(vcpu), { keepUnknownEnumValues: false })).path).toBe('[0].arch');
+      // Leniently, by default: kept, and never as the prototype's property.
+      const lenient = cleanValue(() => index.decodeEvent('VM_STATE_CHANGED', J(`{"state": "${value}"}`))) as { state: unknown };
+      expect(lenient.state).toBe(value);
+      expect(Object.getPrototypeOf(lenient)).toBe(Object.prototype);
     }
   });
 
@@ -325,13 +330,14 @@ describe('big, odd and hostile scalars', () => {
     // As an unknown member's name it is refused (the message names it).
     const e = cleanError(() => index.decodeArguments('migrate', { uri: 'u', [big.slice(0, 1_000_000)]: 1 }));
     expect(e.code).toBe('unexpected');
-  }, 60_000);
+  }, 900_000);
 
-  it('1e400 and other out-of-range floats are reader errors; Infinity/NaN as JS values end cleanly', () => {
+  it('1e400 and other out-of-range floats read as ±Infinity (strtod); integers refuse them; Infinity/NaN as JS values end cleanly', () => {
     for (const lit of ['1e400', '-1e400', '1E+400', '123456789e999']) {
-      const e = cleanError(() => J(`{"return": {"load": ${lit}}}`));
-      expect(e, lit).toBeInstanceOf(rt.QmpJsonError);
-      expect(check(`{"execute": "block-resize", "arguments": {"node-name": "n", "size": ${lit}}}`).ok).toBe(false);
+      const msg = cleanValue(() => J(`{"return": {"load": ${lit}}}`));
+      expect(Math.abs(msg.return.load), lit).toBe(Infinity);
+      const v = clean(() => check(`{"execute": "block-resize", "arguments": {"node-name": "n", "size": ${lit}}}`));
+      expect(v.ok && v.value.ok, lit).toBe(false);
     }
     for (const x of [Infinity, -Infinity, NaN]) {
       for (const [, decode] of decodersOfDiag()) clean(() => decode(diag(undefined, { load: x })));
@@ -363,23 +369,23 @@ describe('big, odd and hostile scalars', () => {
     expect(cleanValue(() => index.decodeArguments('block-resize', J('{"node-name": "n", "size": -0}')))).toEqual({ 'node-name': 'n', size: 0 });
   });
 
-  it('lone surrogates in values, keys and enum values', () => {
+  it('lone surrogates in values, keys and enum values: reader errors (as QEMU), never decoded', () => {
     for (const s of ['\\ud800', '\\udfff', 'a\\ud800b', '\\udc00\\ud800']) {
       const text = `{"execute": "migrate", "arguments": {"uri": "${s}"}}`;
-      const args = cleanValue(() => index.decodeArguments('migrate', J(text).arguments));
+      expect(cleanError(() => J(text))).toBeInstanceOf(rt.QmpJsonError);
+      expect(cleanError(() => J(`{"uri": "u", "${s}": 1}`)).message).toMatch(/^JSON parse error, .* is not a valid Unicode character/);
+      // As JavaScript strings (not from the reader) they decode cleanly.
+      const args = cleanValue(() => index.decodeArguments('migrate', { uri: JSON.parse(`"${s}"`) }));
       expect(args.uri).toBe(JSON.parse(`"${s}"`));
-      // Written back, it reads back the same (escaped, so the output is well-formed).
+      // Written, escaped (so the output is well-formed).
       const written = rt.stringifyQmpJson(args);
-      expect(J(written)).toEqual(args);
       expect(written.isWellFormed?.() ?? true).toBe(true);
-      expect(cleanError(() => index.decodeArguments('migrate', J(`{"uri": "u", "${s}": 1}`))).message).toBe(`Parameter '${JSON.parse(`"${s}"`)}' is unexpected`);
-      expect(cleanError(() => index.decodeArguments('migrate-set-parameters', J(`{"backend-transfer": ["${s}"]}`))).code).toBe('enum');
-      const d = cleanValue(() => index.decodeReturn('query-machine-diagnostics', diag(J(`{"${s}": "${s}"}`))));
-      expect(index.clone('MachineDiagnostics', d)).toEqual(d);
+      expect(cleanError(() => index.decodeArguments('migrate-set-parameters', { 'backend-transfer': [JSON.parse(`"${s}"`)] })).code).toBe('enum');
     }
     // Raw (unescaped) lone surrogates in the text.
-    clean(() => check(`{"execute": "migrate", "arguments": {"uri": "\ud800"}}`));
+    expect(clean(() => check(`{"execute": "migrate", "arguments": {"uri": "\ud800"}}`)).ok).toBe(true);
     clean(() => check(`{"execute": "migrate", "arguments": {"uri": "u", "\udc00": 1}}`));
+    expect(cleanError(() => J(`{"uri": "\ud800"}`)).message).toMatch(/^JSON parse error, invalid UTF-8 sequence in string/);
   });
 
   it('duplicate keys (via text) end cleanly, and never smuggle a prototype', () => {

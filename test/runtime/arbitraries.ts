@@ -82,14 +82,26 @@ function intArbitrary(kind: IntKind, asBigint: boolean): fc.Arbitrary<number | b
   return asBigint ? big : big.map((x) => Number(x));
 }
 
-const SPECIAL_STRINGS = ['', '__proto__', 'constructor', 'toString', 'a.b[2].c', '%s', '\u0000', 'é', '😀', '\ud800'];
+const SPECIAL_STRINGS = ['', '__proto__', 'constructor', 'toString', 'a.b[2].c', '%s', '\u0000', 'é', '😀', '\ufffd'];
 
-/** Strings: ASCII, full Unicode (astral too), lone surrogates, and names that are traps for objects. */
+/**
+ * Whether QEMU's reader (and so ours) takes the string: no lone surrogate,
+ * no noncharacter. Values go through text, so the strings keep to these.
+ */
+function qemuReadable(s: string): boolean {
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if ((cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe) return false;
+  }
+  return true;
+}
+
+/** Strings: ASCII, full Unicode (astral too; what QEMU reads), and names that are traps for objects. */
 export function stringArbitrary(): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.string({ maxLength: 12 }) },
-    { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
-    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 4 }) },
+    { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }).filter(qemuReadable) },
+    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 4 }).filter(qemuReadable) },
     { weight: 1, arbitrary: fc.constantFrom(...SPECIAL_STRINGS) },
   );
 }
@@ -489,6 +501,11 @@ const ALL_JSON: Record<string, unknown[]> = {
 };
 
 /** QEMU's "expected: …" for a scalar or container type (null for `any`, which takes everything). */
+/** The kinds QEMU's input visitor reads with type_uint64 (size too: the QMP input visitor has no type_size). */
+function isUnsignedKind(kind: IntKind): boolean {
+  return kind.startsWith('u') || kind === 'size';
+}
+
 function expectedJson(t: SchemaType): string | null {
   if (t instanceof SchemaBuiltinType) {
     if (INT_KINDS.has(t.name)) return 'integer';
@@ -522,11 +539,15 @@ function mutationsAt(loc: Location, strict: boolean, opts: ArbOptions): fc.Arbit
       .filter(([jt]) => !accepted.has(jt))
       .flatMap(([, xs]) => xs);
     const message =
-      t instanceof SchemaAlternateType ? `Invalid parameter type for '${p}', expected: ${t.name}` : `Invalid parameter type for '${p}', expected: ${expectedJson(t)}`;
+      t instanceof SchemaAlternateType
+        ? `Invalid parameter type for '${p}', expected: ${t.name}`
+        : isIntKind(t) && isUnsignedKind(t.name as IntKind)
+          ? `Parameter '${p}' expects uint64` // QEMU's type_uint64 says so whatever the JSON type
+          : `Invalid parameter type for '${p}', expected: ${expectedJson(t)}`;
     const kind: MutationKind = t instanceof SchemaAlternateType ? 'alternate' : 'type';
     if (wrong.length) out.push(fc.constantFrom(...wrong).map((w) => ({ value: w, path: p, kind, message, description: `replace ${p} with ${show(w)}` })));
     if (isIntKind(t)) {
-      out.push(fc.constantFrom(0.5, -1.25, 1e-300).map((w) => ({ value: w, path: p, kind: 'type' as const, message: `Invalid parameter type for '${p}', expected: integer`, description: `replace ${p} with ${w}` })));
+      out.push(fc.constantFrom(0.5, -1.25, 1e-300).map((w) => ({ value: w, path: p, kind: 'type' as const, message, description: `replace ${p} with ${w}` })));
     }
   }
 
@@ -534,12 +555,23 @@ function mutationsAt(loc: Location, strict: boolean, opts: ArbOptions): fc.Arbit
   let intType: SchemaType | undefined = t;
   if (t instanceof SchemaAlternateType) intType = t.alternatives.variants.find((b) => isIntKind(b.type))?.type;
   if (intType && isIntKind(intType)) {
-    const r = INT_RANGES[intType.name as IntKind];
-    const bad = [r.max + 1n, r.min - 1n, r.max + 12345n, r.min - 2n ** 65n];
+    const kind = intType.name as IntKind;
+    const r = INT_RANGES[kind];
+    const unsigned = isUnsignedKind(kind);
+    // QEMU casts a negative int64 to uint64: -1 is a valid uint64 or size (2^64-1), so the bad ones lie below int64 there.
+    const bad = unsigned && r.wide ? [r.max + 1n, r.max + 12345n, -(2n ** 63n) - 1n, r.min - 2n ** 65n] : [r.max + 1n, r.min - 1n, r.max + 12345n, r.min - 2n ** 65n];
+    // The 8/16/32-bit range error names the bare member (QEMU: name ? name : "null"); type_int64/type_uint64 the path.
+    const bare = p === 'null' || p.endsWith(']') ? 'null' : p.slice(p.lastIndexOf('.') + 1).replace(/^.*\]/, '');
     out.push(
       fc.constantFrom(...bad).map((b) => {
         const v = b >= MIN_SAFE && b <= MAX_SAFE ? Number(b) : b;
-        return { value: v, path: p, kind: 'range' as const, message: `Parameter '${p}' expects ${r.typeName}`, description: `replace ${p} with ${b}` };
+        const beyond64 = unsigned ? b < -(2n ** 63n) || b > 2n ** 64n - 1n : b < -(2n ** 63n) || b > 2n ** 63n - 1n;
+        const message = beyond64
+          ? unsigned
+            ? `Parameter '${p}' expects uint64`
+            : `Invalid parameter type for '${p}', expected: integer`
+          : `Parameter '${bare}' expects ${r.typeName}`;
+        return { value: v, path: p, kind: 'range' as const, message, description: `replace ${p} with ${b}` };
       }),
     );
     if (!heldAsBigint(intType, opts.int64) && r.max > MAX_SAFE) {

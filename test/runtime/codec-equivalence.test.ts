@@ -500,7 +500,7 @@ function equivalenceTests(getWorld: () => World, budget: Budget): void {
     expect(stats.errors).toBeGreaterThan(stats.compared * budget.minErrorShare);
     expect(stats.same).toBeGreaterThan(stats.compared / 25);
     expect(stats.keptUnknown).toBeGreaterThan(0);
-  }, 120_000);
+  }, 900_000);
 
   it('every member of every type: deleted, undefined, wrong; unknown members added (systematic)', () => {
     // Systematic rather than random, so that each member's own code in each walk is reached: every
@@ -522,7 +522,7 @@ function equivalenceTests(getWorld: () => World, budget: Budget): void {
     }
     console.log(`codec equivalence, systematic: ${stats.compared} inputs × 3 walks × 3 implementations, ${stats.errors} with errors`);
     expect(stats.errors).toBeGreaterThan(stats.compared / 2);
-  }, 120_000);
+  }, 900_000);
 
   it('the fast checks are sound (yes only where the walk gives back an equal value) and say yes to valid values: interpreter and generated', () => {
     // decode returns its input when the check says yes: that must be only where the walk would
@@ -588,7 +588,7 @@ function equivalenceTests(getWorld: () => World, budget: Budget): void {
     expect(stats.generatedValidYes).toBe(stats.generatedValid);
     expect(stats.yes).toBeGreaterThan(stats.valid / 2);
     expect(stats.generatedValid).toBeGreaterThan(0);
-  }, 120_000);
+  }, 900_000);
 
   it('decode returns its input for a valid value under the default options, and never under a compat policy that checks or the other int64 mode', () => {
     const w = getWorld();
@@ -611,7 +611,7 @@ function equivalenceTests(getWorld: () => World, budget: Budget): void {
         }
       }
     }
-  }, 60_000);
+  }, 900_000);
 
   it('clone takes its fast path on valid values: the walk is never asked', () => {
     // cloneFoo falls back to the walk whenever the fast clone gives up, so the equivalence above
@@ -640,7 +640,7 @@ function equivalenceTests(getWorld: () => World, budget: Budget): void {
       }
     }
     expect(n).toBe(getWorld().subjects.length * 2 * 2 * 2);
-  }, 60_000);
+  }, 900_000);
 
   it('members inherited rather than own (Object.create, a prototype carrying a member) are missing for every walk', () => {
     // The walk reads own members only (hasOwn). An object whose prototype carries a required member
@@ -666,7 +666,7 @@ function equivalenceTests(getWorld: () => World, budget: Budget): void {
       }
     }
     expect(stats.compared).toBeGreaterThan(objects.length * 2);
-  }, 60_000);
+  }, 900_000);
 
   it('unions with an unknown branch, kept by lenient input, take the same fallback in every walk', () => {
     const w = getWorld();
@@ -703,7 +703,7 @@ function equivalenceTests(getWorld: () => World, budget: Budget): void {
     }
     console.log(`unknown union branches: ${unions.length} unions, ${kept} values kept by lenient input and re-encoded`);
     expect(kept).toBeGreaterThan(unions.length);
-  }, 60_000);
+  }, 900_000);
 
   it('the generated index links every codec: decodeFn, encodeFn and cloneFn are the generated functions', () => {
     const w = getWorld();
@@ -734,7 +734,7 @@ describeFixture(SCHEMA_REL, 'fast walks (interpreter and --codecs) behave exactl
     const t0 = Date.now();
     world = await loadWorld(sharedPath(SCHEMA_REL), dir);
     console.log(`--codecs output generated (both int64 modes), compiled and loaded in ${Date.now() - t0} ms`);
-  }, 120_000);
+  }, 900_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -759,7 +759,7 @@ describeFixture(SCHEMA_REL, 'fast walks (interpreter and --codecs) behave exactl
         { numRuns: 5 },
       );
     }
-  }, 60_000);
+  }, 900_000);
 });
 
 // ---------------------------------------------------------------------------
@@ -796,7 +796,7 @@ describe('fast walks (interpreter and --codecs) behave exactly as the generic wa
     const file = join(dir, 'proto.json');
     writeFileSync(file, PROTO_SCHEMA);
     world = await loadWorld(file, join(dir, 'out'));
-  }, 60_000);
+  }, 900_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

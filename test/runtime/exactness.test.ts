@@ -50,7 +50,7 @@ describeFixture(SCHEMA, 'exact 64-bit integers (QEMU 7.2.0 schema)', () => {
     await generate({ schema: sharedPath(SCHEMA), out: join(root, 'num'), lenientDocs: true, int64: 'number' });
     big = await load(join(root, 'big'));
     num = await load(join(root, 'num'));
-  }, 60_000);
+  }, 900_000);
   afterAll(() => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
@@ -191,5 +191,5 @@ export const bad: MigrationParameters = { 'max-bandwidth': 1 };
 `,
     );
     expect(runTsc(writeTsconfig(root, 'nodenext', ['check', 'big', 'num'], { target: 'ES2022' }))).toBe('');
-  }, 60_000);
+  }, 900_000);
 });

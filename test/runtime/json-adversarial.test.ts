@@ -94,11 +94,14 @@ describe('prototype keys', () => {
     expectNoPollution();
   });
 
-  it('nested and repeated __proto__ keys, and non-object values', () => {
-    const text = `{"a":[{"__proto__":null},{"__proto__":1,"__proto__":{"polluted":true}}],"n":${BIG}}`;
+  it('nested __proto__ keys and non-object values; a repeated __proto__ is a duplicate key', () => {
+    const text = `{"a":[{"__proto__":null},{"__proto__":{"polluted":true}}],"n":${BIG}}`;
     const result = valueOf(readBoth(text)) as { a: Record<string, JsonValue>[] };
     for (const item of result.a) expect(Object.getPrototypeOf(item)).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(result.a[1], '__proto__')?.value).toEqual({ polluted: true });
+    expect(errorOf(readBoth('{"a":[{"__proto__":1,"__proto__":{"polluted":true}}]}'))).toBe(
+      'JSON parse error, duplicate key at line 1, column 22 (offset 21) in a[0].__proto__',
+    );
     expectNoPollution();
   });
 
@@ -184,11 +187,11 @@ describe('a 50 MB string', () => {
     const value = valueOf(outcome(() => parseQmpJson(text))) as { return: string };
     expect(value.return.length).toBe(SIZE);
     expect(stringifyQmpJson(value) === text).toBe(true);
-  }, 60_000);
+  }, 900_000);
 
   it('is read and written back on the exact path, with escapes', () => {
-    const chunk = 'abc\\n\\u00e9\\"\\ud800' + 'y'.repeat(1000);
-    const decoded = 'abc\n\u00e9"\ud800' + 'y'.repeat(1000);
+    const chunk = 'abc\\n\\u00e9\\"\\ud83d\\ude00' + 'y'.repeat(1000);
+    const decoded = 'abc\n\u00e9"\u{1f600}' + 'y'.repeat(1000);
     const repeat = Math.ceil(SIZE / chunk.length);
     const body = chunk.repeat(repeat);
     const text = `{"return":"${body}","n":${BIG}}`;
@@ -196,48 +199,39 @@ describe('a 50 MB string', () => {
     expect(value.n).toBe(BigInt(BIG));
     expect(value.return === decoded.repeat(repeat)).toBe(true);
     const written = stringifyQmpJson(value);
-    // JSON.stringify's escapes: é stays raw, the rest as in the input.
-    expect(written === text.replaceAll('\\u00e9', '\u00e9')).toBe(true);
-  }, 60_000);
+    // JSON.stringify's escapes: é and the emoji stay raw, the rest as in the input.
+    expect(written === text.replaceAll('\\u00e9', '\u00e9').replaceAll('\\ud83d\\ude00', '\u{1f600}')).toBe(true);
+  }, 900_000);
 
   it('unterminated, it is a clean error', () => {
     expect(errorOf(readBoth(`{"return":"${plain}`))).toBe(
       'Unterminated string at line 1, column 11 (offset 10) in return',
     );
-  }, 60_000);
+  }, 900_000);
 });
 
 describe('numbers', () => {
   it.each([
-    ['1e400', 'Number 1e400 is out of range at line 1, column 1 (offset 0)'],
-    ['{"return":{"size":1e400}}', 'Number 1e400 is out of range at line 1, column 19 (offset 18) in return.size'],
-    ['[-1E+400]', 'Number -1E+400 is out of range at line 1, column 2 (offset 1) in [0]'],
-    ['[1e99999999999999999999]', 'Number 1e99999999999999999999 is out of range at line 1, column 2 (offset 1) in [0]'],
-    [
-      `[${'9'.repeat(400)}.5]`,
-      'Number 99999999999999999999…(402 characters) is out of range at line 1, column 2 (offset 1) in [0]',
-    ],
-  ])('%.30s is an error', (text, message) => {
-    expect(errorOf(readBoth(text))).toBe(message);
+    ['1e400', Infinity],
+    ['{"return":{"size":1e400}}', { return: { size: Infinity } }],
+    ['[-1E+400]', [-Infinity]],
+    ['[1e99999999999999999999]', [Infinity]],
+    [`[${'9'.repeat(400)}.5]`, [Infinity]],
+  ])('%.30s reads as ±Infinity, as strtod gives it to QEMU', (text, expected) => {
+    expectSame(valueOf(readBoth(text)), expected);
   });
 
-  it(`integers up to ${MAX_INTEGER_DIGITS} digits are read exactly, longer ones are refused`, () => {
+  it(`integers up to ${MAX_INTEGER_DIGITS} digits are read exactly, longer ones as floats (as QEMU's strtod)`, () => {
     const digits = '7'.repeat(MAX_INTEGER_DIGITS);
     expect(valueOf(readBoth(`{"n":[${digits},-${digits}]}`))).toEqual({ n: [BigInt(digits), -BigInt(digits)] });
-    expect(errorOf(readBoth(`{"n":[1,-${digits}7]}`))).toBe(
-      `Integer -${'7'.repeat(19)}…(1002 characters) is too long (more than ${MAX_INTEGER_DIGITS} digits) at line 1, column 9 (offset 8) in n[1]`,
-    );
+    expectSame(valueOf(readBoth(`{"n":[1,-${digits}7]}`)), { n: [1, -Infinity] });
   });
 
-  it('a 50 MB number is a clean error, with a short message', () => {
+  it('a 50 MB number is read in bounded time, as a float', () => {
     const digits = '1'.repeat(50 * 1024 * 1024);
-    expect(errorOf(readBoth(`[${digits}]`))).toMatch(
-      /^Integer 11111111111111111111…\(52428800 characters\) is too long/,
-    );
-    expect(errorOf(readBoth(`[${digits}.5]`))).toMatch(
-      /^Number 11111111111111111111…\(52428802 characters\) is out of range/,
-    );
-  }, 60_000);
+    expectSame(valueOf(readBoth(`[${digits}]`)), [Infinity]);
+    expectSame(valueOf(readBoth(`[${digits}.5]`)), [Infinity]);
+  }, 900_000);
 
   it('5 MB of the longest integers is read quickly', () => {
     const digits = '8'.repeat(MAX_INTEGER_DIGITS);
@@ -245,7 +239,7 @@ describe('numbers', () => {
     const value = valueOf(readBoth(`[${Array(count).fill(digits).join(',')}]`)) as bigint[];
     expect(value.length).toBe(count);
     expect(value[count - 1]).toBe(BigInt(digits));
-  }, 60_000);
+  }, 900_000);
 
   it('-0 reads as 0 (as QEMU), -0.0 as -0, on both paths', () => {
     expectSame(valueOf(readBoth('-0')), 0);
@@ -256,31 +250,30 @@ describe('numbers', () => {
   });
 });
 
-describe('lone surrogates', () => {
+describe('lone surrogates and noncharacters: refused, as QEMU refuses them', () => {
   it.each([
-    ['"\\ud800"', '\ud800'],
-    ['"\\udfff"', '\udfff'],
-    ['"\\udc00\\ud800"', '\udc00\ud800'],
-    ['"\\ud800\\u0041"', '\ud800A'],
-    ['"\ud800"', '\ud800'], // raw, in the JavaScript string
-  ])('%s is read on both paths and written back escaped', (text, expected) => {
-    expect(valueOf(readBoth(text))).toBe(expected);
-    expect(valueOf(readBoth(`{${text}:[${text},${BIG}]}`))).toEqual({ [expected]: [expected, BigInt(BIG)] });
-    const written = stringifyQmpJson(expected);
-    expect(written).toMatch(/^"(\\u[0-9a-f]{4}|A)+"$/);
-    expect(parseQmpJson(written)).toBe(expected);
-    expect(parseQmpJson(stringifyQmpJson([expected, 1n]))).toEqual([expected, 1]);
+    ['"\\ud800"', 'JSON parse error, \\ud800 is not a valid Unicode character at line 1, column 2 (offset 1)'],
+    ['"\\udfff"', 'JSON parse error, \\udfff is not a valid Unicode character at line 1, column 2 (offset 1)'],
+    ['"\\udc00\\ud800"', 'JSON parse error, \\udc00 is not a valid Unicode character at line 1, column 2 (offset 1)'],
+    ['"\\ud800\\u0041"', 'JSON parse error, \\ud800 is not a valid Unicode character at line 1, column 2 (offset 1)'],
+    ['"\ud800"', 'JSON parse error, invalid UTF-8 sequence in string at line 1, column 2 (offset 1)'],
+    ['"a\ufdd0"', 'JSON parse error, invalid UTF-8 sequence in string at line 1, column 3 (offset 2)'],
+    ['"\u{10ffff}"', 'JSON parse error, invalid UTF-8 sequence in string at line 1, column 2 (offset 1)'],
+  ])('%s', (text, message) => {
+    expect(errorOf(readBoth(text))).toBe(message);
+    expect(errorOf(readBoth(`{"a":[${text},${BIG}]}`))).toMatch(/^JSON parse error, .* in a\[0\]$/);
   });
 });
 
-describe('duplicate keys', () => {
-  it.each(['', `,"n":${BIG}`])('the last one wins, in the first one’s place (%s)', (extra) => {
-    const value = valueOf(readBoth(`{"a":1,"b":2,"a":{"x":3},"b":4,"a":5${extra}}`)) as Record<string, JsonValue>;
-    expect(Object.keys(value).slice(0, 2)).toEqual(['a', 'b']);
-    expect(value['a']).toBe(5);
-    expect(value['b']).toBe(4);
-    expect(valueOf(readBoth(`{"a":1,"a":${BIG}}`))).toEqual({ a: BigInt(BIG) });
-    expect(valueOf(readBoth(`{"a":${BIG},"a":1}`))).toEqual({ a: 1 });
+describe('duplicate keys: refused, as QEMU refuses them', () => {
+  it.each(['', `,"n":${BIG}`])('on both paths (%s)', (extra) => {
+    expect(errorOf(readBoth(`{"a":1,"b":2,"a":{"x":3}${extra}}`))).toBe(
+      'JSON parse error, duplicate key at line 1, column 14 (offset 13) in a',
+    );
+    expect(errorOf(readBoth(`{"x":{"a":1,"a":${BIG}}${extra}}`))).toMatch(/^JSON parse error, duplicate key .* in x\.a$/);
+    // A ':' inside a string does not hide a duplicate from the fast path's count.
+    expect(errorOf(readBoth(`{"a":"x:y","b":1,"b":2${extra}}`))).toMatch(/^JSON parse error, duplicate key/);
+    expectSame(valueOf(readBoth(`{"a":"x:y","b":1${extra}}`)), extra === '' ? { a: 'x:y', b: 1 } : { a: 'x:y', b: 1, n: BigInt(BIG) });
   });
 });
 
@@ -289,7 +282,7 @@ describe('fuzz', () => {
   const mutated = fc
     .tuple(
       fc.constantFrom(
-        `{"return":{"size":${BIG},"name":"a\\u00e9\\ud800","list":[1,-0,2.5e3,true,false,null,{}]}}`,
+        `{"return":{"size":${BIG},"name":"a\\u00e9\\ud83d\\ude00",'sq':'\\'',"list":[1,-0,2.5e3,1.0,true,false,null,{}]}}`,
         '{"event":"X","data":{"__proto__":{"x":1}},"timestamp":{"seconds":1,"microseconds":-1}}',
         '[[[[{"a":[1e400]}]]]]',
       ),

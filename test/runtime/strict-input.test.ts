@@ -115,12 +115,12 @@ const OURS: Row[] = [
   // wrong JSON type
   { rule: 'type', name: 'migrate', json: '{"uri": 1}', message: "Invalid parameter type for 'uri', expected: string", path: 'uri' },
   { rule: 'type', name: 'migrate', json: '{"uri": "u", "resume": "yes"}', message: "Invalid parameter type for 'resume', expected: boolean", path: 'resume' },
-  { rule: 'type', name: 'migrate-set-parameters', json: '{"multifd-channels": "2"}', message: "Invalid parameter type for 'multifd-channels', expected: integer", path: 'multifd-channels' },
-  { rule: 'type', name: 'migrate-set-parameters', json: '{"max-bandwidth": 1.5}', message: "Invalid parameter type for 'max-bandwidth', expected: integer", path: 'max-bandwidth' },
+  { rule: 'type', name: 'migrate-set-parameters', json: '{"multifd-channels": "2"}', message: "Parameter 'multifd-channels' expects uint64", path: 'multifd-channels' },
+  { rule: 'type', name: 'migrate-set-parameters', json: '{"max-bandwidth": 1.5}', message: "Parameter 'max-bandwidth' expects uint64", path: 'max-bandwidth' },
   { rule: 'type', name: 'migrate-set-parameters', json: '{"backend-transfer": "virtio-net-tap"}', message: "Invalid parameter type for 'backend-transfer', expected: array", path: 'backend-transfer' },
   { rule: 'type', name: 'migrate-set-parameters', json: '{"backend-transfer": [1]}', message: "Invalid parameter type for 'backend-transfer[0]', expected: string", path: 'backend-transfer[0]' },
   { rule: 'type', name: 'migrate-set-parameters', json: '[]', message: "Invalid parameter type for 'null', expected: object", path: 'null' },
-  { rule: 'type', name: 'block-set-io-limits', json: '{"node-name": "n", "limits": {"burst-seconds": true}}', message: "Invalid parameter type for 'limits.burst-seconds', expected: integer", path: 'limits.burst-seconds' },
+  { rule: 'type', name: 'block-set-io-limits', json: '{"node-name": "n", "limits": {"burst-seconds": true}}', message: "Parameter 'limits.burst-seconds' expects uint64", path: 'limits.burst-seconds' },
   { rule: 'type', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ load: '"high"' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.load: expected number, received the string "high"', path: 'load' },
   { rule: 'type', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'pending-reset': 'false' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.pending-reset: expected null, received false', path: 'pending-reset' },
   { rule: 'type', via: 'return', name: 'query-block-nodes', json: '[{"node-name": "n", "format": "raw", "read-only": false, "virtual-size": 1, "children": ["a", null]}]', message: 'The reply to query-block-nodes does not fit its type: return[0].children[1]: expected string, received null', path: '[0].children[1]' },
@@ -129,19 +129,19 @@ const OURS: Row[] = [
   { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ nice: '-129' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.nice: expected int8_t, received the number -129, which is out of its range', path: 'nice' },
   { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'clock-skew-ms': '32768' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.clock-skew-ms: expected int16_t, received the number 32768, which is out of its range', path: 'clock-skew-ms' },
   { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'last-exit-code': '-2147483649' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.last-exit-code: expected int32_t, received the number -2147483649, which is out of its range', path: 'last-exit-code' },
-  { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'rtc-offset': '9223372036854775808' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.rtc-offset: expected int64, received the number 9223372036854775808, which is out of its range', path: 'rtc-offset' },
-  { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'uptime-ns': '-9223372036854775809' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.uptime-ns: expected int64, received the number -9223372036854775809, which is out of its range', path: 'uptime-ns' },
+  { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'rtc-offset': '9223372036854775808' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.rtc-offset: expected integer, received the number 9223372036854775808, which is out of its range', path: 'rtc-offset' },
+  { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'uptime-ns': '-9223372036854775809' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.uptime-ns: expected integer, received the number -9223372036854775809, which is out of its range', path: 'uptime-ns' },
   { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'boot-index': '256' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.boot-index: expected uint8_t, received the number 256, which is out of its range', path: 'boot-index' },
   { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'monitor-port': '65536' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.monitor-port: expected uint16_t, received the number 65536, which is out of its range', path: 'monitor-port' },
   { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ pid: '4294967296' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.pid: expected uint32_t, received the number 4294967296, which is out of its range', path: 'pid' },
   { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ generation: '18446744073709551616' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.generation: expected uint64, received the number 18446744073709551616, which is out of its range', path: 'generation' },
-  { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'ram-size': '-1' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.ram-size: expected size, received the number -1, which is out of its range', path: 'ram-size' },
+  { rule: 'range', via: 'return', name: 'query-machine-diagnostics', json: diagnostics({ 'ram-size': '-9223372036854775809' }), message: 'The reply to query-machine-diagnostics does not fit its type: return.ram-size: expected uint64, received the number -9223372036854775809, which is out of its range', path: 'ram-size' },
   { rule: 'range', via: 'event', name: 'VCPU_HOTPLUGGED', json: '{"cpu-index": -1}', message: 'The data of event VCPU_HOTPLUGGED does not fit its type: data.cpu-index: expected uint32_t, received the number -1, which is out of its range', path: 'cpu-index' },
   { rule: 'range', name: 'migrate-set-parameters', json: '{"multifd-channels": 256}', message: "Parameter 'multifd-channels' expects uint8_t", path: 'multifd-channels' },
   { rule: 'range', name: 'migrate-set-parameters', json: '{"downtime-limit": 18446744073709551616}', message: "Parameter 'downtime-limit' expects uint64", path: 'downtime-limit' },
-  { rule: 'range', name: 'block-resize', json: '{"node-name": "n", "size": -1}', message: "Parameter 'size' expects size", path: 'size' },
+  { rule: 'range', name: 'block-resize', json: '{"node-name": "n", "size": -9223372036854775809}', message: "Parameter 'size' expects uint64", path: 'size' },
   { rule: 'range', name: 'blockdev-attach', json: '{"node-name": "n", "format": "qcow2", "file": "f", "encrypt-format": "luks", "key-secret": "s", "slot": 256}', message: "Parameter 'slot' expects uint8_t", path: 'slot' },
-  { rule: 'range', name: 'block-set-io-limits', json: '{"node-name": "n", "limits": {"bps-total": -1}}', message: "Parameter 'limits.bps-total' expects size", path: 'limits.bps-total' },
+  { rule: 'range', name: 'block-set-io-limits', json: '{"node-name": "n", "limits": {"bps-total": 18446744073709551616}}', message: "Parameter 'limits.bps-total' expects uint64", path: 'limits.bps-total' },
   // unknown enum value
   { rule: 'enum', name: 'migrate-set-parameters', json: '{"backend-transfer": ["virtio-net-tapx"]}', message: "Parameter 'backend-transfer[0]' does not accept value 'virtio-net-tapx'", path: 'backend-transfer[0]' },
   { rule: 'enum', name: 'migrate-set-parameters', json: '{"backend-transfer": ["virtio-net-tap", "tap"]}', message: "Parameter 'backend-transfer[1]' does not accept value 'tap'", path: 'backend-transfer[1]' },
@@ -166,8 +166,8 @@ const OURS: Row[] = [
 describe('strict input on our schema/ (generated code)', () => {
   let gen: Gen | undefined;
   beforeAll(async () => {
-    gen = await generateAndImport(join(REPO_ROOT, 'schema', 'qapi-schema.json'), 'strict-ours');
-  }, 60_000);
+    gen = await generateAndImport(join(REPO_ROOT, 'test', 'fixtures', 'small-schema', 'qapi-schema.json'), 'strict-ours');
+  }, 900_000);
   afterAll(() => {
     if (gen) rmSync(gen.out, { recursive: true, force: true });
   });
@@ -299,12 +299,19 @@ const QEMU: Row[] = [
   { rule: 'range', via: 'return', name: 'query-stats-schemas', json: STATS('{"name": "b", "type": "instant", "base": 128, "exponent": 0}'), message: 'The reply to query-stats-schemas does not fit its type: return[0].stats[1].base: expected int8_t, received the number 128, which is out of its range', path: '[0].stats[1].base' },
   { rule: 'range', via: 'return', name: 'query-stats-schemas', json: STATS('{"name": "b", "type": "instant", "exponent": -32769}'), message: 'The reply to query-stats-schemas does not fit its type: return[0].stats[1].exponent: expected int16_t, received the number -32769, which is out of its range', path: '[0].stats[1].exponent' },
   { rule: 'range', name: 'blockdev-add', json: '{"driver": "blkdebug", "node-name": "n", "image": "i", "max-transfer": 2147483648}', message: "Parameter 'max-transfer' expects int32_t", path: 'max-transfer' },
-  { rule: 'range', name: 'calc-dirty-rate', json: '{"calc-time": 9223372036854775808}', message: "Parameter 'calc-time' expects int64", path: 'calc-time' },
+  // A float literal is no integer, whatever its value (QEMU: a QNum double), through the reader
+  { rule: 'type', name: 'calc-dirty-rate', json: '{"calc-time": 1.0}', message: "Invalid parameter type for 'calc-time', expected: integer", path: 'calc-time' },
+  { rule: 'type', name: 'calc-dirty-rate', json: '{"calc-time": 1e0}', message: "Invalid parameter type for 'calc-time', expected: integer", path: 'calc-time' },
+  { rule: 'type', name: 'calc-dirty-rate', json: '{"calc-time": -0.0}', message: "Invalid parameter type for 'calc-time', expected: integer", path: 'calc-time' },
+  { rule: 'type', name: 'migrate-set-parameters', json: '{"multifd-channels": 1E2}', message: "Parameter 'multifd-channels' expects uint64", path: 'multifd-channels' },
+  { rule: 'type', name: 'migrate-set-parameters', json: '{"max-bandwidth": 1.0}', message: "Parameter 'max-bandwidth' expects uint64", path: 'max-bandwidth' },
+  { rule: 'type', name: 'migrate-set-parameters', json: '{"backend-transfer": ["virtio-net-tap"], "downtime-limit": 3e2}', message: "Parameter 'downtime-limit' expects uint64", path: 'downtime-limit' },
+  { rule: 'range', name: 'calc-dirty-rate', json: '{"calc-time": 9223372036854775808}', message: "Invalid parameter type for 'calc-time', expected: integer", path: 'calc-time' },
   { rule: 'range', name: 'migrate-set-parameters', json: '{"multifd-channels": 256}', message: "Parameter 'multifd-channels' expects uint8_t", path: 'multifd-channels' },
-  { rule: 'range', name: 'blockdev-add', json: `{${NBD}, "server": {${INET}, "port": "1", "to": 65536}}`, message: "Parameter 'server.to' expects uint16_t", path: 'server.to' },
+  { rule: 'range', name: 'blockdev-add', json: `{${NBD}, "server": {${INET}, "port": "1", "to": 65536}}`, message: "Parameter 'to' expects uint16_t", path: 'server.to' },
   { rule: 'range', name: 'blockdev-add', json: `{${NBD}, "server": {${INET}, "port": "1"}, "reconnect-delay": 4294967296}`, message: "Parameter 'reconnect-delay' expects uint32_t", path: 'reconnect-delay' },
   { rule: 'range', name: 'block-set-write-threshold', json: '{"node-name": "n", "write-threshold": 18446744073709551616}', message: "Parameter 'write-threshold' expects uint64", path: 'write-threshold' },
-  { rule: 'range', name: 'migrate-set-parameters', json: '{"max-bandwidth": -1}', message: "Parameter 'max-bandwidth' expects size", path: 'max-bandwidth' },
+  { rule: 'range', name: 'migrate-set-parameters', json: '{"max-bandwidth": 18446744073709551616}', message: "Parameter 'max-bandwidth' expects uint64", path: 'max-bandwidth' },
   // unknown enum value
   { rule: 'enum', name: 'migrate-set-parameters', json: '{"backend-transfer": ["virtio-net-tap", "vhost-user"]}', message: "Parameter 'backend-transfer[1]' does not accept value 'vhost-user'", path: 'backend-transfer[1]' },
   { rule: 'enum', name: 'migrate-set-parameters', json: '{"multifd-compression": "lz4"}', message: "Parameter 'multifd-compression' does not accept value 'lz4'", path: 'multifd-compression' },
@@ -326,7 +333,7 @@ describeFixture(QEMU_SCHEMA, 'strict input on QEMU 10.2.2-backend-transfer (gene
   let gen: Gen | undefined;
   beforeAll(async () => {
     gen = await generateAndImport(sharedPath(QEMU_SCHEMA), 'strict-qemu');
-  }, 60_000);
+  }, 900_000);
   afterAll(() => {
     if (gen) rmSync(gen.out, { recursive: true, force: true });
   });

@@ -85,7 +85,7 @@ beforeAll(async () => {
     await generate({ schema: join(REPO_ROOT, SCHEMA), out, int64 });
     gens[int64] = { index: { ...(await import(join(out, 'index.ts'))), ...(await import(join(out, 'schema.ts'))) }, runtime: await import(join(out, 'runtime', 'index.ts')) };
   }
-}, 60_000);
+}, 900_000);
 afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
@@ -142,7 +142,7 @@ describe('the corpus', () => {
       compared += files.length;
     }
     expect(compared).toBe(ALL.length);
-  }, 60_000);
+  }, 900_000);
 
   it('errors from the visitors name the path in the CLI output', () => {
     const withPath = BAD.filter((f) => /^(Parameter|Invalid parameter type for) '/.test(manifest.files[f]?.error ?? ''));
@@ -156,7 +156,7 @@ describe('options, standard input and exit codes', () => {
   const file = (f: string): string => join(CORPUS, f);
 
   function runStdin(args: string[], input: string): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, input, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, input, encoding: 'utf8', timeout: 900_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 

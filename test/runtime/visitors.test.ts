@@ -115,12 +115,14 @@ const STRICT_ROWS: Row[] = [
   { rule: 'type', visit: visitInts, json: '{"i":0,"i8":0,"i16":0,"i32":0,"i64":0,"u8":0,"u16":0,"u32":0,"u64":0,"sz":0,"num":1,"flag":true,"nil":0}', message: "Invalid parameter type for 'nil', expected: null", path: 'nil' },
   { rule: 'type', visit: visitU, json: '{"kind": 1}', message: "Invalid parameter type for 'kind', expected: string", path: 'kind' },
   // integer out of range
-  { rule: 'range', visit: visitTop, json: '{"outer": {"inner": 128}}', message: "Parameter 'outer.inner' expects int8_t", path: 'outer.inner' },
-  { rule: 'range', visit: visitBig, json: '{"u64": -1}', message: "Parameter 'u64' expects uint64", path: 'u64' },
+  // QEMU's narrow range error names the bare member (qapi-visit-core.c: name ? name : "null"), the path stays
+  { rule: 'range', visit: visitTop, json: '{"outer": {"inner": 128}}', message: "Parameter 'inner' expects int8_t", path: 'outer.inner' },
+  // a negative uint64 or size wraps (QEMU casts an int64): only below int64 is it out of range
+  { rule: 'range', visit: visitBig, json: '{"u64": -9223372036854775809}', message: "Parameter 'u64' expects uint64", path: 'u64' },
   { rule: 'range', visit: visitBig, json: '{"u64": 18446744073709551616}', message: "Parameter 'u64' expects uint64", path: 'u64' },
-  { rule: 'range', visit: visitBig, json: '{"u64": 0, "i64": 9223372036854775808}', message: "Parameter 'i64' expects int64", path: 'i64' },
-  { rule: 'range', visit: visitBig, json: '{"u64": 0, "sz": -1}', message: "Parameter 'sz' expects size", path: 'sz' },
-  { rule: 'range', visit: visitN, json: '{"type": "w", "u": {"kind": "p", "a": 300, "c": 0}}', message: "Parameter 'u.a' expects int8_t", path: 'u.a' },
+  { rule: 'range', visit: visitBig, json: '{"u64": 0, "i64": 9223372036854775808}', message: "Invalid parameter type for 'i64', expected: integer", path: 'i64' },
+  { rule: 'range', visit: visitBig, json: '{"u64": 0, "sz": 18446744073709551616}', message: "Parameter 'sz' expects uint64", path: 'sz' },
+  { rule: 'range', visit: visitN, json: '{"type": "w", "u": {"kind": "p", "a": 300, "c": 0}}', message: "Parameter 'a' expects int8_t", path: 'u.a' },
   // enum
   { rule: 'enum', visit: visitS, json: '{"a": 1, "c": 0, "b": ["x", "w"]}', message: "Parameter 'b[1]' does not accept value 'w'", path: 'b[1]' },
   { rule: 'enum', visit: visitS, json: '{"a": 1, "c": 0, "b": ["constructor"]}', message: "Parameter 'b[0]' does not accept value 'constructor'", path: 'b[0]' },
@@ -368,6 +370,33 @@ const SAFE = (b: bigint) => b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(
 /** How the exact reader delivers an integer: a number when safe, else a bigint. */
 const asJson = (b: bigint): number | bigint => (SAFE(b) ? Number(b) : b);
 
+const UNSIGNED = new Set<IntKind>(['uint8', 'uint16', 'uint32', 'uint64', 'size']);
+/**
+ * What QEMU's input visitor makes of the integer `b` for `kind` (written
+ * from qapi-visit-core.c and qobject-input-visitor.c): signed kinds go
+ * through type_int64 ("expected: integer" beyond int64, full name), unsigned
+ * ones through type_uint64 (a negative int64 is cast: -1 is 2^64-1; "expects
+ * uint64" beyond, full name, for size too); then the 8/16/32-bit range, which
+ * names the bare member (`name ? name : "null"`).
+ */
+function qemuInput(kind: IntKind, b: bigint, name: string | null, path: string): { value: bigint } | { error: string } {
+  const r = INT_RANGES[kind];
+  let w = b;
+  if (UNSIGNED.has(kind)) {
+    if (b < -(2n ** 63n) || b > 2n ** 64n - 1n) return { error: `Parameter '${path}' expects uint64` };
+    if (b < 0n) w = b + 2n ** 64n;
+  } else if (b < -(2n ** 63n) || b > 2n ** 63n - 1n) {
+    return { error: `Invalid parameter type for '${path}', expected: integer` };
+  }
+  if (w < r.min || w > r.max) return { error: `Parameter '${name ?? 'null'}' expects ${r.typeName}` };
+  return { value: w };
+}
+
+/** QEMU's error for a value that is no integer (a float, a string, a bool…). */
+function qemuNotInteger(kind: IntKind, path: string): string {
+  return UNSIGNED.has(kind) ? `Parameter '${path}' expects uint64` : `Invalid parameter type for '${path}', expected: integer`;
+}
+
 describe('integers', () => {
   it.each(INT_KINDS)('%s: every boundary, both modes, input and output', (kind) => {
     const r = INT_RANGES[kind];
@@ -393,12 +422,19 @@ describe('integers', () => {
         );
       }
     }
-    for (const b of [r.min - 1n, r.max + 1n, r.min - 2n ** 70n, r.max + 2n ** 70n]) {
-      for (const v of [strict, strictBig]) expect(thrown(() => visit(v, null, asJson(b))).message).toBe(`Parameter 'null' expects ${r.typeName}`);
-      for (const v of [output, outputBig]) expect(thrown(() => visit(v, null, b)).message).toBe(`Parameter 'null' expects ${r.typeName}`);
+    for (const b of [r.min - 1n, r.max + 1n, r.min - 2n ** 70n, r.max + 2n ** 70n, -1n, -(2n ** 63n), -(2n ** 63n) - 1n]) {
+      const q = qemuInput(kind, b, null, 'null');
+      for (const [v, big] of [[strict, false], [strictBig, true]] as const) {
+        if ('error' in q) expect(thrown(() => visit(v, null, asJson(b))).message).toBe(q.error);
+        else if (big && WIDE.has(kind)) expect(visit(v, null, asJson(b))).toBe(q.value); // a negative uint64 wraps, as in QEMU
+        else if (SAFE(q.value)) expect(visit(v, null, asJson(b))).toBe(Number(q.value));
+        else expect(thrown(() => visit(v, null, asJson(b))).code).toBe('inexact');
+      }
+      if (b < r.min || b > r.max)
+        for (const v of [output, outputBig]) expect(thrown(() => visit(v, null, b)).message).toBe(`Parameter 'null' expects ${r.typeName}`);
     }
     for (const bad of [1.5, '1', true, null, Number.NaN, Number.POSITIVE_INFINITY, {}, []]) {
-      expect(thrown(() => visit(strict, null, bad)).message).toBe("Invalid parameter type for 'null', expected: integer");
+      expect(thrown(() => visit(strict, null, bad)).message).toBe(qemuNotInteger(kind, 'null'));
       expect(thrown(() => visit(output, null, bad)).message).toBe("Invalid parameter type for 'null', expected: integer");
     }
   });
@@ -416,9 +452,8 @@ describe('integers', () => {
   it('property: accepted iff in range; the value is exact', () => {
     fc.assert(
       fc.property(fc.constantFrom(...INT_KINDS), fc.bigInt({ min: -(2n ** 66n), max: 2n ** 66n }), fc.boolean(), (kind, b, bigMode) => {
-        const r = INT_RANGES[kind];
         const v = bigMode ? strictBig : strict;
-        const inRange = b >= r.min && b <= r.max;
+        const q = qemuInput(kind, b, 'm', 'null'); // no container adds the key to the path
         let result: unknown;
         let error: QapiPathError | undefined;
         try {
@@ -427,9 +462,9 @@ describe('integers', () => {
           if (!(e instanceof QapiPathError)) throw e;
           error = e;
         }
-        if (!inRange) return error?.code === 'range';
-        if (bigMode && WIDE.has(kind)) return result === b;
-        if (SAFE(b)) return result === Number(b);
+        if ('error' in q) return error?.code === 'range' && error.message === q.error;
+        if (bigMode && WIDE.has(kind)) return result === q.value;
+        if (SAFE(q.value)) return result === Number(q.value);
         return error?.code === 'inexact';
       }),
       { numRuns: 3000 },
@@ -614,7 +649,7 @@ describe('round trip and clone', () => {
           'delete a': [`Parameter 'items[${i}].a' is missing`, () => delete item.a],
           'add zz': [`Parameter 'items[${i}].zz' is unexpected`, () => (item.zz = 1)],
           'a to string': [`Invalid parameter type for 'items[${i}].a', expected: integer`, () => (item.a = '1')],
-          'a out of range': [`Parameter 'items[${i}].a' expects int8_t`, () => (item.a = 128)],
+          'a out of range': ["Parameter 'a' expects int8_t", () => (item.a = 128)],
           'b bad': [`Parameter 'items[${i}].b[0]' does not accept value 'q'`, () => (item.b = ['q'])],
         } as const;
         const [message, mutate] = expected[how];

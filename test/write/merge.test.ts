@@ -50,7 +50,7 @@ beforeAll(() => {
   writeSchema(struct('Aaa', "'x': 'int'"), struct('Bee', "'y': 'int', '*y2': 'bool'"));
   expect(generate().status).toBe(0);
   git('commit', '-qam', 'two');
-}, 120_000);
+}, 900_000);
 
 it('the branches merge without conflict, and --check passes on the merge', () => {
   git('merge', '-q', '--no-edit', 'one');
@@ -62,7 +62,7 @@ it('the branches merge without conflict, and --check passes on the merge', () =>
   const check = generate('--check');
   expect(check.stdout + check.stderr).toBe('');
   expect(check.status).toBe(0);
-}, 120_000);
+}, 900_000);
 
 it('a stale manifest makes --check fail, and generate then rewrites it', () => {
   // A wrong resolution: b.ts's entry taken from the base, the file from the branch.
@@ -77,4 +77,4 @@ it('a stale manifest makes --check fail, and generate then rewrites it', () => {
   expect(check.stdout).toContain('.qapi-ts-manifest.json');
   expect(generate().status).toBe(0);
   expect(readFileSync(manifest, 'utf8')).toBe(merged);
-}, 120_000);
+}, 900_000);
