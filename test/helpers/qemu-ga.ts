@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { describeWith, findOnPath, launch, type Program } from './qemu.js';
+import { canConnect, describeWith, findOnPath, launch, type Program } from './qemu.js';
 
 const BINARY = process.env.QAPI_TS_QEMU_GA ?? 'qemu-ga';
 
@@ -52,7 +52,8 @@ export async function startGuestAgent(): Promise<GuestAgent> {
     asRoot ? 'setpriv' : binary,
     // setpriv execs qemu-ga: the child's PID is the agent's.
     (dir) => (asRoot ? ['--reuid=nobody', '--regid=nogroup', '--clear-groups', binary, ...agentArgs(dir)] : agentArgs(dir)),
-    async (dir) => existsSync(join(dir, 'qga.sock')),
+    // The socket file appears before the agent listens on it: ready once a connection is accepted.
+    (dir) => (existsSync(join(dir, 'qga.sock')) ? canConnect(join(dir, 'qga.sock')) : Promise.resolve(false)),
     // The unprivileged agent writes its state file and socket there.
     { prepare: (dir) => chmodSync(dir, 0o777) },
   );
