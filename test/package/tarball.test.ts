@@ -277,8 +277,6 @@ describeFixture([QMP_SCHEMA, QGA_SCHEMA], 'the packed tarball in a new package (
       expect(await sh('npm', ['run', '--silent', 'codegen'], pkg)).toBe('');
       await npx(['generate', '--check']);
       await npx(['sync', '--check']);
-      const test = await sh('npm', ['test', '--silent'], pkg);
-      expect(test).toMatch(/# fail 0/);
     }, 600_000);
   });
 });
