@@ -166,8 +166,11 @@ describeFixture(
       expect(runTsc(config, '5.9')).toBe('');
     }, 900_000);
 
-    it(`all ${cases.length} entry points pass TypeScript 5.9 with zero errors, and the 10.2.2 --codecs output too`, () => {
-      const dirs = [...cases.map((c) => c.dir), ...latest.map((c) => `codecs-${c.dir}`)];
+    // TypeScript 5.9, which most users run, on the oldest and the newest release (the two between are
+    // near copies of 10.2.2, and TS 7 checks them above), and on the --codecs output.
+    const with59 = cases.filter((c) => c.version === '7.2.0' || c.version === MULTI);
+    it(`the ${with59.length} entry points of 7.2.0 and 10.2.2 pass TypeScript 5.9 with zero errors, and the 10.2.2 --codecs output too`, () => {
+      const dirs = [...with59.map((c) => c.dir), ...latest.map((c) => `codecs-${c.dir}`)];
       expect(runTsc(writeTsconfig(root, 'nodenext', dirs), '5.9')).toBe('');
     }, 900_000);
   },

@@ -30,7 +30,7 @@ import { type ArbOptions, ValueArbitraries, mutationArbitrary, show } from './ar
 
 const SCHEMA_REL = 'qemu/10.2.2-backend-transfer/qapi/qapi-schema.json';
 /** fast-check runs per type (the schema has ~1,500 types). */
-const RUNS = 20;
+const RUNS = 12;
 const MUTATION_RUNS = 12;
 /** Modules whose types are also round-tripped under `--int64 bigint`. */
 const BIGINT_MODULES = /(^|\/)(migration|block|block-core|block-export)\.json$/;
