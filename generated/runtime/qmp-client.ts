@@ -477,6 +477,35 @@ function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** @internal Opens the socket to a target (not yet connected: listen for 'connect' and 'error'). */
+export function openSocket(target: QmpTarget): Socket {
+  if (typeof target === 'string') return createConnection({ path: target });
+  return 'path' in target
+    ? createConnection({ path: target.path })
+    : createConnection({ host: target.host, port: target.port });
+}
+
+/**
+ * @internal Tells `hook` about a dropped message; a hook that throws is a
+ * bug, rethrown asynchronously, never into the reader.
+ */
+export function reportProtocolError(
+  hook: ((error: QmpProtocolError) => void) | undefined,
+  kind: QmpProtocolErrorKind,
+  message: string,
+  received: JsonValue,
+  cause?: unknown,
+): void {
+  if (hook === undefined) return;
+  try {
+    hook(new QmpProtocolError(kind, message, received, cause));
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
+  }
+}
+
 /** @internal */
 export function describeTarget(target: QmpTarget): string {
   if (typeof target === 'string') return target;
@@ -557,12 +586,7 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
     const where = describeTarget(target);
     const greeted = deferred<void>();
     this.greeted = greeted;
-    const socket =
-      typeof target === 'string'
-        ? createConnection({ path: target })
-        : 'path' in target
-          ? createConnection({ path: target.path })
-          : createConnection({ host: target.host, port: target.port });
+    const socket = openSocket(target);
     this.socket = socket;
     socket.setNoDelay(true);
     let connected = false;
@@ -820,15 +844,7 @@ class Client<C extends QmpCommandMap<C>, E> implements QmpClient<C, E> {
     received: JsonValue,
     cause?: unknown,
   ): void {
-    const hook = this.onProtocolError;
-    if (hook === undefined) return;
-    try {
-      hook(new QmpProtocolError(kind, message, received, cause));
-    } catch (e) {
-      queueMicrotask(() => {
-        throw e;
-      });
-    }
+    reportProtocolError(this.onProtocolError, kind, message, received, cause);
   }
 
   // -- commands ---------------------------------------------------------------

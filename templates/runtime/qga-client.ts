@@ -37,7 +37,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { CompatPolicy } from './compat.js';
 import { QapiError, nameErrorClass } from './errors.js';
 import { parseQmpJson, stringifyQmpJson, type JsonValue } from './json.js';
@@ -46,11 +46,13 @@ import {
   DEFAULT_MAX_LINE_BYTES,
   MAX_ABANDONED,
   QmpConnectionError,
-  QmpProtocolError,
+  type QmpProtocolError,
   QmpTimeoutError,
   argumentsRefusal,
   deferred,
   describeTarget,
+  openSocket,
+  reportProtocolError,
   excerpt,
   isJsonObject,
   replyOutcome,
@@ -347,12 +349,7 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
     const signal = this.connectSignal;
     if (signal?.aborted) throw signal.reason;
     const where = describeTarget(target);
-    const socket =
-      typeof target === 'string'
-        ? createConnection({ path: target })
-        : 'path' in target
-          ? createConnection({ path: target.path })
-          : createConnection({ host: target.host, port: target.port });
+    const socket = openSocket(target);
     this.socket = socket;
     socket.setNoDelay(true);
     const connected = deferred<void>();
@@ -621,15 +618,7 @@ class Agent<C extends QmpCommandMap<C>> implements QgaClient<C> {
     received: JsonValue,
     cause?: unknown,
   ): void {
-    const hook = this.onProtocolError;
-    if (hook === undefined) return;
-    try {
-      hook(new QmpProtocolError(kind, message, received, cause));
-    } catch (e) {
-      queueMicrotask(() => {
-        throw e;
-      });
-    }
+    reportProtocolError(this.onProtocolError, kind, message, received, cause);
   }
 
   // -- commands ---------------------------------------------------------------
