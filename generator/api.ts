@@ -295,7 +295,7 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
     const full = { ...writeOptions, manifestInfo: info, ...(pool ? { pool } : {}) };
     const current = await checkOutputCurrent(full);
     if (current) return current;
-    const { generateFiles, sharedRuntimeFiles } = await import('./emit/generate.js');
+    const { generateFiles, protocolOf, sharedRuntimeFiles } = await import('./emit/generate.js');
     const templates = join(packageRoot(), 'templates', 'runtime');
     // A first run formats whole files: the early worker starts on them as they are emitted. After
     // that, a file's unchanged units are reused (write/reuse.ts) and the worker gets only new ones.
@@ -309,7 +309,7 @@ export async function generate(options: GenerateOptions): Promise<WriteResult> {
       const prefixed = early && ((key: string, path: string, job: PrintJob) => early(key, prefix + path, job));
       return generateFiles(schema, { ...flags, sharedRuntime: true, versioned: oldest[e.name] !== undefined }, templates, generatorFingerprint(), prefixed).map((f) => ({ ...f, path: prefix + f.path }));
     });
-    return await writeOutput([...files, ...sharedRuntimeFiles(templates)], full);
+    return await writeOutput([...files, ...sharedRuntimeFiles(templates, new Set(schemas.map(([, schema]) => protocolOf(schema))))], full);
   } finally {
     await pool?.close();
   }

@@ -301,7 +301,7 @@ export function isQmpEventName(name: string): name is keyof QmpEvents & string {
  * error; checked as QEMU checks them (strict, under the compat policy), so one from untyped input is
  * an error naming its path (`Parameter 'backend-transfers' is unexpected`).
  */
-export function encodeArguments<K extends keyof QmpCommands & string>(
+export function encodeArguments<K extends keyof QmpCommands>(
   name: K,
   args: QmpCommands[K]['args'],
   compat?: CompatPolicy,
@@ -322,7 +322,7 @@ export function encodeArguments<K extends keyof QmpCommands & string>(
 }
 
 /** Checks a command's arguments as QEMU would (strict, under the compat policy); returns them typed. */
-export function decodeArguments<K extends keyof QmpCommands & string>(
+export function decodeArguments<K extends keyof QmpCommands>(
   name: K,
   args: unknown,
   options?: DecodeOptions,
@@ -337,7 +337,7 @@ export function decodeArguments<K extends keyof QmpCommands & string>(
 }
 
 /** Reads a command's return value as a client should (lenient unless `strict`); returns it typed. */
-export function decodeReturn<K extends keyof QmpCommands & string>(
+export function decodeReturn<K extends keyof QmpCommands>(
   name: K,
   value: unknown,
   options?: DecodeOptions,
@@ -352,7 +352,7 @@ export function decodeReturn<K extends keyof QmpCommands & string>(
 }
 
 /** Reads an event's data as a client should (lenient unless `strict`); returns it typed. */
-export function decodeEvent<K extends keyof QmpEvents & string>(
+export function decodeEvent<K extends keyof QmpEvents>(
   name: K,
   data: unknown,
   options?: DecodeOptions,
@@ -361,7 +361,7 @@ export function decodeEvent<K extends keyof QmpEvents & string>(
 }
 
 /** Decodes a JSON value (from the exact QMP reader) as a type: strictly unless told otherwise, with QEMU's errors. */
-export function decode<K extends keyof QapiTypes & string>(
+export function decode<K extends keyof QapiTypes>(
   type: K,
   json: unknown,
   options?: DecodeOptions,
@@ -370,7 +370,7 @@ export function decode<K extends keyof QapiTypes & string>(
 }
 
 /** Encodes a typed value as a JSON value (for the exact QMP writer), applying the output half of the compat policy. */
-export function encode<K extends keyof QapiTypes & string>(
+export function encode<K extends keyof QapiTypes>(
   type: K,
   value: QapiTypes[K],
   compat?: CompatPolicy,
@@ -379,7 +379,7 @@ export function encode<K extends keyof QapiTypes & string>(
 }
 
 /** Encodes a typed value as QMP JSON text. */
-export function encodeText<K extends keyof QapiTypes & string>(
+export function encodeText<K extends keyof QapiTypes>(
   type: K,
   value: QapiTypes[K],
   compat?: CompatPolicy,
@@ -388,10 +388,7 @@ export function encodeText<K extends keyof QapiTypes & string>(
 }
 
 /** A deep copy that shares no object with `value` (QEMU's QAPI_CLONE). */
-export function clone<K extends keyof QapiTypes & string>(
-  type: K,
-  value: QapiTypes[K],
-): QapiTypes[K] {
+export function clone<K extends keyof QapiTypes>(type: K, value: QapiTypes[K]): QapiTypes[K] {
   return qapiSchema.cloneFn(type)(value) as QapiTypes[K];
 }
 

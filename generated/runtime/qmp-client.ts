@@ -1,3 +1,5 @@
+// @ts-nocheck
+// qapi-ts type-checks this runtime in its own build (TypeScript 7 and 5.9, strictest flags); your compiler checks your code against its types, not this file again.
 /**
  * A typed QMP client: the transport (socket, greeting, capabilities
  * negotiation, ids, events) on top of the runtime's exact JSON reader and
@@ -72,10 +74,12 @@ export interface QmpCommandSignature {
   readonly args: unknown;
   /** The return value (`void` when the command returns `{}`). */
   readonly returns: unknown;
-  /** Whether the command may be run out-of-band (`exec-oob`). */
-  readonly allowOob: boolean;
-  /** false for commands that send no reply on success (`'success-response': false`). */
-  readonly successResponse: boolean;
+  /** Whether the command may be run out-of-band (`exec-oob`); a generated map writes only `true`. */
+  readonly allowOob?: boolean;
+  /** false for commands that send no reply on success (`'success-response': false`); a generated map writes only `false`. */
+  readonly successResponse?: boolean;
+  /** The command's features (`'deprecated' | 'unstable'`, say); a generated map leaves it out when there are none. */
+  readonly features?: string;
 }
 
 /** A generated `QmpCommands` map, or any map of command name → {@link QmpCommandSignature}. */

@@ -309,18 +309,18 @@ function listItems(text: string): string[] {
 }
 
 /** The block, with `@remarks` (all notes, as one tag: TSDoc allows one) before the other tags, and examples last. */
-/** The range of each QAPI integer type, exact (the 64-bit bounds are past `Number`'s integers). */
+/** The range of each QAPI integer type, exact: the wide bounds as powers of two (the 64-bit ones are past `Number`'s integers). */
 const INTEGER_RANGES: Readonly<Record<string, string>> = {
-  int: '-9223372036854775808 to 9223372036854775807',
+  int: '-2^63 to 2^63-1',
   int8: '-128 to 127',
   int16: '-32768 to 32767',
-  int32: '-2147483648 to 2147483647',
-  int64: '-9223372036854775808 to 9223372036854775807',
+  int32: '-2^31 to 2^31-1',
+  int64: '-2^63 to 2^63-1',
   uint8: '0 to 255',
   uint16: '0 to 65535',
-  uint32: '0 to 4294967295',
-  uint64: '0 to 18446744073709551615',
-  size: '0 to 18446744073709551615',
+  uint32: '0 to 2^32-1',
+  uint64: '0 to 2^64-1',
+  size: '0 to 2^64-1',
 };
 
 /** A member of an integer type (or a list of one) names its QAPI kind and range: "`uint8`: 0 to 255." */

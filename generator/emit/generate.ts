@@ -186,7 +186,7 @@ function emitIndex(schema: QapiSchema, plans: SchemaPlans, runtimeFiles: Readonl
     ' * error; checked as QEMU checks them (strict, under the compat policy), so one from untyped input is',
     " * an error naming its path (`Parameter 'backend-transfers' is unexpected`).",
     ' */',
-    "export function encodeArguments<K extends keyof QmpCommands & string>(name: K, args: QmpCommands[K]['args'], compat?: CompatPolicy): unknown {",
+    "export function encodeArguments<K extends keyof QmpCommands>(name: K, args: QmpCommands[K]['args'], compat?: CompatPolicy): unknown {",
     '  decodeCommandArguments(qmpCommandTable, name, args, int64Mode, compat === undefined ? {} : { compat });',
     '  const info = qmpCommandTable[name];',
     '  const encode = info?.args;',
@@ -196,37 +196,37 @@ function emitIndex(schema: QapiSchema, plans: SchemaPlans, runtimeFiles: Readonl
     '}',
     '',
     "/** Checks a command's arguments as QEMU would (strict, under the compat policy); returns them typed. */",
-    "export function decodeArguments<K extends keyof QmpCommands & string>(name: K, args: unknown, options?: DecodeOptions): QmpCommands[K]['args'] {",
+    "export function decodeArguments<K extends keyof QmpCommands>(name: K, args: unknown, options?: DecodeOptions): QmpCommands[K]['args'] {",
     "  return decodeCommandArguments(qmpCommandTable, name, args, int64Mode, options) as QmpCommands[K]['args'];",
     '}',
     '',
     "/** Reads a command's return value as a client should (lenient unless `strict`); returns it typed. */",
-    "export function decodeReturn<K extends keyof QmpCommands & string>(name: K, value: unknown, options?: DecodeOptions): QmpCommands[K]['returns'] {",
+    "export function decodeReturn<K extends keyof QmpCommands>(name: K, value: unknown, options?: DecodeOptions): QmpCommands[K]['returns'] {",
     "  return decodeCommandReturn(qmpCommandTable, name, value, int64Mode, options) as QmpCommands[K]['returns'];",
     '}',
     '',
     "/** Reads an event's data as a client should (lenient unless `strict`); returns it typed. */",
-    'export function decodeEvent<K extends keyof QmpEvents & string>(name: K, data: unknown, options?: DecodeOptions): QmpEvents[K] {',
+    'export function decodeEvent<K extends keyof QmpEvents>(name: K, data: unknown, options?: DecodeOptions): QmpEvents[K] {',
     '  return decodeEventData(qmpEventTable, name, data, int64Mode, options) as QmpEvents[K];',
     '}',
     '',
     '/** Decodes a JSON value (from the exact QMP reader) as a type: strictly unless told otherwise, with QEMU\'s errors. */',
-    'export function decode<K extends keyof QapiTypes & string>(type: K, json: unknown, options?: DecodeOptions): QapiTypes[K] {',
+    'export function decode<K extends keyof QapiTypes>(type: K, json: unknown, options?: DecodeOptions): QapiTypes[K] {',
     '  return qapiSchema.decode(type, json, options) as QapiTypes[K];',
     '}',
     '',
     '/** Encodes a typed value as a JSON value (for the exact QMP writer), applying the output half of the compat policy. */',
-    'export function encode<K extends keyof QapiTypes & string>(type: K, value: QapiTypes[K], compat?: CompatPolicy): unknown {',
+    'export function encode<K extends keyof QapiTypes>(type: K, value: QapiTypes[K], compat?: CompatPolicy): unknown {',
     '  return encodeWith(qapiSchema.encodeFn(type), value, int64Mode, compat);',
     '}',
     '',
     '/** Encodes a typed value as QMP JSON text. */',
-    'export function encodeText<K extends keyof QapiTypes & string>(type: K, value: QapiTypes[K], compat?: CompatPolicy): string {',
+    'export function encodeText<K extends keyof QapiTypes>(type: K, value: QapiTypes[K], compat?: CompatPolicy): string {',
     '  return qapiSchema.encodeText(type, value, compat);',
     '}',
     '',
     '/** A deep copy that shares no object with `value` (QEMU\'s QAPI_CLONE). */',
-    'export function clone<K extends keyof QapiTypes & string>(type: K, value: QapiTypes[K]): QapiTypes[K] {',
+    'export function clone<K extends keyof QapiTypes>(type: K, value: QapiTypes[K]): QapiTypes[K] {',
     '  return qapiSchema.cloneFn(type)(value) as QapiTypes[K];',
     '}',
     '',
@@ -274,11 +274,46 @@ function qgaConnect(runtime: (file: string) => string): string[] {
 }
 
 /** The runtime, copied from templates/runtime/ as it is: generated code depends on nothing else. */
-function runtimeFiles(templatesDir: string): GeneratedFile[] {
+/**
+ * The first lines of every runtime file in the output. The runtime is
+ * type-checked where it is written, in qapi-ts's own build and tests
+ * (TypeScript 7 and 5.9, the strictest flags); checking it again costs a
+ * user's compiler seconds on every build, and can only fail on a setting
+ * of theirs, never on their code. Their code is still checked against its
+ * types.
+ */
+const RUNTIME_HEADER = [
+  '// @ts-nocheck',
+  '// qapi-ts type-checks this runtime in its own build (TypeScript 7 and 5.9, strictest flags); your compiler checks your code against its types, not this file again.',
+  '',
+].join('\n');
+
+/**
+ * The runtime files for schemas that speak `protocols`: a file of one
+ * protocol only (PROTOCOL_FILES) comes only with that protocol, and
+ * runtime/index.ts then re-exports only the files there.
+ */
+function runtimeFiles(templatesDir: string, protocols: ReadonlySet<Protocol>): GeneratedFile[] {
+  const left = Object.keys(PROTOCOL_FILES).filter((f) => !protocols.has(PROTOCOL_FILES[f]!));
   return readdirSync(templatesDir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !left.includes(f))
     .sort()
-    .map((f) => ({ path: `${RUNTIME_DIR}/${f}`, content: readFileSync(join(templatesDir, f), 'utf8'), verbatim: true }));
+    .map((f) => {
+      let text = readFileSync(join(templatesDir, f), 'utf8');
+      if (f === 'index.ts') text = withoutReexports(text, left);
+      return { path: `${RUNTIME_DIR}/${f}`, content: RUNTIME_HEADER + text, verbatim: true };
+    });
+}
+
+/** runtime/index.ts without its `export * from './x.js';` of the files left out (each must be there). */
+function withoutReexports(index: string, files: readonly string[]): string {
+  let text = index;
+  for (const f of files) {
+    const line = `export * from './${f.replace(/\.ts$/, '.js')}';\n`;
+    if (!text.includes(line)) throw new Error(`runtime/index.ts does not re-export ${f} as \`${line.trim()}\``);
+    text = text.replace(line, '');
+  }
+  return text;
 }
 
 function quoteSpec(s: string): string {
@@ -327,7 +362,7 @@ export function generateFiles(
     files.push({ path: c.path, sourceKey: key, content: () => ({ header: header(c.source), statements: c.statements }) });
   }
   const entry = schema.modules.find((m) => !m.isBuiltin())?.name ?? schema.fname;
-  const runtime = runtimeFiles(templatesDir);
+  const runtime = runtimeFiles(templatesDir, new Set([protocolOf(schema)]));
   const runtimeText = new Map(runtime.map((f) => [f.path.slice(RUNTIME_DIR.length + 1), f.content as string]));
   files.push({ path: LINK_FILE, content: header(entry) + '\n' + emitLinkModule(plans, options, codecs) });
   // GitHub collapses generated files in diffs; the types files, which reviewers read, stay open.
@@ -352,9 +387,9 @@ export function generateFiles(
 /** The output is ES modules whatever the host package says, so `nodenext` resolves it as such. */
 const PACKAGE_JSON: GeneratedFile = { path: 'package.json', content: '{\n  "type": "module",\n  "sideEffects": false\n}\n', verbatim: true };
 
-/** The root of an output with several entry points (each generated with `sharedRuntime`): the one runtime, and the package.json. */
-export function sharedRuntimeFiles(templatesDir: string): GeneratedFile[] {
-  return [...runtimeFiles(templatesDir), PACKAGE_JSON];
+/** The root of an output with several entry points (each generated with `sharedRuntime`): the one runtime for their protocols, and the package.json. */
+export function sharedRuntimeFiles(templatesDir: string, protocols: ReadonlySet<Protocol>): GeneratedFile[] {
+  return [...runtimeFiles(templatesDir, protocols), PACKAGE_JSON];
 }
 
 /** A generated file's whole text before formatting (emitted and printed if it is produced on demand), its formatted tail included. */

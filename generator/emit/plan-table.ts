@@ -128,6 +128,33 @@ function printValue(v: unknown, indent: number, prefix: string, suffix: string, 
 /** The runtime function a module's table is wrapped in: its file imports it. */
 export const DEFINE_PLANS = { file: 'plans.ts', name: 'definePlans' } as const;
 
+/** The runtime type of a module's functions (its walks): a module that has any imports it. */
+export const WALKS_TYPE = { file: 'plans.ts', name: 'ModuleWalks' } as const;
+
+/**
+ * The functions a module exports for its named types: `decodeFoo`,
+ * `encodeFoo`, `cloneFoo` (not for strings) and `visitFoo`. List types have
+ * none: the schema's `decode('FooList', …)` and the like walk them.
+ */
+export function walkNames(mp: ModulePlan): string[] {
+  const names: string[] = [];
+  for (const p of mp.types) {
+    if (p.visitName === null || p.kind === 'list') continue;
+    const suffix = p.visitName.slice('visit'.length);
+    // A string's clone is itself: enums (and an alternate of strings alone) have none.
+    names.push(`decode${suffix}`, `encode${suffix}`);
+    const stringOnly = p.kind === 'enum' || (p.kind === 'alternate' && p.alternatives.every((a) => a.json === 'string'));
+    if (!stringOnly) names.push(`clone${suffix}`);
+    names.push(p.visitName);
+  }
+  return names;
+}
+
+/** Whether a module's file ends with its types' functions (and imports {@link WALKS_TYPE}). */
+export function hasWalks(mp: ModulePlan): boolean {
+  return mp.typeMap !== null && mp.walksType !== null && walkNames(mp).length > 0;
+}
+
 /**
  * The statements of a module's table and visit functions, as text, in the
  * layout prettier gives them; they follow the module's types in its file,
@@ -135,31 +162,22 @@ export const DEFINE_PLANS = { file: 'plans.ts', name: 'definePlans' } as const;
  */
 export function emitPlanStatements(mp: ModulePlan, table: PlanTable): string {
   const lines = [
-    `/** The walk plans of the types, commands and events of ${mp.source.includes(' ') ? mp.source : '`' + mp.source + '`'}, for the runtime to interpret. */`,
+    `/** The walk plans of ${mp.source.includes(' ') ? mp.source : '`' + mp.source + '`'}, for the runtime to interpret. */`,
     printValue(table, 0, `const ${mp.tableName} = ${DEFINE_PLANS.name}(`, ');', true),
     '',
     // The default export: `export *` in index.ts passes it over, so the table stays internal.
     `export default ${mp.tableName};`,
   ];
-  const names: string[] = [];
-  for (const p of mp.types) {
-    if (p.visitName === null) continue;
-    // Named types only: a list type's walks are the runtime's (decode('FooList', …) and the like).
-    if (p.kind === 'list') continue;
-    const suffix = p.visitName.slice('visit'.length);
-    // A string's clone is itself: enums (and an alternate of strings alone) have none, which is
-    // how ModuleWalks types them.
-    names.push(`decode${suffix}`, `encode${suffix}`);
-    const stringOnly = p.kind === 'enum' || (p.kind === 'alternate' && p.alternatives.every((a) => a.json === 'string'));
-    if (!stringOnly) names.push(`clone${suffix}`);
-    names.push(p.visitName);
-  }
-  if (names.length && mp.typeMap !== null) {
+  const names = walkNames(mp);
+  if (hasWalks(mp)) {
     lines.push(
       '',
-      "/** This module's types' functions: `decodeFoo(json, options)`, `encodeFoo(value, compat)`, `cloneFoo(value)` (QEMU's `QAPI_CLONE`) and `visitFoo(v, key, value)` (QEMU's `visit_type_Foo`, any visitor). */",
+      // An interface: tsc resolves its members once, where looking each name up in the mapped type costs it seconds.
+      `interface ${mp.walksType} extends ${WALKS_TYPE.name}<${mp.typeMap}> {}`,
+      '',
+      "/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */",
     );
-    const call = ` = ${mp.tableName}.walks<${mp.typeMap}>();`;
+    const call = ` = ${mp.tableName}.walks<${mp.walksType}>();`;
     const flatLine = `export const { ${names.join(', ')} }${call}`;
     // As prettier lays out an assignment: on one line; else broken after `=` when the pattern fits; else the pattern broken.
     const pattern = `export const { ${names.join(', ')} } =`;

@@ -35,7 +35,7 @@ import type { SchemaVisitor } from '../model/visitor.js';
 import { ImportBinder } from './binder.js';
 import { DocIndex, isEmptyDoc, renderDoc, type DocBlock } from './docs.js';
 import { ModulePaths, TypeNames, propertyKey, quote } from './naming.js';
-import { DEFINE_PLANS } from './plan-table.js';
+import { DEFINE_PLANS, WALKS_TYPE, hasWalks } from './plan-table.js';
 import { isEmptyPlaceholder, type ModulePlan, type SchemaPlans } from '../plan/plans.js';
 
 export interface EmitOptions {
@@ -149,9 +149,11 @@ class ModuleFile extends ImportBinder {
     return name;
   }
 
-  importStatements(): ImportDeclarationStructure[] {
+  /** `walks`: the module's table is followed by its types' functions (hasWalks), typed by the runtime's ModuleWalks. */
+  importStatements(walks: boolean): ImportDeclarationStructure[] {
     // Every module file holds its plan table, which needs the runtime's definePlans.
     this.use(this.paths.runtime(DEFINE_PLANS.file), DEFINE_PLANS.name, false);
+    if (walks) this.use(this.paths.runtime(WALKS_TYPE.file), WALKS_TYPE.name, true);
     return this.importDeclarations();
   }
 }
@@ -221,7 +223,7 @@ class TypesEmitter implements SchemaVisitor {
       kind: Kind.VariableStatement,
       isExported: true,
       declarationKind: CONST,
-      docs: [{ description: `The values of {@link ${name}}, each with its documentation.` }],
+      docs: [{ description: `The values of {@link ${name}}.` }],
       declarations: [{ name, initializer: `{\n${entries}\n} as const` }],
     };
     this.file.statements.push(type, values);
@@ -330,12 +332,14 @@ class TypesEmitter implements SchemaVisitor {
     const declared = c.argType ? this.typeRef(c.argType) : EMPTY_OBJECT;
     const args = c.gen ? declared : `${declared} & { readonly [property: string]: unknown }`;
     const returns = c.retType ? this.typeRef(c.retType) : 'void';
+    // The flags only where they differ from QMP's defaults (QmpCommandSignature): no features,
+    // no out-of-band, a reply on success.
     const fields = [
       `args: ${args};`,
       `returns: ${returns};`,
-      `features: ${this.featureNames(c.features)};`,
-      `allowOob: ${c.allowOob};`,
-      `successResponse: ${c.successResponse};`,
+      ...(c.features.length ? [`features: ${this.featureNames(c.features)};`] : []),
+      ...(c.allowOob ? ['allowOob: true;'] : []),
+      ...(c.successResponse ? [] : ['successResponse: false;']),
     ];
     this.file.commandMap.push({
       kind: Kind.PropertySignature,
@@ -375,8 +379,9 @@ export function emitTypes(ctx: EmitContext, module?: SchemaModule): ModuleOutput
   if (module) module.visit(emitter);
   else ctx.schema.visit(emitter);
   return emitter.files.map((f) => {
-    const statements: StatementStructures[] = [...f.importStatements(), ...f.statements];
-    const { commandMap, eventMap, typeMap } = ctx.modulePlan(f.module);
+    const mp = ctx.modulePlan(f.module);
+    const statements: StatementStructures[] = [...f.importStatements(hasWalks(mp)), ...f.statements];
+    const { commandMap, eventMap, typeMap } = mp;
     if (typeMap) {
       statements.push({
         kind: Kind.Interface,
@@ -392,7 +397,7 @@ export function emitTypes(ctx: EmitContext, module?: SchemaModule): ModuleOutput
         name: commandMap,
         isExported: true,
         properties: f.commandMap,
-        docs: [{ description: `The commands of this module, by name: their arguments, return type, features and flags.` }],
+        docs: [{ description: `The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults.` }],
       });
     }
     if (eventMap) {

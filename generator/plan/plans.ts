@@ -147,6 +147,8 @@ export interface ModulePlan {
   readonly tableName: string;
   /** Its interface from type name to type, joined into QapiTypes (null when it declares no type). */
   readonly typeMap: string | null;
+  /** The interface of its types' functions (`interface MigrationWalks extends ModuleWalks<MigrationTypes> {}`), null when it has none. */
+  readonly walksType: string | null;
   readonly commandMap: string | null;
   readonly eventMap: string | null;
   /** Its types, in schema order (built-in scalars are not listed: the runtime has them). */
@@ -286,6 +288,7 @@ export function planSchema(schema: QapiSchema, runtimeDir: string = RUNTIME_DIR)
       codecPath: siblingPath(typesPath, 'codec'),
       tableName: names.reserve(`${lowerStem}Plans`),
       typeMap: moduleTypes.length ? names.reserve(`${stem}Types`) : null,
+      walksType: moduleTypes.some((t) => t.kind !== 'list') ? names.reserve(`${stem}Walks`) : null,
       commandMap: commands.length ? names.reserve(`${stem}Commands`) : null,
       eventMap: events.length ? names.reserve(`${stem}Events`) : null,
       types: moduleTypes,

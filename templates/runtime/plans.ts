@@ -2,7 +2,7 @@
  * Walk plans: the compact tables generated code is made of, and the
  * interpreter that turns them into walks.
  *
- * Each schema module's `X.plan.ts` holds one table: its types (members,
+ * Each schema module's file (`X.ts`, after its types) holds one table: its types (members,
  * tags and branches, enum values, list elements, alternatives), commands
  * and events, each referring to other types by their TypeScript name.
  * `index.ts` links every module's table into one {@link PlanSchema}. On a
@@ -195,7 +195,7 @@ function isPlain(x: object): boolean {
 // ---------------------------------------------------------------------------
 
 /**
- * A module's table, as `X.plan.ts` exports it. Its visit functions resolve
+ * A module's table, as the module's file exports it. Its visit functions resolve
  * through the schema the table is linked into (index.ts links every table
  * when it loads).
  */
@@ -232,9 +232,12 @@ export class ModulePlans {
    * `cloneFoo(value)` (QEMU's QAPI_CLONE; not for enums, whose values are
    * strings) and `visitFoo(v, key, value)`. List types have none: the
    * schema's `decode('FooList', …)` and the like walk them. `T` is the
-   * module's type map. They resolve through the linked schema on first use.
+   * module's type map: `W` is the module's interface that extends
+   * `ModuleWalks<T>` (`interface MigrationWalks extends
+   * ModuleWalks<MigrationTypes> {}`), whose members a compiler resolves
+   * once. They resolve through the linked schema on first use.
    */
-  walks<T>(): ModuleWalks<T> {
+  walks<W>(): W {
     const out: { [name: string]: unknown } = {};
     for (const [tsName, row] of Object.entries(this.table.types ?? {})) {
       if ('list' in row) continue;
@@ -249,7 +252,7 @@ export class ModulePlans {
       out[`clone${suffix}`] = (value: unknown) => this.linked(tsName).cloneFn(tsName)(value);
       out[`visit${suffix}`] = this.visitor(tsName);
     }
-    return out as ModuleWalks<T>;
+    return out as W;
   }
 
   private linked(tsName: string): PlanSchema {
@@ -276,31 +279,28 @@ export class ModulePlans {
   }
 }
 
-/** The names of a type map's named types: its list types (arrays) left out. */
-type NamedTypeKeys<T> = {
-  [K in keyof T & string]: T[K] extends readonly unknown[] ? never : K;
-}[keyof T & string];
-
-/** The names of a type map's types that are objects (structs, unions, alternates with object branches…): not enums. */
-type ClonedTypeKeys<T> = {
-  [K in NamedTypeKeys<T>]: T[K] extends string ? never : K;
-}[NamedTypeKeys<T>];
-
-/** What {@link ModulePlans.walks} gives for type map `T`. */
+/**
+ * What {@link ModulePlans.walks} gives for type map `T`. Its keys are every
+ * type's, list types' and enums' clones included, though the object has no
+ * walks of list types and no clones of strings: a module exports only the
+ * names it destructures, which are the ones there. (Leaving those keys out
+ * in the type takes a conditional type per key, which costs a user's
+ * compiler a second on QEMU's schema.)
+ */
 export type ModuleWalks<T> = {
-  readonly [K in NamedTypeKeys<T> as `visit${Capitalize<K>}`]: VisitFn;
+  readonly [K in keyof T & string as `visit${Capitalize<K>}`]: VisitFn;
 } & {
-  readonly [K in NamedTypeKeys<T> as `decode${Capitalize<K>}`]: (
+  readonly [K in keyof T & string as `decode${Capitalize<K>}`]: (
     json: unknown,
     options?: DecodeOptions,
   ) => T[K];
 } & {
-  readonly [K in NamedTypeKeys<T> as `encode${Capitalize<K>}`]: (
+  readonly [K in keyof T & string as `encode${Capitalize<K>}`]: (
     value: T[K],
     compat?: CompatPolicy,
   ) => unknown;
 } & {
-  readonly [K in ClonedTypeKeys<T> as `clone${Capitalize<K>}`]: (value: T[K]) => T[K];
+  readonly [K in keyof T & string as `clone${Capitalize<K>}`]: (value: T[K]) => T[K];
 };
 
 /** The name of a type's visit function: `visit` and the type's name, capitalized as TypeScript's `Capitalize` does. */
@@ -308,9 +308,34 @@ export function visitorName(tsName: string): string {
   return `visit${tsName.charAt(0).toUpperCase()}${tsName.slice(1)}`;
 }
 
-/** Wraps a generated table (`X.plan.ts` calls this). */
-export function definePlans(table: PlanTable): ModulePlans {
-  return new ModulePlans(table);
+/**
+ * A type's row as a generated table writes it, with the fields of every
+ * kind of row ({@link TypeRow}) optional. {@link definePlans} takes rows of
+ * this one shape: a user's compiler then checks each row of the table
+ * against one interface, not against each kind of the union in turn (which
+ * costs it a third of a second on QEMU's schema).
+ */
+export interface TableRow {
+  readonly enum?: readonly EnumValueRow[];
+  readonly list?: string;
+  readonly base?: string;
+  readonly members?: readonly MemberRow[];
+  readonly tag?: string;
+  readonly branches?: readonly string[];
+  readonly alternate?: readonly string[];
+  readonly name?: string;
+}
+
+/** A module's table as {@link definePlans} takes it: a {@link PlanTable} whose rows are {@link TableRow}s. */
+export interface TableInput {
+  readonly types?: { readonly [tsName: string]: TableRow };
+  readonly commands?: { readonly [name: string]: CommandRow };
+  readonly events?: { readonly [name: string]: EventRow };
+}
+
+/** Wraps a generated table (each module's file calls this); the generator writes each row as one kind of {@link TypeRow}. */
+export function definePlans(table: TableInput): ModulePlans {
+  return new ModulePlans(table as PlanTable);
 }
 
 /** Specialized codecs (`--codecs`), by type: the schema uses them instead of its own closures. */

@@ -4,7 +4,7 @@
  * visitFoo), and a fixed set besides; nothing internal (plan tables, the
  * linked schema, the tables the runtime reads).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { generateInto } from './generate-helpers.js';
 import { describeFixture, sharedPath } from '../helpers/fixtures.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
+mkdirSync(join(REPO_ROOT, 'tmp'), { recursive: true });
 const work = mkdtempSync(join(REPO_ROOT, 'tmp', 'public-api-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -59,5 +60,27 @@ describeFixture('qemu/10.2.2/qapi/qapi-schema.json', 'the public surface of inde
     const encodeArguments = index['encodeArguments'] as (name: string, args: unknown) => unknown;
     expect(() => encodeArguments('migrate-set-parameters', { 'backend-transfers': ['virtio-net-tap'] })).toThrow("Parameter 'backend-transfers' is unexpected");
     expect(encodeArguments('migrate-set-parameters', { 'max-bandwidth': 5 })).toEqual({ 'max-bandwidth': 5 });
+  }, 900_000);
+
+  it("a QMP schema's output has no guest-agent client, and the agent's no fake QMP server; runtime/index.ts re-exports what is there", async () => {
+    const qmp = join(work, 'out');
+    const qga = join(work, 'qga');
+    await generateInto(sharedPath('qemu/10.2.2/qga/qapi-schema.json'), qga);
+    const files = (dir: string): string[] => readdirSync(join(dir, 'runtime')).sort();
+    expect(files(qmp)).toContain('fake-qmp-server.ts');
+    expect(files(qmp)).not.toContain('qga-client.ts');
+    expect(files(qga)).toContain('qga-client.ts');
+    expect(files(qga)).not.toContain('fake-qmp-server.ts');
+    // Every other runtime file is in both.
+    expect(files(qmp).filter((f) => f !== 'fake-qmp-server.ts')).toEqual(files(qga).filter((f) => f !== 'qga-client.ts'));
+    for (const [dir, present, absent] of [[qmp, 'fake-qmp-server', 'qga-client'], [qga, 'qga-client', 'fake-qmp-server']] as const) {
+      const index = readFileSync(join(dir, 'runtime', 'index.ts'), 'utf8');
+      expect(index).toContain(`export * from './${present}.js';`);
+      expect(index).not.toContain(absent);
+      // It loads: nothing it re-exports is missing.
+      const rt = (await import(pathToFileURL(join(dir, 'runtime', 'index.ts')).href)) as Record<string, unknown>;
+      expect(typeof rt['parseQmpJson']).toBe('function');
+      expect(typeof rt[present === 'qga-client' ? 'connectQga' : 'createFakeQmpServer']).toBe('function');
+    }
   }, 900_000);
 });

@@ -5,7 +5,7 @@
  * (the project's), and with TypeScript 5.9, which most users run; the
  * 10.2.2 `--codecs` output with both.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeFixture, sharedPath } from '../helpers/fixtures.js';
@@ -164,6 +164,33 @@ describeFixture(
       const config = writeTsconfig(root, 'nodenext', ['probe']);
       expect(runTsc(config)).toBe('');
       expect(runTsc(config, '5.9')).toBe('');
+    }, 900_000);
+
+    // The output's runtime files start with `// @ts-nocheck` (a user's compiler need not check them
+    // again): here they are checked, header removed, by both compilers with the strictest flags.
+    it('the runtime as the output holds it, its @ts-nocheck header removed, passes TypeScript 7 and 5.9 with zero errors', () => {
+      const from = join(root, MULTI, 'runtime');
+      const to = join(root, 'runtime-checked', 'runtime');
+      mkdirSync(to, { recursive: true });
+      const files = readdirSync(from).filter((f) => f.endsWith('.ts'));
+      expect(files).toContain('qga-client.ts');
+      for (const f of files) {
+        const text = readFileSync(join(from, f), 'utf8');
+        const lines = text.split('\n');
+        expect(lines[0], f).toBe('// @ts-nocheck');
+        writeFileSync(join(to, f), lines.slice(2).join('\n'));
+      }
+      writeFileSync(join(root, 'runtime-checked', 'package.json'), '{ "type": "module" }\n');
+      const config = writeTsconfig(join(root, 'runtime-checked'), 'nodenext', [to]);
+      expect(runTsc(config)).toBe('');
+      expect(runTsc(config, '5.9')).toBe('');
+      // Not vacuous: an error in a runtime file is reported once its header is gone.
+      writeFileSync(join(to, 'zz-negative-control.ts'), "export const x: number = 'not a number';\n");
+      try {
+        expect(runTsc(config)).toMatch(/zz-negative-control\.ts\(1,14\): error TS2322/);
+      } finally {
+        rmSync(join(to, 'zz-negative-control.ts'));
+      }
     }, 900_000);
 
     // TypeScript 5.9, which most users run, on the oldest and the newest release (the two between are

@@ -2,7 +2,7 @@
 
 import { definePlans } from '../../../runtime/plans.js';
 
-/** The walk plans of the types, commands and events of `qapi-schema.json`, for the runtime to interpret. */
+/** The walk plans of `qapi-schema.json`, for the runtime to interpret. */
 const storageDaemonQapiQapiSchemaPlans = definePlans({});
 
 export default storageDaemonQapiQapiSchemaPlans;
