@@ -955,7 +955,69 @@ export function stringifyQmpJson(value: JsonValue): string {
   // when it says no, the exact writer finds and reports what is wrong, or
   // writes the bigints by hand.
   if (isNativeWritable(value, 0)) return JSON.stringify(value);
+  // Bigints that a number holds exactly (what --int64 bigint makes of most integers): a copy with
+  // those as numbers is what JSON.stringify writes fastest, in the same digits.
+  const narrow = narrowed(value, 0);
+  if (narrow !== NOT_NARROWED) return JSON.stringify(narrow);
   return new ExactWriter().write(value);
+}
+
+/** What {@link narrowed} gives for a value the native writer cannot write. */
+const NOT_NARROWED: unique symbol = Symbol('not narrowed');
+
+const MIN_SAFE_BIGINT = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * `value` with every bigint of the safe range as a number, containers copied
+ * only where one is below them; {@link NOT_NARROWED} where `JSON.stringify`
+ * would not write what {@link stringifyQmpJson} must (a wider bigint, or
+ * anything {@link isNativeWritable} refuses), for the exact writer to write
+ * or report. A copied object holds what `JSON.stringify` reads of the
+ * original: its own enumerable keys, in their order.
+ */
+function narrowed(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return value - value === 0 ? value : NOT_NARROWED;
+    case 'bigint':
+      return value >= MIN_SAFE_BIGINT && value <= MAX_SAFE_BIGINT ? Number(value) : NOT_NARROWED;
+    case 'object':
+      if (value === null) return null;
+      break;
+    default:
+      return NOT_NARROWED;
+  }
+  if (depth + 1 > MAX_NESTING) return NOT_NARROWED;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const n = narrowed(item, depth + 1);
+      if (n === NOT_NARROWED) return NOT_NARROWED;
+      if (out === null && n !== item) out = value.slice(0, i);
+      if (out !== null) out.push(n);
+    }
+    return out ?? value;
+  }
+  if (!isPlainObject(value)) return NOT_NARROWED;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let out: Record<string, unknown> | null = null;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const member = record[key];
+    if (member === undefined) continue;
+    const n = narrowed(member, depth + 1);
+    if (n === NOT_NARROWED) return NOT_NARROWED;
+    // A spread copies the object's layout whole (and `__proto__` as its own data, so the
+    // store below writes that, not the prototype); JSON.stringify writes such a copy fastest.
+    if (n !== member) (out ??= { ...record })[key] = n;
+  }
+  return out ?? value;
 }
 
 /**

@@ -499,7 +499,8 @@ export class PlanSchema {
   );
   private readonly checks = new Closures<CheckFn>((n) => this.buildCheck(this.plan(n)));
   private readonly encodes = new Closures<EncodeFn>((n) => this.buildEncode(n));
-  private readonly copies = new Closures<CopyFn>((n) => this.buildCopy(this.plan(n)));
+  private readonly copies = new Closures<CopyFn>((n) => this.buildCopy(this.plan(n), false));
+  private readonly widens = new Closures<CopyFn>((n) => this.buildCopy(this.plan(n), true));
   private readonly slots = new Map<string, Slot>();
   private readonly shapes = new Map<string, Shape>();
   private readonly decodes = new Closures<DecodeFn>((n) => this.buildDecode(n));
@@ -565,10 +566,17 @@ export class PlanSchema {
     if (
       this.codecs[name]?.decode === undefined &&
       !checksInput(options.compat ?? DEFAULT_COMPAT_POLICY) &&
-      pristine() &&
-      this.givesBack(name, value, strict)
+      pristine()
     ) {
-      return value;
+      narrowInts = 0;
+      if (this.givesBack(name, value, strict)) {
+        if (narrowInts === 0) return value;
+        try {
+          return this.widens.get(name)(value);
+        } catch {
+          // not what the widening copy expects: the walk decides
+        }
+      }
     }
     return decodeWith(this.decodeFn(name), value, this.int64, options);
   }
@@ -586,6 +594,9 @@ export class PlanSchema {
       pristine() &&
       this.givesBack(name, value, true)
     ) {
+      // In bigint mode the value holds bigints, which JSON.stringify throws on (and a TypeError
+      // costs more than the write): the exact writer, which hands bigint-free subtrees to it.
+      if (this.int64 === 'bigint') return stringifyQmpJson(value as JsonValue);
       try {
         return JSON.stringify(value);
       } catch {
@@ -870,6 +881,7 @@ export class PlanSchema {
       check: nested ? this.checks.get(m.type) : null,
       encode: nested ? this.encodes.get(m.type) : null,
       copy: nested ? this.copies.get(m.type) : null,
+      widen: nested && this.int64 === 'bigint' ? this.widens.get(m.type) : null,
     };
   }
 
@@ -921,8 +933,9 @@ export class PlanSchema {
     if (codec) return codec;
     const check = this.checkFn(name);
     const visit = this.visitFn(name);
-    const bigint = this.int64 === 'bigint';
-    return (c, x) => decodeFast(c, x, check, visit, bigint);
+    if (this.int64 === 'number') return (c, x) => decodeFast(c, x, check, visit, false);
+    const widen = this.widens.get(name);
+    return (c, x) => decodeWidening(c, x, check, widen, visit);
   }
 
   /**
@@ -1176,24 +1189,32 @@ export class PlanSchema {
    * nothing), `any` as a JSON copy, lists and objects member by member in
    * the walk's order; anything else (a missing member, an unknown branch,
    * an object that is not plain, members out of order) and it gives up.
+   *
+   * `widen` (bigint mode): the decode of a value its check accepted with
+   * numbers for wide integers (see narrowInts), which the input walk makes
+   * bigints; the same copy, those numbers converted.
    */
-  private buildCopy(p: Plan): CopyFn {
+  private buildCopy(p: Plan, widen: boolean): CopyFn {
+    const copies = widen ? this.widens : this.copies;
     switch (p.kind) {
       case 'scalar':
       case 'enum': {
         const slot = this.slot(p.kind === 'scalar' ? p.name : p.info.name);
+        if (widen && slot.code === LEAF_BIGINT) return widenInt;
         return (x) => copyLeaf(slot, x);
       }
       case 'list': {
         const element = this.slot(p.element);
-        const nested = element.code === NESTED ? this.copies.get(p.element) : null;
+        const nested = element.code === NESTED ? copies.get(p.element) : null;
         const any = element.code === LEAF_ANY;
+        const wide = widen && element.code === LEAF_BIGINT;
         return (x) => {
           if (!Array.isArray(x)) throw GIVE_UP;
           const n = x.length;
           const out: unknown[] = [];
           if (nested !== null) for (let i = 0; i < n; i++) out.push(nested(x[i]));
           else if (any) for (let i = 0; i < n; i++) out.push(copyJsonValue(x[i], false));
+          else if (wide) for (let i = 0; i < n; i++) out.push(widenInt(x[i]));
           else for (let i = 0; i < n; i++) out.push(x[i]);
           return out;
         };
@@ -1204,8 +1225,11 @@ export class PlanSchema {
         const has = (j: AlternateJsonType): boolean => branch(j) !== undefined;
         const container = (j: AlternateJsonType): CopyFn | null => {
           const t = branch(j);
-          return t === undefined ? null : this.copies.get(t);
+          return t === undefined ? null : copies.get(t);
         };
+        const numberType = branch('number');
+        const wideNumber =
+          widen && numberType !== undefined && this.slot(numberType).code === LEAF_BIGINT;
         const [string, number, boolean, nul] = [
           has('string'),
           has('number'),
@@ -1221,7 +1245,7 @@ export class PlanSchema {
               break;
             case 'number':
             case 'bigint':
-              if (number) return x;
+              if (number) return wideNumber ? widenInt(x) : x;
               break;
             case 'boolean':
               if (boolean) return x;
@@ -1251,20 +1275,24 @@ export class PlanSchema {
           let at = sh.orders;
           for (const k in o) {
             const next = at.next !== null && at.next.key === k ? at.next : otherOrder(at, k);
-            if (next === null) return copyMembers(sh, o, out);
+            if (next === null) return copyMembers(sh, o, out, widen);
             at = next;
             const v = o[k];
             if (v === undefined) throw GIVE_UP;
             const m = at.member!;
             if (m.code === NESTED) {
-              if (m.inherited) setOwn(out, k, m.copy!(v));
-              else out[k] = m.copy!(v);
+              const r = (widen ? m.widen! : m.copy!)(v);
+              if (m.inherited) setOwn(out, k, r);
+              else out[k] = r;
             } else if (m.code === LEAF_ANY) {
               if (m.inherited) setOwn(out, k, copyJsonValue(v, false));
               else out[k] = copyJsonValue(v, false);
+            } else if (widen && m.code === LEAF_BIGINT && typeof v === 'number') {
+              if (m.inherited) setOwn(out, k, BigInt(v));
+              else out[k] = BigInt(v);
             }
           }
-          return at.complete ? out : copyMembers(sh, o, out);
+          return at.complete ? out : copyMembers(sh, o, out, widen);
         };
       }
     }
@@ -1382,6 +1410,7 @@ interface FastMember extends Slot {
   readonly check: CheckFn | null;
   readonly encode: EncodeFn | null;
   readonly copy: CopyFn | null;
+  readonly widen: CopyFn | null;
 }
 
 /** Every member of an object (base first), where to find each, and the union still to resolve. */
@@ -1479,7 +1508,7 @@ function makeShape(
  * shape's orders (see KeyOrder), and the next object in that order takes
  * the short loop.
  */
-function copyMembers(sh: Shape, o: PlainObject, out: PlainObject): PlainObject {
+function copyMembers(sh: Shape, o: PlainObject, out: PlainObject, widen: boolean): PlainObject {
   const ms = sh.members;
   const path: [string, FastMember][] = [];
   let prev = sh.start;
@@ -1495,11 +1524,15 @@ function copyMembers(sh: Shape, o: PlainObject, out: PlainObject): PlainObject {
     if (!m.optional) required++;
     path.push([k, m]);
     if (m.code === NESTED) {
-      if (m.inherited) setOwn(out, k, m.copy!(v));
-      else out[k] = m.copy!(v);
+      const r = (widen ? m.widen! : m.copy!)(v);
+      if (m.inherited) setOwn(out, k, r);
+      else out[k] = r;
     } else if (m.code === LEAF_ANY) {
       if (m.inherited) setOwn(out, k, copyJsonValue(v, false));
       else out[k] = copyJsonValue(v, false);
+    } else if (widen && m.code === LEAF_BIGINT && typeof v === 'number') {
+      if (m.inherited) setOwn(out, k, BigInt(v));
+      else out[k] = BigInt(v);
     }
   }
   if (required !== sh.required) throw GIVE_UP;
@@ -1588,7 +1621,20 @@ function checkLeaf(s: Slot, v: unknown): boolean {
         (v !== 0 || 1 / v > 0)
       );
     case LEAF_BIGINT:
-      return typeof v === 'bigint' && v >= s.bmin && v <= s.bmax;
+      if (typeof v === 'bigint') return v >= s.bmin && v <= s.bmax;
+      // A safe integer for a wide one: the input walk makes it a bigint, the output walk writes
+      // it as it is. The decode then widens the value (narrowInts).
+      if (
+        typeof v === 'number' &&
+        Number.isSafeInteger(v) &&
+        v >= s.min &&
+        v <= s.max &&
+        (v !== 0 || 1 / v > 0)
+      ) {
+        narrowInts++;
+        return true;
+      }
+      return false;
     case LEAF_ENUM:
       return typeof v === 'string' && s.values!.has(v);
     case LEAF_ANY:
@@ -1624,6 +1670,41 @@ function encodeLeaf(s: Slot, c: OutputVisitor, v: unknown): unknown {
 }
 
 /** The clone of a leaf: itself, or for `any` a JSON copy. */
+/**
+ * How many numbers the checks accepted for wide integers (bigint mode)
+ * since the caller set it to 0: a decode whose check passed returns the
+ * value as it is when none, else its widening copy (buildCopy).
+ */
+let narrowInts = 0;
+
+/** A wide integer as the input walk gives it in bigint mode: a number becomes a bigint. */
+function widenInt(v: unknown): unknown {
+  return typeof v === 'number' ? BigInt(v) : v;
+}
+
+/**
+ * `decodeFoo` in bigint mode: as decodeFast, but a value its check accepts
+ * with numbers for wide integers is widened (a copy, those numbers bigints),
+ * which is what the input walk gives.
+ */
+function decodeWidening(
+  c: InputVisitor,
+  x: unknown,
+  check: CheckFn,
+  widen: CopyFn,
+  visit: VisitFn,
+): unknown {
+  if (!c.checkPolicy && c.bigintMode && pristine()) {
+    try {
+      narrowInts = 0;
+      if (check(x, c.strict)) return narrowInts === 0 ? x : widen(x);
+    } catch {
+      // too deep for the check, or not what the widening copy expects: the walk decides
+    }
+  }
+  return visit(c, null, x);
+}
+
 function copyLeaf(s: Slot, v: unknown): unknown {
   return s.code === LEAF_ANY ? copyJsonValue(v, false) : v;
 }

@@ -6,7 +6,7 @@
  * binaries and whole commands and events.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -255,6 +255,13 @@ export interface BinaryFacts {
   storageDaemonExports: Set<string>;
   /** The build's loadable modules (`ui-spice-core`, …), from its module directory. */
   modules: Set<string>;
+  /**
+   * The modules the build made (`ui-gtk`, …), by the names the binary
+   * carries to load them: a module's package (Debian's qemu-system-gui for
+   * gtk and sdl) may not be installed, but the schema the binary was built
+   * with has what it gates all the same.
+   */
+  builtModules: Set<string>;
 }
 
 export interface LiveFacts {
@@ -297,8 +304,10 @@ export const SYMBOLS: Record<string, Decision> = {
   HAVE_IPPROTO_MPTCP: fact(true, "Debian 12's glibc 2.36 defines IPPROTO_MPTCP (since 2.32)"),
   // The binary, outside QMP.
   CONFIG_COCOA: probe((b) => has(b.display, 'cocoa', '-display help')),
-  CONFIG_GTK: probe((b) => has(b.display, 'gtk', '-display help')),
-  CONFIG_SDL: probe((b) => has(b.display, 'sdl', '-display help')),
+  // Debian builds gtk and sdl as modules, in qemu-system-gui: without that package installed,
+  // -display help leaves them out, and the binary's module table still names them.
+  CONFIG_GTK: probe((b) => (b.display.has('gtk') ? has(b.display, 'gtk', '-display help') : has(b.builtModules, 'ui-gtk', "the binary's module table"))),
+  CONFIG_SDL: probe((b) => (b.display.has('sdl') ? has(b.display, 'sdl', '-display help') : has(b.builtModules, 'ui-sdl', "the binary's module table"))),
   CONFIG_CURSES: probe((b) => has(b.display, 'curses', '-display help')),
   CONFIG_DBUS_DISPLAY: probe((b) => has(b.display, 'dbus', '-display help')),
   // egl-headless is built only with both OpenGL and GBM.
@@ -381,6 +390,7 @@ export function probeBinary(binary: string): BinaryFacts {
     ),
     storageDaemonExports: new Set([...run(daemon, ['--help']).matchAll(/--export \[type=\]([\w-]+)/g)].map((m) => m[1]!)),
     modules: buildModules(binary),
+    builtModules: new Set([...readFileSync(binary, 'latin1').matchAll(/(?<![\w-])(?:ui|audio|chardev|hw|block|accel)-[a-z0-9-]+(?![\w-])/g)].map((m) => m[0])),
   };
 }
 

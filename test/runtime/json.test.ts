@@ -293,6 +293,16 @@ describe('writer', () => {
     expect(stringifyQmpJson([value, 1n])).toBe('[{"a":1},1]');
   });
 
+  it('writes an own __proto__ member as data, next to bigints a number holds and ones it does not', () => {
+    const value = JSON.parse('{"__proto__": {"a": 1}, "n": 0, "m": [0]}') as Record<string, unknown>;
+    value['n'] = 5n;
+    (value['m'] as unknown[])[0] = -(2n ** 53n) + 1n;
+    expect(stringifyQmpJson(value as JsonValue)).toBe('{"__proto__":{"a":1},"n":5,"m":[-9007199254740991]}');
+    value['n'] = 2n ** 64n - 1n;
+    expect(stringifyQmpJson(value as JsonValue)).toBe('{"__proto__":{"a":1},"n":18446744073709551615,"m":[-9007199254740991]}');
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+  });
+
   class Point {
     x = 1;
   }
