@@ -324,7 +324,8 @@ async function main() {
       (x) => void (first(x)['x-unknown'] = 1),
       (x) => ('meta-type' in first(x) ? (first(x)['meta-type'] = 'nope') : (first(x)['multifd-compression'] = 'nope')),
       (x) => ('name' in first(x) ? (first(x).name = 42) : (first(x)['announce-max'] = 'x')),
-      (x) => ('name' in first(x) ? delete first(x).name : (first(x)['announce-max'] = -1)),
+      // MigrationParameters has no required member: out of range instead (uint8; a negative size wraps, as in QEMU, so -1 would be valid).
+      (x) => ('name' in first(x) ? delete first(x).name : (first(x)['multifd-channels'] = 300)),
     ];
     const loaded = new Map(); // `${config.id}|${payload.name}` → context
     for (const c of live) {
