@@ -1642,7 +1642,7 @@ export interface GuestNetworkRoute {
 /** A list of {@link GuestNetworkRoute}. */
 export type GuestNetworkRouteList = GuestNetworkRoute[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QapiSchemaTypes {
   GuestSyncDelimitedArguments: GuestSyncDelimitedArguments;
   GuestSyncArguments: GuestSyncArguments;
@@ -1731,7 +1731,7 @@ export interface QapiSchemaTypes {
   GuestNetworkRouteList: GuestNetworkRouteList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface QapiSchemaCommands {
   /**
    * Echo back a unique integer value, and prepend to response a leading
@@ -2416,7 +2416,7 @@ export interface QapiSchemaCommands {
   };
 }
 
-/** The walk plans of `qapi-schema.json`, for the runtime to interpret. */
+/** The walk plans of `qapi-schema.json`. */
 const qapiSchemaPlans = definePlans({
   types: {
     GuestSyncDelimitedArguments: { members: ['id int'] },
@@ -2789,7 +2789,7 @@ export default qapiSchemaPlans;
 
 interface QapiSchemaWalks extends ModuleWalks<QapiSchemaTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeGuestSyncDelimitedArguments,
   encodeGuestSyncDelimitedArguments,

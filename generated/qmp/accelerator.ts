@@ -62,7 +62,7 @@ export interface AcceleratorInfo {
   present: AcceleratorList;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface AcceleratorTypes {
   KvmInfo: KvmInfo;
   Accelerator: Accelerator;
@@ -70,7 +70,7 @@ export interface AcceleratorTypes {
   AcceleratorInfo: AcceleratorInfo;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface AcceleratorCommands {
   /**
    * Return information about KVM acceleration
@@ -117,7 +117,7 @@ export interface AcceleratorCommands {
   };
 }
 
-/** The walk plans of `accelerator.json`, for the runtime to interpret. */
+/** The walk plans of `accelerator.json`. */
 const acceleratorPlans = definePlans({
   types: {
     KvmInfo: { members: ['enabled bool', 'present bool'] },
@@ -136,7 +136,7 @@ export default acceleratorPlans;
 
 interface AcceleratorWalks extends ModuleWalks<AcceleratorTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeKvmInfo,
   encodeKvmInfo,

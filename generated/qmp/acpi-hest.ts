@@ -13,12 +13,12 @@ export interface InjectGhesV2ErrorArguments {
   cper: string;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface AcpiHestTypes {
   InjectGhesV2ErrorArguments: InjectGhesV2ErrorArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface AcpiHestCommands {
   /**
    * Inject an error with additional ACPI 6.1 GHESv2 error information
@@ -35,7 +35,7 @@ export interface AcpiHestCommands {
   };
 }
 
-/** The walk plans of `acpi-hest.json`, for the runtime to interpret. */
+/** The walk plans of `acpi-hest.json`. */
 const acpiHestPlans = definePlans({
   types: { InjectGhesV2ErrorArguments: { members: ['cper str'] } },
   commands: {
@@ -47,7 +47,7 @@ export default acpiHestPlans;
 
 interface AcpiHestWalks extends ModuleWalks<AcpiHestTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeInjectGhesV2ErrorArguments,
   encodeInjectGhesV2ErrorArguments,

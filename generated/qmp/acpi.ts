@@ -116,7 +116,7 @@ export interface AcpiDeviceOstData {
   info: ACPIOSTInfo;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface AcpiTypes {
   AcpiTableOptions: AcpiTableOptions;
   ACPISlotType: ACPISlotType;
@@ -125,7 +125,7 @@ export interface AcpiTypes {
   AcpiDeviceOstData: AcpiDeviceOstData;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface AcpiCommands {
   /**
    * Return a list of {@link ACPIOSTInfo} for devices that support status
@@ -148,7 +148,7 @@ export interface AcpiCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface AcpiEvents {
   /**
    * Emitted when guest executes ACPI _OST method.
@@ -165,7 +165,7 @@ export interface AcpiEvents {
   ACPI_DEVICE_OST: AcpiDeviceOstData;
 }
 
-/** The walk plans of `acpi.json`, for the runtime to interpret. */
+/** The walk plans of `acpi.json`. */
 const acpiPlans = definePlans({
   types: {
     AcpiTableOptions: {
@@ -196,7 +196,7 @@ export default acpiPlans;
 
 interface AcpiWalks extends ModuleWalks<AcpiTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeAcpiTableOptions,
   encodeAcpiTableOptions,

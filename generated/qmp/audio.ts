@@ -540,7 +540,7 @@ export type Audiodev =
 /** A list of {@link Audiodev}. */
 export type AudiodevList = Audiodev[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface AudioTypes {
   AudiodevPerDirectionOptions: AudiodevPerDirectionOptions;
   AudiodevGenericOptions: AudiodevGenericOptions;
@@ -569,7 +569,7 @@ export interface AudioTypes {
   AudiodevList: AudiodevList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface AudioCommands {
   /**
    * Return information about audiodev configuration
@@ -582,7 +582,7 @@ export interface AudioCommands {
   };
 }
 
-/** The walk plans of `audio.json`, for the runtime to interpret. */
+/** The walk plans of `audio.json`. */
 const audioPlans = definePlans({
   types: {
     AudiodevPerDirectionOptions: {
@@ -746,7 +746,7 @@ export default audioPlans;
 
 interface AudioWalks extends ModuleWalks<AudioTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeAudiodevPerDirectionOptions,
   encodeAudiodevPerDirectionOptions,

@@ -406,7 +406,7 @@ export interface BlockExportInfo {
 /** A list of {@link BlockExportInfo}. */
 export type BlockExportInfoList = BlockExportInfo[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface BlockExportTypes {
   NbdServerOptionsBase: NbdServerOptionsBase;
   NbdServerOptions: NbdServerOptions;
@@ -429,7 +429,7 @@ export interface BlockExportTypes {
   BlockExportInfoList: BlockExportInfoList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface BlockExportCommands {
   /**
    * Start an NBD server listening on the given host and port.  Block
@@ -519,7 +519,7 @@ export interface BlockExportCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface BlockExportEvents {
   /**
    * Emitted when a block export is removed and its id can be reused.
@@ -529,7 +529,7 @@ export interface BlockExportEvents {
   BLOCK_EXPORT_DELETED: BlockExportDeletedData;
 }
 
-/** The walk plans of `block-export.json`, for the runtime to interpret. */
+/** The walk plans of `block-export.json`. */
 const blockExportPlans = definePlans({
   types: {
     NbdServerOptionsBase: {
@@ -615,7 +615,7 @@ export default blockExportPlans;
 
 interface BlockExportWalks extends ModuleWalks<BlockExportTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeNbdServerOptionsBase,
   encodeNbdServerOptionsBase,

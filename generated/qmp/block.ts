@@ -272,7 +272,7 @@ export interface BlockLatencyHistogramSetArguments {
   'boundaries-flush'?: uint64List;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface BlockTypes {
   BiosAtaTranslation: BiosAtaTranslation;
   FloppyDriveType: FloppyDriveType;
@@ -290,7 +290,7 @@ export interface BlockTypes {
   BlockLatencyHistogramSetArguments: BlockLatencyHistogramSetArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface BlockCommands {
   /**
    * Return a list of information about each persistent reservation
@@ -622,7 +622,7 @@ export interface BlockCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface BlockEvents {
   /**
    * Emitted whenever the tray of a removable device is moved by the
@@ -657,7 +657,7 @@ export interface BlockEvents {
   PR_MANAGER_STATUS_CHANGED: PrManagerStatusChangedData;
 }
 
-/** The walk plans of `block.json`, for the runtime to interpret. */
+/** The walk plans of `block.json`. */
 const blockPlans = definePlans({
   types: {
     BiosAtaTranslation: { enum: ['auto', 'none', 'lba', 'large', 'rechs'] },
@@ -714,7 +714,7 @@ export default blockPlans;
 
 interface BlockWalks extends ModuleWalks<BlockTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeBiosAtaTranslation,
   encodeBiosAtaTranslation,

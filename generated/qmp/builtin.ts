@@ -62,7 +62,7 @@ export const QType = {
   qbool: 'qbool',
 } as const;
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface BuiltinTypes {
   strList: strList;
   numberList: numberList;
@@ -82,7 +82,7 @@ export interface BuiltinTypes {
   QType: QType;
 }
 
-/** The walk plans of the built-in types, for the runtime to interpret. */
+/** The walk plans of the built-in types. */
 const builtinPlans = definePlans({
   types: {
     strList: { list: 'str' },
@@ -108,5 +108,5 @@ export default builtinPlans;
 
 interface BuiltinWalks extends ModuleWalks<BuiltinTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const { decodeQType, encodeQType, visitQType } = builtinPlans.walks<BuiltinWalks>();

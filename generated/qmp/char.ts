@@ -670,7 +670,7 @@ export interface VserportChangeData {
   open: boolean;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface CharTypes {
   ChardevInfo: ChardevInfo;
   ChardevInfoList: ChardevInfoList;
@@ -720,7 +720,7 @@ export interface CharTypes {
   VserportChangeData: VserportChangeData;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface CharCommands {
   /**
    * Return information about current character devices.
@@ -913,7 +913,7 @@ export interface CharCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface CharEvents {
   /**
    * Emitted when the guest opens or closes a virtio-serial port.
@@ -931,7 +931,7 @@ export interface CharEvents {
   VSERPORT_CHANGE: VserportChangeData;
 }
 
-/** The walk plans of `char.json`, for the runtime to interpret. */
+/** The walk plans of `char.json`. */
 const charPlans = definePlans({
   types: {
     ChardevInfo: { members: ['label str', 'filename str', 'frontend-open bool'] },
@@ -1072,7 +1072,7 @@ export default charPlans;
 
 interface CharWalks extends ModuleWalks<CharTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeChardevInfo,
   encodeChardevInfo,

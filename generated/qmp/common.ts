@@ -242,7 +242,7 @@ export const EndianMode = {
   big: 'big',
 } as const;
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface CommonTypes {
   IoOperationType: IoOperationType;
   OnOffAuto: OnOffAuto;
@@ -258,7 +258,7 @@ export interface CommonTypes {
   EndianMode: EndianMode;
 }
 
-/** The walk plans of `common.json`, for the runtime to interpret. */
+/** The walk plans of `common.json`. */
 const commonPlans = definePlans({
   types: {
     IoOperationType: { enum: ['read', 'write'] },
@@ -282,7 +282,7 @@ export default commonPlans;
 
 interface CommonWalks extends ModuleWalks<CommonTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeIoOperationType,
   encodeIoOperationType,

@@ -69,14 +69,14 @@ export interface CompatPolicy {
   'unstable-output'?: CompatPolicyOutput;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface CompatTypes {
   CompatPolicyInput: CompatPolicyInput;
   CompatPolicyOutput: CompatPolicyOutput;
   CompatPolicy: CompatPolicy;
 }
 
-/** The walk plans of `compat.json`, for the runtime to interpret. */
+/** The walk plans of `compat.json`. */
 const compatPlans = definePlans({
   types: {
     CompatPolicyInput: { enum: ['accept', 'reject', 'crash'] },
@@ -96,7 +96,7 @@ export default compatPlans;
 
 interface CompatWalks extends ModuleWalks<CompatTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeCompatPolicyInput,
   encodeCompatPolicyInput,

@@ -130,7 +130,7 @@ export interface MonitorOptions {
   chardev: string;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface ControlTypes {
   QMPCapabilityList: QMPCapabilityList;
   QmpCapabilitiesArguments: QmpCapabilitiesArguments;
@@ -143,7 +143,7 @@ export interface ControlTypes {
   MonitorOptions: MonitorOptions;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface ControlCommands {
   /**
    * Enable QMP capabilities.
@@ -240,7 +240,7 @@ export interface ControlCommands {
   };
 }
 
-/** The walk plans of `control.json`, for the runtime to interpret. */
+/** The walk plans of `control.json`. */
 const controlPlans = definePlans({
   types: {
     QMPCapabilityList: { list: 'QMPCapability' },
@@ -265,7 +265,7 @@ export default controlPlans;
 
 interface ControlWalks extends ModuleWalks<ControlTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeQmpCapabilitiesArguments,
   encodeQmpCapabilitiesArguments,

@@ -96,7 +96,7 @@ export interface QCryptodevInfo {
 /** A list of {@link QCryptodevInfo}. */
 export type QCryptodevInfoList = QCryptodevInfo[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface CryptodevTypes {
   QCryptodevBackendAlgoType: QCryptodevBackendAlgoType;
   QCryptodevBackendServiceType: QCryptodevBackendServiceType;
@@ -108,7 +108,7 @@ export interface CryptodevTypes {
   QCryptodevInfoList: QCryptodevInfoList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface CryptodevCommands {
   /**
    * Return information about current crypto devices.
@@ -121,7 +121,7 @@ export interface CryptodevCommands {
   };
 }
 
-/** The walk plans of `cryptodev.json`, for the runtime to interpret. */
+/** The walk plans of `cryptodev.json`. */
 const cryptodevPlans = definePlans({
   types: {
     QCryptodevBackendAlgoType: { enum: ['sym', 'asym'] },
@@ -146,7 +146,7 @@ export default cryptodevPlans;
 
 interface CryptodevWalks extends ModuleWalks<CryptodevTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeQCryptodevBackendAlgoType,
   encodeQCryptodevBackendAlgoType,

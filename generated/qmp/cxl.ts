@@ -635,7 +635,7 @@ export interface CxlReleaseDynamicCapacityArguments {
   extents: CxlDynamicCapacityExtentList;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface CxlTypes {
   CxlEventLog: CxlEventLog;
   CxlInjectGeneralMediaEventArguments: CxlInjectGeneralMediaEventArguments;
@@ -656,7 +656,7 @@ export interface CxlTypes {
   CxlReleaseDynamicCapacityArguments: CxlReleaseDynamicCapacityArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface CxlCommands {
   /**
    * Inject an event record for a General Media Event (CXL r3.0
@@ -764,7 +764,7 @@ export interface CxlCommands {
   };
 }
 
-/** The walk plans of `cxl.json`, for the runtime to interpret. */
+/** The walk plans of `cxl.json`. */
 const cxlPlans = definePlans({
   types: {
     CxlEventLog: { enum: ['informational', 'warning', 'failure', 'fatal'] },
@@ -903,7 +903,7 @@ export default cxlPlans;
 
 interface CxlWalks extends ModuleWalks<CxlTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeCxlEventLog,
   encodeCxlEventLog,

@@ -181,7 +181,7 @@ export interface DumpGuestMemoryCapability {
   formats: DumpGuestMemoryFormatList;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface DumpTypes {
   DumpGuestMemoryFormat: DumpGuestMemoryFormat;
   DumpGuestMemoryArguments: DumpGuestMemoryArguments;
@@ -192,7 +192,7 @@ export interface DumpTypes {
   DumpGuestMemoryCapability: DumpGuestMemoryCapability;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface DumpCommands {
   /**
    * Dump guest's memory to vmcore.  It is a synchronous operation that
@@ -246,7 +246,7 @@ export interface DumpCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface DumpEvents {
   /**
    * Emitted when background dump has completed
@@ -263,7 +263,7 @@ export interface DumpEvents {
   DUMP_COMPLETED: DumpCompletedData;
 }
 
-/** The walk plans of `dump.json`, for the runtime to interpret. */
+/** The walk plans of `dump.json`. */
 const dumpPlans = definePlans({
   types: {
     DumpGuestMemoryFormat: {
@@ -306,7 +306,7 @@ export default dumpPlans;
 
 interface DumpWalks extends ModuleWalks<DumpTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeDumpGuestMemoryFormat,
   encodeDumpGuestMemoryFormat,

@@ -41,14 +41,14 @@ export interface RequestEbpfArguments {
   id: EbpfProgramID;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface EbpfTypes {
   EbpfObject: EbpfObject;
   EbpfProgramID: EbpfProgramID;
   RequestEbpfArguments: RequestEbpfArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface EbpfCommands {
   /**
    * Retrieve an eBPF object that can be loaded with libbpf.  Management
@@ -66,7 +66,7 @@ export interface EbpfCommands {
   };
 }
 
-/** The walk plans of `ebpf.json`, for the runtime to interpret. */
+/** The walk plans of `ebpf.json`. */
 const ebpfPlans = definePlans({
   types: {
     EbpfObject: { members: ['object str'] },
@@ -80,7 +80,7 @@ export default ebpfPlans;
 
 interface EbpfWalks extends ModuleWalks<EbpfTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeEbpfObject,
   encodeEbpfObject,

@@ -36,12 +36,12 @@ export const QapiErrorClass = {
   KVMMissingCap: 'KVMMissingCap',
 } as const;
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface ErrorTypes {
   QapiErrorClass: QapiErrorClass;
 }
 
-/** The walk plans of `error.json`, for the runtime to interpret. */
+/** The walk plans of `error.json`. */
 const errorPlans = definePlans({
   types: {
     QapiErrorClass: {
@@ -60,6 +60,6 @@ export default errorPlans;
 
 interface ErrorWalks extends ModuleWalks<ErrorTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const { decodeQapiErrorClass, encodeQapiErrorClass, visitQapiErrorClass } =
   errorPlans.walks<ErrorWalks>();

@@ -257,7 +257,7 @@ export interface JobInfo {
 /** A list of {@link JobInfo}. */
 export type JobInfoList = JobInfo[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface JobTypes {
   JobType: JobType;
   JobStatus: JobStatus;
@@ -273,7 +273,7 @@ export interface JobTypes {
   JobInfoList: JobInfoList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface JobCommands {
   /**
    * Pause an active job.
@@ -401,7 +401,7 @@ export interface JobCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface JobEvents {
   /**
    * Emitted when a job transitions to a different status.
@@ -411,7 +411,7 @@ export interface JobEvents {
   JOB_STATUS_CHANGE: JobStatusChangeData;
 }
 
-/** The walk plans of `job.json`, for the runtime to interpret. */
+/** The walk plans of `job.json`. */
 const jobPlans = definePlans({
   types: {
     JobType: {
@@ -480,7 +480,7 @@ export default jobPlans;
 
 interface JobWalks extends ModuleWalks<JobTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeJobType,
   encodeJobType,

@@ -141,7 +141,7 @@ export interface SmpCachePropertiesWrapper {
   caches: SmpCachePropertiesList;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface MachineCommonTypes {
   S390CpuEntitlement: S390CpuEntitlement;
   CpuTopologyLevel: CpuTopologyLevel;
@@ -151,7 +151,7 @@ export interface MachineCommonTypes {
   SmpCachePropertiesWrapper: SmpCachePropertiesWrapper;
 }
 
-/** The walk plans of `machine-common.json`, for the runtime to interpret. */
+/** The walk plans of `machine-common.json`. */
 const machineCommonPlans = definePlans({
   types: {
     S390CpuEntitlement: { enum: ['auto', 'low', 'medium', 'high'] },
@@ -169,7 +169,7 @@ export default machineCommonPlans;
 
 interface MachineCommonWalks extends ModuleWalks<MachineCommonTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeS390CpuEntitlement,
   encodeS390CpuEntitlement,

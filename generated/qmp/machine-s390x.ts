@@ -69,7 +69,7 @@ export interface CpuPolarizationInfo {
   polarization: S390CpuPolarization;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface MachineS390xTypes {
   S390CpuPolarization: S390CpuPolarization;
   SetCpuTopologyArguments: SetCpuTopologyArguments;
@@ -77,7 +77,7 @@ export interface MachineS390xTypes {
   CpuPolarizationInfo: CpuPolarizationInfo;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface MachineS390xCommands {
   /**
    * Modify the topology by moving the CPU inside the topology tree, or
@@ -108,7 +108,7 @@ export interface MachineS390xCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface MachineS390xEvents {
   /**
    * Emitted when the guest asks to change the polarization.
@@ -153,7 +153,7 @@ export interface MachineS390xEvents {
   SCLP_CPI_INFO_AVAILABLE: Record<string, never>;
 }
 
-/** The walk plans of `machine-s390x.json`, for the runtime to interpret. */
+/** The walk plans of `machine-s390x.json`. */
 const machineS390xPlans = definePlans({
   types: {
     S390CpuPolarization: { enum: ['horizontal', 'vertical'] },
@@ -184,7 +184,7 @@ export default machineS390xPlans;
 
 interface MachineS390xWalks extends ModuleWalks<MachineS390xTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeS390CpuPolarization,
   encodeS390CpuPolarization,

@@ -1782,7 +1782,7 @@ export interface CpuDefinitionInfo {
 /** A list of {@link CpuDefinitionInfo}. */
 export type CpuDefinitionInfoList = CpuDefinitionInfo[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface MachineTypes {
   SysEmuTarget: SysEmuTarget;
   S390CpuState: S390CpuState;
@@ -1870,7 +1870,7 @@ export interface MachineTypes {
   CpuDefinitionInfoList: CpuDefinitionInfoList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface MachineCommands {
   /**
    * Return information about all virtual CPUs.
@@ -2579,7 +2579,7 @@ export interface MachineCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface MachineEvents {
   /**
    * Emitted when the guest changes the actual BALLOON level.  This value
@@ -2631,7 +2631,7 @@ export interface MachineEvents {
   MEMORY_DEVICE_SIZE_CHANGE: MemoryDeviceSizeChangeData;
 }
 
-/** The walk plans of `machine.json`, for the runtime to interpret. */
+/** The walk plans of `machine.json`. */
 const machinePlans = definePlans({
   types: {
     SysEmuTarget: {
@@ -3020,7 +3020,7 @@ export default machinePlans;
 
 interface MachineWalks extends ModuleWalks<MachineTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeSysEmuTarget,
   encodeSysEmuTarget,

@@ -2392,7 +2392,7 @@ export interface SnapshotDeleteArguments {
   devices: strList;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface MigrationTypes {
   MigrationStats: MigrationStats;
   XBZRLECacheStats: XBZRLECacheStats;
@@ -2462,7 +2462,7 @@ export interface MigrationTypes {
   SnapshotDeleteArguments: SnapshotDeleteArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface MigrationCommands {
   /**
    * Return information about current migration process.  If migration is
@@ -3265,7 +3265,7 @@ export interface MigrationCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface MigrationEvents {
   /**
    * Emitted when a migration event happens
@@ -3320,7 +3320,7 @@ export interface MigrationEvents {
   UNPLUG_PRIMARY: UnplugPrimaryData;
 }
 
-/** The walk plans of `migration.json`, for the runtime to interpret. */
+/** The walk plans of `migration.json`. */
 const migrationPlans = definePlans({
   types: {
     MigrationStats: {
@@ -3690,7 +3690,7 @@ export default migrationPlans;
 
 interface MigrationWalks extends ModuleWalks<MigrationTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeMigrationStats,
   encodeMigrationStats,

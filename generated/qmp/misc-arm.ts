@@ -33,13 +33,13 @@ export interface GICCapability {
 /** A list of {@link GICCapability}. */
 export type GICCapabilityList = GICCapability[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface MiscArmTypes {
   GICCapability: GICCapability;
   GICCapabilityList: GICCapabilityList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface MiscArmCommands {
   /**
    * It will return a list of {@link GICCapability} objects that describe its
@@ -62,7 +62,7 @@ export interface MiscArmCommands {
   };
 }
 
-/** The walk plans of `misc-arm.json`, for the runtime to interpret. */
+/** The walk plans of `misc-arm.json`. */
 const miscArmPlans = definePlans({
   types: {
     GICCapability: { members: ['version int', 'emulated bool', 'kernel bool'] },
@@ -75,6 +75,6 @@ export default miscArmPlans;
 
 interface MiscArmWalks extends ModuleWalks<MiscArmTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const { decodeGICCapability, encodeGICCapability, cloneGICCapability, visitGICCapability } =
   miscArmPlans.walks<MiscArmWalks>();

@@ -316,7 +316,7 @@ export interface XenEventInjectArguments {
   port: number;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface MiscI386Types {
   SevState: SevState;
   SevGuestType: SevGuestType;
@@ -338,7 +338,7 @@ export interface MiscI386Types {
   XenEventInjectArguments: XenEventInjectArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface MiscI386Commands {
   /**
    * Reset the RTC interrupt reinjection backlog.  Can be used if another
@@ -544,7 +544,7 @@ export interface MiscI386Commands {
   };
 }
 
-/** The walk plans of `misc-i386.json`, for the runtime to interpret. */
+/** The walk plans of `misc-i386.json`. */
 const miscI386Plans = definePlans({
   types: {
     SevState: {
@@ -623,7 +623,7 @@ export default miscI386Plans;
 
 interface MiscI386Walks extends ModuleWalks<MiscI386Types> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeSevState,
   encodeSevState,

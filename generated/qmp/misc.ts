@@ -292,7 +292,7 @@ export interface VfuClientHangupData {
   'dev-qom-path': string;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface MiscTypes {
   AddClientArguments: AddClientArguments;
   NameInfo: NameInfo;
@@ -319,7 +319,7 @@ export interface MiscTypes {
   VfuClientHangupData: VfuClientHangupData;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface MiscCommands {
   /**
    * Allow client connections for VNC, Spice and socket based character
@@ -667,7 +667,7 @@ export interface MiscCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface MiscEvents {
   /**
    * Emitted when the guest changes the RTC time.
@@ -703,7 +703,7 @@ export interface MiscEvents {
   VFU_CLIENT_HANGUP: VfuClientHangupData;
 }
 
-/** The walk plans of `misc.json`, for the runtime to interpret. */
+/** The walk plans of `misc.json`. */
 const miscPlans = definePlans({
   types: {
     AddClientArguments: { members: ['protocol str', 'fdname str', '*skipauth bool', '*tls bool'] },
@@ -772,7 +772,7 @@ export default miscPlans;
 
 interface MiscWalks extends ModuleWalks<MiscTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeAddClientArguments,
   encodeAddClientArguments,

@@ -1016,7 +1016,7 @@ export interface NetdevVhostUserDisconnectedData {
   'netdev-id': string;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface NetTypes {
   SetLinkArguments: SetLinkArguments;
   NetdevDelArguments: NetdevDelArguments;
@@ -1057,7 +1057,7 @@ export interface NetTypes {
   NetdevVhostUserDisconnectedData: NetdevVhostUserDisconnectedData;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface NetCommands {
   /**
    * Sets the link status of a virtual network adapter.
@@ -1176,7 +1176,7 @@ export interface NetCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface NetEvents {
   /**
    * Emitted once until the `query-rx-filter` command is executed, the
@@ -1266,7 +1266,7 @@ export interface NetEvents {
   NETDEV_VHOST_USER_DISCONNECTED: NetdevVhostUserDisconnectedData;
 }
 
-/** The walk plans of `net.json`, for the runtime to interpret. */
+/** The walk plans of `net.json`. */
 const netPlans = definePlans({
   types: {
     SetLinkArguments: { members: ['name str', 'up bool'] },
@@ -1536,7 +1536,7 @@ export default netPlans;
 
 interface NetWalks extends ModuleWalks<NetTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeSetLinkArguments,
   encodeSetLinkArguments,

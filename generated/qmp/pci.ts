@@ -231,7 +231,7 @@ export interface PciInfo {
 /** A list of {@link PciInfo}. */
 export type PciInfoList = PciInfo[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface PciTypes {
   PciMemoryRange: PciMemoryRange;
   PciMemoryRegion: PciMemoryRegion;
@@ -246,7 +246,7 @@ export interface PciTypes {
   PciInfoList: PciInfoList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface PciCommands {
   /**
    * Return information about the PCI bus topology of the guest.
@@ -394,7 +394,7 @@ export interface PciCommands {
   };
 }
 
-/** The walk plans of `pci.json`, for the runtime to interpret. */
+/** The walk plans of `pci.json`. */
 const pciPlans = definePlans({
   types: {
     PciMemoryRange: { members: ['base int', 'limit int'] },
@@ -449,7 +449,7 @@ export default pciPlans;
 
 interface PciWalks extends ModuleWalks<PciTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodePciMemoryRange,
   encodePciMemoryRange,

@@ -2,7 +2,7 @@
 
 import { definePlans } from '../runtime/plans.js';
 
-/** The walk plans of `pragma.json`, for the runtime to interpret. */
+/** The walk plans of `pragma.json`. */
 const pragmaPlans = definePlans({});
 
 export default pragmaPlans;

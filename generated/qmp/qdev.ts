@@ -47,7 +47,7 @@ export interface DeviceSyncConfigArguments {
   id: string;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QdevTypes {
   DeviceListPropertiesArguments: DeviceListPropertiesArguments;
   DeviceAddArguments: DeviceAddArguments;
@@ -57,7 +57,7 @@ export interface QdevTypes {
   DeviceSyncConfigArguments: DeviceSyncConfigArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface QdevCommands {
   /**
    * List properties associated with a device.
@@ -162,7 +162,7 @@ export interface QdevCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface QdevEvents {
   /**
    * Emitted whenever the device removal completion is acknowledged by
@@ -196,7 +196,7 @@ export interface QdevEvents {
   DEVICE_UNPLUG_GUEST_ERROR: DeviceUnplugGuestErrorData;
 }
 
-/** The walk plans of `qdev.json`, for the runtime to interpret. */
+/** The walk plans of `qdev.json`. */
 const qdevPlans = definePlans({
   types: {
     DeviceListPropertiesArguments: { members: ['typename str'] },
@@ -225,7 +225,7 @@ export default qdevPlans;
 
 interface QdevWalks extends ModuleWalks<QdevTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeDeviceListPropertiesArguments,
   encodeDeviceListPropertiesArguments,

@@ -1418,7 +1418,7 @@ export interface ObjectDelArguments {
   id: string;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QomTypes {
   ObjectPropertyInfo: ObjectPropertyInfo;
   ObjectPropertyValue: ObjectPropertyValue;
@@ -1478,7 +1478,7 @@ export interface QomTypes {
   ObjectDelArguments: ObjectDelArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface QomCommands {
   /**
    * List properties of a object given a path in the object model.
@@ -1614,7 +1614,7 @@ export interface QomCommands {
   };
 }
 
-/** The walk plans of `qom.json`, for the runtime to interpret. */
+/** The walk plans of `qom.json`. */
 const qomPlans = definePlans({
   types: {
     ObjectPropertyInfo: {
@@ -1914,7 +1914,7 @@ export default qomPlans;
 
 interface QomWalks extends ModuleWalks<QomTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeObjectPropertyInfo,
   encodeObjectPropertyInfo,

@@ -67,7 +67,7 @@ export interface ReplaySeekArguments {
   icount: number;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface ReplayTypes {
   ReplayMode: ReplayMode;
   ReplayInfo: ReplayInfo;
@@ -75,7 +75,7 @@ export interface ReplayTypes {
   ReplaySeekArguments: ReplaySeekArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface ReplayCommands {
   /**
    * Retrieve the record/replay information.  It includes current
@@ -149,7 +149,7 @@ export interface ReplayCommands {
   };
 }
 
-/** The walk plans of `replay.json`, for the runtime to interpret. */
+/** The walk plans of `replay.json`. */
 const replayPlans = definePlans({
   types: {
     ReplayMode: { enum: ['none', 'record', 'play'] },
@@ -169,7 +169,7 @@ export default replayPlans;
 
 interface ReplayWalks extends ModuleWalks<ReplayTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeReplayMode,
   encodeReplayMode,

@@ -391,7 +391,7 @@ export interface QueryRockerOfDpaGroupsArguments {
 /** A list of {@link RockerOfDpaGroup}. */
 export type RockerOfDpaGroupList = RockerOfDpaGroup[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface RockerTypes {
   RockerSwitch: RockerSwitch;
   QueryRockerArguments: QueryRockerArguments;
@@ -411,7 +411,7 @@ export interface RockerTypes {
   RockerOfDpaGroupList: RockerOfDpaGroupList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface RockerCommands {
   /**
    * Return rocker switch information.
@@ -498,7 +498,7 @@ export interface RockerCommands {
   };
 }
 
-/** The walk plans of `rocker.json`, for the runtime to interpret. */
+/** The walk plans of `rocker.json`. */
 const rockerPlans = definePlans({
   types: {
     RockerSwitch: { members: ['name str', 'id uint64', 'ports uint32'] },
@@ -602,7 +602,7 @@ export default rockerPlans;
 
 interface RockerWalks extends ModuleWalks<RockerTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeRockerSwitch,
   encodeRockerSwitch,

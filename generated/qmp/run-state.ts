@@ -593,7 +593,7 @@ export const NotifyVmexitOption = {
   disable: 'disable',
 } as const;
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface RunStateTypes {
   RunState: RunState;
   ShutdownCause: ShutdownCause;
@@ -624,7 +624,7 @@ export interface RunStateTypes {
   NotifyVmexitOption: NotifyVmexitOption;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface RunStateCommands {
   /**
    * Query the run status of the VM
@@ -677,7 +677,7 @@ export interface RunStateCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface RunStateEvents {
   /**
    * Emitted when the virtual machine has shut down, indicating that QEMU
@@ -852,7 +852,7 @@ export interface RunStateEvents {
   MEMORY_FAILURE: MemoryFailureData;
 }
 
-/** The walk plans of `run-state.json`, for the runtime to interpret. */
+/** The walk plans of `run-state.json`. */
 const runStatePlans = definePlans({
   types: {
     RunState: {
@@ -971,7 +971,7 @@ export default runStatePlans;
 
 interface RunStateWalks extends ModuleWalks<RunStateTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeRunState,
   encodeRunState,

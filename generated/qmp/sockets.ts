@@ -255,7 +255,7 @@ export type SocketAddressList = SocketAddress[];
 /** A list of {@link InetSocketAddressBase}. */
 export type InetSocketAddressBaseList = InetSocketAddressBase[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface SocketsTypes {
   NetworkAddressFamily: NetworkAddressFamily;
   InetSocketAddressBase: InetSocketAddressBase;
@@ -276,7 +276,7 @@ export interface SocketsTypes {
   InetSocketAddressBaseList: InetSocketAddressBaseList;
 }
 
-/** The walk plans of `sockets.json`, for the runtime to interpret. */
+/** The walk plans of `sockets.json`. */
 const socketsPlans = definePlans({
   types: {
     NetworkAddressFamily: { enum: ['ipv4', 'ipv6', 'unix', 'vsock', 'unknown'] },
@@ -334,7 +334,7 @@ export default socketsPlans;
 
 interface SocketsWalks extends ModuleWalks<SocketsTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeNetworkAddressFamily,
   encodeNetworkAddressFamily,

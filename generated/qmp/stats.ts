@@ -243,7 +243,7 @@ export interface QueryStatsSchemasArguments {
 /** A list of {@link StatsSchema}. */
 export type StatsSchemaList = StatsSchema[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface StatsTypes {
   StatsType: StatsType;
   StatsUnit: StatsUnit;
@@ -266,7 +266,7 @@ export interface StatsTypes {
   StatsSchemaList: StatsSchemaList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface StatsCommands {
   /**
    * Return runtime-collected statistics for objects such as the VM or
@@ -306,7 +306,7 @@ export interface StatsCommands {
   };
 }
 
-/** The walk plans of `stats.json`, for the runtime to interpret. */
+/** The walk plans of `stats.json`. */
 const statsPlans = definePlans({
   types: {
     StatsType: { enum: ['cumulative', 'instant', 'peak', 'linear-histogram', 'log2-histogram'] },
@@ -354,7 +354,7 @@ export default statsPlans;
 
 interface StatsWalks extends ModuleWalks<StatsTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeStatsType,
   encodeStatsType,

@@ -137,7 +137,7 @@ export interface TPMInfo {
 /** A list of {@link TPMInfo}. */
 export type TPMInfoList = TPMInfo[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface TpmTypes {
   TpmModel: TpmModel;
   TpmModelList: TpmModelList;
@@ -153,7 +153,7 @@ export interface TpmTypes {
   TPMInfoList: TPMInfoList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface TpmCommands {
   /**
    * Return a list of supported TPM models
@@ -218,7 +218,7 @@ export interface TpmCommands {
   };
 }
 
-/** The walk plans of `tpm.json`, for the runtime to interpret. */
+/** The walk plans of `tpm.json`. */
 const tpmPlans = definePlans({
   types: {
     TpmModel: { enum: ['tpm-tis', 'tpm-crb', 'tpm-spapr'] },
@@ -249,7 +249,7 @@ export default tpmPlans;
 
 interface TpmWalks extends ModuleWalks<TpmTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeTpmModel,
   encodeTpmModel,

@@ -51,7 +51,7 @@ export interface TraceEventSetStateArguments {
   'ignore-unavailable'?: boolean;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface TraceTypes {
   TraceEventState: TraceEventState;
   TraceEventInfo: TraceEventInfo;
@@ -60,7 +60,7 @@ export interface TraceTypes {
   TraceEventSetStateArguments: TraceEventSetStateArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface TraceCommands {
   /**
    * Query the state of events.
@@ -95,7 +95,7 @@ export interface TraceCommands {
   };
 }
 
-/** The walk plans of `trace.json`, for the runtime to interpret. */
+/** The walk plans of `trace.json`. */
 const tracePlans = definePlans({
   types: {
     TraceEventState: { enum: ['unavailable', 'disabled', 'enabled'] },
@@ -116,7 +116,7 @@ export default tracePlans;
 
 interface TraceWalks extends ModuleWalks<TraceTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeTraceEventState,
   encodeTraceEventState,

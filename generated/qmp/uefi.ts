@@ -55,14 +55,14 @@ export interface UefiVarStore {
   variables: UefiVariableList;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface UefiTypes {
   UefiVariable: UefiVariable;
   UefiVariableList: UefiVariableList;
   UefiVarStore: UefiVarStore;
 }
 
-/** The walk plans of `uefi.json`, for the runtime to interpret. */
+/** The walk plans of `uefi.json`. */
 const uefiPlans = definePlans({
   types: {
     UefiVariable: {
@@ -77,7 +77,7 @@ export default uefiPlans;
 
 interface UefiWalks extends ModuleWalks<UefiTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeUefiVariable,
   encodeUefiVariable,

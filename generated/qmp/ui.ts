@@ -1696,7 +1696,7 @@ export interface ClientMigrateInfoArguments {
   'cert-subject'?: string;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface UiTypes {
   DisplayProtocol: DisplayProtocol;
   SetPasswordAction: SetPasswordAction;
@@ -1780,7 +1780,7 @@ export interface UiTypes {
   ClientMigrateInfoArguments: ClientMigrateInfoArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface UiCommands {
   /**
    * Set the password of a remote display server.
@@ -2103,7 +2103,7 @@ export interface UiCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface UiEvents {
   /**
    * Emitted when a SPICE client establishes a connection
@@ -2232,7 +2232,7 @@ export interface UiEvents {
   VNC_DISCONNECTED: VncDisconnectedData;
 }
 
-/** The walk plans of `ui.json`, for the runtime to interpret. */
+/** The walk plans of `ui.json`. */
 const uiPlans = definePlans({
   types: {
     DisplayProtocol: { enum: ['vnc', 'spice'] },
@@ -2672,7 +2672,7 @@ export default uiPlans;
 
 interface UiWalks extends ModuleWalks<UiTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeDisplayProtocol,
   encodeDisplayProtocol,

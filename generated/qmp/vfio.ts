@@ -59,13 +59,13 @@ export interface VfioMigrationData {
   'device-state': QapiVfioMigrationState;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface VfioTypes {
   QapiVfioMigrationState: QapiVfioMigrationState;
   VfioMigrationData: VfioMigrationData;
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface VfioEvents {
   /**
    * This event is emitted when a VFIO device migration state is changed.
@@ -84,7 +84,7 @@ export interface VfioEvents {
   VFIO_MIGRATION: VfioMigrationData;
 }
 
-/** The walk plans of `vfio.json`, for the runtime to interpret. */
+/** The walk plans of `vfio.json`. */
 const vfioPlans = definePlans({
   types: {
     QapiVfioMigrationState: {
@@ -101,7 +101,7 @@ export default vfioPlans;
 
 interface VfioWalks extends ModuleWalks<VfioTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeQapiVfioMigrationState,
   encodeQapiVfioMigrationState,

@@ -616,7 +616,7 @@ export const VMAppleVirtioBlkVariant = {
   aux: 'aux',
 } as const;
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface VirtioTypes {
   VirtioInfo: VirtioInfo;
   VirtioInfoList: VirtioInfoList;
@@ -645,7 +645,7 @@ export interface VirtioTypes {
   VMAppleVirtioBlkVariant: VMAppleVirtioBlkVariant;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface VirtioCommands {
   /**
    * Return a list of all realized VirtIODevices
@@ -1167,7 +1167,7 @@ export interface VirtioCommands {
   };
 }
 
-/** The walk plans of `virtio.json`, for the runtime to interpret. */
+/** The walk plans of `virtio.json`. */
 const virtioPlans = definePlans({
   types: {
     VirtioInfo: { members: ['path str', 'name str'] },
@@ -1317,7 +1317,7 @@ export default virtioPlans;
 
 interface VirtioWalks extends ModuleWalks<VirtioTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeVirtioInfo,
   encodeVirtioInfo,

@@ -77,7 +77,7 @@ export interface YankArguments {
   instances: YankInstanceList;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface YankTypes {
   YankInstanceType: YankInstanceType;
   YankInstanceBlockNode: YankInstanceBlockNode;
@@ -88,7 +88,7 @@ export interface YankTypes {
   YankArguments: YankArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface YankCommands {
   /**
    * Try to recover from hanging QEMU by yanking the specified instances.
@@ -132,7 +132,7 @@ export interface YankCommands {
   };
 }
 
-/** The walk plans of `yank.json`, for the runtime to interpret. */
+/** The walk plans of `yank.json`. */
 const yankPlans = definePlans({
   types: {
     YankInstanceType: { enum: ['block-node', 'chardev', 'migration'] },
@@ -157,7 +157,7 @@ export default yankPlans;
 
 interface YankWalks extends ModuleWalks<YankTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeYankInstanceType,
   encodeYankInstanceType,

@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this runtime in its own build (TypeScript 7 and 5.9, strictest flags); your compiler checks your code against its types, not this file again.
+// qapi-ts type-checks this file in its own build: your compiler need not check it again.
 /**
  * Walk plans: the compact tables generated code is made of, and the
  * interpreter that turns them into walks.

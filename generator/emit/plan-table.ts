@@ -162,7 +162,7 @@ export function hasWalks(mp: ModulePlan): boolean {
  */
 export function emitPlanStatements(mp: ModulePlan, table: PlanTable): string {
   const lines = [
-    `/** The walk plans of ${mp.source.includes(' ') ? mp.source : '`' + mp.source + '`'}, for the runtime to interpret. */`,
+    `/** The walk plans of ${mp.source.includes(' ') ? mp.source : '`' + mp.source + '`'}. */`,
     printValue(table, 0, `const ${mp.tableName} = ${DEFINE_PLANS.name}(`, ');', true),
     '',
     // The default export: `export *` in index.ts passes it over, so the table stays internal.
@@ -175,7 +175,7 @@ export function emitPlanStatements(mp: ModulePlan, table: PlanTable): string {
       // An interface: tsc resolves its members once, where looking each name up in the mapped type costs it seconds.
       `interface ${mp.walksType} extends ${WALKS_TYPE.name}<${mp.typeMap}> {}`,
       '',
-      "/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */",
+      "/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */",
     );
     const call = ` = ${mp.tableName}.walks<${mp.walksType}>();`;
     const flatLine = `export const { ${names.join(', ')} }${call}`;

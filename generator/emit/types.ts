@@ -388,7 +388,7 @@ export function emitTypes(ctx: EmitContext, module?: SchemaModule): ModuleOutput
         name: typeMap,
         isExported: true,
         properties: f.typeMap,
-        docs: [{ description: 'The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take.' }],
+        docs: [{ description: "This module's types, by name." }],
       });
     }
     if (commandMap) {
@@ -397,7 +397,7 @@ export function emitTypes(ctx: EmitContext, module?: SchemaModule): ModuleOutput
         name: commandMap,
         isExported: true,
         properties: f.commandMap,
-        docs: [{ description: `The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults.` }],
+        docs: [{ description: "This module's commands, by name (see QmpCommandSignature)." }],
       });
     }
     if (eventMap) {
@@ -406,7 +406,7 @@ export function emitTypes(ctx: EmitContext, module?: SchemaModule): ModuleOutput
         name: eventMap,
         isExported: true,
         properties: f.eventMap,
-        docs: [{ description: `The events of this module, by name: the type of their data.` }],
+        docs: [{ description: "This module's events, by name: the type of their data." }],
       });
     }
     return { path: f.path, source: f.module.isBuiltin() ? 'the built-in types' : f.module.name, statements, commandMap, eventMap };

@@ -28,7 +28,8 @@ interface Units {
 }
 
 function key(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  // 48 bits: a key is only ever compared with the keys of the same file's units.
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
 /** Splits a print job into units and keys them; null for a file without statements (printed specially). */
@@ -70,7 +71,7 @@ export function unitRecord(keys: readonly string[], pieces: readonly string[]): 
   return keys.map((k, i) => `${k}:${pieces[i]!.split('\n').length}`).join(' ');
 }
 
-const RECORD = /^[0-9a-f]{16}:[1-9][0-9]*( [0-9a-f]{16}:[1-9][0-9]*)*$/;
+const RECORD = /^[0-9a-f]{12}:[1-9][0-9]*( [0-9a-f]{12}:[1-9][0-9]*)*$/;
 
 /** Whether a manifest value is a well-formed unit record. */
 export function isUnitRecord(value: unknown): value is string {

@@ -111,7 +111,7 @@ export interface AuthZSimpleProperties {
   identity: string;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QapiAuthzTypes {
   QAuthZListPolicy: QAuthZListPolicy;
   QAuthZListFormat: QAuthZListFormat;
@@ -123,7 +123,7 @@ export interface QapiAuthzTypes {
   AuthZSimpleProperties: AuthZSimpleProperties;
 }
 
-/** The walk plans of `../../qapi/authz.json`, for the runtime to interpret. */
+/** The walk plans of `../../qapi/authz.json`. */
 const qapiAuthzPlans = definePlans({
   types: {
     QAuthZListPolicy: { enum: ['deny', 'allow'] },
@@ -143,7 +143,7 @@ export default qapiAuthzPlans;
 
 interface QapiAuthzWalks extends ModuleWalks<QapiAuthzTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeQAuthZListPolicy,
   encodeQAuthZListPolicy,

@@ -6337,7 +6337,7 @@ export interface DummyBlockCoreForceArrays {
   'unused-block-graph-info': BlockGraphInfoList;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QapiBlockCoreTypes {
   SnapshotInfo: SnapshotInfo;
   ImageInfoSpecificQCow2EncryptionBase: ImageInfoSpecificQCow2EncryptionBase;
@@ -6581,7 +6581,7 @@ export interface QapiBlockCoreTypes {
   DummyBlockCoreForceArrays: DummyBlockCoreForceArrays;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface QapiBlockCoreCommands {
   /**
    * Get a list of {@link BlockInfo} for all virtual block devices.
@@ -7766,7 +7766,7 @@ export interface QapiBlockCoreCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface QapiBlockCoreEvents {
   /**
    * Emitted when a disk image is being marked corrupt.  The image can be
@@ -7930,7 +7930,7 @@ export interface QapiBlockCoreEvents {
   QUORUM_REPORT_BAD: QuorumReportBadData;
 }
 
-/** The walk plans of `../../qapi/block-core.json`, for the runtime to interpret. */
+/** The walk plans of `../../qapi/block-core.json`. */
 const qapiBlockCorePlans = definePlans({
   types: {
     SnapshotInfo: {
@@ -9403,7 +9403,7 @@ export default qapiBlockCorePlans;
 
 interface QapiBlockCoreWalks extends ModuleWalks<QapiBlockCoreTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeSnapshotInfo,
   encodeSnapshotInfo,

@@ -406,7 +406,7 @@ export interface BlockExportInfo {
 /** A list of {@link BlockExportInfo}. */
 export type BlockExportInfoList = BlockExportInfo[];
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QapiBlockExportTypes {
   NbdServerOptionsBase: NbdServerOptionsBase;
   NbdServerOptions: NbdServerOptions;
@@ -429,7 +429,7 @@ export interface QapiBlockExportTypes {
   BlockExportInfoList: BlockExportInfoList;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface QapiBlockExportCommands {
   /**
    * Start an NBD server listening on the given host and port.  Block
@@ -519,7 +519,7 @@ export interface QapiBlockExportCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface QapiBlockExportEvents {
   /**
    * Emitted when a block export is removed and its id can be reused.
@@ -529,7 +529,7 @@ export interface QapiBlockExportEvents {
   BLOCK_EXPORT_DELETED: BlockExportDeletedData;
 }
 
-/** The walk plans of `../../qapi/block-export.json`, for the runtime to interpret. */
+/** The walk plans of `../../qapi/block-export.json`. */
 const qapiBlockExportPlans = definePlans({
   types: {
     NbdServerOptionsBase: {
@@ -615,7 +615,7 @@ export default qapiBlockExportPlans;
 
 interface QapiBlockExportWalks extends ModuleWalks<QapiBlockExportTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeNbdServerOptionsBase,
   encodeNbdServerOptionsBase,

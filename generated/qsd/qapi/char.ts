@@ -670,7 +670,7 @@ export interface VserportChangeData {
   open: boolean;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QapiCharTypes {
   ChardevInfo: ChardevInfo;
   ChardevInfoList: ChardevInfoList;
@@ -720,7 +720,7 @@ export interface QapiCharTypes {
   VserportChangeData: VserportChangeData;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface QapiCharCommands {
   /**
    * Return information about current character devices.
@@ -913,7 +913,7 @@ export interface QapiCharCommands {
   };
 }
 
-/** The events of this module, by name: the type of their data. */
+/** This module's events, by name: the type of their data. */
 export interface QapiCharEvents {
   /**
    * Emitted when the guest opens or closes a virtio-serial port.
@@ -931,7 +931,7 @@ export interface QapiCharEvents {
   VSERPORT_CHANGE: VserportChangeData;
 }
 
-/** The walk plans of `../../qapi/char.json`, for the runtime to interpret. */
+/** The walk plans of `../../qapi/char.json`. */
 const qapiCharPlans = definePlans({
   types: {
     ChardevInfo: { members: ['label str', 'filename str', 'frontend-open bool'] },
@@ -1072,7 +1072,7 @@ export default qapiCharPlans;
 
 interface QapiCharWalks extends ModuleWalks<QapiCharTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeChardevInfo,
   encodeChardevInfo,

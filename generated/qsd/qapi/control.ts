@@ -130,7 +130,7 @@ export interface MonitorOptions {
   chardev: string;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QapiControlTypes {
   QMPCapabilityList: QMPCapabilityList;
   QmpCapabilitiesArguments: QmpCapabilitiesArguments;
@@ -143,7 +143,7 @@ export interface QapiControlTypes {
   MonitorOptions: MonitorOptions;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface QapiControlCommands {
   /**
    * Enable QMP capabilities.
@@ -240,7 +240,7 @@ export interface QapiControlCommands {
   };
 }
 
-/** The walk plans of `../../qapi/control.json`, for the runtime to interpret. */
+/** The walk plans of `../../qapi/control.json`. */
 const qapiControlPlans = definePlans({
   types: {
     QMPCapabilityList: { list: 'QMPCapability' },
@@ -265,7 +265,7 @@ export default qapiControlPlans;
 
 interface QapiControlWalks extends ModuleWalks<QapiControlTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeQmpCapabilitiesArguments,
   encodeQmpCapabilitiesArguments,

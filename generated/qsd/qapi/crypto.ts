@@ -653,7 +653,7 @@ export type QCryptoAkCipherOptions =
   | (Omit<QCryptoAkCipherOptionsBase, 'alg'> & { alg: 'rsa' } & QCryptoAkCipherOptionsRSA)
   | (Omit<QCryptoAkCipherOptionsBase, 'alg'> & { alg: QapiUnknownTag });
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QapiCryptoTypes {
   QCryptoTLSCredsEndpoint: QCryptoTLSCredsEndpoint;
   QCryptoSecretFormat: QCryptoSecretFormat;
@@ -691,7 +691,7 @@ export interface QapiCryptoTypes {
   QCryptoAkCipherOptions: QCryptoAkCipherOptions;
 }
 
-/** The walk plans of `../../qapi/crypto.json`, for the runtime to interpret. */
+/** The walk plans of `../../qapi/crypto.json`. */
 const qapiCryptoPlans = definePlans({
   types: {
     QCryptoTLSCredsEndpoint: { enum: ['client', 'server'] },
@@ -819,7 +819,7 @@ export default qapiCryptoPlans;
 
 interface QapiCryptoWalks extends ModuleWalks<QapiCryptoTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeQCryptoTLSCredsEndpoint,
   encodeQCryptoTLSCredsEndpoint,

@@ -302,7 +302,7 @@ export interface SchemaInfoEvent {
   'arg-type': string;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QapiIntrospectTypes {
   SchemaInfoList: SchemaInfoList;
   SchemaMetaType: SchemaMetaType;
@@ -326,7 +326,7 @@ export interface QapiIntrospectTypes {
   SchemaInfoEvent: SchemaInfoEvent;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface QapiIntrospectCommands {
   /**
    * Command `query-qmp-schema` exposes the QMP wire ABI as an array of
@@ -365,7 +365,7 @@ export interface QapiIntrospectCommands {
   };
 }
 
-/** The walk plans of `../../qapi/introspect.json`, for the runtime to interpret. */
+/** The walk plans of `../../qapi/introspect.json`. */
 const qapiIntrospectPlans = definePlans({
   types: {
     SchemaInfoList: { list: 'SchemaInfo' },
@@ -418,7 +418,7 @@ export default qapiIntrospectPlans;
 
 interface QapiIntrospectWalks extends ModuleWalks<QapiIntrospectTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeSchemaMetaType,
   encodeSchemaMetaType,

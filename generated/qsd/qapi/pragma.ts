@@ -2,7 +2,7 @@
 
 import { definePlans } from '../../runtime/plans.js';
 
-/** The walk plans of `../../qapi/pragma.json`, for the runtime to interpret. */
+/** The walk plans of `../../qapi/pragma.json`. */
 const qapiPragmaPlans = definePlans({});
 
 export default qapiPragmaPlans;

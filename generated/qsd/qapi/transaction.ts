@@ -213,7 +213,7 @@ export interface TransactionArguments {
   properties?: TransactionProperties;
 }
 
-/** The types of this module, by name: what `decode`, `encode` and `clone` of index.ts take. */
+/** This module's types, by name. */
 export interface QapiTransactionTypes {
   Abort: Abort;
   ActionCompletionMode: ActionCompletionMode;
@@ -234,7 +234,7 @@ export interface QapiTransactionTypes {
   TransactionArguments: TransactionArguments;
 }
 
-/** The commands of this module, by name: their arguments, return type, and features and flags that are not the defaults. */
+/** This module's commands, by name (see QmpCommandSignature). */
 export interface QapiTransactionCommands {
   /**
    * Executes a number of transactionable QMP commands atomically.  If
@@ -299,7 +299,7 @@ export interface QapiTransactionCommands {
   };
 }
 
-/** The walk plans of `../../qapi/transaction.json`, for the runtime to interpret. */
+/** The walk plans of `../../qapi/transaction.json`. */
 const qapiTransactionPlans = definePlans({
   types: {
     Abort: {},
@@ -361,7 +361,7 @@ export default qapiTransactionPlans;
 
 interface QapiTransactionWalks extends ModuleWalks<QapiTransactionTypes> {}
 
-/** `decodeFoo`, `encodeFoo`, `cloneFoo` (QEMU's `QAPI_CLONE`) and `visitFoo` (`visit_type_Foo`) of this module's types. */
+/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
 export const {
   decodeAbort,
   encodeAbort,

@@ -2,7 +2,7 @@
 
 import { definePlans } from '../../../runtime/plans.js';
 
-/** The walk plans of `qapi-schema.json`, for the runtime to interpret. */
+/** The walk plans of `qapi-schema.json`. */
 const storageDaemonQapiQapiSchemaPlans = definePlans({});
 
 export default storageDaemonQapiQapiSchemaPlans;
