@@ -39,7 +39,7 @@ import { addKey, wrongType } from './errors.js';
 import { INT_RANGES } from './ints.js';
 import type { InputVisitor } from './input-visitor.js';
 import type { OutputVisitor } from './output-visitor.js';
-import { holdsJsonFloat, stringifyQmpJson, type JsonValue } from './json.js';
+import { holdsJsonFloat, stringifyQmpJson, stringifyWithBigints, type JsonValue } from './json.js';
 import { decodeWith, encodeToText, encodeWith, type DecodeOptions } from './qmp.js';
 import type { CommandInfo, CommandTable, DecodeFn, EventInfo, EventTable } from './tables.js';
 import {
@@ -598,7 +598,7 @@ export class PlanSchema {
     ) {
       // In bigint mode the value holds bigints, which JSON.stringify throws on (and a TypeError
       // costs more than the write): the exact writer, which hands bigint-free subtrees to it.
-      if (this.int64 === 'bigint') return stringifyQmpJson(value as JsonValue);
+      if (this.int64 === 'bigint') return stringifyWithBigints(value as JsonValue);
       try {
         return JSON.stringify(value);
       } catch {

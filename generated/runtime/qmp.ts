@@ -21,7 +21,7 @@ import {
 import { InputVisitor } from './input-visitor.js';
 import { OutputVisitor } from './output-visitor.js';
 import { cloneVisitor } from './clone-visitor.js';
-import { parseQmpJson, QmpJsonError, stringifyQmpJson, type JsonValue } from './json.js';
+import { parseQmpJson, QmpJsonError, stringifyWithBigints, type JsonValue } from './json.js';
 import type { CommandTable, DecodeFn, EventTable } from './tables.js';
 import type { Key, VisitFn, Visitor } from './visitor.js';
 
@@ -153,7 +153,7 @@ export function encodeToText(
 ): string {
   const c = new OutputVisitor({ int64, compat });
   const json = encode(c, value);
-  return c.mayHoldBigint ? stringifyQmpJson(json as JsonValue) : JSON.stringify(json);
+  return c.mayHoldBigint ? stringifyWithBigints(json as JsonValue) : JSON.stringify(json);
 }
 
 /** A deep copy sharing no mutable object with the source (QEMU's QAPI_CLONE). */

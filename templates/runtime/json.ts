@@ -962,11 +962,26 @@ export function stringifyQmpJson(value: JsonValue): string {
   return new ExactWriter().write(value);
 }
 
+/**
+ * {@link stringifyQmpJson} for a value that likely holds bigints (what
+ * `--int64 bigint` decodes to): the narrowing copy at once, without the
+ * native check that stops at the first bigint.
+ */
+export function stringifyWithBigints(value: JsonValue): string {
+  const narrow = narrowed(value, 0);
+  if (narrow !== NOT_NARROWED) return JSON.stringify(narrow);
+  return new ExactWriter().write(value);
+}
+
 /** What {@link narrowed} gives for a value the native writer cannot write. */
 const NOT_NARROWED: unique symbol = Symbol('not narrowed');
 
-const MIN_SAFE_BIGINT = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+/** A bigint as a number when the number holds it exactly (a safe integer), else NOT_NARROWED. */
+function narrowBigint(v: bigint): number | typeof NOT_NARROWED {
+  // Rounding is monotonic and 2^53 is a number: no bigint past the safe range rounds into it.
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : NOT_NARROWED;
+}
 
 /**
  * `value` with every bigint of the safe range as a number, containers copied
@@ -974,7 +989,8 @@ const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
  * would not write what {@link stringifyQmpJson} must (a wider bigint, or
  * anything {@link isNativeWritable} refuses), for the exact writer to write
  * or report. A copied object holds what `JSON.stringify` reads of the
- * original: its own enumerable keys, in their order.
+ * original: its own enumerable keys, in their order. Scalars in containers
+ * are tested inline, as in isNativeWritableContainer.
  */
 function narrowed(value: unknown, depth: number): unknown {
   switch (typeof value) {
@@ -984,7 +1000,7 @@ function narrowed(value: unknown, depth: number): unknown {
     case 'number':
       return value - value === 0 ? value : NOT_NARROWED;
     case 'bigint':
-      return value >= MIN_SAFE_BIGINT && value <= MAX_SAFE_BIGINT ? Number(value) : NOT_NARROWED;
+      return narrowBigint(value);
     case 'object':
       if (value === null) return null;
       break;
@@ -996,7 +1012,10 @@ function narrowed(value: unknown, depth: number): unknown {
     let out: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      const n = narrowed(item, depth + 1);
+      let n: unknown;
+      if (typeof item === 'string' || typeof item === 'boolean') n = item;
+      else if (typeof item === 'bigint') n = narrowBigint(item);
+      else n = narrowed(item, depth + 1); // undefined (a hole too) is refused there
       if (n === NOT_NARROWED) return NOT_NARROWED;
       if (out === null && n !== item) out = value.slice(0, i);
       if (out !== null) out.push(n);
@@ -1010,12 +1029,23 @@ function narrowed(value: unknown, depth: number): unknown {
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const member = record[key];
-    if (member === undefined) continue;
-    const n = narrowed(member, depth + 1);
+    let n: unknown;
+    switch (typeof member) {
+      case 'string':
+      case 'boolean':
+      case 'undefined':
+        continue;
+      case 'bigint':
+        n = narrowBigint(member);
+        break;
+      default:
+        n = narrowed(member, depth + 1);
+        if (n === member) continue;
+    }
     if (n === NOT_NARROWED) return NOT_NARROWED;
     // A spread copies the object's layout whole (and `__proto__` as its own data, so the
     // store below writes that, not the prototype); JSON.stringify writes such a copy fastest.
-    if (n !== member) (out ??= { ...record })[key] = n;
+    (out ??= { ...record })[key] = n;
   }
   return out ?? value;
 }

@@ -11,6 +11,7 @@ import {
   parseQmpJsonExact,
   QmpJsonError,
   stringifyQmpJson,
+  stringifyWithBigints,
   type JsonValue,
 } from '../../templates/runtime/json.js';
 import { expectSame } from '../helpers/same-value.js';
@@ -38,11 +39,20 @@ function errorBoth(text: string): QmpJsonError {
   return fast as QmpJsonError;
 }
 
+/** The writer's error for a value; the bigint-first writer (stringifyWithBigints) must throw the same. */
 function writeError(value: unknown): QmpJsonError {
+  let other: unknown = null;
+  try {
+    stringifyWithBigints(value as JsonValue);
+  } catch (err) {
+    other = err;
+  }
   try {
     stringifyQmpJson(value as JsonValue);
   } catch (err) {
     expect(err).toBeInstanceOf(QmpJsonError);
+    expect(other, 'stringifyWithBigints throws the same').toBeInstanceOf(QmpJsonError);
+    expect((other as QmpJsonError).message).toBe((err as QmpJsonError).message);
     return err as QmpJsonError;
   }
   throw new Error('written without error');
@@ -298,6 +308,7 @@ describe('writer', () => {
     value['n'] = 5n;
     (value['m'] as unknown[])[0] = -(2n ** 53n) + 1n;
     expect(stringifyQmpJson(value as JsonValue)).toBe('{"__proto__":{"a":1},"n":5,"m":[-9007199254740991]}');
+    expect(stringifyWithBigints(value as JsonValue)).toBe('{"__proto__":{"a":1},"n":5,"m":[-9007199254740991]}');
     value['n'] = 2n ** 64n - 1n;
     expect(stringifyQmpJson(value as JsonValue)).toBe('{"__proto__":{"a":1},"n":18446744073709551615,"m":[-9007199254740991]}');
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
@@ -330,6 +341,7 @@ describe('writer', () => {
     fc.assert(
       fc.property(qmpValue, (v) => {
         expect(stringifyQmpJson(v)).toBe(ref(v));
+        expect(stringifyWithBigints(v)).toBe(ref(v));
       }),
       { numRuns: 300 },
     );
@@ -339,6 +351,7 @@ describe('writer', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
         expect(stringifyQmpJson(v as JsonValue)).toBe(JSON.stringify(v));
+        expect(stringifyWithBigints(v as JsonValue)).toBe(JSON.stringify(v));
       }),
       { numRuns: 300 },
     );
