@@ -957,9 +957,17 @@ export function stringifyQmpJson(value: JsonValue): string {
   if (isNativeWritable(value, 0)) return JSON.stringify(value);
   // Bigints that a number holds exactly (what --int64 bigint makes of most integers): a copy with
   // those as numbers is what JSON.stringify writes fastest, in the same digits.
-  const narrow = narrowed(value, 0);
-  if (narrow !== NOT_NARROWED) return JSON.stringify(narrow);
+  if (prototypeAddsNoKey()) {
+    const narrow = narrowed(value, 0);
+    if (narrow !== NOT_NARROWED) return JSON.stringify(narrow);
+  }
   return new ExactWriter().write(value);
+}
+
+/** Whether a for-in over a plain object meets its own keys only: Object.prototype has no enumerable key. */
+function prototypeAddsNoKey(): boolean {
+  for (const _ in EMPTY) return false;
+  return true;
 }
 
 /**
@@ -968,6 +976,8 @@ export function stringifyQmpJson(value: JsonValue): string {
  * native check that stops at the first bigint.
  */
 export function stringifyWithBigints(value: JsonValue): string {
+  // narrowed reads keys with for-in, which also meets enumerable keys added to Object.prototype.
+  if (!prototypeAddsNoKey()) return new ExactWriter().write(value);
   const narrow = narrowed(value, 0);
   if (narrow !== NOT_NARROWED) return JSON.stringify(narrow);
   return new ExactWriter().write(value);
@@ -990,7 +1000,8 @@ function narrowBigint(v: bigint): number | typeof NOT_NARROWED {
  * anything {@link isNativeWritable} refuses), for the exact writer to write
  * or report. A copied object holds what `JSON.stringify` reads of the
  * original: its own enumerable keys, in their order. Scalars in containers
- * are tested inline, as in isNativeWritableContainer.
+ * are tested inline, as in isNativeWritableContainer. Only for a pristine
+ * Object.prototype (prototypeAddsNoKey).
  */
 function narrowed(value: unknown, depth: number): unknown {
   switch (typeof value) {
@@ -1024,10 +1035,10 @@ function narrowed(value: unknown, depth: number): unknown {
   }
   if (!isPlainObject(value)) return NOT_NARROWED;
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
   let out: Record<string, unknown> | null = null;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
+  // Own enumerable keys in their order, as JSON.stringify reads them (the caller made sure
+  // Object.prototype adds none); for-in allocates nothing.
+  for (const key in record) {
     const member = record[key];
     let n: unknown;
     switch (typeof member) {

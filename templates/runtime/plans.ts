@@ -588,15 +588,14 @@ export class PlanSchema {
    * bigint. Otherwise the output walk, then the writer (qmp.ts).
    */
   encodeText(name: string, value: unknown, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): string {
-    if (
-      this.codecs[name]?.encode === undefined &&
-      !hidesOutput(compat) &&
-      pristine() &&
-      this.givesBack(name, value, true)
-    ) {
-      // In bigint mode the value holds bigints, which JSON.stringify throws on (and a TypeError
-      // costs more than the write): the exact writer, which hands bigint-free subtrees to it.
-      if (this.int64 === 'bigint') return stringifyWithBigints(value as JsonValue);
+    if (this.codecs[name]?.encode === undefined && !hidesOutput(compat) && pristine()) {
+      wideInts = 0;
+      if (!this.givesBack(name, value, true))
+        return encodeToText(this.encodeFn(name), value, this.int64, compat);
+      // Bigints where the check met them (bigint mode): JSON.stringify would throw on them (and
+      // a TypeError costs more than the write), so the writer made for them. An `any` may hold
+      // one too: JSON.stringify throws, and the exact writer takes over.
+      if (wideInts > 0) return stringifyWithBigints(value as JsonValue);
       try {
         return JSON.stringify(value);
       } catch {
@@ -1621,7 +1620,11 @@ function checkLeaf(s: Slot, v: unknown): boolean {
         (v !== 0 || 1 / v > 0)
       );
     case LEAF_BIGINT:
-      if (typeof v === 'bigint') return v >= s.bmin && v <= s.bmax;
+      if (typeof v === 'bigint') {
+        if (v < s.bmin || v > s.bmax) return false;
+        wideInts++;
+        return true;
+      }
       // A safe integer for a wide one: the input walk makes it a bigint, the output walk writes
       // it as it is. The decode then widens the value (narrowInts).
       if (
@@ -1676,6 +1679,9 @@ function encodeLeaf(s: Slot, c: OutputVisitor, v: unknown): unknown {
  * value as it is when none, else its widening copy (buildCopy).
  */
 let narrowInts = 0;
+
+/** How many bigints the checks met for wide integers since the caller set it to 0 (encodeText). */
+let wideInts = 0;
 
 /** A wide integer as the input walk gives it in bigint mode: a number becomes a bigint. */
 function widenInt(v: unknown): unknown {

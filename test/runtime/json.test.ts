@@ -314,6 +314,17 @@ describe('writer', () => {
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
   });
 
+  it('writes only own members when Object.prototype has an enumerable key', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto['polluted'] = 1n;
+    try {
+      expect(stringifyWithBigints({ a: 1n, b: [2n, { c: 3n }] })).toBe('{"a":1,"b":[2,{"c":3}]}');
+      expect(stringifyQmpJson({ a: 2n ** 64n })).toBe('{"a":18446744073709551616}');
+    } finally {
+      delete proto['polluted'];
+    }
+  });
+
   class Point {
     x = 1;
   }
