@@ -2789,7 +2789,7 @@ export default qapiSchemaPlans;
 
 interface QapiSchemaWalks extends ModuleWalks<QapiSchemaTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeGuestSyncDelimitedArguments,
   encodeGuestSyncDelimitedArguments,

@@ -136,7 +136,7 @@ export default acceleratorPlans;
 
 interface AcceleratorWalks extends ModuleWalks<AcceleratorTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeKvmInfo,
   encodeKvmInfo,

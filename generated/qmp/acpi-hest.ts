@@ -47,7 +47,7 @@ export default acpiHestPlans;
 
 interface AcpiHestWalks extends ModuleWalks<AcpiHestTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeInjectGhesV2ErrorArguments,
   encodeInjectGhesV2ErrorArguments,

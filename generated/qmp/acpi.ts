@@ -196,7 +196,7 @@ export default acpiPlans;
 
 interface AcpiWalks extends ModuleWalks<AcpiTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeAcpiTableOptions,
   encodeAcpiTableOptions,

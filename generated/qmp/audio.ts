@@ -746,7 +746,7 @@ export default audioPlans;
 
 interface AudioWalks extends ModuleWalks<AudioTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeAudiodevPerDirectionOptions,
   encodeAudiodevPerDirectionOptions,

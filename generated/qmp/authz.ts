@@ -143,7 +143,7 @@ export default authzPlans;
 
 interface AuthzWalks extends ModuleWalks<AuthzTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeQAuthZListPolicy,
   encodeQAuthZListPolicy,

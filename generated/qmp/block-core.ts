@@ -9403,7 +9403,7 @@ export default blockCorePlans;
 
 interface BlockCoreWalks extends ModuleWalks<BlockCoreTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeSnapshotInfo,
   encodeSnapshotInfo,

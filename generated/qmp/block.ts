@@ -714,7 +714,7 @@ export default blockPlans;
 
 interface BlockWalks extends ModuleWalks<BlockTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeBiosAtaTranslation,
   encodeBiosAtaTranslation,

@@ -108,5 +108,5 @@ export default builtinPlans;
 
 interface BuiltinWalks extends ModuleWalks<BuiltinTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const { decodeQType, encodeQType, visitQType } = builtinPlans.walks<BuiltinWalks>();

@@ -1072,7 +1072,7 @@ export default charPlans;
 
 interface CharWalks extends ModuleWalks<CharTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeChardevInfo,
   encodeChardevInfo,

@@ -282,7 +282,7 @@ export default commonPlans;
 
 interface CommonWalks extends ModuleWalks<CommonTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeIoOperationType,
   encodeIoOperationType,

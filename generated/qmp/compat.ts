@@ -96,7 +96,7 @@ export default compatPlans;
 
 interface CompatWalks extends ModuleWalks<CompatTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeCompatPolicyInput,
   encodeCompatPolicyInput,

@@ -819,7 +819,7 @@ export default cryptoPlans;
 
 interface CryptoWalks extends ModuleWalks<CryptoTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeQCryptoTLSCredsEndpoint,
   encodeQCryptoTLSCredsEndpoint,

@@ -146,7 +146,7 @@ export default cryptodevPlans;
 
 interface CryptodevWalks extends ModuleWalks<CryptodevTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeQCryptodevBackendAlgoType,
   encodeQCryptodevBackendAlgoType,

@@ -903,7 +903,7 @@ export default cxlPlans;
 
 interface CxlWalks extends ModuleWalks<CxlTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeCxlEventLog,
   encodeCxlEventLog,

@@ -306,7 +306,7 @@ export default dumpPlans;
 
 interface DumpWalks extends ModuleWalks<DumpTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeDumpGuestMemoryFormat,
   encodeDumpGuestMemoryFormat,

@@ -80,7 +80,7 @@ export default ebpfPlans;
 
 interface EbpfWalks extends ModuleWalks<EbpfTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeEbpfObject,
   encodeEbpfObject,

@@ -60,6 +60,6 @@ export default errorPlans;
 
 interface ErrorWalks extends ModuleWalks<ErrorTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const { decodeQapiErrorClass, encodeQapiErrorClass, visitQapiErrorClass } =
   errorPlans.walks<ErrorWalks>();

@@ -418,7 +418,7 @@ export default introspectPlans;
 
 interface IntrospectWalks extends ModuleWalks<IntrospectTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeSchemaMetaType,
   encodeSchemaMetaType,

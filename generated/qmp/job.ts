@@ -480,7 +480,7 @@ export default jobPlans;
 
 interface JobWalks extends ModuleWalks<JobTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeJobType,
   encodeJobType,

@@ -169,7 +169,7 @@ export default machineCommonPlans;
 
 interface MachineCommonWalks extends ModuleWalks<MachineCommonTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeS390CpuEntitlement,
   encodeS390CpuEntitlement,

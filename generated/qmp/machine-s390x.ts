@@ -184,7 +184,7 @@ export default machineS390xPlans;
 
 interface MachineS390xWalks extends ModuleWalks<MachineS390xTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeS390CpuPolarization,
   encodeS390CpuPolarization,

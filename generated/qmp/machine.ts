@@ -3020,7 +3020,7 @@ export default machinePlans;
 
 interface MachineWalks extends ModuleWalks<MachineTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeSysEmuTarget,
   encodeSysEmuTarget,

@@ -3690,7 +3690,7 @@ export default migrationPlans;
 
 interface MigrationWalks extends ModuleWalks<MigrationTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeMigrationStats,
   encodeMigrationStats,

@@ -75,6 +75,6 @@ export default miscArmPlans;
 
 interface MiscArmWalks extends ModuleWalks<MiscArmTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const { decodeGICCapability, encodeGICCapability, cloneGICCapability, visitGICCapability } =
   miscArmPlans.walks<MiscArmWalks>();

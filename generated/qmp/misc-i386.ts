@@ -623,7 +623,7 @@ export default miscI386Plans;
 
 interface MiscI386Walks extends ModuleWalks<MiscI386Types> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeSevState,
   encodeSevState,

@@ -772,7 +772,7 @@ export default miscPlans;
 
 interface MiscWalks extends ModuleWalks<MiscTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeAddClientArguments,
   encodeAddClientArguments,

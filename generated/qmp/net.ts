@@ -1536,7 +1536,7 @@ export default netPlans;
 
 interface NetWalks extends ModuleWalks<NetTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeSetLinkArguments,
   encodeSetLinkArguments,

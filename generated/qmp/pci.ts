@@ -449,7 +449,7 @@ export default pciPlans;
 
 interface PciWalks extends ModuleWalks<PciTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodePciMemoryRange,
   encodePciMemoryRange,

@@ -225,7 +225,7 @@ export default qdevPlans;
 
 interface QdevWalks extends ModuleWalks<QdevTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeDeviceListPropertiesArguments,
   encodeDeviceListPropertiesArguments,

@@ -1914,7 +1914,7 @@ export default qomPlans;
 
 interface QomWalks extends ModuleWalks<QomTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeObjectPropertyInfo,
   encodeObjectPropertyInfo,

@@ -169,7 +169,7 @@ export default replayPlans;
 
 interface ReplayWalks extends ModuleWalks<ReplayTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeReplayMode,
   encodeReplayMode,

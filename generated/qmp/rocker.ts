@@ -602,7 +602,7 @@ export default rockerPlans;
 
 interface RockerWalks extends ModuleWalks<RockerTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeRockerSwitch,
   encodeRockerSwitch,

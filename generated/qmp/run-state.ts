@@ -971,7 +971,7 @@ export default runStatePlans;
 
 interface RunStateWalks extends ModuleWalks<RunStateTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeRunState,
   encodeRunState,

@@ -334,7 +334,7 @@ export default socketsPlans;
 
 interface SocketsWalks extends ModuleWalks<SocketsTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeNetworkAddressFamily,
   encodeNetworkAddressFamily,

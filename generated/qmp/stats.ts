@@ -354,7 +354,7 @@ export default statsPlans;
 
 interface StatsWalks extends ModuleWalks<StatsTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeStatsType,
   encodeStatsType,

@@ -249,7 +249,7 @@ export default tpmPlans;
 
 interface TpmWalks extends ModuleWalks<TpmTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeTpmModel,
   encodeTpmModel,

@@ -116,7 +116,7 @@ export default tracePlans;
 
 interface TraceWalks extends ModuleWalks<TraceTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeTraceEventState,
   encodeTraceEventState,

@@ -361,7 +361,7 @@ export default transactionPlans;
 
 interface TransactionWalks extends ModuleWalks<TransactionTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeAbort,
   encodeAbort,

@@ -77,7 +77,7 @@ export default uefiPlans;
 
 interface UefiWalks extends ModuleWalks<UefiTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeUefiVariable,
   encodeUefiVariable,

@@ -2672,7 +2672,7 @@ export default uiPlans;
 
 interface UiWalks extends ModuleWalks<UiTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeDisplayProtocol,
   encodeDisplayProtocol,

@@ -101,7 +101,7 @@ export default vfioPlans;
 
 interface VfioWalks extends ModuleWalks<VfioTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeQapiVfioMigrationState,
   encodeQapiVfioMigrationState,

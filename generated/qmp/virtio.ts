@@ -1317,7 +1317,7 @@ export default virtioPlans;
 
 interface VirtioWalks extends ModuleWalks<VirtioTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeVirtioInfo,
   encodeVirtioInfo,

@@ -157,7 +157,7 @@ export default yankPlans;
 
 interface YankWalks extends ModuleWalks<YankTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeYankInstanceType,
   encodeYankInstanceType,

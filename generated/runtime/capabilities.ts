@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * What a live QEMU supports, from its `query-qmp-schema` reply: libvirt's
  * query paths, typed helpers on top, a comparison with the generated

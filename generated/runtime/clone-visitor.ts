@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * The clone visitor: QEMU's QAPI_CLONE, a deep copy of a typed value that
  * shares no mutable object with its source.

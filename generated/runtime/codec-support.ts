@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * What generated codecs (`*.codec.ts`) share. A codec is a fast path of
  * one stock visitor (input, output, clone) for one type. It must give

@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * A fake QEMU for tests: a QMP server on a UNIX socket that speaks the
  * protocol as QEMU does (greeting, capabilities negotiation first, OOB),

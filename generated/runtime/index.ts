@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * The qapi-ts runtime: visitors, errors, compat policy, exact QMP JSON, the
  * QMP client and fake server, introspection data. Generated code imports

@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * The input visitor: JSON value → typed value (QEMU's qobject-input-visitor).
  *

@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * Introspection data: the list `query-qmp-schema` serves (QEMU's
  * `SchemaInfo`, qapi/introspect.json), kept as an annotated tree in which

@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * The output visitor: typed value → JSON value, for the exact QMP writer
  * (QEMU's qobject-output-visitor).

@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * A typed client for the QEMU guest agent (qemu-ga), which speaks QMP's
  * commands without QMP's session: no greeting, no capabilities negotiation,

@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * A typed QMP client: the transport (socket, greeting, capabilities
  * negotiation, ids, events) on top of the runtime's exact JSON reader and

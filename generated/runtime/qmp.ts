@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * QMP messages on top of the visitors: command arguments checked as QEMU
  * checks them (strict), replies and events read as a client should

@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * What the stock visitors (input, output, clone) share: a struct is walked
  * from a plain object into a fresh one (an ObjectScope), lists and

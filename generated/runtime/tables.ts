@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * What the runtime knows about each command and event: how to visit its
  * arguments, return value or data, and its special features and flags.

@@ -1,5 +1,5 @@
 // @ts-nocheck
-// qapi-ts type-checks this file in its own build: your compiler need not check it again.
+// Type-checked in qapi-ts's own build (see its README).
 /**
  * What a newer QEMU may send that the bindings don't know, made visible to
  * the type checker.

@@ -284,7 +284,7 @@ function qgaConnect(runtime: (file: string) => string): string[] {
  */
 const RUNTIME_HEADER = [
   '// @ts-nocheck',
-  '// qapi-ts type-checks this file in its own build: your compiler need not check it again.',
+  "// Type-checked in qapi-ts's own build (see its README).",
   '',
 ].join('\n');
 

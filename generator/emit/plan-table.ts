@@ -175,7 +175,7 @@ export function emitPlanStatements(mp: ModulePlan, table: PlanTable): string {
       // An interface: tsc resolves its members once, where looking each name up in the mapped type costs it seconds.
       `interface ${mp.walksType} extends ${WALKS_TYPE.name}<${mp.typeMap}> {}`,
       '',
-      "/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */",
+      "/** The functions of this module's types. */",
     );
     const call = ` = ${mp.tableName}.walks<${mp.walksType}>();`;
     const flatLine = `export const { ${names.join(', ')} }${call}`;

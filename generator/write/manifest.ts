@@ -6,7 +6,7 @@
  * {
  *   "files": {
  *     "migration.ts": { "sha256": "…", "sourceSha256": "…" },
- *     "runtime/visitor.ts": { "sha256": "…", "sourceSha256": "…", "verbatim": true }
+ *     "runtime/visitor.ts": { "sha256": "…", "verbatim": true }
  *   },
  *   "formatter": "prettier@3.10.1 config:0123456789abcdef",
  *   "generator": "qapi-ts",
@@ -17,7 +17,8 @@
  * ```
  *
  * `sha256` is the hash of the bytes written; `sourceSha256` the hash of the
- * emitter output before formatting (UTF-8). Keys are sorted, two-space
+ * emitter output before formatting (UTF-8), left out for a file written as
+ * it is (`verbatim`), whose source is its bytes. Keys are sorted, two-space
  * indented, with a final newline; no timestamps and no absolute paths, so
  * the manifest can be committed with the output and diffs one line per file.
  *
@@ -76,7 +77,15 @@ export const INPUT_KEY = 'input ';
  * them. File entries already have unchanged lines between them.
  */
 export function serializeManifest(manifest: Manifest): string {
-  const lines = canonicalJson(manifest, 2).split('\n');
+  // A file written as it is has one hash: its source is its bytes (parseManifest puts it back).
+  const files: Record<string, Partial<ManifestEntry>> = {};
+  for (const [rel, e] of Object.entries(manifest.files)) {
+    if (e.verbatim === true && e.sourceSha256 === e.sha256) {
+      const { sourceSha256: _, ...rest } = e;
+      files[rel] = rest;
+    } else files[rel] = e;
+  }
+  const lines = canonicalJson({ ...manifest, files }, 2).split('\n');
   const input = new RegExp(`^ {4}"${INPUT_KEY}[^\\n]*",?$`);
   const out: string[] = [];
   for (const [i, line] of lines.entries()) {
@@ -128,13 +137,15 @@ export function parseManifest(text: string, warn: (msg: string) => void): Parsed
       typeof e !== 'object' ||
       typeof e['sha256'] !== 'string' ||
       !HEX64.test(e['sha256']) ||
-      typeof e['sourceSha256'] !== 'string' ||
-      !HEX64.test(e['sourceSha256'])
+      (e['sourceSha256'] === undefined
+        ? e['verbatim'] !== true
+        : typeof e['sourceSha256'] !== 'string' || !HEX64.test(e['sourceSha256']))
     ) {
       warn(`ignoring manifest entry ${JSON.stringify(rel)}: malformed hashes`);
       continue;
     }
-    const entry: ManifestEntry = { sha256: e['sha256'], sourceSha256: e['sourceSha256'] };
+    // A verbatim file's source hash is left out when it is its own hash.
+    const entry: ManifestEntry = { sha256: e['sha256'], sourceSha256: typeof e['sourceSha256'] === 'string' ? e['sourceSha256'] : e['sha256'] };
     if (e['verbatim'] === true) entry.verbatim = true;
     if (isUnitRecord(e['units'])) entry.units = e['units'];
     if (typeof e['previousSha256'] === 'string' && HEX64.test(e['previousSha256'])) entry.previousSha256 = e['previousSha256'];

@@ -615,7 +615,7 @@ export default qapiBlockExportPlans;
 
 interface QapiBlockExportWalks extends ModuleWalks<QapiBlockExportTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeNbdServerOptionsBase,
   encodeNbdServerOptionsBase,

@@ -1072,7 +1072,7 @@ export default qapiCharPlans;
 
 interface QapiCharWalks extends ModuleWalks<QapiCharTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeChardevInfo,
   encodeChardevInfo,

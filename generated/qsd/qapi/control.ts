@@ -265,7 +265,7 @@ export default qapiControlPlans;
 
 interface QapiControlWalks extends ModuleWalks<QapiControlTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeQmpCapabilitiesArguments,
   encodeQmpCapabilitiesArguments,

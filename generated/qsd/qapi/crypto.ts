@@ -819,7 +819,7 @@ export default qapiCryptoPlans;
 
 interface QapiCryptoWalks extends ModuleWalks<QapiCryptoTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeQCryptoTLSCredsEndpoint,
   encodeQCryptoTLSCredsEndpoint,

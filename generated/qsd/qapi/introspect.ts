@@ -418,7 +418,7 @@ export default qapiIntrospectPlans;
 
 interface QapiIntrospectWalks extends ModuleWalks<QapiIntrospectTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeSchemaMetaType,
   encodeSchemaMetaType,

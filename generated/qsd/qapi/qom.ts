@@ -1914,7 +1914,7 @@ export default qapiQomPlans;
 
 interface QapiQomWalks extends ModuleWalks<QapiQomTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeObjectPropertyInfo,
   encodeObjectPropertyInfo,

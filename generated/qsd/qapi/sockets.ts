@@ -334,7 +334,7 @@ export default qapiSocketsPlans;
 
 interface QapiSocketsWalks extends ModuleWalks<QapiSocketsTypes> {}
 
-/** This module's `decodeFoo`, `encodeFoo`, `cloneFoo` and `visitFoo` (see ModuleWalks). */
+/** The functions of this module's types. */
 export const {
   decodeNetworkAddressFamily,
   encodeNetworkAddressFamily,
