@@ -1279,17 +1279,7 @@ export class PlanSchema {
             const v = o[k];
             if (v === undefined) throw GIVE_UP;
             const m = at.member!;
-            if (m.code === NESTED) {
-              const r = (widen ? m.widen! : m.copy!)(v);
-              if (m.inherited) setOwn(out, k, r);
-              else out[k] = r;
-            } else if (m.code === LEAF_ANY) {
-              if (m.inherited) setOwn(out, k, copyJsonValue(v, false));
-              else out[k] = copyJsonValue(v, false);
-            } else if (widen && m.code === LEAF_BIGINT && typeof v === 'number') {
-              if (m.inherited) setOwn(out, k, BigInt(v));
-              else out[k] = BigInt(v);
-            }
+            if (m.code === NESTED || m.code === LEAF_ANY || widen) copyMember(out, k, m, v, widen);
           }
           return at.complete ? out : copyMembers(sh, o, out, widen);
         };
@@ -1507,6 +1497,22 @@ function makeShape(
  * shape's orders (see KeyOrder), and the next object in that order takes
  * the short loop.
  */
+/**
+ * Member `k` (value `v`) of a copy whose spread `out` already holds the
+ * leaves: a nested value's copy (widened in a widening copy), an `any`'s
+ * JSON copy, and in a widening copy a wide integer's number as a bigint.
+ * An inherited name (`constructor`…) is stored as own data.
+ */
+function copyMember(out: PlainObject, k: string, m: FastMember, v: unknown, widen: boolean): void {
+  let r: unknown;
+  if (m.code === NESTED) r = (widen ? m.widen! : m.copy!)(v);
+  else if (m.code === LEAF_ANY) r = copyJsonValue(v, false);
+  else if (widen && m.code === LEAF_BIGINT && typeof v === 'number') r = BigInt(v);
+  else return;
+  if (m.inherited) setOwn(out, k, r);
+  else out[k] = r;
+}
+
 function copyMembers(sh: Shape, o: PlainObject, out: PlainObject, widen: boolean): PlainObject {
   const ms = sh.members;
   const path: [string, FastMember][] = [];
@@ -1522,17 +1528,7 @@ function copyMembers(sh: Shape, o: PlainObject, out: PlainObject, widen: boolean
     if (v === undefined) throw GIVE_UP;
     if (!m.optional) required++;
     path.push([k, m]);
-    if (m.code === NESTED) {
-      const r = (widen ? m.widen! : m.copy!)(v);
-      if (m.inherited) setOwn(out, k, r);
-      else out[k] = r;
-    } else if (m.code === LEAF_ANY) {
-      if (m.inherited) setOwn(out, k, copyJsonValue(v, false));
-      else out[k] = copyJsonValue(v, false);
-    } else if (widen && m.code === LEAF_BIGINT && typeof v === 'number') {
-      if (m.inherited) setOwn(out, k, BigInt(v));
-      else out[k] = BigInt(v);
-    }
+    copyMember(out, k, m, v, widen);
   }
   if (required !== sh.required) throw GIVE_UP;
   learnOrder(sh, path);
@@ -1600,7 +1596,21 @@ function memberIndex(sh: Shape, prev: number, k: string): number {
   return j;
 }
 
-/** -0 is a valid integer that the walk turns into 0: not the same value, so the check says no. */
+/**
+ * A safe-integer number in the slot's range, and not -0: -0 is a valid
+ * integer that the walk turns into 0, not the same value, so the check
+ * says no.
+ */
+function isIntNumber(s: Slot, v: unknown): boolean {
+  return (
+    typeof v === 'number' &&
+    Number.isSafeInteger(v) &&
+    v >= s.min &&
+    v <= s.max &&
+    (v !== 0 || 1 / v > 0)
+  );
+}
+
 function checkLeaf(s: Slot, v: unknown): boolean {
   switch (s.code) {
     case LEAF_STR:
@@ -1612,13 +1622,7 @@ function checkLeaf(s: Slot, v: unknown): boolean {
     case LEAF_NUMBER:
       return typeof v === 'number' && Number.isFinite(v);
     case LEAF_INT:
-      return (
-        typeof v === 'number' &&
-        Number.isSafeInteger(v) &&
-        v >= s.min &&
-        v <= s.max &&
-        (v !== 0 || 1 / v > 0)
-      );
+      return isIntNumber(s, v);
     case LEAF_BIGINT:
       if (typeof v === 'bigint') {
         if (v < s.bmin || v > s.bmax) return false;
@@ -1627,17 +1631,9 @@ function checkLeaf(s: Slot, v: unknown): boolean {
       }
       // A safe integer for a wide one: the input walk makes it a bigint, the output walk writes
       // it as it is. The decode then widens the value (narrowInts).
-      if (
-        typeof v === 'number' &&
-        Number.isSafeInteger(v) &&
-        v >= s.min &&
-        v <= s.max &&
-        (v !== 0 || 1 / v > 0)
-      ) {
-        narrowInts++;
-        return true;
-      }
-      return false;
+      if (!isIntNumber(s, v)) return false;
+      narrowInts++;
+      return true;
     case LEAF_ENUM:
       return typeof v === 'string' && s.values!.has(v);
     case LEAF_ANY:
