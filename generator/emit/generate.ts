@@ -273,7 +273,6 @@ function qgaConnect(runtime: (file: string) => string): string[] {
   ];
 }
 
-/** The runtime, copied from templates/runtime/ as it is: generated code depends on nothing else. */
 /**
  * The first lines of every runtime file in the output. The runtime is
  * type-checked where it is written, in qapi-ts's own build and tests
@@ -289,7 +288,9 @@ const RUNTIME_HEADER = [
 ].join('\n');
 
 /**
- * The runtime files for schemas that speak `protocols`: a file of one
+ * The runtime, copied from templates/runtime/ as it is after RUNTIME_HEADER
+ * (generated code depends on nothing else), for schemas that speak
+ * `protocols`: a file of one
  * protocol only (PROTOCOL_FILES) comes only with that protocol, and
  * runtime/index.ts then re-exports only the files there.
  */

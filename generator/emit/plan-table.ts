@@ -150,9 +150,9 @@ export function walkNames(mp: ModulePlan): string[] {
   return names;
 }
 
-/** Whether a module's file ends with its types' functions (and imports {@link WALKS_TYPE}). */
+/** Whether a module's file ends with its types' functions (and imports {@link WALKS_TYPE}): it has a named type that is not a list. */
 export function hasWalks(mp: ModulePlan): boolean {
-  return mp.typeMap !== null && mp.walksType !== null && walkNames(mp).length > 0;
+  return mp.walksType !== null;
 }
 
 /**
@@ -168,8 +168,8 @@ export function emitPlanStatements(mp: ModulePlan, table: PlanTable): string {
     // The default export: `export *` in index.ts passes it over, so the table stays internal.
     `export default ${mp.tableName};`,
   ];
-  const names = walkNames(mp);
   if (hasWalks(mp)) {
+    const names = walkNames(mp);
     lines.push(
       '',
       // An interface: tsc resolves its members once, where looking each name up in the mapped type costs it seconds.

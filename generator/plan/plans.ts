@@ -147,7 +147,7 @@ export interface ModulePlan {
   readonly tableName: string;
   /** Its interface from type name to type, joined into QapiTypes (null when it declares no type). */
   readonly typeMap: string | null;
-  /** The interface of its types' functions (`interface MigrationWalks extends ModuleWalks<MigrationTypes> {}`), null when it has none. */
+  /** The interface of its types' functions (`interface MigrationWalks extends ModuleWalks<MigrationTypes> {}`): set when it has a type that is not a list (so `typeMap` is set too), else null. */
   readonly walksType: string | null;
   readonly commandMap: string | null;
   readonly eventMap: string | null;

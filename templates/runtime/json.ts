@@ -955,13 +955,7 @@ export function stringifyQmpJson(value: JsonValue): string {
   // when it says no, the exact writer finds and reports what is wrong, or
   // writes the bigints by hand.
   if (isNativeWritable(value, 0)) return JSON.stringify(value);
-  // Bigints that a number holds exactly (what --int64 bigint makes of most integers): a copy with
-  // those as numbers is what JSON.stringify writes fastest, in the same digits.
-  if (prototypeAddsNoKey()) {
-    const narrow = narrowed(value, 0);
-    if (narrow !== NOT_NARROWED) return JSON.stringify(narrow);
-  }
-  return new ExactWriter().write(value);
+  return stringifyWithBigints(value);
 }
 
 /** Whether a for-in over a plain object meets its own keys only: Object.prototype has no enumerable key. */
@@ -973,7 +967,9 @@ function prototypeAddsNoKey(): boolean {
 /**
  * {@link stringifyQmpJson} for a value that likely holds bigints (what
  * `--int64 bigint` decodes to): the narrowing copy at once, without the
- * native check that stops at the first bigint.
+ * native check that stops at the first bigint. Bigints that a number holds
+ * exactly become numbers in a copy, which JSON.stringify writes fastest, in
+ * the same digits; anything else goes to the exact writer.
  */
 export function stringifyWithBigints(value: JsonValue): string {
   // narrowed reads keys with for-in, which also meets enumerable keys added to Object.prototype.

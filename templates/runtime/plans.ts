@@ -568,15 +568,9 @@ export class PlanSchema {
       !checksInput(options.compat ?? DEFAULT_COMPAT_POLICY) &&
       pristine()
     ) {
-      narrowInts = 0;
-      if (this.givesBack(name, value, strict)) {
-        if (narrowInts === 0) return value;
-        try {
-          return this.widens.get(name)(value);
-        } catch {
-          // not what the widening copy expects: the walk decides
-        }
-      }
+      const widen = this.int64 === 'bigint' ? this.widens.get(name) : null;
+      const fast = checkedOrWidened(value, strict, this.checkFn(name), widen);
+      if (fast !== GIVE_UP) return fast;
     }
     return decodeWith(this.decodeFn(name), value, this.int64, options);
   }
@@ -1492,12 +1486,6 @@ function makeShape(
 }
 
 /**
- * The copy of object `o` of shape `sh` (its spread `out` given), member by
- * member in any order; when it succeeds, its order of keys joins the
- * shape's orders (see KeyOrder), and the next object in that order takes
- * the short loop.
- */
-/**
  * Member `k` (value `v`) of a copy whose spread `out` already holds the
  * leaves: a nested value's copy (widened in a widening copy), an `any`'s
  * JSON copy, and in a widening copy a wide integer's number as a bigint.
@@ -1513,6 +1501,12 @@ function copyMember(out: PlainObject, k: string, m: FastMember, v: unknown, wide
   else out[k] = r;
 }
 
+/**
+ * The copy of object `o` of shape `sh` (its spread `out` given), member by
+ * member in any order; when it succeeds, its order of keys joins the
+ * shape's orders (see KeyOrder), and the next object in that order takes
+ * the short loop.
+ */
 function copyMembers(sh: Shape, o: PlainObject, out: PlainObject, widen: boolean): PlainObject {
   const ms = sh.members;
   const path: [string, FastMember][] = [];
@@ -1668,7 +1662,6 @@ function encodeLeaf(s: Slot, c: OutputVisitor, v: unknown): unknown {
   }
 }
 
-/** The clone of a leaf: itself, or for `any` a JSON copy. */
 /**
  * How many numbers the checks accepted for wide integers (bigint mode)
  * since the caller set it to 0: a decode whose check passed returns the
@@ -1697,16 +1690,35 @@ function decodeWidening(
   visit: VisitFn,
 ): unknown {
   if (!c.checkPolicy && c.bigintMode && pristine()) {
-    try {
-      narrowInts = 0;
-      if (check(x, c.strict)) return narrowInts === 0 ? x : widen(x);
-    } catch {
-      // too deep for the check, or not what the widening copy expects: the walk decides
-    }
+    const fast = checkedOrWidened(x, c.strict, check, widen);
+    if (fast !== GIVE_UP) return fast;
   }
   return visit(c, null, x);
 }
 
+/**
+ * The fast decode of `x`: `x` itself when `check` says the input walk gives
+ * it back, its widening copy when the check met numbers for wide integers
+ * (bigint mode: `widen`); GIVE_UP when the check says no, runs out of
+ * stack, or the copy meets what it does not expect: the walk decides.
+ */
+function checkedOrWidened(
+  x: unknown,
+  strict: boolean,
+  check: CheckFn,
+  widen: CopyFn | null,
+): unknown {
+  try {
+    narrowInts = 0;
+    if (!check(x, strict)) return GIVE_UP;
+    if (narrowInts === 0) return x;
+    return widen === null ? GIVE_UP : widen(x);
+  } catch {
+    return GIVE_UP;
+  }
+}
+
+/** The clone of a leaf: itself, or for `any` a JSON copy. */
 function copyLeaf(s: Slot, v: unknown): unknown {
   return s.code === LEAF_ANY ? copyJsonValue(v, false) : v;
 }
