@@ -116,6 +116,60 @@ export function decodeFast(
 }
 
 /**
+ * What the fast checks met: `narrow`, the numbers accepted for wide
+ * integers under `--int64 bigint` (the walk makes them bigints, so the
+ * decode is the widening copy). Set to 0 before a check, read after.
+ */
+export const intCounts = { narrow: 0 };
+
+/** A generated check's count of a number for a wide integer (intCounts). */
+export function countNarrow(): true {
+  intCounts.narrow++;
+  return true;
+}
+
+/** A wide integer as the walk gives it under `--int64 bigint`. */
+export function widenInt(v: unknown): unknown {
+  return typeof v === 'number' ? BigInt(v) : v;
+}
+
+/** decodeFast for a type that can hold wide integers, under `--int64 bigint`: see checkedOrWidened. */
+export function decodeWidening(
+  c: InputVisitor,
+  x: unknown,
+  check: (x: unknown, strict: boolean) => boolean,
+  widen: (x: unknown) => unknown,
+  visit: VisitFn,
+): unknown {
+  if (!c.checkPolicy && c.bigintMode && pristine()) {
+    const fast = checkedOrWidened(x, c.strict, check, widen);
+    if (fast !== GIVE_UP) return fast;
+  }
+  return visit(c, null, x);
+}
+
+/**
+ * The fast decode: `x` when `check` says the walk gives it back, its
+ * widening copy (`widen`) when the check met numbers for wide integers;
+ * GIVE_UP when the check says no or throws (too deep): the walk decides.
+ */
+export function checkedOrWidened(
+  x: unknown,
+  strict: boolean,
+  check: (x: unknown, strict: boolean) => boolean,
+  widen: ((x: unknown) => unknown) | null,
+): unknown {
+  try {
+    intCounts.narrow = 0;
+    if (!check(x, strict)) return GIVE_UP;
+    if (intCounts.narrow === 0) return x;
+    return widen === null ? GIVE_UP : widen(x);
+  } catch {
+    return GIVE_UP;
+  }
+}
+
+/**
  * `cloneFoo`: the generated fast clone (`fastClone`) when Object.prototype
  * is untouched. Whatever it does not expect (a missing member, an unknown
  * branch, an object that is not plain, a stack too deep), it gives up, and

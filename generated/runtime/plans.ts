@@ -26,7 +26,17 @@
  * output.
  */
 
-import { GIVE_UP, cloneFast, decodeFast, isJsonData, pristine } from './codec-support.js';
+import {
+  GIVE_UP,
+  checkedOrWidened,
+  cloneFast,
+  decodeFast,
+  decodeWidening,
+  intCounts,
+  isJsonData,
+  pristine,
+  widenInt,
+} from './codec-support.js';
 import {
   DEFAULT_COMPAT_POLICY,
   SPECIAL_FEATURES,
@@ -581,10 +591,12 @@ export class PlanSchema {
    * A typed value as QMP JSON text. When the fast check says the output
    * walk would give the value back as it is (key order aside), the value is
    * written as it is: JSON.stringify, or the exact writer if it holds a
-   * bigint. Otherwise the output walk, then the writer (qmp.ts).
+   * bigint. Otherwise the output walk (a generated codec's, if any), then
+   * the writer (qmp.ts). A codec's walk gives what the interpreter's does,
+   * so the check serves both.
    */
   encodeText(name: string, value: unknown, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): string {
-    if (this.codecs[name]?.encode === undefined && !hidesOutput(compat) && pristine()) {
+    if (!hidesOutput(compat) && pristine()) {
       wideInts = 0;
       if (!this.givesBack(name, value, true))
         return encodeToText(this.encodeFn(name), value, this.int64, compat);
@@ -1186,7 +1198,7 @@ export class PlanSchema {
    * an object that is not plain, members out of order) and it gives up.
    *
    * `widen` (bigint mode): the decode of a value its check accepted with
-   * numbers for wide integers (see narrowInts), which the input walk makes
+   * numbers for wide integers (see intCounts), which the input walk makes
    * bigints; the same copy, those numbers converted.
    */
   private buildCopy(p: Plan, widen: boolean): CopyFn {
@@ -1626,9 +1638,9 @@ function checkLeaf(s: Slot, v: unknown): boolean {
         return true;
       }
       // A safe integer for a wide one: the input walk makes it a bigint, the output walk writes
-      // it as it is. The decode then widens the value (narrowInts).
+      // it as it is. The decode then widens the value (intCounts).
       if (!isIntNumber(s, v)) return false;
-      narrowInts++;
+      intCounts.narrow++;
       return true;
     case LEAF_ENUM:
       return typeof v === 'string' && s.values!.has(v);
@@ -1664,61 +1676,8 @@ function encodeLeaf(s: Slot, c: OutputVisitor, v: unknown): unknown {
   }
 }
 
-/**
- * How many numbers the checks accepted for wide integers (bigint mode)
- * since the caller set it to 0: a decode whose check passed returns the
- * value as it is when none, else its widening copy (buildCopy).
- */
-let narrowInts = 0;
-
 /** How many bigints the checks met for wide integers since the caller set it to 0 (encodeText). */
 let wideInts = 0;
-
-/** A wide integer as the input walk gives it in bigint mode: a number becomes a bigint. */
-function widenInt(v: unknown): unknown {
-  return typeof v === 'number' ? BigInt(v) : v;
-}
-
-/**
- * `decodeFoo` in bigint mode: as decodeFast, but a value its check accepts
- * with numbers for wide integers is widened (a copy, those numbers bigints),
- * which is what the input walk gives.
- */
-function decodeWidening(
-  c: InputVisitor,
-  x: unknown,
-  check: CheckFn,
-  widen: CopyFn,
-  visit: VisitFn,
-): unknown {
-  if (!c.checkPolicy && c.bigintMode && pristine()) {
-    const fast = checkedOrWidened(x, c.strict, check, widen);
-    if (fast !== GIVE_UP) return fast;
-  }
-  return visit(c, null, x);
-}
-
-/**
- * The fast decode of `x`: `x` itself when `check` says the input walk gives
- * it back, its widening copy when the check met numbers for wide integers
- * (bigint mode: `widen`); GIVE_UP when the check says no, runs out of
- * stack, or the copy meets what it does not expect: the walk decides.
- */
-function checkedOrWidened(
-  x: unknown,
-  strict: boolean,
-  check: CheckFn,
-  widen: CopyFn | null,
-): unknown {
-  try {
-    narrowInts = 0;
-    if (!check(x, strict)) return GIVE_UP;
-    if (narrowInts === 0) return x;
-    return widen === null ? GIVE_UP : widen(x);
-  } catch {
-    return GIVE_UP;
-  }
-}
 
 /** The clone of a leaf: itself, or for `any` a JSON copy. */
 function copyLeaf(s: Slot, v: unknown): unknown {

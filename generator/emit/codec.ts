@@ -120,6 +120,8 @@ class CodecEmitter {
   private readonly codecPaths = new Map<string, string>();
   /** Structs that are a union's branch: they need a members fast clone of their own. */
   private readonly branchTypes = new Set<TypeRef>();
+  /** Under `--int64 bigint`, the types that can hold a wide integer: their decode may widen (fastWidenFoo). */
+  private readonly widening: ReadonlySet<TypeRef>;
 
   constructor(
     private readonly plans: SchemaPlans,
@@ -129,6 +131,37 @@ class CodecEmitter {
     for (const p of plans.types.values()) {
       if (p.kind === 'object' && p.union) for (const b of p.union.branches) if (b.type !== null) this.branchTypes.add(b.type);
     }
+    this.widening = bigint ? this.wideningTypes() : new Set();
+  }
+
+  /**
+   * The types from which a wide integer can be reached (lists, members,
+   * branches, alternatives), to a fixed point: recursive types reach
+   * through each other, in any order.
+   */
+  private wideningTypes(): Set<TypeRef> {
+    const found = new Set<TypeRef>();
+    const holds = (t: TypeRef): boolean => {
+      const p = this.plan(t);
+      return (p.kind === 'int' && p.wide) || found.has(t);
+    };
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of this.plans.types.values()) {
+        if (found.has(p.tsName)) continue;
+        const reaches =
+          p.kind === 'list'
+            ? holds(p.element)
+            : p.kind === 'object'
+              ? p.members.some((m) => holds(m.type)) || (p.union?.branches.some((b) => b.type !== null && holds(b.type)) ?? false)
+              : p.kind === 'alternate' && p.alternatives.some((a) => holds(a.type));
+        if (reaches) {
+          found.add(p.tsName);
+          grew = true;
+        }
+      }
+    }
+    return found;
   }
 
   emit(): CodecOutput[] {
@@ -312,9 +345,11 @@ class CodecEmitter {
 
   /** An integer within the kind's range, as the walk would give it back: a bigint for a wide kind under `--int64 bigint`; -0 is not (the walk makes it 0). */
   private intCond(p: IntPlan, v: string): string {
-    if (this.bigint && p.wide) return `typeof ${v} === 'bigint' && ${v} >= ${p.min}n && ${v} <= ${p.max}n`;
     const bounds = [p.min > MIN_SAFE ? ` && ${v} >= ${p.min}` : '', p.max < MAX_SAFE ? ` && ${v} <= ${p.max}` : ''].join('');
-    return `typeof ${v} === 'number' && Number.isSafeInteger(${v})${bounds} && !Object.is(${v}, -0)`;
+    const number = `typeof ${v} === 'number' && Number.isSafeInteger(${v})${bounds} && !Object.is(${v}, -0)`;
+    if (!(this.bigint && p.wide)) return number;
+    // A number for a wide integer, as a JSON reader gives it: the walk makes it a bigint, so the decode widens (intCounts).
+    return `(typeof ${v} === 'bigint' ? ${v} >= ${p.min}n && ${v} <= ${p.max}n : ${number} && ${this.rt('codec-support.ts', 'countNarrow')}())`;
   }
 
   /** A test that `x` is not a plain object: reading `constructor` first is the cheap filter (V8 knows the maps then), the prototype test the exact one. */
@@ -327,12 +362,15 @@ class CodecEmitter {
   /** decodeFoo: `x` itself when checkFoo says the walk would give it back, else the walk. */
   private decodeEntry(p: TypePlan, what: string): void {
     const type = this.typeName(p);
-    const decodeFast = this.rt('codec-support.ts', 'decodeFast');
+    const s = stem(p);
+    const call = this.widening.has(p.tsName)
+      ? `${this.rt('codec-support.ts', 'decodeWidening')}(c, x, check${s}, fastWiden${s}, ${this.walk(p)})`
+      : `${this.rt('codec-support.ts', 'decodeFast')}(c, x, check${s}, ${this.walk(p)}, ${this.bigint})`;
     this.fn({
-      name: `decode${stem(p)}`,
+      name: `decode${s}`,
       params: [['c', this.rt('input-visitor.ts', 'InputVisitor', true)], ['x', 'unknown']],
       returnType: type,
-      body: `return ${decodeFast}(c, x, check${stem(p)}, ${this.walk(p)}, ${this.bigint}) as ${type};`,
+      body: `return ${call} as ${type};`,
       doc: `Decodes ${what} with the input visitor \`c\`: its checks, QEMU's errors.`,
       isPublic: true,
     });
@@ -408,6 +446,7 @@ class CodecEmitter {
       'return out;',
     ];
     this.fn({ name: `fastClone${s}`, params: [['x', 'unknown']], returnType: 'unknown[]', body: fast.join('\n'), doc: `The fast clone of ${what} (see clone${s}).`, isPublic: false });
+    if (this.widening.has(p.tsName)) this.fastWidenList(p, what);
   }
 
   // ---- structs and unions ------------------------------------------------
@@ -446,6 +485,7 @@ class CodecEmitter {
     });
     this.cloneEntry(p, what);
     this.fastCloneObject(p);
+    if (this.widening.has(p.tsName)) this.fastWidenObject(p);
   }
 
   /**
@@ -679,6 +719,7 @@ class CodecEmitter {
     this.fn({ name: `check${s}`, params: [['x', 'unknown'], ['s', 'boolean']], returnType: 'boolean', body: this.alternateCheck(p), doc: `Whether decoding \`x\` as ${what} would give back \`x\` (\`s\`: strictly).`, isPublic: false });
     this.cloneEntry(p, what);
     this.fn({ name: `fastClone${s}`, params: [['x', 'unknown']], returnType: 'unknown', body: this.alternateFastClone(p), doc: `The fast clone of ${what} (see clone${s}).`, isPublic: false });
+    if (this.widening.has(p.tsName)) this.fastWidenAlternate(p, what);
   }
 
   /** The fast clone of an alternate: the branch for the value's JSON type (the clone visitor checks no scalar). */
@@ -720,6 +761,96 @@ class CodecEmitter {
       'default:\nreturn false;',
       '}',
     ].join('\n');
+  }
+
+  // ---- widening (--int64 bigint) -------------------------------------------
+
+  /**
+   * The widening of value `v` (an identifier) of type `t`, which its check
+   * accepted: what the walk gives for it, numbers for wide integers made
+   * bigints; null when the type holds no wide integer (`v` as it is).
+   */
+  private widenValue(t: TypeRef, v: string): string | null {
+    const p = this.plan(t);
+    if (p.kind === 'int') return p.wide && this.bigint ? `${this.rt('codec-support.ts', 'widenInt')}(${v})` : null;
+    return this.widening.has(t) ? `${this.helper(`fastWiden${stem(p)}`, p)}(${v})` : null;
+  }
+
+  /**
+   * fastWidenFoo for a struct or union its check accepted with numbers for
+   * wide integers: a spread of the object (unknown members a lenient check
+   * let through stay, as the walk keeps them), then the members that hold
+   * wide integers replaced by their widening; a union's branch too. A
+   * struct that is a union's branch also gets `fastWidenFooMembers`, which
+   * the unions call.
+   */
+  private fastWidenObject(p: ObjectPlan): void {
+    const s = stem(p);
+    const plain = this.rt('visitor.ts', 'PlainObject', true);
+    const members: string[] = [];
+    for (const m of p.members) {
+      const w = this.widenValue(m.type, 'v');
+      if (w === null) continue;
+      const key = quote(m.name);
+      // A name Object.prototype has: only hasOwn tells whether it was sent.
+      const read = INHERITED.has(m.name) ? `${this.rt('visitor.ts', 'hasOwn')}(o, ${key}) ? o[${key}] : undefined` : `o[${key}]`;
+      const store = INHERITED.has(m.name) ? `${this.rt('visitor.ts', 'setOwn')}(out, ${key}, ${w})` : `out[${key}] = ${w}`;
+      members.push(`v = ${read};\nif (v !== undefined) ${store};`);
+    }
+    const lines = members.length ? ['let v: unknown;', ...members] : [];
+    const branches = p.union?.branches.filter((b) => b.type !== null && this.widening.has(b.type)) ?? [];
+    if (p.union && branches.length) {
+      lines.push(`switch (o[${quote(p.union.tag)}]) {`);
+      for (const b of branches) {
+        const bp = this.objectPlan(b.type!);
+        lines.push(`case ${quote(b.value)}:\n${this.helper(`fastWiden${stem(bp)}Members`, bp)}(o, out);\nbreak;`);
+      }
+      lines.push('}');
+    }
+    const head = ['const o = x as PlainObject;', `const out: ${plain} = { ...o };`];
+    if (this.branchTypes.has(p.tsName)) {
+      this.fn({
+        name: `fastWiden${s}Members`,
+        params: [['o', 'PlainObject'], ['out', 'PlainObject']],
+        returnType: 'void',
+        body: lines.join('\n'),
+        doc: `The widening of the members of \`${p.qapiName}\`, into \`out\` (for a union with this branch).`,
+        isPublic: false,
+      });
+      lines.splice(0, lines.length, `fastWiden${s}Members(o, out);`);
+    }
+    this.fn({
+      name: `fastWiden${s}`,
+      params: [['x', 'unknown']],
+      returnType: 'PlainObject',
+      body: [...head, ...lines, 'return out;'].join('\n'),
+      doc: `The widening copy of \`${p.qapiName}\` (see decode${s}).`,
+      isPublic: false,
+    });
+  }
+
+  /** fastWidenFooList: the list, each element widened. */
+  private fastWidenList(p: ListPlan, what: string): void {
+    const s = stem(p);
+    const lines = ['const a = x as unknown[];', 'const n = a.length;', 'const out: unknown[] = new Array(n);', `for (let i = 0; i < n; i++) out[i] = ${this.widenValue(p.element, 'a[i]')};`, 'return out;'];
+    this.fn({ name: `fastWiden${s}`, params: [['x', 'unknown']], returnType: 'unknown[]', body: lines.join('\n'), doc: `The widening copy of ${what} (see decode${s}).`, isPublic: false });
+  }
+
+  /** fastWidenFoo for an alternate: the branch for the value's JSON type, widened where it holds wide integers. */
+  private fastWidenAlternate(p: AlternatePlan, what: string): void {
+    const s = stem(p);
+    const widened = (j: string): string => {
+      const t = p.alternatives.find((a) => a.json === j)?.type;
+      return (t === undefined ? null : this.widenValue(t, 'x')) ?? 'x';
+    };
+    const lines = [
+      'switch (typeof x) {',
+      `case 'number':\nreturn ${widened('number')};`,
+      `case 'object':\nif (x === null) return x;\nreturn Array.isArray(x) ? ${widened('array')} : ${widened('object')};`,
+      'default:\nreturn x;',
+      '}',
+    ];
+    this.fn({ name: `fastWiden${s}`, params: [['x', 'unknown']], returnType: 'unknown', body: lines.join('\n'), doc: `The widening copy of ${what} (see decode${s}).`, isPublic: false });
   }
 
   // ---- the file ----------------------------------------------------------
