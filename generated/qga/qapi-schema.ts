@@ -2433,11 +2433,11 @@ const qapiSchemaPlans = definePlans({
     GuestFileWrite: { members: ['count int', 'eof bool'] },
     GuestFileWriteArguments: { members: ['handle int', 'buf-b64 str', '*count int'] },
     GuestFileSeek: { members: ['position int', 'eof bool'] },
-    QGASeek: { enum: ['set', 'cur', 'end'] },
+    QGASeek: { enum: QGASeek },
     GuestFileWhence: { alternate: ['value int', 'name QGASeek'] },
     GuestFileSeekArguments: { members: ['handle int', 'offset int', 'whence GuestFileWhence'] },
     GuestFileFlushArguments: { members: ['handle int'] },
-    GuestFsfreezeStatus: { enum: ['thawed', 'frozen'] },
+    GuestFsfreezeStatus: { enum: GuestFsfreezeStatus },
     GuestFsfreezeFreezeListArguments: { members: ['*mountpoints strList'] },
     GuestFilesystemTrimResult: {
       members: ['path str', '*trimmed int', '*minimum int', '*error str'],
@@ -2445,7 +2445,7 @@ const qapiSchemaPlans = definePlans({
     GuestFilesystemTrimResultList: { list: 'GuestFilesystemTrimResult' },
     GuestFilesystemTrimResponse: { members: ['paths GuestFilesystemTrimResultList'] },
     GuestFstrimArguments: { members: ['*minimum int'] },
-    GuestIpAddressType: { enum: ['ipv4', 'ipv6'] },
+    GuestIpAddressType: { enum: GuestIpAddressType },
     GuestIpAddress: {
       members: ['ip-address str', 'ip-address-type GuestIpAddressType', 'prefix int'],
     },
@@ -2474,30 +2474,7 @@ const qapiSchemaPlans = definePlans({
     GuestLogicalProcessor: { members: ['logical-id int', 'online bool', '*can-offline bool'] },
     GuestLogicalProcessorList: { list: 'GuestLogicalProcessor' },
     GuestSetVcpusArguments: { members: ['vcpus GuestLogicalProcessorList'] },
-    GuestDiskBusType: {
-      enum: [
-        'ide',
-        'fdc',
-        'scsi',
-        'virtio',
-        'xen',
-        'usb',
-        'uml',
-        'sata',
-        'sd',
-        'unknown',
-        'ieee1394',
-        'ssa',
-        'fibre',
-        'raid',
-        'iscsi',
-        'sas',
-        'mmc',
-        'virtual',
-        'file-backed-virtual',
-        'nvme',
-      ],
-    },
+    GuestDiskBusType: { enum: GuestDiskBusType },
     GuestPCIAddress: { members: ['domain int', 'bus int', 'slot int', 'function int'] },
     GuestCCWAddress: { members: ['cssid int', 'ssid int', 'subchno int', 'devno int'] },
     GuestDiskAddress: {
@@ -2595,9 +2572,7 @@ const qapiSchemaPlans = definePlans({
     GuestSetUserPasswordArguments: { members: ['username str', 'password str', 'crypted bool'] },
     GuestMemoryBlock: { members: ['phys-index uint64', 'online bool', '*can-offline bool'] },
     GuestMemoryBlockList: { list: 'GuestMemoryBlock' },
-    GuestMemoryBlockResponseType: {
-      enum: ['success', 'not-found', 'operation-not-supported', 'operation-failed'],
-    },
+    GuestMemoryBlockResponseType: { enum: GuestMemoryBlockResponseType },
     GuestMemoryBlockResponse: {
       members: ['phys-index uint64', 'response GuestMemoryBlockResponseType', '*error-code int'],
     },
@@ -2617,7 +2592,7 @@ const qapiSchemaPlans = definePlans({
     },
     GuestExecStatusArguments: { members: ['pid int'] },
     GuestExec: { members: ['pid int'] },
-    GuestExecCaptureOutputMode: { enum: ['none', 'stdout', 'stderr', 'separated', 'merged'] },
+    GuestExecCaptureOutputMode: { enum: GuestExecCaptureOutputMode },
     GuestExecCaptureOutput: { alternate: ['flag bool', 'mode GuestExecCaptureOutputMode'] },
     GuestExecArguments: {
       members: [
@@ -2646,7 +2621,7 @@ const qapiSchemaPlans = definePlans({
         '*variant-id str',
       ],
     },
-    GuestDeviceType: { enum: ['pci'] },
+    GuestDeviceType: { enum: GuestDeviceType },
     GuestDeviceIdPCI: { members: ['vendor-id uint16', 'device-id uint16'] },
     GuestDeviceIdBase: { members: ['type GuestDeviceType'] },
     GuestDeviceId: { base: 'GuestDeviceIdBase', tag: 'type', branches: ['pci GuestDeviceIdPCI'] },
@@ -2685,7 +2660,7 @@ const qapiSchemaPlans = definePlans({
       members: ['name str', 'major uint64', 'minor uint64', 'stats GuestDiskStats'],
     },
     GuestDiskStatsInfoList: { list: 'GuestDiskStatsInfo' },
-    GuestCpuStatsType: { enum: ['linux'] },
+    GuestCpuStatsType: { enum: GuestCpuStatsType },
     GuestLinuxCpuStats: {
       members: [
         'cpu int',

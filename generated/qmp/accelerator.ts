@@ -121,7 +121,7 @@ export interface AcceleratorCommands {
 const acceleratorPlans = definePlans({
   types: {
     KvmInfo: { members: ['enabled bool', 'present bool'] },
-    Accelerator: { enum: ['hvf', 'kvm', 'mshv', 'nvmm', 'qtest', 'tcg', 'whpx', 'xen'] },
+    Accelerator: { enum: Accelerator },
     AcceleratorList: { list: 'Accelerator' },
     AcceleratorInfo: { members: ['enabled Accelerator', 'present AcceleratorList'] },
   },

@@ -181,7 +181,7 @@ const acpiPlans = definePlans({
         '*data str',
       ],
     },
-    ACPISlotType: { enum: ['DIMM', 'CPU'] },
+    ACPISlotType: { enum: ACPISlotType },
     ACPIOSTInfo: {
       members: ['*device str', 'slot str', 'slot-type ACPISlotType', 'source int', 'status int'],
     },

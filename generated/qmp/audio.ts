@@ -699,24 +699,8 @@ const audioPlans = definePlans({
     AudiodevWavOptions: {
       members: ['*in AudiodevPerDirectionOptions', '*out AudiodevPerDirectionOptions', '*path str'],
     },
-    AudioFormat: { enum: ['u8', 's8', 'u16', 's16', 'u32', 's32', 'f32'] },
-    AudiodevDriver: {
-      enum: [
-        'none',
-        'alsa',
-        'coreaudio',
-        'dbus',
-        'dsound',
-        'jack',
-        'oss',
-        'pa',
-        'pipewire',
-        'sdl',
-        'sndio',
-        'spice',
-        'wav',
-      ],
-    },
+    AudioFormat: { enum: AudioFormat },
+    AudiodevDriver: { enum: AudiodevDriver },
     AudiodevBase: { members: ['id str', 'driver AudiodevDriver', '*timer-period uint32'] },
     Audiodev: {
       base: 'AudiodevBase',

@@ -126,8 +126,8 @@ export interface AuthzTypes {
 /** The walk plans of `authz.json`. */
 const authzPlans = definePlans({
   types: {
-    QAuthZListPolicy: { enum: ['deny', 'allow'] },
-    QAuthZListFormat: { enum: ['exact', 'glob'] },
+    QAuthZListPolicy: { enum: QAuthZListPolicy },
+    QAuthZListFormat: { enum: QAuthZListFormat },
     QAuthZListRule: {
       members: ['match str', 'policy QAuthZListPolicy', '*format QAuthZListFormat'],
     },

@@ -550,7 +550,7 @@ const blockExportPlans = definePlans({
     BlockExportOptionsVhostUserBlk: {
       members: ['addr SocketAddress', '*logical-block-size size', '*num-queues uint16'],
     },
-    FuseExportAllowOther: { enum: ['off', 'on', 'auto'] },
+    FuseExportAllowOther: { enum: FuseExportAllowOther },
     BlockExportOptionsFuse: {
       members: ['mountpoint str', '*growable bool', '*allow-other FuseExportAllowOther'],
     },
@@ -567,9 +567,9 @@ const blockExportPlans = definePlans({
       base: 'BlockExportOptionsNbdBase',
       members: ['device str', '*writable bool', '*bitmap str'],
     },
-    BlockExportRemoveMode: { enum: ['safe', 'hard'] },
+    BlockExportRemoveMode: { enum: BlockExportRemoveMode },
     NbdServerRemoveArguments: { members: ['name str', '*mode BlockExportRemoveMode'] },
-    BlockExportType: { enum: ['nbd', 'vhost-user-blk', 'fuse', 'vduse-blk'] },
+    BlockExportType: { enum: BlockExportType },
     BlockExportOptionsBase: {
       members: [
         'type BlockExportType',

@@ -660,7 +660,7 @@ export interface BlockEvents {
 /** The walk plans of `block.json`. */
 const blockPlans = definePlans({
   types: {
-    BiosAtaTranslation: { enum: ['auto', 'none', 'lba', 'large', 'rechs'] },
+    BiosAtaTranslation: { enum: BiosAtaTranslation },
     FloppyDriveType: { enum: ['144', '288', '120', 'none', 'auto'] },
     PRManagerInfo: { members: ['id str', 'connected bool'] },
     PRManagerInfoList: { list: 'PRManagerInfo' },
@@ -669,7 +669,7 @@ const blockPlans = definePlans({
     BlockdevCloseTrayArguments: { members: ['*device str deprecated', '*id str'] },
     BlockdevRemoveMediumArguments: { members: ['id str'] },
     BlockdevInsertMediumArguments: { members: ['id str', 'node-name str'] },
-    BlockdevChangeReadOnlyMode: { enum: ['retain', 'read-only', 'read-write'] },
+    BlockdevChangeReadOnlyMode: { enum: BlockdevChangeReadOnlyMode },
     BlockdevChangeMediumArguments: {
       members: [
         '*device str deprecated',

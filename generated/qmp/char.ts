@@ -938,7 +938,7 @@ const charPlans = definePlans({
     ChardevInfoList: { list: 'ChardevInfo' },
     ChardevBackendInfo: { members: ['name str'] },
     ChardevBackendInfoList: { list: 'ChardevBackendInfo' },
-    DataFormat: { enum: ['utf8', 'base64'] },
+    DataFormat: { enum: DataFormat },
     RingbufWriteArguments: { members: ['device str', 'data str', '*format DataFormat'] },
     RingbufReadArguments: { members: ['device str', 'size int', '*format DataFormat'] },
     ChardevCommon: { members: ['*logfile str', '*logappend bool'] },

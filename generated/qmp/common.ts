@@ -261,20 +261,18 @@ export interface CommonTypes {
 /** The walk plans of `common.json`. */
 const commonPlans = definePlans({
   types: {
-    IoOperationType: { enum: ['read', 'write'] },
-    OnOffAuto: { enum: ['auto', 'on', 'off'] },
-    OnOffSplit: { enum: ['on', 'off', 'split'] },
+    IoOperationType: { enum: IoOperationType },
+    OnOffAuto: { enum: OnOffAuto },
+    OnOffSplit: { enum: OnOffSplit },
     StrOrNull: { alternate: ['s str', 'n null'] },
-    OffAutoPCIBAR: { enum: ['off', 'auto', 'bar0', 'bar1', 'bar2', 'bar3', 'bar4', 'bar5'] },
+    OffAutoPCIBAR: { enum: OffAutoPCIBAR },
     PCIELinkSpeed: { enum: ['2_5', '5', '8', '16', '32', '64'] },
     PCIELinkWidth: { enum: ['1', '2', '4', '8', '12', '16', '32'] },
-    HostMemPolicy: { enum: ['default', 'preferred', 'bind', 'interleave'] },
-    NetFilterDirection: { enum: ['all', 'rx', 'tx'] },
-    GrabToggleKeys: {
-      enum: ['ctrl-ctrl', 'alt-alt', 'shift-shift', 'meta-meta', 'scrolllock', 'ctrl-scrolllock'],
-    },
+    HostMemPolicy: { enum: HostMemPolicy },
+    NetFilterDirection: { enum: NetFilterDirection },
+    GrabToggleKeys: { enum: GrabToggleKeys },
     HumanReadableText: { members: ['human-readable-text str'] },
-    EndianMode: { enum: ['unspecified', 'little', 'big'] },
+    EndianMode: { enum: EndianMode },
   },
 });
 

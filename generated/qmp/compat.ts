@@ -79,8 +79,8 @@ export interface CompatTypes {
 /** The walk plans of `compat.json`. */
 const compatPlans = definePlans({
   types: {
-    CompatPolicyInput: { enum: ['accept', 'reject', 'crash'] },
-    CompatPolicyOutput: { enum: ['accept', 'hide'] },
+    CompatPolicyInput: { enum: CompatPolicyInput },
+    CompatPolicyOutput: { enum: CompatPolicyOutput },
     CompatPolicy: {
       members: [
         '*deprecated-input CompatPolicyInput',

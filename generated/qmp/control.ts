@@ -245,12 +245,12 @@ const controlPlans = definePlans({
   types: {
     QMPCapabilityList: { list: 'QMPCapability' },
     QmpCapabilitiesArguments: { members: ['*enable QMPCapabilityList'] },
-    QMPCapability: { enum: ['oob'] },
+    QMPCapability: { enum: QMPCapability },
     VersionTriple: { members: ['major int', 'minor int', 'micro int'] },
     VersionInfo: { members: ['qemu VersionTriple', 'package str'] },
     CommandInfo: { members: ['name str'] },
     CommandInfoList: { list: 'CommandInfo' },
-    MonitorMode: { enum: ['readline', 'control'] },
+    MonitorMode: { enum: MonitorMode },
     MonitorOptions: { members: ['*id str', '*mode MonitorMode', '*pretty bool', 'chardev str'] },
   },
   commands: {

@@ -694,31 +694,13 @@ export interface CryptoTypes {
 /** The walk plans of `crypto.json`. */
 const cryptoPlans = definePlans({
   types: {
-    QCryptoTLSCredsEndpoint: { enum: ['client', 'server'] },
-    QCryptoSecretFormat: { enum: ['raw', 'base64'] },
-    QCryptoHashAlgo: {
-      enum: ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'ripemd160', 'sm3'],
-    },
-    QCryptoCipherAlgo: {
-      enum: [
-        'aes-128',
-        'aes-192',
-        'aes-256',
-        'des',
-        '3des',
-        'cast5-128',
-        'serpent-128',
-        'serpent-192',
-        'serpent-256',
-        'twofish-128',
-        'twofish-192',
-        'twofish-256',
-        'sm4',
-      ],
-    },
-    QCryptoCipherMode: { enum: ['ecb', 'cbc', 'xts', 'ctr'] },
-    QCryptoIVGenAlgo: { enum: ['plain', 'plain64', 'essiv'] },
-    QCryptoBlockFormat: { enum: ['qcow', 'luks'] },
+    QCryptoTLSCredsEndpoint: { enum: QCryptoTLSCredsEndpoint },
+    QCryptoSecretFormat: { enum: QCryptoSecretFormat },
+    QCryptoHashAlgo: { enum: QCryptoHashAlgo },
+    QCryptoCipherAlgo: { enum: QCryptoCipherAlgo },
+    QCryptoCipherMode: { enum: QCryptoCipherMode },
+    QCryptoIVGenAlgo: { enum: QCryptoIVGenAlgo },
+    QCryptoBlockFormat: { enum: QCryptoBlockFormat },
     QCryptoBlockOptionsBase: { members: ['format QCryptoBlockFormat'] },
     QCryptoBlockOptionsQCow: { members: ['*key-secret str'] },
     QCryptoBlockOptionsLUKS: { members: ['*key-secret str'] },
@@ -767,7 +749,7 @@ const cryptoPlans = definePlans({
       tag: 'format',
       branches: ['luks QCryptoBlockInfoLUKS', 'qcow'],
     },
-    QCryptoBlockLUKSKeyslotState: { enum: ['active', 'inactive'] },
+    QCryptoBlockLUKSKeyslotState: { enum: QCryptoBlockLUKSKeyslotState },
     QCryptoBlockAmendOptionsLUKS: {
       members: [
         'state QCryptoBlockLUKSKeyslotState',
@@ -800,9 +782,9 @@ const cryptoPlans = definePlans({
       base: 'TlsCredsProperties',
       members: ['*sanity-check bool', '*passwordid str'],
     },
-    QCryptoAkCipherAlgo: { enum: ['rsa'] },
-    QCryptoAkCipherKeyType: { enum: ['public', 'private'] },
-    QCryptoRSAPaddingAlgo: { enum: ['raw', 'pkcs1'] },
+    QCryptoAkCipherAlgo: { enum: QCryptoAkCipherAlgo },
+    QCryptoAkCipherKeyType: { enum: QCryptoAkCipherKeyType },
+    QCryptoRSAPaddingAlgo: { enum: QCryptoRSAPaddingAlgo },
     QCryptoAkCipherOptionsRSA: {
       members: ['hash-alg QCryptoHashAlgo', 'padding-alg QCryptoRSAPaddingAlgo'],
     },

@@ -124,9 +124,9 @@ export interface CryptodevCommands {
 /** The walk plans of `cryptodev.json`. */
 const cryptodevPlans = definePlans({
   types: {
-    QCryptodevBackendAlgoType: { enum: ['sym', 'asym'] },
-    QCryptodevBackendServiceType: { enum: ['cipher', 'hash', 'mac', 'aead', 'akcipher'] },
-    QCryptodevBackendType: { enum: ['builtin', 'vhost-user', 'lkcf'] },
+    QCryptodevBackendAlgoType: { enum: QCryptodevBackendAlgoType },
+    QCryptodevBackendServiceType: { enum: QCryptodevBackendServiceType },
+    QCryptodevBackendType: { enum: QCryptodevBackendType },
     QCryptodevBackendClient: { members: ['queue uint32', 'type QCryptodevBackendType'] },
     QCryptodevBackendServiceTypeList: { list: 'QCryptodevBackendServiceType' },
     QCryptodevBackendClientList: { list: 'QCryptodevBackendClient' },

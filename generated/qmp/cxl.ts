@@ -767,7 +767,7 @@ export interface CxlCommands {
 /** The walk plans of `cxl.json`. */
 const cxlPlans = definePlans({
   types: {
-    CxlEventLog: { enum: ['informational', 'warning', 'failure', 'fatal'] },
+    CxlEventLog: { enum: CxlEventLog },
     CxlInjectGeneralMediaEventArguments: {
       members: [
         'path str',
@@ -819,46 +819,16 @@ const cxlPlans = definePlans({
       ],
     },
     CxlInjectPoisonArguments: { members: ['path str', 'start uint64', 'length size'] },
-    CxlUncorErrorType: {
-      enum: [
-        'cache-data-parity',
-        'cache-address-parity',
-        'cache-be-parity',
-        'cache-data-ecc',
-        'mem-data-parity',
-        'mem-address-parity',
-        'mem-be-parity',
-        'mem-data-ecc',
-        'reinit-threshold',
-        'rsvd-encoding',
-        'poison-received',
-        'receiver-overflow',
-        'internal',
-        'cxl-ide-tx',
-        'cxl-ide-rx',
-      ],
-    },
+    CxlUncorErrorType: { enum: CxlUncorErrorType },
     CXLUncorErrorRecord: { members: ['type CxlUncorErrorType', 'header uint32List'] },
     CXLUncorErrorRecordList: { list: 'CXLUncorErrorRecord' },
     CxlInjectUncorrectableErrorsArguments: {
       members: ['path str', 'errors CXLUncorErrorRecordList'],
     },
-    CxlCorErrorType: {
-      enum: [
-        'cache-data-ecc',
-        'mem-data-ecc',
-        'crc-threshold',
-        'retry-threshold',
-        'cache-poison-received',
-        'mem-poison-received',
-        'physical',
-      ],
-    },
+    CxlCorErrorType: { enum: CxlCorErrorType },
     CxlInjectCorrectableErrorArguments: { members: ['path str', 'type CxlCorErrorType'] },
     CxlDynamicCapacityExtent: { members: ['offset uint64', 'len uint64'] },
-    CxlExtentSelectionPolicy: {
-      enum: ['free', 'contiguous', 'prescriptive', 'enable-shared-access'],
-    },
+    CxlExtentSelectionPolicy: { enum: CxlExtentSelectionPolicy },
     CxlDynamicCapacityExtentList: { list: 'CxlDynamicCapacityExtent' },
     CxlAddDynamicCapacityArguments: {
       members: [
@@ -870,7 +840,7 @@ const cxlPlans = definePlans({
         'extents CxlDynamicCapacityExtentList',
       ],
     },
-    CxlExtentRemovalPolicy: { enum: ['tag-based', 'prescriptive'] },
+    CxlExtentRemovalPolicy: { enum: CxlExtentRemovalPolicy },
     CxlReleaseDynamicCapacityArguments: {
       members: [
         'path str',

@@ -266,18 +266,7 @@ export interface DumpEvents {
 /** The walk plans of `dump.json`. */
 const dumpPlans = definePlans({
   types: {
-    DumpGuestMemoryFormat: {
-      enum: [
-        'elf',
-        'kdump-zlib',
-        'kdump-lzo',
-        'kdump-snappy',
-        'kdump-raw-zlib',
-        'kdump-raw-lzo',
-        'kdump-raw-snappy',
-        'win-dmp',
-      ],
-    },
+    DumpGuestMemoryFormat: { enum: DumpGuestMemoryFormat },
     DumpGuestMemoryArguments: {
       members: [
         'paging bool',
@@ -288,7 +277,7 @@ const dumpPlans = definePlans({
         '*format DumpGuestMemoryFormat',
       ],
     },
-    DumpStatus: { enum: ['none', 'active', 'completed', 'failed'] },
+    DumpStatus: { enum: DumpStatus },
     DumpQueryResult: { members: ['status DumpStatus', 'completed int', 'total int'] },
     DumpCompletedData: { members: ['result DumpQueryResult', '*error str'] },
     DumpGuestMemoryFormatList: { list: 'DumpGuestMemoryFormat' },

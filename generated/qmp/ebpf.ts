@@ -70,7 +70,7 @@ export interface EbpfCommands {
 const ebpfPlans = definePlans({
   types: {
     EbpfObject: { members: ['object str'] },
-    EbpfProgramID: { enum: ['rss'] },
+    EbpfProgramID: { enum: EbpfProgramID },
     RequestEbpfArguments: { members: ['id EbpfProgramID'] },
   },
   commands: { 'request-ebpf': { args: 'RequestEbpfArguments', returns: 'EbpfObject' } },

@@ -43,17 +43,7 @@ export interface ErrorTypes {
 
 /** The walk plans of `error.json`. */
 const errorPlans = definePlans({
-  types: {
-    QapiErrorClass: {
-      enum: [
-        'GenericError',
-        'CommandNotFound',
-        'DeviceNotActive',
-        'DeviceNotFound',
-        'KVMMissingCap',
-      ],
-    },
-  },
+  types: { QapiErrorClass: { enum: QapiErrorClass } },
 });
 
 export default errorPlans;

@@ -369,9 +369,7 @@ export interface IntrospectCommands {
 const introspectPlans = definePlans({
   types: {
     SchemaInfoList: { list: 'SchemaInfo' },
-    SchemaMetaType: {
-      enum: ['builtin', 'enum', 'array', 'object', 'alternate', 'command', 'event'],
-    },
+    SchemaMetaType: { enum: SchemaMetaType },
     SchemaInfoBase: { members: ['name str', 'meta-type SchemaMetaType', '*features strList'] },
     SchemaInfo: {
       base: 'SchemaInfoBase',
@@ -387,7 +385,7 @@ const introspectPlans = definePlans({
       ],
     },
     SchemaInfoBuiltin: { members: ['json-type JSONType'] },
-    JSONType: { enum: ['string', 'number', 'int', 'boolean', 'null', 'object', 'array', 'value'] },
+    JSONType: { enum: JSONType },
     SchemaInfoEnumMemberList: { list: 'SchemaInfoEnumMember' },
     SchemaInfoEnum: { members: ['members SchemaInfoEnumMemberList', 'values strList deprecated'] },
     SchemaInfoEnumMember: { members: ['name str', '*features strList'] },

@@ -154,11 +154,9 @@ export interface MachineCommonTypes {
 /** The walk plans of `machine-common.json`. */
 const machineCommonPlans = definePlans({
   types: {
-    S390CpuEntitlement: { enum: ['auto', 'low', 'medium', 'high'] },
-    CpuTopologyLevel: {
-      enum: ['thread', 'core', 'module', 'cluster', 'die', 'socket', 'book', 'drawer', 'default'],
-    },
-    CacheLevelAndType: { enum: ['l1d', 'l1i', 'l2', 'l3'] },
+    S390CpuEntitlement: { enum: S390CpuEntitlement },
+    CpuTopologyLevel: { enum: CpuTopologyLevel },
+    CacheLevelAndType: { enum: CacheLevelAndType },
     SmpCacheProperties: { members: ['cache CacheLevelAndType', 'topology CpuTopologyLevel'] },
     SmpCachePropertiesList: { list: 'SmpCacheProperties' },
     SmpCachePropertiesWrapper: { members: ['caches SmpCachePropertiesList'] },

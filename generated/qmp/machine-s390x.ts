@@ -156,7 +156,7 @@ export interface MachineS390xEvents {
 /** The walk plans of `machine-s390x.json`. */
 const machineS390xPlans = definePlans({
   types: {
-    S390CpuPolarization: { enum: ['horizontal', 'vertical'] },
+    S390CpuPolarization: { enum: S390CpuPolarization },
     SetCpuTopologyArguments: {
       members: [
         'core-id uint16',

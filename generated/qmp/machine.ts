@@ -2634,40 +2634,8 @@ export interface MachineEvents {
 /** The walk plans of `machine.json`. */
 const machinePlans = definePlans({
   types: {
-    SysEmuTarget: {
-      enum: [
-        'aarch64',
-        'alpha',
-        'arm',
-        'avr',
-        'hppa',
-        'i386',
-        'loongarch64',
-        'm68k',
-        'microblaze',
-        'microblazeel',
-        'mips',
-        'mips64',
-        'mips64el',
-        'mipsel',
-        'or1k',
-        'ppc',
-        'ppc64',
-        'riscv32',
-        'riscv64',
-        'rx',
-        's390x',
-        'sh4',
-        'sh4eb',
-        'sparc',
-        'sparc64',
-        'tricore',
-        'x86_64',
-        'xtensa',
-        'xtensaeb',
-      ],
-    },
-    S390CpuState: { enum: ['uninitialized', 'stopped', 'check-stop', 'operating', 'load'] },
+    SysEmuTarget: { enum: SysEmuTarget },
+    S390CpuState: { enum: S390CpuState },
     CpuInfoS390: {
       members: ['cpu-state S390CpuState', '*dedicated bool', '*entitlement S390CpuEntitlement'],
     },
@@ -2740,8 +2708,8 @@ const machinePlans = definePlans({
     QemuTargetInfo: { members: ['arch SysEmuTarget'] },
     UuidInfo: { members: ['UUID str'] },
     GuidInfo: { members: ['guid str'] },
-    LostTickPolicy: { enum: ['discard', 'delay', 'slew'] },
-    NumaOptionsType: { enum: ['node', 'dist', 'cpu', 'hmat-lb', 'hmat-cache'] },
+    LostTickPolicy: { enum: LostTickPolicy },
+    NumaOptionsType: { enum: NumaOptionsType },
     NumaOptionsBase: { members: ['type NumaOptionsType'] },
     NumaOptions: {
       base: 'NumaOptionsBase',
@@ -2769,7 +2737,7 @@ const machinePlans = definePlans({
     },
     CXLFixedMemoryWindowOptionsList: { list: 'CXLFixedMemoryWindowOptions' },
     CXLFMWProperties: { members: ['cxl-fmw CXLFixedMemoryWindowOptionsList'] },
-    X86CPURegister32: { enum: ['EAX', 'EBX', 'ECX', 'EDX', 'ESP', 'EBP', 'ESI', 'EDI'] },
+    X86CPURegister32: { enum: X86CPURegister32 },
     X86CPUFeatureWordInfo: {
       members: [
         'cpuid-input-eax int',
@@ -2781,17 +2749,8 @@ const machinePlans = definePlans({
     X86CPUFeatureWordInfoList: { list: 'X86CPUFeatureWordInfo' },
     DummyForceArrays: { members: ['unused X86CPUFeatureWordInfoList'] },
     NumaCpuOptions: { base: 'CpuInstanceProperties' },
-    HmatLBMemoryHierarchy: { enum: ['memory', 'first-level', 'second-level', 'third-level'] },
-    HmatLBDataType: {
-      enum: [
-        'access-latency',
-        'read-latency',
-        'write-latency',
-        'access-bandwidth',
-        'read-bandwidth',
-        'write-bandwidth',
-      ],
-    },
+    HmatLBMemoryHierarchy: { enum: HmatLBMemoryHierarchy },
+    HmatLBDataType: { enum: HmatLBDataType },
     NumaHmatLBOptions: {
       members: [
         'initiator uint16',
@@ -2802,8 +2761,8 @@ const machinePlans = definePlans({
         '*bandwidth size',
       ],
     },
-    HmatCacheAssociativity: { enum: ['none', 'direct', 'complex'] },
-    HmatCacheWritePolicy: { enum: ['none', 'write-back', 'write-through'] },
+    HmatCacheAssociativity: { enum: HmatCacheAssociativity },
+    HmatCacheWritePolicy: { enum: HmatCacheWritePolicy },
     NumaHmatCacheOptions: {
       members: [
         'node-id uint32',
@@ -2881,9 +2840,7 @@ const machinePlans = definePlans({
       members: ['*id str', 'memaddr size', 'size size', 'node int', 'memdev str'],
     },
     HvBalloonDeviceInfo: { members: ['*id str', '*memaddr size', 'max-size size', '*memdev str'] },
-    MemoryDeviceInfoKind: {
-      enum: ['dimm', 'nvdimm', 'virtio-pmem', 'virtio-mem', 'sgx-epc', 'hv-balloon'],
-    },
+    MemoryDeviceInfoKind: { enum: MemoryDeviceInfoKind },
     PCDIMMDeviceInfoWrapper: { members: ['data PCDIMMDeviceInfo'] },
     VirtioPMEMDeviceInfoWrapper: { members: ['data VirtioPMEMDeviceInfo'] },
     VirtioMEMDeviceInfoWrapper: { members: ['data VirtioMEMDeviceInfo'] },
@@ -2939,8 +2896,8 @@ const machinePlans = definePlans({
     QueryFirmwareLogArguments: { members: ['*max-size size'] },
     DumpSkeysArguments: { members: ['filename str'] },
     CpuModelInfo: { members: ['name str', '*props any'] },
-    CpuModelExpansionType: { enum: ['static', 'full'] },
-    CpuModelCompareResult: { enum: ['incompatible', 'identical', 'superset', 'subset'] },
+    CpuModelExpansionType: { enum: CpuModelExpansionType },
+    CpuModelCompareResult: { enum: CpuModelCompareResult },
     CpuModelBaselineInfo: { members: ['model CpuModelInfo'] },
     CpuModelCompareInfo: {
       members: ['result CpuModelCompareResult', 'responsible-properties strList'],

@@ -547,17 +547,8 @@ export interface MiscI386Commands {
 /** The walk plans of `misc-i386.json`. */
 const miscI386Plans = definePlans({
   types: {
-    SevState: {
-      enum: [
-        'uninit',
-        'launch-update',
-        'launch-secret',
-        'running',
-        'send-update',
-        'receive-update',
-      ],
-    },
-    SevGuestType: { enum: ['sev', 'sev-snp'] },
+    SevState: { enum: SevState },
+    SevGuestType: { enum: SevGuestType },
     SevGuestInfo: { members: ['policy uint32', 'handle uint32'] },
     SevSnpGuestInfo: { members: ['snp-policy uint64'] },
     SevInfoBase: {
@@ -587,7 +578,7 @@ const miscI386Plans = definePlans({
     SgxInfo: {
       members: ['sgx bool', 'sgx1 bool', 'sgx2 bool', 'flc bool', 'sections SgxEpcSectionList'],
     },
-    EvtchnPortType: { enum: ['closed', 'unbound', 'interdomain', 'pirq', 'virq', 'ipi'] },
+    EvtchnPortType: { enum: EvtchnPortType },
     EvtchnInfo: {
       members: [
         'port uint16',

@@ -730,7 +730,7 @@ const miscPlans = definePlans({
     FdsetFdInfoList: { list: 'FdsetFdInfo' },
     FdsetInfo: { members: ['fdset-id int', 'fds FdsetFdInfoList'] },
     FdsetInfoList: { list: 'FdsetInfo' },
-    CommandLineParameterType: { enum: ['string', 'boolean', 'number', 'size'] },
+    CommandLineParameterType: { enum: CommandLineParameterType },
     CommandLineParameterInfo: {
       members: ['name str', 'type CommandLineParameterType', '*help str', '*default str'],
     },

@@ -1391,7 +1391,7 @@ const netPlans = definePlans({
     NetdevBridgeOptions: { members: ['*br str', '*helper str'] },
     NetdevHubPortOptions: { members: ['hubid int32', '*netdev str'] },
     NetdevNetmapOptions: { members: ['ifname str', '*devname str'] },
-    AFXDPMode: { enum: ['native', 'skb'] },
+    AFXDPMode: { enum: AFXDPMode },
     NetdevAFXDPOptions: {
       members: [
         'ifname str',
@@ -1430,29 +1430,7 @@ const netPlans = definePlans({
     NetdevVmnetBridgedOptions: { members: ['ifname str', '*isolated bool'] },
     NetdevStreamOptions: { members: ['addr SocketAddress', '*server bool', '*reconnect-ms int'] },
     NetdevDgramOptions: { members: ['*local SocketAddress', '*remote SocketAddress'] },
-    NetClientDriver: {
-      enum: [
-        'none',
-        'nic',
-        'user',
-        'tap',
-        'l2tpv3',
-        'socket',
-        'stream',
-        'dgram',
-        'vde',
-        'bridge',
-        'hubport',
-        'netmap',
-        'vhost-user',
-        'vhost-vdpa',
-        'passt',
-        'af-xdp',
-        'vmnet-host',
-        'vmnet-shared',
-        'vmnet-bridged',
-      ],
-    },
+    NetClientDriver: { enum: NetClientDriver },
     NetdevBase: { members: ['id str', 'type NetClientDriver'] },
     Netdev: {
       base: 'NetdevBase',
@@ -1479,7 +1457,7 @@ const netPlans = definePlans({
         'none',
       ],
     },
-    RxState: { enum: ['normal', 'none', 'all'] },
+    RxState: { enum: RxState },
     RxFilterInfo: {
       members: [
         'name str',

@@ -152,7 +152,7 @@ export interface ReplayCommands {
 /** The walk plans of `replay.json`. */
 const replayPlans = definePlans({
   types: {
-    ReplayMode: { enum: ['none', 'record', 'play'] },
+    ReplayMode: { enum: ReplayMode },
     ReplayInfo: { members: ['mode ReplayMode', '*filename str', 'icount int'] },
     ReplayBreakArguments: { members: ['icount int'] },
     ReplaySeekArguments: { members: ['icount int'] },

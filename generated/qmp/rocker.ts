@@ -503,8 +503,8 @@ const rockerPlans = definePlans({
   types: {
     RockerSwitch: { members: ['name str', 'id uint64', 'ports uint32'] },
     QueryRockerArguments: { members: ['name str'] },
-    RockerPortDuplex: { enum: ['half', 'full'] },
-    RockerPortAutoneg: { enum: ['off', 'on'] },
+    RockerPortDuplex: { enum: RockerPortDuplex },
+    RockerPortAutoneg: { enum: RockerPortAutoneg },
     RockerPort: {
       members: [
         'name str',

@@ -855,51 +855,16 @@ export interface RunStateEvents {
 /** The walk plans of `run-state.json`. */
 const runStatePlans = definePlans({
   types: {
-    RunState: {
-      enum: [
-        'debug',
-        'inmigrate',
-        'internal-error',
-        'io-error',
-        'paused',
-        'postmigrate',
-        'prelaunch',
-        'finish-migrate',
-        'restore-vm',
-        'running',
-        'save-vm',
-        'shutdown',
-        'suspended',
-        'watchdog',
-        'guest-panicked',
-        'colo',
-      ],
-    },
-    ShutdownCause: {
-      enum: [
-        'none',
-        'host-error',
-        'host-qmp-quit',
-        'host-qmp-system-reset',
-        'host-signal',
-        'host-ui',
-        'guest-shutdown',
-        'guest-reset',
-        'guest-panic',
-        'subsystem-reset',
-        'snapshot-load',
-      ],
-    },
+    RunState: { enum: RunState },
+    ShutdownCause: { enum: ShutdownCause },
     StatusInfo: { members: ['running bool', 'status RunState'] },
     ShutdownData: { members: ['guest bool', 'reason ShutdownCause'] },
     ResetData: { members: ['guest bool', 'reason ShutdownCause'] },
     WatchdogData: { members: ['action WatchdogAction'] },
-    WatchdogAction: {
-      enum: ['reset', 'shutdown', 'poweroff', 'pause', 'debug', 'none', 'inject-nmi'],
-    },
-    RebootAction: { enum: ['reset', 'shutdown'] },
-    ShutdownAction: { enum: ['poweroff', 'pause'] },
-    PanicAction: { enum: ['pause', 'shutdown', 'exit-failure', 'none'] },
+    WatchdogAction: { enum: WatchdogAction },
+    RebootAction: { enum: RebootAction },
+    ShutdownAction: { enum: ShutdownAction },
+    PanicAction: { enum: PanicAction },
     WatchdogSetActionArguments: { members: ['action WatchdogAction'] },
     SetActionArguments: {
       members: [
@@ -911,8 +876,8 @@ const runStatePlans = definePlans({
     },
     GuestPanickedData: { members: ['action GuestPanicAction', '*info GuestPanicInformation'] },
     GuestCrashloadedData: { members: ['action GuestPanicAction', '*info GuestPanicInformation'] },
-    GuestPanicAction: { enum: ['pause', 'poweroff', 'run'] },
-    GuestPanicInformationType: { enum: ['hyper-v', 's390', 'tdx'] },
+    GuestPanicAction: { enum: GuestPanicAction },
+    GuestPanicInformationType: { enum: GuestPanicInformationType },
     GuestPanicInformationBase: { members: ['type GuestPanicInformationType'] },
     GuestPanicInformation: {
       base: 'GuestPanicInformationBase',
@@ -926,9 +891,7 @@ const runStatePlans = definePlans({
     GuestPanicInformationHyperV: {
       members: ['arg1 uint64', 'arg2 uint64', 'arg3 uint64', 'arg4 uint64', 'arg5 uint64'],
     },
-    S390CrashReason: {
-      enum: ['unknown', 'disabled-wait', 'extint-loop', 'pgmint-loop', 'opint-loop'],
-    },
+    S390CrashReason: { enum: S390CrashReason },
     GuestPanicInformationS390: {
       members: ['core uint32', 'psw-mask uint64', 'psw-addr uint64', 'reason S390CrashReason'],
     },
@@ -940,10 +903,10 @@ const runStatePlans = definePlans({
         'flags MemoryFailureFlags',
       ],
     },
-    MemoryFailureRecipient: { enum: ['hypervisor', 'guest'] },
-    MemoryFailureAction: { enum: ['ignore', 'inject', 'fatal', 'reset'] },
+    MemoryFailureRecipient: { enum: MemoryFailureRecipient },
+    MemoryFailureAction: { enum: MemoryFailureAction },
     MemoryFailureFlags: { members: ['action-required bool', 'recursive bool'] },
-    NotifyVmexitOption: { enum: ['run', 'internal-error', 'disable'] },
+    NotifyVmexitOption: { enum: NotifyVmexitOption },
   },
   commands: {
     'query-status': { returns: 'StatusInfo' },

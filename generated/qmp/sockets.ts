@@ -279,7 +279,7 @@ export interface SocketsTypes {
 /** The walk plans of `sockets.json`. */
 const socketsPlans = definePlans({
   types: {
-    NetworkAddressFamily: { enum: ['ipv4', 'ipv6', 'unix', 'vsock', 'unknown'] },
+    NetworkAddressFamily: { enum: NetworkAddressFamily },
     InetSocketAddressBase: { members: ['host str', 'port str'] },
     InetSocketAddress: {
       base: 'InetSocketAddressBase',
@@ -313,7 +313,7 @@ const socketsPlans = definePlans({
         'fd FdSocketAddressWrapper',
       ],
     },
-    SocketAddressType: { enum: ['inet', 'unix', 'vsock', 'fd'] },
+    SocketAddressType: { enum: SocketAddressType },
     SocketAddressBase: { members: ['type SocketAddressType'] },
     SocketAddress: {
       base: 'SocketAddressBase',

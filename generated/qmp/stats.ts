@@ -309,10 +309,10 @@ export interface StatsCommands {
 /** The walk plans of `stats.json`. */
 const statsPlans = definePlans({
   types: {
-    StatsType: { enum: ['cumulative', 'instant', 'peak', 'linear-histogram', 'log2-histogram'] },
-    StatsUnit: { enum: ['bytes', 'seconds', 'cycles', 'boolean'] },
-    StatsProvider: { enum: ['kvm', 'cryptodev'] },
-    StatsTarget: { enum: ['vm', 'vcpu', 'cryptodev'] },
+    StatsType: { enum: StatsType },
+    StatsUnit: { enum: StatsUnit },
+    StatsProvider: { enum: StatsProvider },
+    StatsTarget: { enum: StatsTarget },
     StatsRequest: { members: ['provider StatsProvider', '*names strList'] },
     StatsVCPUFilter: { members: ['*vcpus strList'] },
     StatsRequestList: { list: 'StatsRequest' },

@@ -221,9 +221,9 @@ export interface TpmCommands {
 /** The walk plans of `tpm.json`. */
 const tpmPlans = definePlans({
   types: {
-    TpmModel: { enum: ['tpm-tis', 'tpm-crb', 'tpm-spapr'] },
+    TpmModel: { enum: TpmModel },
     TpmModelList: { list: 'TpmModel' },
-    TpmType: { enum: ['passthrough', 'emulator'] },
+    TpmType: { enum: TpmType },
     TpmTypeList: { list: 'TpmType' },
     TPMPassthroughOptions: { members: ['*path str', '*cancel-path str'] },
     TPMEmulatorOptions: { members: ['chardev str'] },

@@ -98,7 +98,7 @@ export interface TraceCommands {
 /** The walk plans of `trace.json`. */
 const tracePlans = definePlans({
   types: {
-    TraceEventState: { enum: ['unavailable', 'disabled', 'enabled'] },
+    TraceEventState: { enum: TraceEventState },
     TraceEventInfo: { members: ['name str', 'state TraceEventState'] },
     TraceEventGetStateArguments: { members: ['name str'] },
     TraceEventInfoList: { list: 'TraceEventInfo' },

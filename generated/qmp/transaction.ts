@@ -303,7 +303,7 @@ export interface TransactionCommands {
 const transactionPlans = definePlans({
   types: {
     Abort: {},
-    ActionCompletionMode: { enum: ['individual', 'grouped'] },
+    ActionCompletionMode: { enum: ActionCompletionMode },
     TransactionActionKind: {
       enum: [
         'abort',

@@ -2235,8 +2235,8 @@ export interface UiEvents {
 /** The walk plans of `ui.json`. */
 const uiPlans = definePlans({
   types: {
-    DisplayProtocol: { enum: ['vnc', 'spice'] },
-    SetPasswordAction: { enum: ['keep', 'fail', 'disconnect'] },
+    DisplayProtocol: { enum: DisplayProtocol },
+    SetPasswordAction: { enum: SetPasswordAction },
     SetPasswordOptionsBase: {
       members: ['protocol DisplayProtocol', 'password str', '*connected SetPasswordAction'],
     },
@@ -2253,7 +2253,7 @@ const uiPlans = definePlans({
       branches: ['vnc ExpirePasswordOptionsVnc', 'spice'],
     },
     ExpirePasswordOptionsVnc: { members: ['*display str'] },
-    ImageFormat: { enum: ['ppm', 'png'] },
+    ImageFormat: { enum: ImageFormat },
     ScreendumpArguments: {
       members: ['filename str', '*device str', '*head int', '*format ImageFormat'],
     },
@@ -2263,7 +2263,7 @@ const uiPlans = definePlans({
       base: 'SpiceBasicInfo',
       members: ['connection-id int', 'channel-type int', 'channel-id int', 'tls bool'],
     },
-    SpiceQueryMouseMode: { enum: ['client', 'server', 'unknown'] },
+    SpiceQueryMouseMode: { enum: SpiceQueryMouseMode },
     SpiceChannelList: { list: 'SpiceChannel' },
     SpiceInfo: {
       members: [
@@ -2297,22 +2297,8 @@ const uiPlans = definePlans({
         '*clients VncClientInfoList',
       ],
     },
-    VncPrimaryAuth: {
-      enum: ['none', 'vnc', 'ra2', 'ra2ne', 'tight', 'ultra', 'tls', 'vencrypt', 'sasl'],
-    },
-    VncVencryptSubAuth: {
-      enum: [
-        'plain',
-        'tls-none',
-        'x509-none',
-        'tls-vnc',
-        'x509-vnc',
-        'tls-plain',
-        'x509-plain',
-        'tls-sasl',
-        'x509-sasl',
-      ],
-    },
+    VncPrimaryAuth: { enum: VncPrimaryAuth },
+    VncVencryptSubAuth: { enum: VncVencryptSubAuth },
     VncServerInfo2: {
       base: 'VncBasicInfo',
       members: ['auth VncPrimaryAuth', '*vencrypt VncVencryptSubAuth'],
@@ -2501,7 +2487,7 @@ const uiPlans = definePlans({
         'f24',
       ],
     },
-    KeyValueKind: { enum: ['number', 'qcode'] },
+    KeyValueKind: { enum: KeyValueKind },
     IntWrapper: { members: ['data int'] },
     QKeyCodeWrapper: { members: ['data QKeyCode'] },
     KeyValueBase: { members: ['type KeyValueKind'] },
@@ -2512,22 +2498,9 @@ const uiPlans = definePlans({
     },
     KeyValueList: { list: 'KeyValue' },
     SendKeyArguments: { members: ['keys KeyValueList', '*hold-time int'] },
-    InputButton: {
-      enum: [
-        'left',
-        'middle',
-        'right',
-        'wheel-up',
-        'wheel-down',
-        'side',
-        'extra',
-        'wheel-left',
-        'wheel-right',
-        'touch',
-      ],
-    },
-    InputAxis: { enum: ['x', 'y'] },
-    InputMultiTouchType: { enum: ['begin', 'update', 'end', 'cancel', 'data'] },
+    InputButton: { enum: InputButton },
+    InputAxis: { enum: InputAxis },
+    InputMultiTouchType: { enum: InputMultiTouchType },
     InputKeyEvent: { members: ['key KeyValue', 'down bool'] },
     InputBtnEvent: { members: ['button InputButton', 'down bool'] },
     InputMoveEvent: { members: ['axis InputAxis', 'value int'] },
@@ -2540,7 +2513,7 @@ const uiPlans = definePlans({
         'value int',
       ],
     },
-    InputEventKind: { enum: ['key', 'btn', 'rel', 'abs', 'mtt'] },
+    InputEventKind: { enum: InputEventKind },
     InputKeyEventWrapper: { members: ['data InputKeyEvent'] },
     InputBtnEventWrapper: { members: ['data InputBtnEvent'] },
     InputMoveEventWrapper: { members: ['data InputMoveEvent'] },
@@ -2571,7 +2544,7 @@ const uiPlans = definePlans({
     },
     DisplayEGLHeadless: { members: ['*rendernode str'] },
     DisplayDBus: { members: ['*rendernode str', '*addr str', '*p2p bool', '*audiodev str'] },
-    DisplayGLMode: { enum: ['off', 'on', 'core', 'es'] },
+    DisplayGLMode: { enum: DisplayGLMode },
     DisplayCurses: { members: ['*charset str'] },
     DisplayCocoa: {
       members: [
@@ -2582,21 +2555,9 @@ const uiPlans = definePlans({
         '*zoom-interpolation bool',
       ],
     },
-    HotKeyMod: { enum: ['lctrl-lalt', 'lshift-lctrl-lalt', 'rctrl'] },
+    HotKeyMod: { enum: HotKeyMod },
     DisplaySDL: { members: ['*grab-mod HotKeyMod'] },
-    DisplayType: {
-      enum: [
-        'default',
-        'none',
-        'gtk',
-        'sdl',
-        'egl-headless',
-        'curses',
-        'cocoa',
-        'spice-app',
-        'dbus',
-      ],
-    },
+    DisplayType: { enum: DisplayType },
     DisplayOptionsBase: {
       members: [
         'type DisplayType',
@@ -2621,7 +2582,7 @@ const uiPlans = definePlans({
         'spice-app',
       ],
     },
-    DisplayReloadType: { enum: ['vnc'] },
+    DisplayReloadType: { enum: DisplayReloadType },
     DisplayReloadOptionsVNC: { members: ['*tls-certs bool'] },
     DisplayReloadOptionsBase: { members: ['type DisplayReloadType'] },
     DisplayReloadOptions: {
@@ -2629,7 +2590,7 @@ const uiPlans = definePlans({
       tag: 'type',
       branches: ['vnc DisplayReloadOptionsVNC'],
     },
-    DisplayUpdateType: { enum: ['vnc'] },
+    DisplayUpdateType: { enum: DisplayUpdateType },
     DisplayUpdateOptionsVNC: { members: ['*addresses SocketAddressList'] },
     DisplayUpdateOptionsBase: { members: ['type DisplayUpdateType'] },
     DisplayUpdateOptions: {

@@ -87,9 +87,7 @@ export interface VfioEvents {
 /** The walk plans of `vfio.json`. */
 const vfioPlans = definePlans({
   types: {
-    QapiVfioMigrationState: {
-      enum: ['stop', 'running', 'stop-copy', 'resuming', 'running-p2p', 'pre-copy', 'pre-copy-p2p'],
-    },
+    QapiVfioMigrationState: { enum: QapiVfioMigrationState },
     VfioMigrationData: {
       members: ['device-id str', 'qom-path str', 'device-state QapiVfioMigrationState'],
     },

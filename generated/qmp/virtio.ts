@@ -1285,8 +1285,8 @@ const virtioPlans = definePlans({
         'unused-virtio-gpu-output VirtIOGPUOutputList',
       ],
     },
-    GranuleMode: { enum: ['4k', '8k', '16k', '64k', 'host'] },
-    VMAppleVirtioBlkVariant: { enum: ['unspecified', 'root', 'aux'] },
+    GranuleMode: { enum: GranuleMode },
+    VMAppleVirtioBlkVariant: { enum: VMAppleVirtioBlkVariant },
   },
   commands: {
     'x-query-virtio': { returns: 'VirtioInfoList', features: 'unstable' },

@@ -135,7 +135,7 @@ export interface YankCommands {
 /** The walk plans of `yank.json`. */
 const yankPlans = definePlans({
   types: {
-    YankInstanceType: { enum: ['block-node', 'chardev', 'migration'] },
+    YankInstanceType: { enum: YankInstanceType },
     YankInstanceBlockNode: { members: ['node-name str'] },
     YankInstanceChardev: { members: ['id str'] },
     YankInstanceBase: { members: ['type YankInstanceType'] },

@@ -100,7 +100,7 @@ const builtinPlans = definePlans({
     boolList: { list: 'bool' },
     anyList: { list: 'any' },
     nullList: { list: 'null' },
-    QType: { enum: ['none', 'qnull', 'qnum', 'qstring', 'qdict', 'qlist', 'qbool'] },
+    QType: { enum: QType },
   },
 });
 

@@ -26,6 +26,7 @@ import { QapiError, nameErrorClass } from './errors.js';
 import type { QmpSchemaInfo, QmpSchemaInfoObject } from './introspect.js';
 import {
   BUILTIN_SCALARS,
+  enumValueRows,
   type FeatureWord,
   type ModulePlans,
   type PlanTable,
@@ -950,7 +951,7 @@ export function schemaInfoOfPlans(plans: readonly (ModulePlans | PlanTable)[]): 
   };
   for (const [name, row] of rows) {
     if ('enum' in row) {
-      const members = row.enum.map((v) => {
+      const members = enumValueRows(row).map((v) => {
         const [value, ...features] = v.split(' ');
         return withFeatures({ name: value! }, features);
       });

@@ -11,7 +11,7 @@
  * is exactly what prettier makes of it holds either way.
  */
 import type { CommandRow, EventRow, MemberRow, PlanTable, TypeRow } from '../../templates/runtime/plans.js';
-import { type MemberPlan, type ModulePlan, type TypePlan } from '../plan/plans.js';
+import { type EnumValuePlan, type MemberPlan, type ModulePlan, type TypePlan } from '../plan/plans.js';
 import { propertyKey, quote } from './naming.js';
 
 /** Words joined into one row; a feature word is one or two words itself. */
@@ -25,13 +25,31 @@ function memberRow(m: MemberPlan): MemberRow {
   return row(mark + m.name, m.type, m.features);
 }
 
+/** Enum values objects in tables, and the name of the types' `const` that is each. */
+const VALUES_OBJECTS = new WeakMap<object, string>();
+
+/**
+ * Whether an enum value's row is its name alone, and the name keeps its
+ * place as an object's key (an integer-like key would move to the front).
+ */
+function isPlainValue(v: EnumValuePlan): boolean {
+  return v.features === undefined && !v.onlyIn.length && !/^(0|[1-9][0-9]*)$/.test(v.name) && v.name !== '__proto__';
+}
+
 function typeRow(p: TypePlan): TypeRow | null {
   switch (p.kind) {
     case 'scalar':
     case 'int':
       return null;
-    case 'enum':
+    case 'enum': {
+      if (p.values.length && p.values.every(isPlainValue)) {
+        // The values object the types declare (`const Foo`), printed as its name.
+        const values = Object.freeze(Object.fromEntries(p.values.map((v) => [v.name, v.name])));
+        VALUES_OBJECTS.set(values, p.tsName);
+        return { enum: values };
+      }
       return { enum: p.values.map((v) => row(v.onlyIn.length ? `~${v.name}` : v.name, v.features)) };
+    }
     case 'list':
       return { list: p.element };
     case 'alternate':
@@ -90,6 +108,8 @@ function key(name: string): string {
 
 function flat(v: unknown): string {
   if (typeof v === 'string') return quote(v);
+  const values = typeof v === 'object' && v !== null ? VALUES_OBJECTS.get(v) : undefined;
+  if (values !== undefined) return values;
   if (typeof v === 'boolean' || v === null) return String(v);
   if (Array.isArray(v)) return `[${v.map(flat).join(', ')}]`;
   const entries = Object.entries(v as object);
@@ -101,7 +121,7 @@ function flat(v: unknown): string {
  * two or more entries, and a break inside breaks everything around it.
  */
 function mustBreak(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false;
+  if (typeof v !== 'object' || v === null || VALUES_OBJECTS.has(v)) return false;
   const children = Array.isArray(v) ? v : Object.values(v);
   if (children.some(mustBreak)) return true;
   if (!Array.isArray(v) || v.length < 2) return false;
@@ -113,7 +133,7 @@ function mustBreak(v: unknown): boolean {
 /** `v` printed at indentation `indent`, after `prefix` on its line and followed by `suffix`. */
 function printValue(v: unknown, indent: number, prefix: string, suffix: string, expand: boolean): string {
   const one = flat(v);
-  const isContainer = typeof v === 'object' && v !== null;
+  const isContainer = typeof v === 'object' && v !== null && !VALUES_OBJECTS.has(v);
   if (!isContainer || (!expand && !mustBreak(v) && indent + prefix.length + one.length + suffix.length <= WIDTH)) return prefix + one + suffix;
   const pad = ' '.repeat(indent + 2);
   if (Array.isArray(v)) {

@@ -128,8 +128,12 @@ export function countNarrow(): true {
 
 /** A wide integer as the walk gives it under `--int64 bigint`. */
 export function widenInt(v: unknown): unknown {
-  return typeof v === 'number' ? BigInt(v) : v;
+  if (typeof v !== 'number') return v;
+  return v >= 0 && v < SMALL_BIGINTS.length ? SMALL_BIGINTS[v]! : BigInt(v);
 }
+
+/** 0n…1023n, made once: QEMU's integers are mostly small, and BigInt() costs a call into V8's runtime. */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
 
 /** decodeFast for a type that can hold wide integers, under `--int64 bigint`: see checkedOrWidened. */
 export function decodeWidening(

@@ -53,6 +53,7 @@ import type { CommandInfo, CommandTable, DecodeFn, EventInfo, EventTable } from 
 import {
   NO_FEATURES,
   copyJsonValue,
+  hasOwn,
   setOwn,
   type AlternateBranch,
   type AlternateJsonType,
@@ -83,9 +84,17 @@ export type MemberRow = string;
 /** An enum value: `'name'`, then its special features (`'virtio-net-tap unstable'`). */
 export type EnumValueRow = string;
 
-/** An enum type. */
+/**
+ * An enum type: its values, or, when none has features or version marks,
+ * the module's values object (`const Foo`, its keys and values the names).
+ */
 export interface EnumRow {
-  readonly enum: readonly EnumValueRow[];
+  readonly enum: readonly EnumValueRow[] | { readonly [name: string]: string };
+}
+
+/** An enum row's values, as {@link EnumValueRow}s. */
+export function enumValueRows(row: EnumRow): readonly EnumValueRow[] {
+  return Array.isArray(row.enum) ? row.enum : Object.values(row.enum);
 }
 
 /** A list type: the type of its elements. */
@@ -326,7 +335,7 @@ export function visitorName(tsName: string): string {
  * costs it a third of a second on QEMU's schema).
  */
 export interface TableRow {
-  readonly enum?: readonly EnumValueRow[];
+  readonly enum?: EnumRow['enum'];
   readonly list?: string;
   readonly base?: string;
   readonly members?: readonly MemberRow[];
@@ -511,6 +520,8 @@ export class PlanSchema {
   private readonly encodes = new Closures<EncodeFn>((n) => this.buildEncode(n));
   private readonly copies = new Closures<CopyFn>((n) => this.buildCopy(this.plan(n), false));
   private readonly widens = new Closures<CopyFn>((n) => this.buildCopy(this.plan(n), true));
+  /** Whether a wide integer can be reached from a type (holdsWide). */
+  private readonly wide = new Map<string, boolean>();
   private readonly slots = new Map<string, Slot>();
   private readonly shapes = new Map<string, Shape>();
   private readonly decodes = new Closures<DecodeFn>((n) => this.buildDecode(n));
@@ -649,7 +660,7 @@ export class PlanSchema {
         [value: string]: Features;
       };
       const olderOnly: string[] = [];
-      for (const v of row.enum) {
+      for (const v of enumValueRows(row)) {
         const [marked, ...rest] = words(v);
         // `~value`: only in older versions the tables span (never accepted in arguments).
         const value = marked!.startsWith('~') ? marked!.slice(1) : marked!;
@@ -1197,7 +1208,7 @@ export class PlanSchema {
    *
    * `widen` (bigint mode): the decode of a value its check accepted with
    * numbers for wide integers (see intCounts), which the input walk makes
-   * bigints; the same copy, those numbers converted.
+   * bigints: those numbers converted (objects: see widenObject).
    */
   private buildCopy(p: Plan, widen: boolean): CopyFn {
     const copies = widen ? this.widens : this.copies;
@@ -1267,6 +1278,7 @@ export class PlanSchema {
         };
       }
       case 'object': {
+        if (widen) return this.widenObject(p.name);
         const name = p.name;
         let root: Shape | null = null;
         return (x) => {
@@ -1280,17 +1292,78 @@ export class PlanSchema {
           let at = sh.orders;
           for (const k in o) {
             const next = at.next !== null && at.next.key === k ? at.next : otherOrder(at, k);
-            if (next === null) return copyMembers(sh, o, out, widen);
+            if (next === null) return copyMembers(sh, o, out);
             at = next;
             const v = o[k];
             if (v === undefined) throw GIVE_UP;
             const m = at.member!;
-            if (m.code === NESTED || m.code === LEAF_ANY || widen) copyMember(out, k, m, v, widen);
+            if (m.code === NESTED || m.code === LEAF_ANY) copyMember(out, k, m, v);
           }
-          return at.complete ? out : copyMembers(sh, o, out, widen);
+          return at.complete ? out : copyMembers(sh, o, out);
         };
       }
     }
+  }
+
+  /**
+   * The widening copy of an object its check accepted: a spread (unknown
+   * members a lenient check let through stay, as the walk keeps them),
+   * then the members that can hold wide integers replaced by their
+   * widening.
+   */
+  private widenObject(name: string): CopyFn {
+    let root: Shape | null = null;
+    return (x) => {
+      const o = x as PlainObject;
+      const sh = this.shapeOf((root ??= this.rootShape(name)), o);
+      if (sh === null) throw GIVE_UP;
+      const out = sh.copy(o);
+      const ms = (sh.widening ??= sh.members.filter(
+        (m) => m.code === LEAF_BIGINT || (m.code === NESTED && this.holdsWide(m.type)),
+      ));
+      for (let i = 0; i < ms.length; i++) {
+        const m = ms[i]!;
+        const k = m.name;
+        const v = m.inherited ? (hasOwn(o, k) ? o[k] : undefined) : o[k];
+        if (v === undefined) continue;
+        const r = m.code === NESTED ? m.widen!(v) : widenInt(v);
+        if (m.inherited) setOwn(out, k, r);
+        else out[k] = r;
+      }
+      return out;
+    };
+  }
+
+  /**
+   * Whether a wide integer can be reached from a type. Within a cycle of
+   * types the answer is assumed yes while it is being found: a widening
+   * copy too many costs time, one too few would be wrong.
+   */
+  private holdsWide(name: string): boolean {
+    const known = this.wide.get(name);
+    if (known !== undefined) return known;
+    this.wide.set(name, true);
+    const p = this.plan(name);
+    let holds: boolean;
+    switch (p.kind) {
+      case 'scalar':
+      case 'enum':
+        holds = this.slot(name).code === LEAF_BIGINT;
+        break;
+      case 'list':
+        holds = this.holdsWide(p.element);
+        break;
+      case 'alternate':
+        holds = p.branches.some((b) => this.holdsWide(b.type));
+        break;
+      case 'object':
+        holds =
+          p.all.some((m) => this.holdsWide(m.type)) ||
+          [...(p.branches?.values() ?? [])].some((b) => b !== null && this.holdsWide(b));
+        break;
+    }
+    this.wide.set(name, holds);
+    return holds;
   }
 
   // ---- commands and events ---------------------------------------------
@@ -1432,6 +1505,8 @@ interface Shape {
     readonly branches: ReadonlyMap<string, string | null>;
     readonly variants: Map<string, Shape | null>;
   } | null;
+  /** The members a widening copy replaces (widenObject), found on its first use. */
+  widening: readonly FastMember[] | null;
 }
 
 function makeSlot(
@@ -1494,20 +1569,19 @@ function makeShape(
     afterUnknown: members.length + 1,
     copy: SPREAD_SITES[spreadSite++ % SPREAD_SITES.length]!,
     union: tag === null || branches === null ? null : { tag, branches, variants: new Map() },
+    widening: null,
   };
 }
 
 /**
  * Member `k` (value `v`) of a copy whose spread `out` already holds the
- * leaves: a nested value's copy (widened in a widening copy), an `any`'s
- * JSON copy, and in a widening copy a wide integer's number as a bigint.
- * An inherited name (`constructor`…) is stored as own data.
+ * leaves: a nested value's copy, an `any`'s JSON copy. An inherited name
+ * (`constructor`…) is stored as own data.
  */
-function copyMember(out: PlainObject, k: string, m: FastMember, v: unknown, widen: boolean): void {
+function copyMember(out: PlainObject, k: string, m: FastMember, v: unknown): void {
   let r: unknown;
-  if (m.code === NESTED) r = (widen ? m.widen! : m.copy!)(v);
+  if (m.code === NESTED) r = m.copy!(v);
   else if (m.code === LEAF_ANY) r = copyJsonValue(v, false);
-  else if (widen && m.code === LEAF_BIGINT && typeof v === 'number') r = BigInt(v);
   else return;
   if (m.inherited) setOwn(out, k, r);
   else out[k] = r;
@@ -1519,7 +1593,7 @@ function copyMember(out: PlainObject, k: string, m: FastMember, v: unknown, wide
  * shape's orders (see KeyOrder), and the next object in that order takes
  * the short loop.
  */
-function copyMembers(sh: Shape, o: PlainObject, out: PlainObject, widen: boolean): PlainObject {
+function copyMembers(sh: Shape, o: PlainObject, out: PlainObject): PlainObject {
   const ms = sh.members;
   const path: [string, FastMember][] = [];
   let prev = sh.start;
@@ -1534,7 +1608,7 @@ function copyMembers(sh: Shape, o: PlainObject, out: PlainObject, widen: boolean
     if (v === undefined) throw GIVE_UP;
     if (!m.optional) required++;
     path.push([k, m]);
-    copyMember(out, k, m, v, widen);
+    copyMember(out, k, m, v);
   }
   if (required !== sh.required) throw GIVE_UP;
   learnOrder(sh, path);

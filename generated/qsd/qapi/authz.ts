@@ -126,8 +126,8 @@ export interface QapiAuthzTypes {
 /** The walk plans of `../../qapi/authz.json`. */
 const qapiAuthzPlans = definePlans({
   types: {
-    QAuthZListPolicy: { enum: ['deny', 'allow'] },
-    QAuthZListFormat: { enum: ['exact', 'glob'] },
+    QAuthZListPolicy: { enum: QAuthZListPolicy },
+    QAuthZListFormat: { enum: QAuthZListFormat },
     QAuthZListRule: {
       members: ['match str', 'policy QAuthZListPolicy', '*format QAuthZListFormat'],
     },

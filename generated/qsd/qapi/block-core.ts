@@ -7981,7 +7981,7 @@ const qapiBlockCorePlans = definePlans({
     },
     ImageInfoSpecificRbd: { members: ['*encryption-format RbdImageEncryptionFormat'] },
     ImageInfoSpecificFile: { members: ['*extent-size-hint size'] },
-    ImageInfoSpecificKind: { enum: ['qcow2', 'vmdk', 'luks', 'rbd', 'file'] },
+    ImageInfoSpecificKind: { enum: ImageInfoSpecificKind },
     ImageInfoSpecificQCow2Wrapper: { members: ['data ImageInfoSpecificQCow2'] },
     ImageInfoSpecificVmdkWrapper: { members: ['data ImageInfoSpecificVmdk'] },
     ImageInfoSpecificLUKSWrapper: { members: ['data QCryptoBlockInfoLUKS'] },
@@ -8109,7 +8109,7 @@ const qapiBlockCorePlans = definePlans({
         '*dirty-bitmaps BlockDirtyInfoList',
       ],
     },
-    BlockDeviceIoStatus: { enum: ['ok', 'failed', 'nospace'] },
+    BlockDeviceIoStatus: { enum: BlockDeviceIoStatus },
     BlockDirtyInfo: {
       members: [
         '*name str',
@@ -8121,7 +8121,7 @@ const qapiBlockCorePlans = definePlans({
         '*inconsistent bool',
       ],
     },
-    Qcow2BitmapInfoFlags: { enum: ['in-use', 'auto'] },
+    Qcow2BitmapInfoFlags: { enum: Qcow2BitmapInfoFlags },
     Qcow2BitmapInfoFlagsList: { list: 'Qcow2BitmapInfoFlags' },
     Qcow2BitmapInfo: {
       members: ['name str', 'granularity uint32', 'flags Qcow2BitmapInfoFlagsList'],
@@ -8276,10 +8276,10 @@ const qapiBlockCorePlans = definePlans({
     },
     QueryBlockstatsArguments: { members: ['*query-nodes bool'] },
     BlockStatsList: { list: 'BlockStats' },
-    BlockdevOnError: { enum: ['report', 'ignore', 'enospc', 'stop', 'auto'] },
-    MirrorSyncMode: { enum: ['top', 'full', 'none', 'incremental', 'bitmap'] },
-    BitmapSyncMode: { enum: ['on-success', 'never', 'always'] },
-    MirrorCopyMode: { enum: ['background', 'write-blocking'] },
+    BlockdevOnError: { enum: BlockdevOnError },
+    MirrorSyncMode: { enum: MirrorSyncMode },
+    BitmapSyncMode: { enum: BitmapSyncMode },
+    MirrorCopyMode: { enum: MirrorCopyMode },
     BlockJobInfoMirror: { members: ['actively-synced bool'] },
     BlockJobInfoBase: {
       members: [
@@ -8315,7 +8315,7 @@ const qapiBlockCorePlans = definePlans({
     },
     BlockJobInfoList: { list: 'BlockJobInfo' },
     BlockResizeArguments: { members: ['*device str', '*node-name str', 'size int'] },
-    NewImageMode: { enum: ['existing', 'absolute-paths'] },
+    NewImageMode: { enum: NewImageMode },
     BlockdevSnapshotSync: {
       members: [
         '*device str',
@@ -8381,9 +8381,9 @@ const qapiBlockCorePlans = definePlans({
     },
     QueryNamedBlockNodesArguments: { members: ['*flat bool'] },
     BlockDeviceInfoList: { list: 'BlockDeviceInfo' },
-    XDbgBlockGraphNodeType: { enum: ['block-backend', 'block-job', 'block-driver'] },
+    XDbgBlockGraphNodeType: { enum: XDbgBlockGraphNodeType },
     XDbgBlockGraphNode: { members: ['id uint64', 'type XDbgBlockGraphNodeType', 'name str'] },
-    BlockPermission: { enum: ['consistent-read', 'write', 'write-unchanged', 'resize'] },
+    BlockPermission: { enum: BlockPermission },
     BlockPermissionList: { list: 'BlockPermission' },
     XDbgBlockGraphEdge: {
       members: [
@@ -8566,9 +8566,9 @@ const qapiBlockCorePlans = definePlans({
         'snapshot-delete',
       ],
     },
-    BlockdevDiscardOptions: { enum: ['ignore', 'unmap'] },
-    BlockdevDetectZeroesOptions: { enum: ['off', 'on', 'unmap'] },
-    BlockdevAioOptions: { enum: ['threads', 'native', 'io_uring'] },
+    BlockdevDiscardOptions: { enum: BlockdevDiscardOptions },
+    BlockdevDetectZeroesOptions: { enum: BlockdevDetectZeroesOptions },
+    BlockdevAioOptions: { enum: BlockdevAioOptions },
     BlockdevCacheOptions: { members: ['*direct bool', '*no-flush bool'] },
     BlockdevDriver: {
       enum: [
@@ -8646,7 +8646,7 @@ const qapiBlockCorePlans = definePlans({
       base: 'BlockdevOptionsGenericFormat',
       members: ['*backing BlockdevRefOrNull'],
     },
-    Qcow2OverlapCheckMode: { enum: ['none', 'constant', 'cached', 'all'] },
+    Qcow2OverlapCheckMode: { enum: Qcow2OverlapCheckMode },
     Qcow2OverlapCheckFlags: {
       members: [
         '*template Qcow2OverlapCheckMode',
@@ -8664,7 +8664,7 @@ const qapiBlockCorePlans = definePlans({
     Qcow2OverlapChecks: {
       alternate: ['flags Qcow2OverlapCheckFlags', 'mode Qcow2OverlapCheckMode'],
     },
-    BlockdevQcowEncryptionFormat: { enum: ['aes'] },
+    BlockdevQcowEncryptionFormat: { enum: BlockdevQcowEncryptionFormat },
     BlockdevQcowEncryptionBase: { members: ['format BlockdevQcowEncryptionFormat'] },
     BlockdevQcowEncryption: {
       base: 'BlockdevQcowEncryptionBase',
@@ -8675,7 +8675,7 @@ const qapiBlockCorePlans = definePlans({
       base: 'BlockdevOptionsGenericCOWFormat',
       members: ['*encrypt BlockdevQcowEncryption'],
     },
-    BlockdevQcow2EncryptionFormat: { enum: ['aes', 'luks'] },
+    BlockdevQcow2EncryptionFormat: { enum: BlockdevQcow2EncryptionFormat },
     BlockdevQcow2EncryptionBase: { members: ['format BlockdevQcow2EncryptionFormat'] },
     BlockdevQcow2Encryption: {
       base: 'BlockdevQcow2EncryptionBase',
@@ -8704,8 +8704,8 @@ const qapiBlockCorePlans = definePlans({
         '*data-file BlockdevRef',
       ],
     },
-    SshHostKeyCheckMode: { enum: ['none', 'hash', 'known_hosts'] },
-    SshHostKeyCheckHashType: { enum: ['md5', 'sha1', 'sha256'] },
+    SshHostKeyCheckMode: { enum: SshHostKeyCheckMode },
+    SshHostKeyCheckHashType: { enum: SshHostKeyCheckHashType },
     SshHostKeyHash: { members: ['type SshHostKeyCheckHashType', 'hash str'] },
     SshHostKeyCheckBase: { members: ['mode SshHostKeyCheckMode'] },
     SshHostKeyCheck: {
@@ -8721,59 +8721,8 @@ const qapiBlockCorePlans = definePlans({
         '*host-key-check SshHostKeyCheck',
       ],
     },
-    BlkdebugEvent: {
-      enum: [
-        'l1_update',
-        'l1_grow_alloc_table',
-        'l1_grow_write_table',
-        'l1_grow_activate_table',
-        'l2_load',
-        'l2_update',
-        'l2_update_compressed',
-        'l2_alloc_cow_read',
-        'l2_alloc_write',
-        'read_aio',
-        'read_backing_aio',
-        'read_compressed',
-        'write_aio',
-        'write_compressed',
-        'vmstate_load',
-        'vmstate_save',
-        'cow_read',
-        'cow_write',
-        'reftable_load',
-        'reftable_grow',
-        'reftable_update',
-        'refblock_load',
-        'refblock_update',
-        'refblock_update_part',
-        'refblock_alloc',
-        'refblock_alloc_hookup',
-        'refblock_alloc_write',
-        'refblock_alloc_write_blocks',
-        'refblock_alloc_write_table',
-        'refblock_alloc_switch_table',
-        'cluster_alloc',
-        'cluster_alloc_bytes',
-        'cluster_free',
-        'flush_to_os',
-        'flush_to_disk',
-        'pwritev_rmw_head',
-        'pwritev_rmw_after_head',
-        'pwritev_rmw_tail',
-        'pwritev_rmw_after_tail',
-        'pwritev',
-        'pwritev_zero',
-        'pwritev_done',
-        'empty_image_prepare',
-        'l1_shrink_write_table',
-        'l1_shrink_free_l2_clusters',
-        'cor_write',
-        'cluster_alloc_space',
-        'none',
-      ],
-    },
-    BlkdebugIOType: { enum: ['read', 'write', 'write-zeroes', 'discard', 'flush', 'block-status'] },
+    BlkdebugEvent: { enum: BlkdebugEvent },
+    BlkdebugIOType: { enum: BlkdebugIOType },
     BlkdebugInjectErrorOptions: {
       members: [
         'event BlkdebugEvent',
@@ -8815,7 +8764,7 @@ const qapiBlockCorePlans = definePlans({
     },
     BlockdevOptionsBlkverify: { members: ['test BlockdevRef', 'raw BlockdevRef'] },
     BlockdevOptionsBlkreplay: { members: ['image BlockdevRef'] },
-    QuorumReadPattern: { enum: ['quorum', 'fifo'] },
+    QuorumReadPattern: { enum: QuorumReadPattern },
     BlockdevRefList: { list: 'BlockdevRef' },
     BlockdevOptionsQuorum: {
       members: [
@@ -8834,8 +8783,8 @@ const qapiBlockCorePlans = definePlans({
     BlockdevOptionsVirtioBlkVfioPci: { members: ['path str'] },
     BlockdevOptionsVirtioBlkVhostUser: { members: ['path str'] },
     BlockdevOptionsVirtioBlkVhostVdpa: { members: ['path str'] },
-    IscsiTransport: { enum: ['tcp', 'iser'] },
-    IscsiHeaderDigest: { enum: ['crc32c', 'none', 'crc32c-none', 'none-crc32c'] },
+    IscsiTransport: { enum: IscsiTransport },
+    IscsiHeaderDigest: { enum: IscsiHeaderDigest },
     BlockdevOptionsIscsi: {
       members: [
         'transport IscsiTransport',
@@ -8849,8 +8798,8 @@ const qapiBlockCorePlans = definePlans({
         '*timeout int',
       ],
     },
-    RbdAuthMode: { enum: ['cephx', 'none'] },
-    RbdImageEncryptionFormat: { enum: ['luks', 'luks2', 'luks-any'] },
+    RbdAuthMode: { enum: RbdAuthMode },
+    RbdImageEncryptionFormat: { enum: RbdImageEncryptionFormat },
     RbdEncryptionOptionsLUKSBase: { members: ['key-secret str'] },
     RbdEncryptionCreateOptionsLUKSBase: {
       base: 'RbdEncryptionOptionsLUKSBase',
@@ -8898,12 +8847,12 @@ const qapiBlockCorePlans = definePlans({
         '*server InetSocketAddressBaseList',
       ],
     },
-    ReplicationMode: { enum: ['primary', 'secondary'] },
+    ReplicationMode: { enum: ReplicationMode },
     BlockdevOptionsReplication: {
       base: 'BlockdevOptionsGenericFormat',
       members: ['mode ReplicationMode', '*top-id str'],
     },
-    NFSTransport: { enum: ['inet'] },
+    NFSTransport: { enum: NFSTransport },
     NFSServer: { members: ['type NFSTransport', 'host str'] },
     BlockdevOptionsNfs: {
       members: [
@@ -8955,7 +8904,7 @@ const qapiBlockCorePlans = definePlans({
     },
     BlockdevOptionsThrottle: { members: ['throttle-group str', 'file BlockdevRef'] },
     BlockdevOptionsCor: { base: 'BlockdevOptionsGenericFormat', members: ['*bottom str'] },
-    OnCbwError: { enum: ['break-guest-write', 'break-snapshot'] },
+    OnCbwError: { enum: OnCbwError },
     BlockdevOptionsCbw: {
       base: 'BlockdevOptionsGenericFormat',
       members: [
@@ -9071,8 +9020,8 @@ const qapiBlockCorePlans = definePlans({
         '*encrypt QCryptoBlockCreateOptions',
       ],
     },
-    BlockdevQcow2Version: { enum: ['v2', 'v3'] },
-    Qcow2CompressionType: { enum: ['zlib', 'zstd'] },
+    BlockdevQcow2Version: { enum: BlockdevQcow2Version },
+    Qcow2CompressionType: { enum: Qcow2CompressionType },
     BlockdevCreateOptionsQcow2: {
       members: [
         'file BlockdevRef',
@@ -9109,16 +9058,8 @@ const qapiBlockCorePlans = definePlans({
         '*encrypt RbdEncryptionCreateOptions',
       ],
     },
-    BlockdevVmdkSubformat: {
-      enum: [
-        'monolithicSparse',
-        'monolithicFlat',
-        'twoGbMaxExtentSparse',
-        'twoGbMaxExtentFlat',
-        'streamOptimized',
-      ],
-    },
-    BlockdevVmdkAdapterType: { enum: ['ide', 'buslogic', 'lsilogic', 'legacyESX'] },
+    BlockdevVmdkSubformat: { enum: BlockdevVmdkSubformat },
+    BlockdevVmdkAdapterType: { enum: BlockdevVmdkAdapterType },
     BlockdevCreateOptionsVmdk: {
       members: [
         'file BlockdevRef',
@@ -9136,7 +9077,7 @@ const qapiBlockCorePlans = definePlans({
     BlockdevCreateOptionsVdi: {
       members: ['file BlockdevRef', 'size size', '*preallocation PreallocMode'],
     },
-    BlockdevVhdxSubformat: { enum: ['dynamic', 'fixed'] },
+    BlockdevVhdxSubformat: { enum: BlockdevVhdxSubformat },
     BlockdevCreateOptionsVhdx: {
       members: [
         'file BlockdevRef',
@@ -9147,7 +9088,7 @@ const qapiBlockCorePlans = definePlans({
         '*block-state-zero bool',
       ],
     },
-    BlockdevVpcSubformat: { enum: ['dynamic', 'fixed'] },
+    BlockdevVpcSubformat: { enum: BlockdevVpcSubformat },
     BlockdevCreateOptionsVpc: {
       members: [
         'file BlockdevRef',
@@ -9270,7 +9211,7 @@ const qapiBlockCorePlans = definePlans({
     XBlockdevAmendArguments: {
       members: ['job-id str', 'node-name str', 'options BlockdevAmendOptions', '*force bool'],
     },
-    BlockErrorAction: { enum: ['ignore', 'report', 'stop'] },
+    BlockErrorAction: { enum: BlockErrorAction },
     BlockImageCorruptedData: {
       members: [
         'device str',
@@ -9305,7 +9246,7 @@ const qapiBlockCorePlans = definePlans({
       members: ['type JobType', 'device str', 'len int', 'offset int', 'speed int'],
     },
     BlockJobPendingData: { members: ['type JobType', 'id str'] },
-    PreallocMode: { enum: ['off', 'metadata', 'falloc', 'full'] },
+    PreallocMode: { enum: PreallocMode },
     BlockWriteThresholdData: {
       members: ['node-name str', 'amount-exceeded uint64', 'write-threshold uint64'],
     },
@@ -9314,7 +9255,7 @@ const qapiBlockCorePlans = definePlans({
     XBlockdevSetIothreadArguments: {
       members: ['node-name str', 'iothread StrOrNull', '*force bool'],
     },
-    QuorumOpType: { enum: ['read', 'write', 'flush'] },
+    QuorumOpType: { enum: QuorumOpType },
     QuorumFailureData: { members: ['reference str', 'sector-num int', 'sectors-count int'] },
     QuorumReportBadData: {
       members: [

@@ -414,37 +414,9 @@ export interface QapiJobEvents {
 /** The walk plans of `../../qapi/job.json`. */
 const qapiJobPlans = definePlans({
   types: {
-    JobType: {
-      enum: [
-        'commit',
-        'stream',
-        'mirror',
-        'backup',
-        'create',
-        'amend',
-        'snapshot-load',
-        'snapshot-save',
-        'snapshot-delete',
-      ],
-    },
-    JobStatus: {
-      enum: [
-        'undefined',
-        'created',
-        'running',
-        'paused',
-        'ready',
-        'standby',
-        'waiting',
-        'pending',
-        'aborting',
-        'concluded',
-        'null',
-      ],
-    },
-    JobVerb: {
-      enum: ['cancel', 'pause', 'resume', 'set-speed', 'complete', 'dismiss', 'finalize', 'change'],
-    },
+    JobType: { enum: JobType },
+    JobStatus: { enum: JobStatus },
+    JobVerb: { enum: JobVerb },
     JobStatusChangeData: { members: ['id str', 'status JobStatus'] },
     JobPauseArguments: { members: ['id str'] },
     JobResumeArguments: { members: ['id str'] },

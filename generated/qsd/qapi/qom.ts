@@ -1652,7 +1652,7 @@ const qapiQomPlans = definePlans({
     },
     CryptodevVhostUserProperties: { base: 'CryptodevBackendProperties', members: ['chardev str'] },
     DBusVMStateProperties: { members: ['addr str', '*id-list str'] },
-    NetfilterInsert: { enum: ['before', 'behind'] },
+    NetfilterInsert: { enum: NetfilterInsert },
     NetfilterProperties: {
       members: [
         'netdev str',

@@ -279,7 +279,7 @@ export interface QapiSocketsTypes {
 /** The walk plans of `../../qapi/sockets.json`. */
 const qapiSocketsPlans = definePlans({
   types: {
-    NetworkAddressFamily: { enum: ['ipv4', 'ipv6', 'unix', 'vsock', 'unknown'] },
+    NetworkAddressFamily: { enum: NetworkAddressFamily },
     InetSocketAddressBase: { members: ['host str', 'port str'] },
     InetSocketAddress: {
       base: 'InetSocketAddressBase',
@@ -313,7 +313,7 @@ const qapiSocketsPlans = definePlans({
         'fd FdSocketAddressWrapper',
       ],
     },
-    SocketAddressType: { enum: ['inet', 'unix', 'vsock', 'fd'] },
+    SocketAddressType: { enum: SocketAddressType },
     SocketAddressBase: { members: ['type SocketAddressType'] },
     SocketAddress: {
       base: 'SocketAddressBase',

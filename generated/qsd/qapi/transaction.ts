@@ -303,7 +303,7 @@ export interface QapiTransactionCommands {
 const qapiTransactionPlans = definePlans({
   types: {
     Abort: {},
-    ActionCompletionMode: { enum: ['individual', 'grouped'] },
+    ActionCompletionMode: { enum: ActionCompletionMode },
     TransactionActionKind: {
       enum: [
         'abort',
