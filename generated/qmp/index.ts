@@ -374,7 +374,8 @@ export function encode<K extends keyof QapiTypes>(
   type: K,
   value: QapiTypes[K],
   compat?: CompatPolicy,
-): unknown {
+): unknown;
+export function encode(type: string, value: unknown, compat?: CompatPolicy): unknown {
   return encodeWith(qapiSchema.encodeFn(type), value, int64Mode, compat);
 }
 
@@ -383,13 +384,15 @@ export function encodeText<K extends keyof QapiTypes>(
   type: K,
   value: QapiTypes[K],
   compat?: CompatPolicy,
-): string {
+): string;
+export function encodeText(type: string, value: unknown, compat?: CompatPolicy): string {
   return qapiSchema.encodeText(type, value, compat);
 }
 
 /** A deep copy that shares no object with `value` (QEMU's QAPI_CLONE). */
-export function clone<K extends keyof QapiTypes>(type: K, value: QapiTypes[K]): QapiTypes[K] {
-  return qapiSchema.cloneFn(type)(value) as QapiTypes[K];
+export function clone<K extends keyof QapiTypes>(type: K, value: QapiTypes[K]): QapiTypes[K];
+export function clone(type: string, value: unknown): unknown {
+  return qapiSchema.cloneFn(type)(value);
 }
 
 /**
