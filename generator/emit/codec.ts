@@ -881,7 +881,7 @@ class CodecEmitter {
     });
     const map = f.entries.map((t) => {
       const s = stem(this.plan(t));
-      return `${literalKey(t)}: { decode: decode${s}, encode: encode${s}, clone: clone${s} }`;
+      return `${literalKey(t)}: { check: check${s}, decode: decode${s}, encode: encode${s}, clone: clone${s} }`;
     });
     const source = f.mp.source.includes(' ') ? f.mp.source : '`' + f.mp.source + '`';
     const mapStatement = constant(

@@ -359,6 +359,8 @@ export function definePlans(table: TableInput): ModulePlans {
 
 /** Specialized codecs (`--codecs`), by type: the schema uses them instead of its own closures. */
 export interface CodecEntry {
+  /** Whether decoding `x` would give back `x` (`strict`: unknown members are errors). */
+  readonly check?: (x: unknown, strict: boolean) => boolean;
   readonly decode?: (c: InputVisitor, x: unknown) => unknown;
   readonly encode?: (c: OutputVisitor, x: unknown) => unknown;
   readonly clone?: (x: unknown) => unknown;
@@ -601,18 +603,21 @@ export class PlanSchema {
    * walk would give the value back as it is (key order aside), the value is
    * written as it is: JSON.stringify, or the exact writer if it holds a
    * bigint. Otherwise the output walk (a generated codec's, if any), then
-   * the writer (qmp.ts). A codec's walk gives what the interpreter's does,
-   * so the check serves both.
+   * the writer (qmp.ts). With codecs the check is the codec's: the same
+   * answer, faster.
    */
   encodeText(name: string, value: unknown, compat: CompatPolicy = DEFAULT_COMPAT_POLICY): string {
     if (!hidesOutput(compat) && pristine()) {
+      const codecCheck = this.codecs[name]?.check;
       wideInts = 0;
-      if (!this.givesBack(name, value, true))
+      if (!givesBack(codecCheck ?? this.checkFn(name), value))
         return encodeToText(this.encodeFn(name), value, this.int64, compat);
-      // Bigints where the check met them (bigint mode): JSON.stringify would throw on them (and
-      // a TypeError costs more than the write), so the writer made for them. An `any` may hold
-      // one too: JSON.stringify throws, and the exact writer takes over.
-      if (wideInts > 0) return stringifyWithBigints(value as JsonValue);
+      // Bigints where the check met them (bigint mode; a codec's check counts none, the type tells):
+      // JSON.stringify would throw on them (and a TypeError costs more than the write), so the
+      // writer made for them. An `any` may hold one too: JSON.stringify throws, and the exact
+      // writer takes over.
+      if (codecCheck === undefined ? wideInts > 0 : this.int64 === 'bigint' && this.holdsWide(name))
+        return stringifyWithBigints(value as JsonValue);
       try {
         return JSON.stringify(value);
       } catch {
@@ -620,15 +625,6 @@ export class PlanSchema {
       }
     }
     return encodeToText(this.encodeFn(name), value, this.int64, compat);
-  }
-
-  /** The fast check, where running out of stack is a no (the walk then reports it). */
-  private givesBack(name: string, value: unknown, strict: boolean): boolean {
-    try {
-      return this.checkFn(name)(value, strict);
-    } catch {
-      return false;
-    }
   }
 
   /** The clone (QAPI_CLONE) of a value of a type: a deep copy that shares no object with it. */
@@ -1750,6 +1746,15 @@ function encodeLeaf(s: Slot, c: OutputVisitor, v: unknown): unknown {
 
 /** How many bigints the checks met for wide integers since the caller set it to 0 (encodeText). */
 let wideInts = 0;
+
+/** A strict fast check of `value`, where running out of stack is a no (the walk then reports it). */
+function givesBack(check: CheckFn, value: unknown): boolean {
+  try {
+    return check(value, true);
+  } catch {
+    return false;
+  }
+}
 
 /** The clone of a leaf: itself, or for `any` a JSON copy. */
 function copyLeaf(s: Slot, v: unknown): unknown {
