@@ -807,7 +807,7 @@ class CodecEmitter {
       }
       lines.push('}');
     }
-    const head = ['const o = x as PlainObject;', `const out: ${plain} = { ...o };`];
+    let body = lines;
     if (this.branchTypes.has(p.tsName)) {
       this.fn({
         name: `fastWiden${s}Members`,
@@ -817,13 +817,13 @@ class CodecEmitter {
         doc: `The widening of the members of \`${p.qapiName}\`, into \`out\` (for a union with this branch).`,
         isPublic: false,
       });
-      lines.splice(0, lines.length, `fastWiden${s}Members(o, out);`);
+      body = [`fastWiden${s}Members(o, out);`];
     }
     this.fn({
       name: `fastWiden${s}`,
       params: [['x', 'unknown']],
       returnType: 'PlainObject',
-      body: [...head, ...lines, 'return out;'].join('\n'),
+      body: ['const o = x as PlainObject;', `const out: ${plain} = { ...o };`, ...body, 'return out;'].join('\n'),
       doc: `The widening copy of \`${p.qapiName}\` (see decode${s}).`,
       isPublic: false,
     });
@@ -832,7 +832,7 @@ class CodecEmitter {
   /** fastWidenFooList: the list, each element widened. */
   private fastWidenList(p: ListPlan, what: string): void {
     const s = stem(p);
-    const lines = ['const a = x as unknown[];', 'const n = a.length;', 'const out: unknown[] = new Array(n);', `for (let i = 0; i < n; i++) out[i] = ${this.widenValue(p.element, 'a[i]')};`, 'return out;'];
+    const lines = ['const a = x as unknown[];', 'const n = a.length;', 'const out: unknown[] = new Array(n);', `for (let i = 0; i < n; i++) out[i] = ${this.widenValue(p.element, 'a[i]') ?? 'a[i]'};`, 'return out;'];
     this.fn({ name: `fastWiden${s}`, params: [['x', 'unknown']], returnType: 'unknown[]', body: lines.join('\n'), doc: `The widening copy of ${what} (see decode${s}).`, isPublic: false });
   }
 
